@@ -1,0 +1,136 @@
+/* Parser benchmark: the parser side by side with a plain memchr scan of the
+ * same bytes (the least any framing code must do), for one large body and
+ * for many small chunks. Prints figures and ratios; asserts nothing.
+ *
+ *   bench_parser [MiB-of-body] [small-chunk-count]
+ */
+#include <msrp/parser.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static volatile size_t sink;
+
+/* Baseline: find every '\r' in the input, in the same piece sizes. */
+static double run_memchr(const uint8_t *buf, size_t len, size_t piece) {
+  double t = now();
+  size_t hits = 0;
+  for (size_t off = 0; off < len; off += piece) {
+    size_t n = len - off < piece ? len - off : piece;
+    const uint8_t *p = buf + off, *end = p + n;
+    while ((p = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+      hits++;
+      p++;
+    }
+  }
+  sink = hits;
+  return now() - t;
+}
+
+static double run_parser(const uint8_t *buf, size_t len, size_t piece,
+                         size_t *chunks) {
+  msrp_parser *p;
+  if (msrp_parser_new(&p, NULL))
+    exit(1);
+  double t = now();
+  size_t ends = 0, body = 0;
+  for (size_t off = 0; off < len; off += piece) {
+    size_t n = len - off < piece ? len - off : piece;
+    const uint8_t *in = buf + off;
+    for (;;) {
+      size_t used;
+      msrp_event ev;
+      int rc = msrp_parser_execute(p, in, n, &used, &ev);
+      if (rc) {
+        fprintf(stderr, "parse error %s\n", msrp_strerror(rc));
+        exit(1);
+      }
+      in += used;
+      n -= used;
+      if (ev.type == MSRP_EVENT_NONE)
+        break;
+      if (ev.type == MSRP_EVENT_BODY)
+        body += ev.len;
+      if (ev.type == MSRP_EVENT_END)
+        ends++;
+    }
+  }
+  double el = now() - t;
+  msrp_parser_free(p);
+  sink = body;
+  *chunks = ends;
+  return el;
+}
+
+static const char head_fmt[] =
+    "MSRP %08zx SEND\r\n"
+    "To-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n"
+    "From-Path: msrp://alice.example.com:7777/iau39soe2843z;tcp\r\n"
+    "Message-ID: m%08zx\r\n"
+    "Byte-Range: 1-%zu/%zu\r\n"
+    "Content-Type: %s\r\n\r\n";
+
+static size_t put_chunk(uint8_t *out, size_t i, const uint8_t *body,
+                        size_t blen, const char *type) {
+  int h = sprintf((char *)out, head_fmt, i, i, blen, blen, type);
+  memcpy(out + h, body, blen);
+  int t = sprintf((char *)out + h + blen, "\r\n-------%08zx$\r\n", i);
+  return (size_t)h + blen + (size_t)t;
+}
+
+static void report(const char *name, size_t bytes, size_t chunks, double tp,
+                   double tb) {
+  double mb = (double)bytes / (1024.0 * 1024.0);
+  printf("%-28s parser %8.1f MiB/s %10.0f chunks/s | memchr %8.1f MiB/s | "
+         "ratio %.2f\n",
+         name, mb / tp, (double)chunks / tp, mb / tb, tb / tp);
+}
+
+int main(int argc, char **argv) {
+  size_t mib = argc > 1 ? (size_t)atol(argv[1]) : 256;
+  size_t small = argc > 2 ? (size_t)atol(argv[2]) : 1000000;
+
+  /* one large binary body: random bytes, so '\r' is 1 byte in 256 */
+  size_t blen = mib << 20;
+  uint8_t *body = malloc(blen);
+  uint64_t x = 88172645463325252ull;
+  for (size_t i = 0; i < blen; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    body[i] = (uint8_t)x;
+  }
+  uint8_t *big = malloc(blen + 1024);
+  size_t big_len = put_chunk(big, 1, body, blen, "application/octet-stream");
+  size_t chunks;
+  double tp = run_parser(big, big_len, 65536, &chunks);
+  double tb = run_memchr(big, big_len, 65536);
+  char name[64];
+  snprintf(name, sizeof name, "%zu MiB body, 64 KiB reads", mib);
+  report(name, big_len, chunks, tp, tb);
+
+  /* many small text chunks, pipelined, as a busy chat session sends them */
+  uint8_t text[100];
+  memset(text, 'a', sizeof text);
+  uint8_t *many = malloc(small * 400);
+  size_t many_len = 0;
+  for (size_t i = 0; i < small; i++)
+    many_len += put_chunk(many + many_len, i, text, sizeof text, "text/plain");
+  tp = run_parser(many, many_len, 65536, &chunks);
+  tb = run_memchr(many, many_len, 65536);
+  snprintf(name, sizeof name, "%zu x 100-byte SENDs", small);
+  report(name, many_len, chunks, tp, tb);
+
+  free(body);
+  free(big);
+  free(many);
+  return 0;
+}

@@ -1,0 +1,99 @@
+/* libmsrp — MSRP (RFC 4975) for C.
+ *
+ * common.h: the export macro and the error enum shared by every module.
+ */
+#ifndef MSRP_COMMON_H
+#define MSRP_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(MSRP_BUILDING) && defined(__GNUC__)
+#define MSRP_API __attribute__((visibility("default")))
+#else
+#define MSRP_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Library errors. Every function that can fail returns 0 or one of these
+ * (always negative). The list is only ever appended to; the numbers are
+ * stable. msrp_strerror() gives a sentence for each. */
+typedef enum msrp_err {
+  MSRP_OK = 0,
+  MSRP_ERR_NOMEM = -1,            /* an allocation failed */
+  MSRP_ERR_INVALID_ARGUMENT = -2, /* the caller passed something invalid */
+  MSRP_ERR_NOT_FOUND = -3,        /* the thing asked for is not there */
+  MSRP_ERR_RANDOM = -4,           /* the random generator failed */
+
+  /* URIs (RFC 4975 section 6 and 9) */
+  MSRP_ERR_URI_SCHEME = -20,     /* scheme is not msrp: or msrps: */
+  MSRP_ERR_URI_SYNTAX = -21,     /* no "//" authority, or stray characters */
+  MSRP_ERR_URI_USERINFO = -22,   /* bad character or escape in userinfo */
+  MSRP_ERR_URI_HOST = -23,       /* empty or malformed host */
+  MSRP_ERR_URI_IPV6 = -24,       /* malformed IPv6 literal */
+  MSRP_ERR_URI_PORT = -25,       /* port empty, not a number or > 65535 */
+  MSRP_ERR_URI_SESSION_ID = -26, /* bad character in session-id */
+  MSRP_ERR_URI_TRANSPORT = -27,  /* the mandatory ";transport" is missing */
+  MSRP_ERR_URI_PARAM = -28,      /* malformed URI parameter */
+
+  /* Parser: malformed input (RFC 4975 section 9 ABNF) */
+  MSRP_ERR_PARSE_START_LINE = -40,       /* not "MSRP SP tid SP ..." */
+  MSRP_ERR_PARSE_TRANSACTION_ID = -41,   /* tid with a non-ident character */
+  MSRP_ERR_PARSE_METHOD = -42,           /* method is not 1*UPALPHA */
+  MSRP_ERR_PARSE_STATUS_CODE = -43,      /* status code is not 3 digits */
+  MSRP_ERR_PARSE_HEADER = -44,           /* header line without "name:" */
+  MSRP_ERR_PARSE_LINE_ENDING = -45,      /* bare LF, or CR not before LF */
+  MSRP_ERR_PARSE_MISSING_TO_PATH = -46,  /* no To-Path header */
+  MSRP_ERR_PARSE_MISSING_FROM_PATH = -47, /* no From-Path header */
+  MSRP_ERR_PARSE_PATH = -48,             /* a path holds a malformed URI */
+  MSRP_ERR_PARSE_BYTE_RANGE = -49,       /* Byte-Range is not s-e/t */
+  MSRP_ERR_PARSE_STATUS_HEADER = -50,    /* Status is not "ns code [text]" */
+  MSRP_ERR_PARSE_END_LINE_TID = -51,     /* end-line tid differs */
+  MSRP_ERR_PARSE_END_LINE_FLAG = -52,    /* end-line flag not $, + or # */
+  MSRP_ERR_PARSE_REPORT_HEADER = -53,    /* bad Success-/Failure-Report */
+  MSRP_ERR_PARSE_NUMBER_HEADER = -54,    /* bad Expires/Min-/Max-Expires */
+  MSRP_ERR_PARSE_DUPLICATE_HEADER = -55, /* a single-valued header twice */
+
+  /* Parser: configured limits exceeded */
+  MSRP_ERR_LIMIT_HEADER_BYTES = -70, /* start line + headers too long */
+  MSRP_ERR_LIMIT_HEADER_COUNT = -71, /* too many header lines */
+  MSRP_ERR_LIMIT_PATH_LENGTH = -72,  /* too many URIs in one path */
+  MSRP_ERR_LIMIT_TID_LENGTH = -73,   /* transaction id too long */
+  MSRP_ERR_LIMIT_METHOD_LENGTH = -74, /* method name too long */
+
+  MSRP_ERR_PARSER_FAILED = -90 /* the parser already failed; free it */
+} msrp_err;
+
+/* A static English sentence for an error code (never NULL). */
+MSRP_API const char *msrp_strerror(int err);
+
+/* The symbolic name of an error code ("MSRP_ERR_NOMEM"), never NULL. */
+MSRP_API const char *msrp_errname(int err);
+
+/* MSRP status codes (RFC 4975 section 10 and RFC 4976) are a type of their
+ * own: they travel on the wire, library errors do not. */
+typedef enum msrp_status {
+  MSRP_STATUS_OK = 200,
+  MSRP_STATUS_BAD_REQUEST = 400,
+  MSRP_STATUS_UNAUTHORIZED = 401,
+  MSRP_STATUS_FORBIDDEN = 403,
+  MSRP_STATUS_TIMEOUT = 408,
+  MSRP_STATUS_STOP_SENDING = 413,
+  MSRP_STATUS_UNSUPPORTED_MEDIA = 415,
+  MSRP_STATUS_OUT_OF_BOUNDS = 423,
+  MSRP_STATUS_NO_SESSION = 481,
+  MSRP_STATUS_UNKNOWN_METHOD = 501,
+  MSRP_STATUS_SESSION_IN_USE = 506
+} msrp_status;
+
+/* The comment RFC 4975/4976 suggest for a status code ("OK",
+ * "Request Timeout", ...); "Unknown" for codes it does not name. */
+MSRP_API const char *msrp_status_comment(int code);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,26 @@
+#!/bin/bash
+# Everything CI runs: install what is needed, build the developer build
+# (warnings are errors), run every test with CTest, then build and run the
+# whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer,
+# and give the parser fuzzer a short run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+
+jobs=$(nproc)
+run_suite() { # build-dir extra-cmake-args...
+  local dir=$1; shift
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DMSRP_DEVELOPER=ON "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs"
+}
+
+echo "== developer build and tests"
+run_suite build
+echo "== the same tests under ASan + UBSan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  run_suite build-asan -DMSRP_SANITIZE=ON
+echo "== parser fuzzing (libFuzzer, bounded)"
+./fuzz/run.sh 60

@@ -1,0 +1,1004 @@
+#include <msrp/chunk.h>
+
+#include "core/chunk_internal.h"
+#include "core/util.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Strings of a chunk (start line, header names and values) live in a bump
+ * arena freed with the chunk: a parsed chunk costs a handful of
+ * allocations, not one per header. A replaced value stays in the arena
+ * until the chunk is freed; that is bounded by what the caller sets. */
+typedef struct arena_block {
+  struct arena_block *next;
+  size_t used;
+  size_t cap;
+  char data[];
+} arena_block;
+
+typedef struct header {
+  msrp_header_id id;
+  char *name;
+  char *value;
+} header;
+
+enum { EXP_EXPIRES, EXP_MIN, EXP_MAX, EXP_COUNT };
+
+struct msrp_chunk {
+  char *tid;
+  size_t tid_len;
+  char *method; /* NULL for a response */
+  msrp_method method_id;
+  int code;
+  char *comment;
+
+  header *hdrs;
+  size_t nhdrs;
+  size_t hcap;
+
+  /* typed views of the known headers, kept in step with hdrs */
+  msrp_path to_path, from_path, use_path;
+  bool has_to, has_from, has_use;
+  msrp_byte_range range;
+  bool has_range;
+  msrp_status_header status;
+  bool has_status;
+  msrp_report_mode success, failure;
+  uint32_t expiry[EXP_COUNT];
+  bool has_expiry[EXP_COUNT];
+
+  const uint8_t *body;
+  size_t body_len;
+  uint8_t *body_owned;
+  bool had_content; /* the parser saw an empty line after the headers */
+  char flag;
+
+  msrp__buf wire; /* rendered head, then tail at tail_off */
+  size_t tail_off;
+
+  arena_block *arena;
+};
+
+/* ---- arena ------------------------------------------------------------- */
+
+static char *arena_alloc(msrp_chunk *c, size_t n) {
+  arena_block *b = c->arena;
+  if (!b || b->cap - b->used < n) {
+    size_t cap = n > 1024 ? n : 1024;
+    arena_block *nb = malloc(sizeof *nb + cap);
+    if (!nb)
+      return NULL;
+    nb->next = b;
+    nb->used = 0;
+    nb->cap = cap;
+    c->arena = b = nb;
+  }
+  char *p = b->data + b->used;
+  b->used += n;
+  return p;
+}
+
+static char *arena_strndup(msrp_chunk *c, const char *s, size_t n) {
+  char *p = arena_alloc(c, n + 1);
+  if (!p)
+    return NULL;
+  memcpy(p, s, n);
+  p[n] = '\0';
+  return p;
+}
+
+/* ---- header names ------------------------------------------------------ */
+
+static const char *const header_names[] = {
+    [MSRP_HDR_OTHER] = NULL,
+    [MSRP_HDR_TO_PATH] = "To-Path",
+    [MSRP_HDR_FROM_PATH] = "From-Path",
+    [MSRP_HDR_MESSAGE_ID] = "Message-ID",
+    [MSRP_HDR_BYTE_RANGE] = "Byte-Range",
+    [MSRP_HDR_CONTENT_TYPE] = "Content-Type",
+    [MSRP_HDR_SUCCESS_REPORT] = "Success-Report",
+    [MSRP_HDR_FAILURE_REPORT] = "Failure-Report",
+    [MSRP_HDR_STATUS] = "Status",
+    [MSRP_HDR_USE_PATH] = "Use-Path",
+    [MSRP_HDR_EXPIRES] = "Expires",
+    [MSRP_HDR_MIN_EXPIRES] = "Min-Expires",
+    [MSRP_HDR_MAX_EXPIRES] = "Max-Expires",
+    [MSRP_HDR_WWW_AUTHENTICATE] = "WWW-Authenticate",
+    [MSRP_HDR_AUTHORIZATION] = "Authorization",
+    [MSRP_HDR_AUTHENTICATION_INFO] = "Authentication-Info",
+    [MSRP_HDR_USE_NICKNAME] = "Use-Nickname",
+};
+#define NHEADER_NAMES (sizeof header_names / sizeof header_names[0])
+
+const char *msrp_header_name(msrp_header_id id) {
+  if ((size_t)id >= NHEADER_NAMES)
+    return NULL;
+  return header_names[id];
+}
+
+msrp_header_id msrp_header_lookup(const char *name, size_t len) {
+  for (size_t i = 1; i < NHEADER_NAMES; i++)
+    if (msrp__ieq_lit(name, len, header_names[i]))
+      return (msrp_header_id)i;
+  return MSRP_HDR_OTHER;
+}
+
+static bool single_valued(msrp_header_id id) {
+  return id != MSRP_HDR_OTHER && id != MSRP_HDR_WWW_AUTHENTICATE;
+}
+
+/* ---- checks of start-line parts --------------------------------------- */
+
+int msrp__check_tid(const char *tid, size_t len) {
+  if (len == 0 || !msrp__is_alnum((unsigned char)tid[0]))
+    return MSRP_ERR_PARSE_TRANSACTION_ID;
+  for (size_t i = 1; i < len; i++)
+    if (!msrp__is_ident_char((unsigned char)tid[i]))
+      return MSRP_ERR_PARSE_TRANSACTION_ID;
+  return 0;
+}
+
+int msrp__check_method(const char *method, size_t len) {
+  if (len == 0)
+    return MSRP_ERR_PARSE_METHOD;
+  for (size_t i = 0; i < len; i++)
+    if (!msrp__is_upalpha((unsigned char)method[i]))
+      return MSRP_ERR_PARSE_METHOD;
+  return 0;
+}
+
+static msrp_method method_id_of(const char *m, size_t len) {
+  if (len == 4 && memcmp(m, "SEND", 4) == 0)
+    return MSRP_METHOD_SEND;
+  if (len == 6 && memcmp(m, "REPORT", 6) == 0)
+    return MSRP_METHOD_REPORT;
+  if (len == 4 && memcmp(m, "AUTH", 4) == 0)
+    return MSRP_METHOD_AUTH;
+  if (len == 8 && memcmp(m, "NICKNAME", 8) == 0)
+    return MSRP_METHOD_NICKNAME;
+  return MSRP_METHOD_OTHER;
+}
+
+/* ---- typed header values ---------------------------------------------- */
+
+/* The typed form of one known header value, parsed before it is committed
+ * to the chunk so that a bad value leaves the chunk as it was. */
+typedef struct typed {
+  msrp_path path;
+  msrp_byte_range range;
+  msrp_status_header status;
+  msrp_report_mode report;
+  uint32_t number;
+} typed;
+
+static int parse_range_end(const char *s, size_t len, uint64_t *out) {
+  if (len == 1 && s[0] == '*') {
+    *out = MSRP_BYTE_RANGE_UNKNOWN;
+    return 0;
+  }
+  return msrp__parse_uint(s, len, MSRP_BYTE_RANGE_UNKNOWN - 1, out)
+             ? 0
+             : MSRP_ERR_PARSE_BYTE_RANGE;
+}
+
+/* Byte-Range = range-start "-" range-end "/" total */
+static int parse_byte_range(const char *v, size_t len, msrp_byte_range *r) {
+  const char *dash = memchr(v, '-', len);
+  const char *slash = memchr(v, '/', len);
+  if (!dash || !slash || slash < dash)
+    return MSRP_ERR_PARSE_BYTE_RANGE;
+  if (!msrp__parse_uint(v, (size_t)(dash - v), MSRP_BYTE_RANGE_UNKNOWN - 1,
+                        &r->start) ||
+      r->start == 0)
+    return MSRP_ERR_PARSE_BYTE_RANGE;
+  if (parse_range_end(dash + 1, (size_t)(slash - dash - 1), &r->end) ||
+      parse_range_end(slash + 1, (size_t)(v + len - slash - 1), &r->total))
+    return MSRP_ERR_PARSE_BYTE_RANGE;
+  if (r->end != MSRP_BYTE_RANGE_UNKNOWN && r->end + 1 < r->start)
+    return MSRP_ERR_PARSE_BYTE_RANGE;
+  if (r->end != MSRP_BYTE_RANGE_UNKNOWN &&
+      r->total != MSRP_BYTE_RANGE_UNKNOWN && r->end > r->total)
+    return MSRP_ERR_PARSE_BYTE_RANGE;
+  return 0;
+}
+
+static bool three_digits(const char *s, size_t len, int *out) {
+  if (len != 3 || !msrp__is_digit((unsigned char)s[0]) ||
+      !msrp__is_digit((unsigned char)s[1]) ||
+      !msrp__is_digit((unsigned char)s[2]))
+    return false;
+  *out = (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+  return true;
+}
+
+/* Status = namespace SP status-code [SP text-reason]. The reason is left
+ * NULL here and pointed into the stored value on commit. */
+static int parse_status(const char *v, size_t len, msrp_status_header *st) {
+  if (len < 7 || v[3] != ' ' || !three_digits(v, 3, &st->ns) ||
+      !three_digits(v + 4, 3, &st->code))
+    return MSRP_ERR_PARSE_STATUS_HEADER;
+  if (len > 7 && v[7] != ' ')
+    return MSRP_ERR_PARSE_STATUS_HEADER;
+  st->reason = NULL;
+  return 0;
+}
+
+static int parse_typed(msrp_header_id id, const char *v, size_t len,
+                       size_t max_uris, typed *t) {
+  uint64_t n;
+  int rc;
+  switch (id) {
+  case MSRP_HDR_TO_PATH:
+  case MSRP_HDR_FROM_PATH:
+  case MSRP_HDR_USE_PATH:
+    rc = msrp_path_parse(&t->path, v, len, max_uris);
+    if (rc == MSRP_ERR_NOMEM || rc == MSRP_ERR_LIMIT_PATH_LENGTH)
+      return rc;
+    return rc ? MSRP_ERR_PARSE_PATH : 0;
+  case MSRP_HDR_BYTE_RANGE:
+    return parse_byte_range(v, len, &t->range);
+  case MSRP_HDR_STATUS:
+    return parse_status(v, len, &t->status);
+  case MSRP_HDR_SUCCESS_REPORT:
+  case MSRP_HDR_FAILURE_REPORT:
+    if (msrp__ieq_lit(v, len, "yes"))
+      t->report = MSRP_REPORT_YES;
+    else if (msrp__ieq_lit(v, len, "no"))
+      t->report = MSRP_REPORT_NO;
+    else if (id == MSRP_HDR_FAILURE_REPORT &&
+             msrp__ieq_lit(v, len, "partial"))
+      t->report = MSRP_REPORT_PARTIAL;
+    else
+      return MSRP_ERR_PARSE_REPORT_HEADER;
+    return 0;
+  case MSRP_HDR_EXPIRES:
+  case MSRP_HDR_MIN_EXPIRES:
+  case MSRP_HDR_MAX_EXPIRES:
+    if (!msrp__parse_uint(v, len, UINT32_MAX, &n))
+      return MSRP_ERR_PARSE_NUMBER_HEADER;
+    t->number = (uint32_t)n;
+    return 0;
+  default:
+    return 0;
+  }
+}
+
+static int expiry_index(msrp_header_id id) {
+  switch (id) {
+  case MSRP_HDR_EXPIRES: return EXP_EXPIRES;
+  case MSRP_HDR_MIN_EXPIRES: return EXP_MIN;
+  case MSRP_HDR_MAX_EXPIRES: return EXP_MAX;
+  default: return -1;
+  }
+}
+
+static msrp_path *path_slot(msrp_chunk *c, msrp_header_id id, bool **has) {
+  switch (id) {
+  case MSRP_HDR_TO_PATH: *has = &c->has_to; return &c->to_path;
+  case MSRP_HDR_FROM_PATH: *has = &c->has_from; return &c->from_path;
+  case MSRP_HDR_USE_PATH: *has = &c->has_use; return &c->use_path;
+  default: return NULL;
+  }
+}
+
+/* Make the typed view of `id` what `t` says (stored_value is the value's
+ * copy in the chunk, for pointers into it); consumes t->path. */
+static void commit_typed(msrp_chunk *c, msrp_header_id id, typed *t,
+                         const char *stored_value) {
+  bool *has;
+  msrp_path *slot = path_slot(c, id, &has);
+  if (slot) {
+    msrp_path_clear(slot);
+    *slot = t->path;
+    t->path = (msrp_path)MSRP_PATH_INIT;
+    *has = true;
+    return;
+  }
+  int ei = expiry_index(id);
+  if (ei >= 0) {
+    c->expiry[ei] = t->number;
+    c->has_expiry[ei] = true;
+    return;
+  }
+  switch (id) {
+  case MSRP_HDR_BYTE_RANGE:
+    c->range = t->range;
+    c->has_range = true;
+    break;
+  case MSRP_HDR_STATUS:
+    c->status = t->status;
+    c->status.reason = strlen(stored_value) > 8 ? stored_value + 8 : NULL;
+    c->has_status = true;
+    break;
+  case MSRP_HDR_SUCCESS_REPORT:
+    c->success = t->report;
+    break;
+  case MSRP_HDR_FAILURE_REPORT:
+    c->failure = t->report;
+    break;
+  default:
+    break;
+  }
+}
+
+static void forget_typed(msrp_chunk *c, msrp_header_id id) {
+  bool *has;
+  msrp_path *slot = path_slot(c, id, &has);
+  if (slot) {
+    msrp_path_clear(slot);
+    *has = false;
+    return;
+  }
+  int ei = expiry_index(id);
+  if (ei >= 0) {
+    c->has_expiry[ei] = false;
+    return;
+  }
+  switch (id) {
+  case MSRP_HDR_BYTE_RANGE: c->has_range = false; break;
+  case MSRP_HDR_STATUS: c->has_status = false; break;
+  case MSRP_HDR_SUCCESS_REPORT: c->success = MSRP_REPORT_ABSENT; break;
+  case MSRP_HDR_FAILURE_REPORT: c->failure = MSRP_REPORT_ABSENT; break;
+  default: break;
+  }
+}
+
+/* ---- header storage ---------------------------------------------------- */
+
+static bool valid_name(const char *name, size_t len) {
+  if (len == 0)
+    return false;
+  for (size_t i = 0; i < len; i++)
+    if (!msrp__is_token_char((unsigned char)name[i]))
+      return false;
+  return true;
+}
+
+static bool valid_value(const char *v, size_t len) {
+  for (size_t i = 0; i < len; i++)
+    if (v[i] == '\r' || v[i] == '\n' || v[i] == '\0')
+      return false;
+  return true;
+}
+
+static ssize_t find_header(const msrp_chunk *c, const char *name, size_t len) {
+  for (size_t i = 0; i < c->nhdrs; i++)
+    if (msrp__ieq_lit(name, len, c->hdrs[i].name))
+      return (ssize_t)i;
+  return -1;
+}
+
+static ssize_t find_id(const msrp_chunk *c, msrp_header_id id) {
+  for (size_t i = 0; i < c->nhdrs; i++)
+    if (c->hdrs[i].id == id)
+      return (ssize_t)i;
+  return -1;
+}
+
+static int grow_headers(msrp_chunk *c) {
+  if (c->nhdrs < c->hcap)
+    return 0;
+  size_t cap = c->hcap ? c->hcap * 2 : 8;
+  header *h = realloc(c->hdrs, cap * sizeof *h);
+  if (!h)
+    return MSRP_ERR_NOMEM;
+  c->hdrs = h;
+  c->hcap = cap;
+  return 0;
+}
+
+/* Set or append one header. `replace`: overwrite the first of that name.
+ * `strict_dup`: refuse a second single-valued header. */
+static int put_header(msrp_chunk *c, const char *name, size_t nlen,
+                      const char *value, size_t vlen, size_t max_uris,
+                      bool replace) {
+  if (!valid_name(name, nlen))
+    return MSRP_ERR_PARSE_HEADER;
+  if (!valid_value(value, vlen))
+    return MSRP_ERR_INVALID_ARGUMENT;
+  msrp_header_id id = msrp_header_lookup(name, nlen);
+  ssize_t at = find_header(c, name, nlen);
+  if (!replace && at >= 0 && single_valued(id))
+    return MSRP_ERR_PARSE_DUPLICATE_HEADER;
+
+  typed t = {.path = MSRP_PATH_INIT};
+  int rc = parse_typed(id, value, vlen, max_uris, &t);
+  if (rc)
+    return rc;
+  rc = MSRP_ERR_NOMEM;
+  char *v = arena_strndup(c, value, vlen);
+  if (!v)
+    goto fail;
+  size_t idx;
+  if (replace && at >= 0) {
+    c->hdrs[at].value = v;
+    idx = (size_t)at;
+  } else {
+    char *n = arena_strndup(c, name, nlen);
+    if (!n || grow_headers(c))
+      goto fail;
+    idx = c->nhdrs++;
+    c->hdrs[idx] = (header){id, n, v};
+  }
+  /* the typed view follows the first header of its kind */
+  if (id != MSRP_HDR_OTHER && find_id(c, id) == (ssize_t)idx)
+    commit_typed(c, id, &t, v);
+  msrp_path_clear(&t.path);
+  return 0;
+fail:
+  msrp_path_clear(&t.path);
+  return rc;
+}
+
+/* ---- construction ------------------------------------------------------ */
+
+int msrp__chunk_new(msrp_chunk **out, const char *tid, size_t tid_len,
+                    const char *method, size_t method_len, int code,
+                    const char *comment, size_t comment_len) {
+  msrp_chunk *c = calloc(1, sizeof *c);
+  if (!c)
+    return MSRP_ERR_NOMEM;
+  c->flag = MSRP_FLAG_END;
+  c->tid = arena_strndup(c, tid, tid_len);
+  c->tid_len = tid_len;
+  if (!c->tid)
+    goto nomem;
+  if (method) {
+    c->method = arena_strndup(c, method, method_len);
+    if (!c->method)
+      goto nomem;
+    c->method_id = method_id_of(method, method_len);
+  } else {
+    c->code = code;
+    if (comment) {
+      c->comment = arena_strndup(c, comment, comment_len);
+      if (!c->comment)
+        goto nomem;
+    }
+  }
+  *out = c;
+  return 0;
+nomem:
+  msrp_chunk_free(c);
+  return MSRP_ERR_NOMEM;
+}
+
+int msrp__chunk_append_header(msrp_chunk *c, const char *name,
+                              size_t name_len, const char *value,
+                              size_t value_len, size_t max_path_uris) {
+  return put_header(c, name, name_len, value, value_len, max_path_uris,
+                    false);
+}
+
+void msrp__chunk_set_flag_raw(msrp_chunk *c, char flag) {
+  c->flag = flag;
+}
+
+void msrp__chunk_set_has_content(msrp_chunk *c) {
+  c->had_content = true;
+}
+
+size_t msrp__chunk_tid_len(const msrp_chunk *c) {
+  return c->tid_len;
+}
+
+static int new_tid(char *buf, size_t n, const char *tid, const char **out) {
+  if (tid) {
+    int rc = msrp__check_tid(tid, strlen(tid));
+    if (rc)
+      return rc;
+    *out = tid;
+    return 0;
+  }
+  *out = buf;
+  return msrp__random_token(buf, n);
+}
+
+int msrp_chunk_new_request(msrp_chunk **out, const char *tid,
+                           const char *method) {
+  char buf[13];
+  if (!out || !method)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  int rc = new_tid(buf, 12, tid, &tid);
+  if (rc)
+    return rc;
+  rc = msrp__check_method(method, strlen(method));
+  if (rc)
+    return rc;
+  return msrp__chunk_new(out, tid, strlen(tid), method, strlen(method), 0,
+                         NULL, 0);
+}
+
+int msrp_chunk_new_response(msrp_chunk **out, const char *tid, int code,
+                            const char *comment) {
+  char buf[13];
+  if (!out || code < 100 || code > 999 ||
+      (comment && !valid_value(comment, strlen(comment))))
+    return MSRP_ERR_INVALID_ARGUMENT;
+  int rc = new_tid(buf, 12, tid, &tid);
+  if (rc)
+    return rc;
+  return msrp__chunk_new(out, tid, strlen(tid), NULL, 0, code, comment,
+                         comment ? strlen(comment) : 0);
+}
+
+static int set_path(msrp_chunk *c, msrp_header_id id, const msrp_path *p) {
+  if (!p || p->count == 0)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  int n = msrp_path_format(p, NULL, 0);
+  if (n < 0)
+    return n;
+  char *text = malloc((size_t)n + 1);
+  if (!text)
+    return MSRP_ERR_NOMEM;
+  msrp_path_format(p, text, (size_t)n + 1);
+  int rc = msrp_chunk_set_header(c, msrp_header_name(id), text);
+  free(text);
+  return rc;
+}
+
+int msrp_chunk_make(msrp_chunk **out, const msrp_chunk_params *p) {
+  if (!out || !p || (p->data_len > 0 && (!p->data || !p->content_type)))
+    return MSRP_ERR_INVALID_ARGUMENT;
+  msrp_chunk *c;
+  int rc = p->code
+               ? msrp_chunk_new_response(&c, p->transaction_id, p->code,
+                                         p->comment)
+               : msrp_chunk_new_request(&c, p->transaction_id,
+                                        p->method ? p->method : "SEND");
+  if (rc)
+    return rc;
+  if (p->to_path && (rc = set_path(c, MSRP_HDR_TO_PATH, p->to_path)))
+    goto fail;
+  if (p->from_path && (rc = set_path(c, MSRP_HDR_FROM_PATH, p->from_path)))
+    goto fail;
+  char flag = MSRP_FLAG_END;
+  if (c->method_id == MSRP_METHOD_SEND) {
+    char mid[17];
+    const char *message_id = p->message_id;
+    if (!message_id) {
+      if ((rc = msrp__random_token(mid, 16)))
+        goto fail;
+      message_id = mid;
+    }
+    if ((rc = msrp_chunk_set_header(c, "Message-ID", message_id)))
+      goto fail;
+    uint64_t start = p->start ? p->start : 1;
+    uint64_t end = p->end ? p->end : start - 1 + p->data_len;
+    uint64_t total = p->length ? p->length : start - 1 + p->data_len;
+    if ((rc = msrp_chunk_set_byte_range(c, start, end, total)))
+      goto fail;
+    if (total != MSRP_BYTE_RANGE_UNKNOWN && end < total)
+      flag = MSRP_FLAG_MORE;
+  }
+  if (p->contflag) {
+    if ((rc = msrp_chunk_set_flag(c, p->contflag)))
+      goto fail;
+  } else {
+    c->flag = flag;
+  }
+  if (p->content_type &&
+      (rc = msrp_chunk_set_header(c, "Content-Type", p->content_type)))
+    goto fail;
+  if (p->data_len > 0 && (rc = msrp_chunk_set_body(c, p->data, p->data_len)))
+    goto fail;
+  *out = c;
+  return 0;
+fail:
+  msrp_chunk_free(c);
+  return rc;
+}
+
+int msrp_chunk_make_response(msrp_chunk **out, const msrp_chunk *request,
+                             int code, const char *comment) {
+  if (!out || !request || !request->method)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  if (!comment)
+    comment = msrp_status_comment(code);
+  msrp_chunk *c;
+  int rc = msrp_chunk_new_response(&c, request->tid, code, comment);
+  if (rc)
+    return rc;
+  /* hop by hop: back to the previous hop, from this one */
+  if (request->has_from) {
+    msrp_path to = {1, &request->from_path.uris[0]};
+    if ((rc = set_path(c, MSRP_HDR_TO_PATH, &to)))
+      goto fail;
+  }
+  if (request->has_to) {
+    msrp_path from = {1, &request->to_path.uris[0]};
+    if ((rc = set_path(c, MSRP_HDR_FROM_PATH, &from)))
+      goto fail;
+  }
+  *out = c;
+  return 0;
+fail:
+  msrp_chunk_free(c);
+  return rc;
+}
+
+int msrp_chunk_dup(msrp_chunk **out, const msrp_chunk *src) {
+  if (!out || !src)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  msrp_chunk *c;
+  int rc = msrp__chunk_new(&c, src->tid, src->tid_len, src->method,
+                           src->method ? strlen(src->method) : 0, src->code,
+                           src->comment,
+                           src->comment ? strlen(src->comment) : 0);
+  if (rc)
+    return rc;
+  for (size_t i = 0; i < src->nhdrs; i++) {
+    const header *h = &src->hdrs[i];
+    rc = put_header(c, h->name, strlen(h->name), h->value, strlen(h->value),
+                    0, false);
+    if (rc)
+      goto fail;
+  }
+  if (src->body_len && (rc = msrp_chunk_set_body(c, src->body, src->body_len)))
+    goto fail;
+  c->had_content = src->had_content;
+  c->flag = src->flag;
+  *out = c;
+  return 0;
+fail:
+  msrp_chunk_free(c);
+  return rc;
+}
+
+void msrp_chunk_free(msrp_chunk *c) {
+  if (!c)
+    return;
+  msrp_path_clear(&c->to_path);
+  msrp_path_clear(&c->from_path);
+  msrp_path_clear(&c->use_path);
+  free(c->hdrs);
+  free(c->body_owned);
+  msrp__buf_free(&c->wire);
+  arena_block *b = c->arena;
+  while (b) {
+    arena_block *next = b->next;
+    free(b);
+    b = next;
+  }
+  free(c);
+}
+
+/* ---- start line -------------------------------------------------------- */
+
+int msrp_chunk_is_request(const msrp_chunk *c) {
+  return c->method != NULL;
+}
+
+const char *msrp_chunk_transaction_id(const msrp_chunk *c) {
+  return c->tid;
+}
+
+const char *msrp_chunk_method(const msrp_chunk *c) {
+  return c->method;
+}
+
+msrp_method msrp_chunk_method_id(const msrp_chunk *c) {
+  return c->method_id;
+}
+
+int msrp_chunk_code(const msrp_chunk *c) {
+  return c->code;
+}
+
+const char *msrp_chunk_comment(const msrp_chunk *c) {
+  return c->comment;
+}
+
+/* ---- headers ----------------------------------------------------------- */
+
+size_t msrp_chunk_header_count(const msrp_chunk *c) {
+  return c->nhdrs;
+}
+
+int msrp_chunk_header_at(const msrp_chunk *c, size_t i, msrp_header_id *id,
+                         const char **name, const char **value) {
+  if (i >= c->nhdrs)
+    return MSRP_ERR_NOT_FOUND;
+  if (id)
+    *id = c->hdrs[i].id;
+  if (name)
+    *name = c->hdrs[i].name;
+  if (value)
+    *value = c->hdrs[i].value;
+  return 0;
+}
+
+const char *msrp_chunk_header(const msrp_chunk *c, const char *name) {
+  ssize_t i = find_header(c, name, strlen(name));
+  return i >= 0 ? c->hdrs[i].value : NULL;
+}
+
+const char *msrp_chunk_header_by_id(const msrp_chunk *c, msrp_header_id id) {
+  if (id == MSRP_HDR_OTHER)
+    return NULL;
+  ssize_t i = find_id(c, id);
+  return i >= 0 ? c->hdrs[i].value : NULL;
+}
+
+int msrp_chunk_set_header(msrp_chunk *c, const char *name,
+                          const char *value) {
+  if (!c || !name || !value)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  return put_header(c, name, strlen(name), value, strlen(value), 0, true);
+}
+
+int msrp_chunk_add_header(msrp_chunk *c, const char *name,
+                          const char *value) {
+  if (!c || !name || !value)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  return put_header(c, name, strlen(name), value, strlen(value), 0, false);
+}
+
+int msrp_chunk_remove_header(msrp_chunk *c, const char *name) {
+  if (!c || !name)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  size_t len = strlen(name), kept = 0;
+  msrp_header_id id = msrp_header_lookup(name, len);
+  for (size_t i = 0; i < c->nhdrs; i++)
+    if (!msrp__ieq_lit(name, len, c->hdrs[i].name))
+      c->hdrs[kept++] = c->hdrs[i];
+  if (kept == c->nhdrs)
+    return MSRP_ERR_NOT_FOUND;
+  c->nhdrs = kept;
+  forget_typed(c, id);
+  return 0;
+}
+
+const msrp_path *msrp_chunk_to_path(const msrp_chunk *c) {
+  return c->has_to ? &c->to_path : NULL;
+}
+
+const msrp_path *msrp_chunk_from_path(const msrp_chunk *c) {
+  return c->has_from ? &c->from_path : NULL;
+}
+
+const msrp_path *msrp_chunk_use_path(const msrp_chunk *c) {
+  return c->has_use ? &c->use_path : NULL;
+}
+
+int msrp_chunk_set_to_path(msrp_chunk *c, const msrp_path *p) {
+  return set_path(c, MSRP_HDR_TO_PATH, p);
+}
+
+int msrp_chunk_set_from_path(msrp_chunk *c, const msrp_path *p) {
+  return set_path(c, MSRP_HDR_FROM_PATH, p);
+}
+
+const char *msrp_chunk_message_id(const msrp_chunk *c) {
+  return msrp_chunk_header_by_id(c, MSRP_HDR_MESSAGE_ID);
+}
+
+const char *msrp_chunk_content_type(const msrp_chunk *c) {
+  return msrp_chunk_header_by_id(c, MSRP_HDR_CONTENT_TYPE);
+}
+
+int msrp_chunk_byte_range(const msrp_chunk *c, msrp_byte_range *out) {
+  if (!c->has_range)
+    return MSRP_ERR_NOT_FOUND;
+  *out = c->range;
+  return 0;
+}
+
+static int append_range_part(msrp__buf *b, uint64_t v) {
+  return v == MSRP_BYTE_RANGE_UNKNOWN ? msrp__buf_append(b, "*", 1)
+                                      : msrp__buf_append_u64(b, v);
+}
+
+int msrp_chunk_set_byte_range(msrp_chunk *c, uint64_t start, uint64_t end,
+                              uint64_t total) {
+  if (start == MSRP_BYTE_RANGE_UNKNOWN)
+    return MSRP_ERR_PARSE_BYTE_RANGE;
+  msrp__buf b = {0};
+  int rc = msrp__buf_append_u64(&b, start);
+  if (!rc)
+    rc = msrp__buf_append(&b, "-", 1);
+  if (!rc)
+    rc = append_range_part(&b, end);
+  if (!rc)
+    rc = msrp__buf_append(&b, "/", 1);
+  if (!rc)
+    rc = append_range_part(&b, total);
+  if (!rc)
+    rc = msrp_chunk_set_header(c, "Byte-Range", b.data);
+  msrp__buf_free(&b);
+  return rc;
+}
+
+msrp_report_mode msrp_chunk_success_report(const msrp_chunk *c) {
+  return c->success;
+}
+
+msrp_report_mode msrp_chunk_failure_report(const msrp_chunk *c) {
+  return c->failure;
+}
+
+int msrp_chunk_status(const msrp_chunk *c, msrp_status_header *out) {
+  if (!c->has_status)
+    return MSRP_ERR_NOT_FOUND;
+  *out = c->status;
+  return 0;
+}
+
+int msrp_chunk_expiry(const msrp_chunk *c, msrp_header_id id, uint32_t *out) {
+  int ei = expiry_index(id);
+  if (ei < 0)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  if (!c->has_expiry[ei])
+    return MSRP_ERR_NOT_FOUND;
+  *out = c->expiry[ei];
+  return 0;
+}
+
+/* ---- body and flag ----------------------------------------------------- */
+
+int msrp_chunk_set_body(msrp_chunk *c, const void *data, size_t len) {
+  uint8_t *copy = NULL;
+  if (len) {
+    copy = malloc(len);
+    if (!copy)
+      return MSRP_ERR_NOMEM;
+    memcpy(copy, data, len);
+  }
+  free(c->body_owned);
+  c->body_owned = copy;
+  c->body = copy;
+  c->body_len = len;
+  return 0;
+}
+
+void msrp_chunk_set_body_ref(msrp_chunk *c, const void *data, size_t len) {
+  free(c->body_owned);
+  c->body_owned = NULL;
+  c->body = len ? data : NULL;
+  c->body_len = len;
+}
+
+const uint8_t *msrp_chunk_body(const msrp_chunk *c, size_t *len) {
+  if (len)
+    *len = c->body_len;
+  return c->body;
+}
+
+int msrp_chunk_has_content(const msrp_chunk *c) {
+  return c->had_content || c->body_len > 0 ||
+         find_id(c, MSRP_HDR_CONTENT_TYPE) >= 0;
+}
+
+char msrp_chunk_flag(const msrp_chunk *c) {
+  return c->flag;
+}
+
+int msrp_chunk_set_flag(msrp_chunk *c, char flag) {
+  if (flag != MSRP_FLAG_END && flag != MSRP_FLAG_MORE &&
+      flag != MSRP_FLAG_ABORT)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  c->flag = flag;
+  return 0;
+}
+
+/* ---- serialization ----------------------------------------------------- */
+
+static int render_head(msrp_chunk *c, msrp__buf *b) {
+  int rc = msrp__buf_append(b, "MSRP ", 5);
+  if (!rc)
+    rc = msrp__buf_append(b, c->tid, c->tid_len);
+  if (!rc)
+    rc = msrp__buf_append(b, " ", 1);
+  if (c->method) {
+    if (!rc)
+      rc = msrp__buf_append_str(b, c->method);
+  } else {
+    char code[4] = {(char)('0' + c->code / 100 % 10),
+                    (char)('0' + c->code / 10 % 10),
+                    (char)('0' + c->code % 10), 0};
+    if (!rc)
+      rc = msrp__buf_append(b, code, 3);
+    if (c->comment && !rc) {
+      rc = msrp__buf_append(b, " ", 1);
+      if (!rc)
+        rc = msrp__buf_append_str(b, c->comment);
+    }
+  }
+  if (!rc)
+    rc = msrp__buf_append(b, "\r\n", 2);
+  for (size_t i = 0; i < c->nhdrs && !rc; i++) {
+    rc = msrp__buf_append_str(b, c->hdrs[i].name);
+    if (!rc)
+      rc = msrp__buf_append(b, ": ", 2);
+    if (!rc)
+      rc = msrp__buf_append_str(b, c->hdrs[i].value);
+    if (!rc)
+      rc = msrp__buf_append(b, "\r\n", 2);
+  }
+  if (!rc && msrp_chunk_has_content(c))
+    rc = msrp__buf_append(b, "\r\n", 2);
+  return rc;
+}
+
+static int render_tail(msrp_chunk *c, msrp__buf *b, char flag) {
+  int rc = 0;
+  if (msrp_chunk_has_content(c))
+    rc = msrp__buf_append(b, "\r\n", 2);
+  if (!rc)
+    rc = msrp__buf_append(b, "-------", 7);
+  if (!rc)
+    rc = msrp__buf_append(b, c->tid, c->tid_len);
+  if (!rc)
+    rc = msrp__buf_append(b, &flag, 1);
+  if (!rc)
+    rc = msrp__buf_append(b, "\r\n", 2);
+  return rc;
+}
+
+/* Head and tail go into one buffer owned by the chunk, so that the pieces
+ * stay valid while the chunk is unchanged. */
+static int render(msrp_chunk *c, char flag) {
+  c->wire.len = 0;
+  int rc = render_head(c, &c->wire);
+  if (rc)
+    return rc;
+  c->tail_off = c->wire.len;
+  return render_tail(c, &c->wire, flag);
+}
+
+int msrp_chunk_serialize(msrp_chunk *c, struct iovec iov[MSRP_CHUNK_IOV_MAX]) {
+  int rc = render(c, c->flag);
+  if (rc)
+    return rc;
+  int n = 0;
+  iov[n++] = (struct iovec){c->wire.data, c->tail_off};
+  if (c->body_len)
+    iov[n++] = (struct iovec){(void *)c->body, c->body_len};
+  iov[n++] =
+      (struct iovec){c->wire.data + c->tail_off, c->wire.len - c->tail_off};
+  return n;
+}
+
+int msrp_chunk_serialize_head(msrp_chunk *c, struct iovec *head) {
+  int rc = render(c, c->flag);
+  if (rc)
+    return rc;
+  *head = (struct iovec){c->wire.data, c->tail_off};
+  return 0;
+}
+
+int msrp_chunk_serialize_tail(msrp_chunk *c, char flag, struct iovec *tail) {
+  if (flag != MSRP_FLAG_END && flag != MSRP_FLAG_MORE &&
+      flag != MSRP_FLAG_ABORT)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  int rc = render(c, flag);
+  if (rc)
+    return rc;
+  *tail = (struct iovec){c->wire.data + c->tail_off, c->wire.len - c->tail_off};
+  return 0;
+}
+
+int msrp_chunk_to_bytes(msrp_chunk *c, char **out, size_t *len) {
+  struct iovec iov[MSRP_CHUNK_IOV_MAX];
+  int n = msrp_chunk_serialize(c, iov);
+  if (n < 0)
+    return n;
+  size_t total = 0;
+  for (int i = 0; i < n; i++)
+    total += iov[i].iov_len;
+  char *p = malloc(total + 1);
+  if (!p)
+    return MSRP_ERR_NOMEM;
+  size_t off = 0;
+  for (int i = 0; i < n; i++) {
+    memcpy(p + off, iov[i].iov_base, iov[i].iov_len);
+    off += iov[i].iov_len;
+  }
+  p[total] = '\0';
+  *out = p;
+  if (len)
+    *len = total;
+  return 0;
+}

@@ -1,0 +1,84 @@
+#include <msrp/common.h>
+
+#include <stddef.h>
+
+typedef struct {
+  int code;
+  const char *name;
+  const char *text;
+} err_entry;
+
+#define E(code, text) {code, #code, text}
+static const err_entry errors[] = {
+    E(MSRP_OK, "success"),
+    E(MSRP_ERR_NOMEM, "out of memory"),
+    E(MSRP_ERR_INVALID_ARGUMENT, "invalid argument"),
+    E(MSRP_ERR_NOT_FOUND, "not found"),
+    E(MSRP_ERR_RANDOM, "the random number generator failed"),
+    E(MSRP_ERR_URI_SCHEME, "URI scheme is not msrp or msrps"),
+    E(MSRP_ERR_URI_SYNTAX, "URI is not scheme://authority[/session-id];transport"),
+    E(MSRP_ERR_URI_USERINFO, "URI userinfo has a bad character or escape"),
+    E(MSRP_ERR_URI_HOST, "URI host is empty or malformed"),
+    E(MSRP_ERR_URI_IPV6, "URI IPv6 literal is malformed"),
+    E(MSRP_ERR_URI_PORT, "URI port is not a number from 1 to 65535"),
+    E(MSRP_ERR_URI_SESSION_ID, "URI session-id has a bad character"),
+    E(MSRP_ERR_URI_TRANSPORT, "URI has no ;transport parameter"),
+    E(MSRP_ERR_URI_PARAM, "URI parameter is malformed"),
+    E(MSRP_ERR_PARSE_START_LINE, "start line is not \"MSRP <tid> <method>\" or \"MSRP <tid> <code>\""),
+    E(MSRP_ERR_PARSE_TRANSACTION_ID, "transaction id has a character outside ident"),
+    E(MSRP_ERR_PARSE_METHOD, "method name is not upper-case letters"),
+    E(MSRP_ERR_PARSE_STATUS_CODE, "status code is not three digits"),
+    E(MSRP_ERR_PARSE_HEADER, "header line is not \"Name: value\""),
+    E(MSRP_ERR_PARSE_LINE_ENDING, "line does not end in CRLF"),
+    E(MSRP_ERR_PARSE_MISSING_TO_PATH, "To-Path header is missing"),
+    E(MSRP_ERR_PARSE_MISSING_FROM_PATH, "From-Path header is missing"),
+    E(MSRP_ERR_PARSE_PATH, "a path header holds a malformed URI"),
+    E(MSRP_ERR_PARSE_BYTE_RANGE, "Byte-Range is not start-end/total"),
+    E(MSRP_ERR_PARSE_STATUS_HEADER, "Status header is not \"namespace code [reason]\""),
+    E(MSRP_ERR_PARSE_END_LINE_TID, "end-line transaction id does not match the start line"),
+    E(MSRP_ERR_PARSE_END_LINE_FLAG, "end-line continuation flag is missing or not $, + or #"),
+    E(MSRP_ERR_PARSE_REPORT_HEADER, "Success-Report or Failure-Report has a bad value"),
+    E(MSRP_ERR_PARSE_NUMBER_HEADER, "Expires, Min-Expires or Max-Expires is not a number"),
+    E(MSRP_ERR_PARSE_DUPLICATE_HEADER, "a header that may appear once appears twice"),
+    E(MSRP_ERR_LIMIT_HEADER_BYTES, "start line and headers exceed the size limit"),
+    E(MSRP_ERR_LIMIT_HEADER_COUNT, "too many header lines"),
+    E(MSRP_ERR_LIMIT_PATH_LENGTH, "too many URIs in one path"),
+    E(MSRP_ERR_LIMIT_TID_LENGTH, "transaction id exceeds the length limit"),
+    E(MSRP_ERR_LIMIT_METHOD_LENGTH, "method name exceeds the length limit"),
+    E(MSRP_ERR_PARSER_FAILED, "the parser failed earlier and cannot go on"),
+};
+#undef E
+
+static const err_entry *find(int code) {
+  for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++)
+    if (errors[i].code == code)
+      return &errors[i];
+  return NULL;
+}
+
+const char *msrp_strerror(int err) {
+  const err_entry *e = find(err);
+  return e ? e->text : "unknown error";
+}
+
+const char *msrp_errname(int err) {
+  const err_entry *e = find(err);
+  return e ? e->name : "MSRP_ERR_UNKNOWN";
+}
+
+const char *msrp_status_comment(int code) {
+  switch (code) {
+  case 200: return "OK";
+  case 400: return "Bad Request";
+  case 401: return "Unauthorized";
+  case 403: return "Forbidden";
+  case 408: return "Request Timeout";
+  case 413: return "Stop Sending Message";
+  case 415: return "Unsupported Media Type";
+  case 423: return "Interval Out-of-Bounds";
+  case 481: return "Session Does Not Exist";
+  case 501: return "Unknown Method";
+  case 506: return "Session Already Bound";
+  default: return "Unknown";
+  }
+}

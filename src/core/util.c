@@ -1,0 +1,150 @@
+#include "core/util.h"
+
+#include <openssl/rand.h>
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool msrp__is_alnum(int c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9');
+}
+
+bool msrp__is_upalpha(int c) {
+  return c >= 'A' && c <= 'Z';
+}
+
+bool msrp__is_digit(int c) {
+  return c >= '0' && c <= '9';
+}
+
+bool msrp__is_ident_char(int c) {
+  return msrp__is_alnum(c) || c == '.' || c == '-' || c == '+' || c == '%' ||
+         c == '=';
+}
+
+bool msrp__is_unreserved(int c) {
+  return msrp__is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+bool msrp__is_token_char(int c) {
+  return msrp__is_alnum(c) || (c != 0 && strchr("-.!%*_+`'~", c) != NULL);
+}
+
+static int lower(int c) {
+  return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+bool msrp__ieq(const char *a, size_t alen, const char *b, size_t blen) {
+  if (alen != blen)
+    return false;
+  for (size_t i = 0; i < alen; i++)
+    if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+      return false;
+  return true;
+}
+
+bool msrp__ieq_lit(const char *a, size_t alen, const char *lit) {
+  return msrp__ieq(a, alen, lit, strlen(lit));
+}
+
+bool msrp__parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out) {
+  if (len == 0)
+    return false;
+  uint64_t v = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (!msrp__is_digit((unsigned char)s[i]))
+      return false;
+    unsigned d = (unsigned)(s[i] - '0');
+    if (v > (max - d) / 10)
+      return false;
+    v = v * 10 + d;
+  }
+  *out = v;
+  return true;
+}
+
+int msrp__random_token(char *out, size_t len) {
+  static const char alphabet[] =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  unsigned char rnd[64];
+  size_t done = 0;
+  while (done < len) {
+    size_t n = len - done < sizeof rnd ? len - done : sizeof rnd;
+    if (RAND_bytes(rnd, (int)n) != 1)
+      return MSRP_ERR_RANDOM;
+    /* 62 symbols: reject 248..255 so that every symbol is equally likely */
+    for (size_t i = 0; i < n && done < len; i++)
+      if (rnd[i] < 248)
+        out[done++] = alphabet[rnd[i] % 62];
+  }
+  out[len] = '\0';
+  return 0;
+}
+
+int msrp__buf_reserve(msrp__buf *b, size_t extra) {
+  if (extra > SIZE_MAX - b->len - 1)
+    return MSRP_ERR_NOMEM;
+  size_t need = b->len + extra + 1;
+  if (need <= b->cap)
+    return 0;
+  size_t cap = b->cap ? b->cap : 64;
+  while (cap < need)
+    cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+  char *p = realloc(b->data, cap);
+  if (!p)
+    return MSRP_ERR_NOMEM;
+  b->data = p;
+  b->cap = cap;
+  return 0;
+}
+
+int msrp__buf_append(msrp__buf *b, const void *data, size_t len) {
+  int rc = msrp__buf_reserve(b, len);
+  if (rc)
+    return rc;
+  if (len)
+    memcpy(b->data + b->len, data, len);
+  b->len += len;
+  b->data[b->len] = '\0';
+  return 0;
+}
+
+int msrp__buf_append_str(msrp__buf *b, const char *s) {
+  return msrp__buf_append(b, s, strlen(s));
+}
+
+int msrp__buf_append_u64(msrp__buf *b, uint64_t v) {
+  char tmp[24];
+  size_t n = 0;
+  do {
+    tmp[sizeof tmp - 1 - n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  return msrp__buf_append(b, tmp + sizeof tmp - n, n);
+}
+
+void msrp__buf_free(msrp__buf *b) {
+  free(b->data);
+  b->data = NULL;
+  b->len = b->cap = 0;
+}
+
+char *msrp__strndup(const char *s, size_t len) {
+  char *p = malloc(len + 1);
+  if (!p)
+    return NULL;
+  memcpy(p, s, len);
+  p[len] = '\0';
+  return p;
+}
+
+int msrp__copy_out(char *buf, size_t size, const char *s, size_t len) {
+  if (size > 0) {
+    size_t n = len < size - 1 ? len : size - 1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+  }
+  return len > INT_MAX ? INT_MAX : (int)len;
+}

@@ -1,0 +1,55 @@
+/* Internal helpers shared by the core's files. Not part of the API. */
+#ifndef MSRP_CORE_UTIL_H
+#define MSRP_CORE_UTIL_H
+
+#include <msrp/common.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Character classes of RFC 4975 section 9 and RFC 3986. */
+bool msrp__is_alnum(int c);
+bool msrp__is_upalpha(int c);
+bool msrp__is_digit(int c);
+/* ident-char = ALPHANUM / "." / "-" / "+" / "%" / "=" */
+bool msrp__is_ident_char(int c);
+/* RFC 3986 unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~" */
+bool msrp__is_unreserved(int c);
+/* token chars of RFC 3261 (used by URI parameters and header names) */
+bool msrp__is_token_char(int c);
+
+/* ASCII case-insensitive comparison of two byte ranges; 1 if equal. */
+bool msrp__ieq(const char *a, size_t alen, const char *b, size_t blen);
+/* The same against a NUL-terminated literal. */
+bool msrp__ieq_lit(const char *a, size_t alen, const char *lit);
+
+/* Parse 1*DIGIT from the whole of [s, s+len) into *out; false on anything
+ * else or on a value above `max`. */
+bool msrp__parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out);
+
+/* Fill `out` with `len` random characters from [a-zA-Z0-9] and a NUL
+ * (out must hold len + 1 bytes). Uses OpenSSL's RAND_bytes. */
+int msrp__random_token(char *out, size_t len);
+
+/* A growable byte string. */
+typedef struct msrp__buf {
+  char *data;
+  size_t len;
+  size_t cap;
+} msrp__buf;
+
+int msrp__buf_reserve(msrp__buf *b, size_t extra);
+int msrp__buf_append(msrp__buf *b, const void *data, size_t len);
+int msrp__buf_append_str(msrp__buf *b, const char *s);
+/* Append a decimal number. */
+int msrp__buf_append_u64(msrp__buf *b, uint64_t v);
+void msrp__buf_free(msrp__buf *b);
+
+/* strndup that reports NULL on allocation failure. */
+char *msrp__strndup(const char *s, size_t len);
+
+/* snprintf-style copy of `len` bytes: writes min(len, size-1) bytes and a
+ * NUL when size > 0; returns len. */
+int msrp__copy_out(char *buf, size_t size, const char *s, size_t len);
+
+#endif

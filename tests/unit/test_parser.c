@@ -1,0 +1,570 @@
+/* The streaming parser: every case runs whole and one byte at a time and
+ * must give identical events (parse_both). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define TO "To-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n"
+#define FROM "From-Path: msrp://alice.example.com:7777/iau39soe2843z;tcp\r\n"
+#define PATHS TO FROM
+
+static void parse_str(const char *s, const parse_opts *o, recording *r) {
+  parse_both(s, strlen(s), o, r);
+}
+
+/* Parse, require success and a byte-identical re-serialization. */
+static void roundtrip(const char *s, recording *r) {
+  parse_str(s, NULL, r);
+  assert_int_equal(r->err, 0);
+  size_t n;
+  char *again = reserialize(r, &n);
+  assert_int_equal(n, strlen(s));
+  assert_memory_equal(again, s, n);
+  free(again);
+}
+
+static void expect_error(const char *s, int err, uint64_t pos) {
+  recording r;
+  parse_str(s, NULL, &r);
+  assert_string_equal(msrp_errname(r.err), msrp_errname(err));
+  assert_int_equal(r.err_pos, pos);
+  recording_free(&r);
+}
+
+static void expect_error_lim(const char *s, const msrp_parser_limits *l,
+                             int err) {
+  recording r;
+  parse_opts o = {.limits = l};
+  parse_str(s, &o, &r);
+  assert_string_equal(msrp_errname(r.err), msrp_errname(err));
+  recording_free(&r);
+}
+
+static void assert_body(const recording *r, size_t i, const void *want,
+                        size_t len) {
+  size_t n;
+  char *b = recording_body(r, i, &n);
+  assert_int_equal(n, len);
+  assert_memory_equal(b, want, len);
+  free(b);
+}
+
+static void test_send_events(void **state) {
+  (void)state;
+  const char *head = "MSRP a786hjs2 SEND\r\n" PATHS
+                     "Message-ID: 87652491\r\n"
+                     "Byte-Range: 1-5/5\r\n"
+                     "Content-Type: text/plain\r\n\r\n";
+  char msg[512];
+  snprintf(msg, sizeof msg, "%shello\r\n-------a786hjs2$\r\n", head);
+  recording r;
+  roundtrip(msg, &r);
+  assert_int_equal(r.n, 3);
+  assert_int_equal(r.ev[0].type, MSRP_EVENT_HEADERS);
+  assert_string_equal(r.ev[0].text, head);
+  assert_int_equal(r.ev[1].type, MSRP_EVENT_BODY);
+  assert_string_equal(r.ev[1].text, "hello");
+  assert_int_equal(r.ev[1].offset, 0);
+  assert_int_equal(r.ev[2].type, MSRP_EVENT_END);
+  assert_int_equal(r.ev[2].flag, '$');
+  assert_int_equal(r.ev[2].segment, 0);
+  assert_int_equal(r.ev[2].range.start, 1);
+  assert_int_equal(r.ev[2].range.end, 5);
+  assert_int_equal(r.ev[2].range.total, 5);
+
+  msrp_chunk *c = r.chunks[0];
+  assert_true(msrp_chunk_is_request(c));
+  assert_string_equal(msrp_chunk_transaction_id(c), "a786hjs2");
+  assert_string_equal(msrp_chunk_method(c), "SEND");
+  assert_int_equal(msrp_chunk_method_id(c), MSRP_METHOD_SEND);
+  assert_string_equal(msrp_chunk_message_id(c), "87652491");
+  assert_string_equal(msrp_chunk_content_type(c), "text/plain");
+  assert_int_equal(msrp_chunk_flag(c), '$');
+  const msrp_path *to = msrp_chunk_to_path(c);
+  assert_int_equal(to->count, 1);
+  assert_string_equal(to->uris[0].host, "bob.example.com");
+  assert_int_equal(to->uris[0].port, 8888);
+  assert_string_equal(to->uris[0].session_id, "9di4eae923wzd");
+  assert_string_equal(msrp_chunk_from_path(c)->uris[0].session_id,
+                      "iau39soe2843z");
+  recording_free(&r);
+}
+
+static void test_response_no_body(void **state) {
+  (void)state;
+  const char *msg = "MSRP a786hjs2 200 OK\r\n" PATHS "-------a786hjs2$\r\n";
+  recording r;
+  roundtrip(msg, &r);
+  assert_int_equal(r.n, 2);
+  assert_int_equal(r.ev[0].type, MSRP_EVENT_HEADERS);
+  assert_int_equal(r.ev[1].type, MSRP_EVENT_END);
+  msrp_chunk *c = r.chunks[0];
+  assert_false(msrp_chunk_is_request(c));
+  assert_null(msrp_chunk_method(c));
+  assert_int_equal(msrp_chunk_method_id(c), MSRP_METHOD_NONE);
+  assert_int_equal(msrp_chunk_code(c), 200);
+  assert_string_equal(msrp_chunk_comment(c), "OK");
+  assert_false(msrp_chunk_has_content(c));
+  recording_free(&r);
+
+  /* a response without a comment, and one with a longer comment */
+  roundtrip("MSRP x1y2 408\r\n" PATHS "-------x1y2$\r\n", &r);
+  assert_int_equal(msrp_chunk_code(r.chunks[0]), 408);
+  assert_null(msrp_chunk_comment(r.chunks[0]));
+  recording_free(&r);
+  roundtrip("MSRP x1y2 481 Session Does Not Exist\r\n" PATHS
+            "-------x1y2$\r\n",
+            &r);
+  assert_string_equal(msrp_chunk_comment(r.chunks[0]),
+                      "Session Does Not Exist");
+  recording_free(&r);
+}
+
+static void test_pipelined(void **state) {
+  (void)state;
+  const char *msg =
+      "MSRP t1aa SEND\r\n" PATHS "Message-ID: m1\r\nByte-Range: 1-3/3\r\n"
+      "Content-Type: text/plain\r\n\r\none\r\n-------t1aa$\r\n"
+      "MSRP t1aa 200 OK\r\n" PATHS "-------t1aa$\r\n"
+      "MSRP t2bb REPORT\r\n" PATHS "Message-ID: m1\r\nByte-Range: 1-3/3\r\n"
+      "Status: 000 200 OK\r\n-------t2bb$\r\n"
+      "MSRP t3cc SEND\r\n" PATHS "Message-ID: m2\r\nByte-Range: 1-*/*\r\n"
+      "Content-Type: text/plain\r\n\r\ntwo\r\n-------t3cc+\r\n";
+  recording r;
+  roundtrip(msg, &r);
+  assert_int_equal(r.nchunks, 4);
+  assert_int_equal(msrp_chunk_code(r.chunks[1]), 200);
+  assert_int_equal(msrp_chunk_method_id(r.chunks[2]), MSRP_METHOD_REPORT);
+  msrp_status_header st;
+  assert_int_equal(msrp_chunk_status(r.chunks[2], &st), 0);
+  assert_int_equal(st.ns, 0);
+  assert_int_equal(st.code, 200);
+  assert_string_equal(st.reason, "OK");
+  msrp_byte_range br;
+  assert_int_equal(msrp_chunk_byte_range(r.chunks[3], &br), 0);
+  assert_int_equal(br.start, 1);
+  assert_true(br.end == MSRP_BYTE_RANGE_UNKNOWN);
+  assert_true(br.total == MSRP_BYTE_RANGE_UNKNOWN);
+  assert_int_equal(msrp_chunk_flag(r.chunks[3]), '+');
+  assert_body(&r, 0, "one", 3);
+  assert_body(&r, 3, "two", 3);
+  recording_free(&r);
+}
+
+/* Bodies that hold things that look like end-lines are delivered intact. */
+static void test_tricky_bodies(void **state) {
+  (void)state;
+  static const char *bodies[] = {
+      "line one\r\nline two\r\n\r\n",
+      "-------abce$",                 /* nearly its own end-line */
+      "x\r\n-------other$\r\ny",      /* another chunk's end-line */
+      "x\r\n-------abc$\r\ny",        /* a prefix of the tid */
+      "x\r\n-------abcdX\r\ny",       /* tid followed by a non-flag */
+      "x\r\n-------abcd$X",           /* flag but no CRLF */
+      "x\r\n-------abcd$\rX",         /* flag, CR, no LF */
+      "x\r\n-------abcd$\r",          /* ... and the real end-line follows */
+      "x\r\n-------abcd+\r\r\n-------abcd", /* restart inside a match */
+      "\r\n-------abc",               /* starts with a prefix */
+      "\r",                           /* a lone CR before the delimiter */
+      "\r\r\r\n\r\n--",
+      "-------abcd",                  /* begins like the end-line */
+      "-",
+  };
+  for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+    char msg[1024];
+    int n = snprintf(msg, sizeof msg,
+                     "MSRP abcd SEND\r\n" PATHS
+                     "Content-Type: application/octet-stream\r\n\r\n"
+                     "%s\r\n-------abcd$\r\n",
+                     bodies[i]);
+    recording r;
+    roundtrip(msg, &r);
+    assert_int_equal(r.nchunks, 1);
+    assert_body(&r, 0, bodies[i], strlen(bodies[i]));
+    assert_int_equal(r.ev[r.n - 1].type, MSRP_EVENT_END);
+    assert_int_equal(r.ev[r.n - 1].flag, '$');
+    (void)n;
+    recording_free(&r);
+  }
+
+  /* NUL bytes */
+  static const char nul_msg[] = "MSRP abcd SEND\r\n" PATHS
+                                "Content-Type: application/octet-stream\r\n"
+                                "\r\na\0b\0\r\n\0\r\n-------abcd$\r\n";
+  recording r;
+  parse_both(nul_msg, sizeof nul_msg - 1, NULL, &r);
+  assert_int_equal(r.err, 0);
+  assert_body(&r, 0, "a\0b\0\r\n\0", 7);
+  size_t n;
+  char *again = reserialize(&r, &n);
+  assert_int_equal(n, sizeof nul_msg - 1);
+  assert_memory_equal(again, nul_msg, n);
+  free(again);
+  recording_free(&r);
+}
+
+static void test_empty_bodies(void **state) {
+  (void)state;
+  recording r;
+  /* the regular form: empty line, no data, CRLF, end-line */
+  roundtrip("MSRP abcd SEND\r\n" PATHS "Content-Type: text/plain\r\n\r\n"
+            "\r\n-------abcd$\r\n",
+            &r);
+  assert_int_equal(r.n, 2);
+  assert_body(&r, 0, "", 0);
+  recording_free(&r);
+  /* some peers leave out the CRLF before the end-line of an empty body */
+  parse_str("MSRP abcd SEND\r\n" PATHS "Content-Type: text/plain\r\n\r\n"
+            "-------abcd$\r\n",
+            NULL, &r);
+  assert_int_equal(r.err, 0);
+  assert_int_equal(r.n, 2);
+  assert_int_equal(r.ev[1].type, MSRP_EVENT_END);
+  assert_body(&r, 0, "", 0);
+  recording_free(&r);
+}
+
+static void test_flags_and_methods(void **state) {
+  (void)state;
+  recording r;
+  roundtrip("MSRP abcd SEND\r\n" PATHS "Message-ID: m\r\n"
+            "Byte-Range: 1-*/100\r\nContent-Type: text/plain\r\n\r\n"
+            "abc\r\n-------abcd#\r\n",
+            &r);
+  assert_int_equal(r.ev[r.n - 1].flag, '#');
+  assert_int_equal(msrp_chunk_flag(r.chunks[0]), '#');
+  recording_free(&r);
+
+  roundtrip("MSRP abcd NICKNAME\r\n" PATHS "Use-Nickname: \"Alice\"\r\n"
+            "-------abcd$\r\n",
+            &r);
+  assert_int_equal(msrp_chunk_method_id(r.chunks[0]), MSRP_METHOD_NICKNAME);
+  assert_string_equal(
+      msrp_chunk_header_by_id(r.chunks[0], MSRP_HDR_USE_NICKNAME),
+      "\"Alice\"");
+  recording_free(&r);
+
+  roundtrip("MSRP abcd FROBNICATE\r\n" PATHS "X-Thing: 1\r\n"
+            "-------abcd$\r\n",
+            &r);
+  assert_int_equal(msrp_chunk_method_id(r.chunks[0]), MSRP_METHOD_OTHER);
+  assert_string_equal(msrp_chunk_method(r.chunks[0]), "FROBNICATE");
+  assert_string_equal(msrp_chunk_header(r.chunks[0], "x-thing"), "1");
+  recording_free(&r);
+}
+
+static void test_relay_headers(void **state) {
+  (void)state;
+  recording r;
+  roundtrip("MSRP fi93 200 OK\r\n"
+            "To-Path: msrps://alice@a.example.org;tcp\r\n"
+            "From-Path: msrps://relay.example.net;tcp\r\n"
+            "Use-Path: msrps://relay.example.net:2855/aX9;tcp\r\n"
+            "Expires: 900\r\n"
+            "-------fi93$\r\n",
+            &r);
+  msrp_chunk *c = r.chunks[0];
+  assert_int_equal(msrp_chunk_use_path(c)->count, 1);
+  assert_string_equal(msrp_chunk_use_path(c)->uris[0].session_id, "aX9");
+  uint32_t v;
+  assert_int_equal(msrp_chunk_expiry(c, MSRP_HDR_EXPIRES, &v), 0);
+  assert_int_equal(v, 900);
+  assert_int_equal(msrp_chunk_expiry(c, MSRP_HDR_MIN_EXPIRES, &v),
+                   MSRP_ERR_NOT_FOUND);
+  recording_free(&r);
+
+  roundtrip("MSRP fi93 401 Unauthorized\r\n" PATHS
+            "WWW-Authenticate: Digest realm=\"a\", nonce=\"1\"\r\n"
+            "WWW-Authenticate: Digest realm=\"b\", nonce=\"2\"\r\n"
+            "-------fi93$\r\n",
+            &r);
+  assert_int_equal(msrp_chunk_header_count(r.chunks[0]), 4);
+  recording_free(&r);
+
+  roundtrip("MSRP fi93 423 Interval Out-of-Bounds\r\n" PATHS
+            "Min-Expires: 60\r\nMax-Expires: 3600\r\n-------fi93$\r\n",
+            &r);
+  assert_int_equal(msrp_chunk_expiry(r.chunks[0], MSRP_HDR_MAX_EXPIRES, &v),
+                   0);
+  assert_int_equal(v, 3600);
+  recording_free(&r);
+}
+
+static void test_reports(void **state) {
+  (void)state;
+  recording r;
+  roundtrip("MSRP abcd SEND\r\n" PATHS "Success-Report: yes\r\n"
+            "Failure-Report: partial\r\n-------abcd$\r\n",
+            &r);
+  assert_int_equal(msrp_chunk_success_report(r.chunks[0]), MSRP_REPORT_YES);
+  assert_int_equal(msrp_chunk_failure_report(r.chunks[0]),
+                   MSRP_REPORT_PARTIAL);
+  recording_free(&r);
+  roundtrip("MSRP abcd SEND\r\n" PATHS "-------abcd$\r\n", &r);
+  assert_int_equal(msrp_chunk_success_report(r.chunks[0]),
+                   MSRP_REPORT_ABSENT);
+  assert_int_equal(msrp_chunk_failure_report(r.chunks[0]),
+                   MSRP_REPORT_ABSENT);
+  recording_free(&r);
+}
+
+/* Virtual chunks (the seed's read_chunk(size)). */
+static void test_segments(void **state) {
+  (void)state;
+  const char *msg = "MSRP abcd SEND\r\n" PATHS "Message-ID: m\r\n"
+                    "Byte-Range: 11-20/30\r\nContent-Type: text/plain\r\n\r\n"
+                    "0123456789\r\n-------abcd+\r\n";
+  recording r;
+  parse_opts o = {.segment_size = 4};
+  parse_str(msg, &o, &r);
+  assert_int_equal(r.err, 0);
+  /* HEADERS, BODY, SEG, BODY, SEG, BODY, END */
+  assert_int_equal(r.n, 7);
+  static const msrp_event_type types[] = {
+      MSRP_EVENT_HEADERS, MSRP_EVENT_BODY, MSRP_EVENT_SEGMENT,
+      MSRP_EVENT_BODY,    MSRP_EVENT_SEGMENT, MSRP_EVENT_BODY,
+      MSRP_EVENT_END};
+  for (size_t i = 0; i < 7; i++)
+    assert_int_equal(r.ev[i].type, types[i]);
+  assert_string_equal(r.ev[1].text, "0123");
+  assert_string_equal(r.ev[3].text, "4567");
+  assert_string_equal(r.ev[5].text, "89");
+  assert_int_equal(r.ev[2].segment, 1);
+  assert_int_equal(r.ev[2].flag, '+');
+  assert_int_equal(r.ev[2].range.start, 11);
+  assert_int_equal(r.ev[2].range.end, 14);
+  assert_int_equal(r.ev[2].range.total, 30);
+  assert_int_equal(r.ev[4].segment, 2);
+  assert_int_equal(r.ev[4].range.start, 15);
+  assert_int_equal(r.ev[4].range.end, 18);
+  assert_int_equal(r.ev[6].segment, 3);
+  assert_int_equal(r.ev[6].flag, '+');
+  assert_int_equal(r.ev[6].range.start, 19);
+  assert_int_equal(r.ev[6].range.end, 20);
+  recording_free(&r);
+
+  /* a body that is an exact multiple: no empty last segment */
+  const char *even = "MSRP abcd SEND\r\n" PATHS "Content-Type: text/plain"
+                     "\r\n\r\n01234567\r\n-------abcd$\r\n";
+  parse_str(even, &o, &r);
+  assert_int_equal(r.n, 5);
+  assert_int_equal(r.ev[2].type, MSRP_EVENT_SEGMENT);
+  assert_int_equal(r.ev[4].type, MSRP_EVENT_END);
+  assert_int_equal(r.ev[4].segment, 2);
+  assert_int_equal(r.ev[4].range.start, 5);
+  assert_int_equal(r.ev[4].range.end, 8);
+  assert_true(r.ev[4].range.total == MSRP_BYTE_RANGE_UNKNOWN);
+  recording_free(&r);
+
+  /* size 0: a virtual chunk for every piece of data that arrives */
+  parse_opts zero = {.segment_zero = 1};
+  record_parse(even, strlen(even), 0, &zero, &r);
+  assert_int_equal(r.n, 3); /* one BODY, then END: nothing followed it */
+  assert_int_equal(r.ev[2].segment, 1);
+  recording_free(&r);
+  record_parse(even, strlen(even), 1, &zero, &r);
+  size_t segs = 0;
+  for (size_t i = 0; i < r.n; i++)
+    segs += r.ev[i].type == MSRP_EVENT_SEGMENT;
+  assert_int_equal(segs, 7); /* 8 body bytes one at a time */
+  recording_free(&r);
+}
+
+static void test_errors_start_line(void **state) {
+  (void)state;
+  /* not MSRP at all: refused at the first byte that differs */
+  expect_error("HTTP/1.1 200 OK\r\n", MSRP_ERR_PARSE_START_LINE, 0);
+  expect_error("MSRQ", MSRP_ERR_PARSE_START_LINE, 3);
+  expect_error("MSRP\r\n", MSRP_ERR_PARSE_START_LINE, 4);
+  expect_error("MSRP abcd\r\n", MSRP_ERR_PARSE_START_LINE, 11);
+  expect_error("MSRP abcd \r\n", MSRP_ERR_PARSE_START_LINE, 12);
+  expect_error("MSRP abcd SEND now\r\n", MSRP_ERR_PARSE_START_LINE, 20);
+  expect_error("MSRP a_bc SEND\r\n", MSRP_ERR_PARSE_TRANSACTION_ID, 16);
+  expect_error("MSRP .abc SEND\r\n", MSRP_ERR_PARSE_TRANSACTION_ID, 16);
+  expect_error("MSRP abcd send\r\n", MSRP_ERR_PARSE_METHOD, 16);
+  expect_error("MSRP abcd SE-ND\r\n", MSRP_ERR_PARSE_METHOD, 17);
+  expect_error("MSRP abcd 20 OK\r\n", MSRP_ERR_PARSE_STATUS_CODE, 17);
+  expect_error("MSRP abcd 2000\r\n", MSRP_ERR_PARSE_STATUS_CODE, 16);
+  expect_error("MSRP abcd 2x0 OK\r\n", MSRP_ERR_PARSE_STATUS_CODE, 18);
+}
+
+static void test_errors_headers(void **state) {
+  (void)state;
+  const char *sl = "MSRP abcd SEND\r\n"; /* 16 bytes */
+  char buf[512];
+#define ERR_AFTER(hdrs, err)                                                   \
+  do {                                                                         \
+    snprintf(buf, sizeof buf, "%s%s", sl, hdrs);                              \
+    expect_error(buf, err, strlen(buf));                                       \
+  } while (0)
+  ERR_AFTER("NoColonHere\r\n", MSRP_ERR_PARSE_HEADER);
+  ERR_AFTER(": value\r\n", MSRP_ERR_PARSE_HEADER);
+  ERR_AFTER("Bad Name: x\r\n", MSRP_ERR_PARSE_HEADER);
+  ERR_AFTER(PATHS "--x\r\n", MSRP_ERR_PARSE_HEADER);
+  ERR_AFTER("To-Path: x\n", MSRP_ERR_PARSE_LINE_ENDING);
+  ERR_AFTER("To\rPath: x\r\n", MSRP_ERR_PARSE_LINE_ENDING);
+  ERR_AFTER(FROM "-------abcd$\r\n", MSRP_ERR_PARSE_MISSING_TO_PATH);
+  ERR_AFTER(TO "-------abcd$\r\n", MSRP_ERR_PARSE_MISSING_FROM_PATH);
+  ERR_AFTER(TO "Content-Type: text/plain\r\n\r\n",
+            MSRP_ERR_PARSE_MISSING_FROM_PATH);
+  ERR_AFTER("To-Path: http://x.example.com;tcp\r\n", MSRP_ERR_PARSE_PATH);
+  ERR_AFTER("To-Path: msrp://x.example.com\r\n", MSRP_ERR_PARSE_PATH);
+  ERR_AFTER(TO TO, MSRP_ERR_PARSE_DUPLICATE_HEADER);
+  ERR_AFTER("Byte-Range: 1-2\r\n", MSRP_ERR_PARSE_BYTE_RANGE);
+  ERR_AFTER("Byte-Range: 0-2/3\r\n", MSRP_ERR_PARSE_BYTE_RANGE);
+  ERR_AFTER("Byte-Range: a-2/3\r\n", MSRP_ERR_PARSE_BYTE_RANGE);
+  ERR_AFTER("Byte-Range: 5-1/9\r\n", MSRP_ERR_PARSE_BYTE_RANGE);
+  ERR_AFTER("Byte-Range: 1-6/5\r\n", MSRP_ERR_PARSE_BYTE_RANGE);
+  ERR_AFTER("Byte-Range: 1-2/3/4\r\n", MSRP_ERR_PARSE_BYTE_RANGE);
+  ERR_AFTER("Byte-Range: 1-99999999999999999999/*\r\n",
+            MSRP_ERR_PARSE_BYTE_RANGE);
+  ERR_AFTER("Status: 200 OK\r\n", MSRP_ERR_PARSE_STATUS_HEADER);
+  ERR_AFTER("Status: 000 20\r\n", MSRP_ERR_PARSE_STATUS_HEADER);
+  ERR_AFTER("Status: 000 200OK\r\n", MSRP_ERR_PARSE_STATUS_HEADER);
+  ERR_AFTER("Success-Report: maybe\r\n", MSRP_ERR_PARSE_REPORT_HEADER);
+  ERR_AFTER("Success-Report: partial\r\n", MSRP_ERR_PARSE_REPORT_HEADER);
+  ERR_AFTER("Failure-Report: \r\n", MSRP_ERR_PARSE_REPORT_HEADER);
+  ERR_AFTER("Expires: soon\r\n", MSRP_ERR_PARSE_NUMBER_HEADER);
+  ERR_AFTER("Expires: 4294967296\r\n", MSRP_ERR_PARSE_NUMBER_HEADER);
+  ERR_AFTER(PATHS "-------abce$\r\n", MSRP_ERR_PARSE_END_LINE_TID);
+  ERR_AFTER(PATHS "-------abc$\r\n", MSRP_ERR_PARSE_END_LINE_TID);
+  ERR_AFTER(PATHS "-------abcdef$\r\n", MSRP_ERR_PARSE_END_LINE_TID);
+  ERR_AFTER(PATHS "-------abcd\r\n", MSRP_ERR_PARSE_END_LINE_FLAG);
+  ERR_AFTER(PATHS "-------abcd!\r\n", MSRP_ERR_PARSE_END_LINE_FLAG);
+  ERR_AFTER(PATHS "-------abcd$$\r\n", MSRP_ERR_PARSE_END_LINE_FLAG);
+#undef ERR_AFTER
+}
+
+static void test_errors_limits(void **state) {
+  (void)state;
+  msrp_parser_limits l = {0};
+  l.max_header_bytes = 100;
+  /* the 101st byte is refused before the line is complete */
+  expect_error_lim("MSRP abcd SEND\r\n" TO FROM, &l,
+                   MSRP_ERR_LIMIT_HEADER_BYTES);
+  msrp_parser_limits l2 = {.max_header_count = 3};
+  expect_error_lim("MSRP abcd SEND\r\n" PATHS "A: 1\r\nB: 2\r\n", &l2,
+                   MSRP_ERR_LIMIT_HEADER_COUNT);
+  msrp_parser_limits l3 = {.max_path_uris = 2};
+  expect_error_lim("MSRP abcd SEND\r\nTo-Path: msrp://a.example.com;tcp "
+                   "msrp://b.example.com;tcp msrp://c.example.com/s;tcp\r\n",
+                   &l3, MSRP_ERR_LIMIT_PATH_LENGTH);
+  msrp_parser_limits l4 = {.max_tid_length = 8};
+  expect_error_lim("MSRP abcdefghi SEND\r\n", &l4, MSRP_ERR_LIMIT_TID_LENGTH);
+  msrp_parser_limits l5 = {.max_method_length = 4};
+  expect_error_lim("MSRP abcd REPORT\r\n", &l5, MSRP_ERR_LIMIT_METHOD_LENGTH);
+
+  /* a body of any size is fine whatever the header limit */
+  msrp_parser_limits small = {.max_header_bytes = 200};
+  char body[5000];
+  memset(body, 'z', sizeof body);
+  char msg[6000];
+  int n = snprintf(msg, sizeof msg,
+                   "MSRP abcd SEND\r\n" PATHS "Content-Type: a/b\r\n\r\n"
+                   "%.*s\r\n-------abcd$\r\n",
+                   (int)sizeof body, body);
+  recording r;
+  parse_opts o = {.limits = &small};
+  parse_both(msg, (size_t)n, &o, &r);
+  assert_int_equal(r.err, 0);
+  assert_body(&r, 0, body, sizeof body);
+  recording_free(&r);
+}
+
+/* Garbage after a good chunk: the good one is delivered, then the error
+ * names the exact place. */
+static void test_garbage_after_chunk(void **state) {
+  (void)state;
+  const char *good = "MSRP abcd 200 OK\r\n" PATHS "-------abcd$\r\n";
+  char msg[512];
+  snprintf(msg, sizeof msg, "%s\x16\x03\x01garbage", good);
+  recording r;
+  parse_str(msg, NULL, &r);
+  assert_int_equal(r.err, MSRP_ERR_PARSE_START_LINE);
+  assert_int_equal(r.err_pos, strlen(good));
+  assert_int_equal(r.nchunks, 1);
+  assert_int_equal(r.ev[r.n - 1].type, MSRP_EVENT_END);
+  recording_free(&r);
+}
+
+static void test_reset_and_take(void **state) {
+  (void)state;
+  msrp_parser *p;
+  assert_int_equal(msrp_parser_new(&p, NULL), 0);
+  size_t used;
+  msrp_event ev;
+  const char *bad = "GET / HTTP/1.1\r\n";
+  assert_int_equal(
+      msrp_parser_execute(p, (const uint8_t *)bad, strlen(bad), &used, &ev),
+      MSRP_ERR_PARSE_START_LINE);
+  assert_int_equal(
+      msrp_parser_execute(p, (const uint8_t *)bad, strlen(bad), &used, &ev),
+      MSRP_ERR_PARSER_FAILED);
+  msrp_parser_reset(p);
+  assert_int_equal(msrp_parser_position(p), 0);
+  const char *ok = "MSRP abcd 200 OK\r\n" PATHS "-------abcd$\r\n";
+  const uint8_t *in = (const uint8_t *)ok;
+  size_t left = strlen(ok);
+  assert_int_equal(msrp_parser_execute(p, in, left, &used, &ev), 0);
+  assert_int_equal(ev.type, MSRP_EVENT_HEADERS);
+  /* not taken: the parser keeps it, and later events point at it */
+  in += used;
+  left -= used;
+  assert_int_equal(msrp_parser_execute(p, in, left, &used, &ev), 0);
+  assert_int_equal(ev.type, MSRP_EVENT_END);
+  assert_int_equal(msrp_chunk_code(ev.chunk), 200);
+  assert_int_equal(used, left);
+  assert_int_equal(msrp_parser_position(p), strlen(ok));
+  /* nothing left: NONE */
+  assert_int_equal(msrp_parser_execute(p, NULL, 0, &used, &ev), 0);
+  assert_int_equal(ev.type, MSRP_EVENT_NONE);
+  /* taken: the parser no longer frees it, even when the next chunk
+   * begins; a second take gives NULL */
+  in = (const uint8_t *)ok;
+  left = strlen(ok);
+  assert_int_equal(msrp_parser_execute(p, in, left, &used, &ev), 0);
+  assert_int_equal(ev.type, MSRP_EVENT_HEADERS);
+  msrp_chunk *mine = msrp_parser_take_chunk(p);
+  assert_ptr_equal(mine, ev.chunk);
+  assert_null(msrp_parser_take_chunk(p));
+  assert_int_equal(msrp_parser_execute(p, in + used, left - used, &used, &ev),
+                   0);
+  assert_int_equal(ev.type, MSRP_EVENT_END);
+  assert_ptr_equal(ev.chunk, mine);
+  assert_int_equal(msrp_parser_execute(p, (const uint8_t *)ok, left, &used,
+                                       &ev),
+                   0);
+  assert_true(ev.chunk != mine);
+  assert_int_equal(msrp_chunk_code(mine), 200);
+  msrp_chunk_free(mine);
+  msrp_parser_free(p);
+  msrp_parser_free(NULL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_send_events),
+      cmocka_unit_test(test_response_no_body),
+      cmocka_unit_test(test_pipelined),
+      cmocka_unit_test(test_tricky_bodies),
+      cmocka_unit_test(test_empty_bodies),
+      cmocka_unit_test(test_flags_and_methods),
+      cmocka_unit_test(test_relay_headers),
+      cmocka_unit_test(test_reports),
+      cmocka_unit_test(test_segments),
+      cmocka_unit_test(test_errors_start_line),
+      cmocka_unit_test(test_errors_headers),
+      cmocka_unit_test(test_errors_limits),
+      cmocka_unit_test(test_garbage_after_chunk),
+      cmocka_unit_test(test_reset_and_take),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
