@@ -64,7 +64,29 @@ typedef enum msrp_err {
   MSRP_ERR_LIMIT_TID_LENGTH = -73,   /* transaction id too long */
   MSRP_ERR_LIMIT_METHOD_LENGTH = -74, /* method name too long */
 
-  MSRP_ERR_PARSER_FAILED = -90 /* the parser already failed; free it */
+  MSRP_ERR_PARSER_FAILED = -90, /* the parser already failed; free it */
+
+  /* Connections (io layer) */
+  MSRP_ERR_CANCELLED = -100,          /* its object was closed first */
+  MSRP_ERR_CONNECTION_CLOSED = -101,  /* the peer closed, between chunks */
+  MSRP_ERR_CLOSED_MID_CHUNK = -102,   /* the peer closed inside a chunk */
+  MSRP_ERR_IO = -103,                 /* a socket error (see the log) */
+  MSRP_ERR_CONNECT = -104,            /* could not connect to the peer */
+  MSRP_ERR_RESOLVE = -105,            /* the host name did not resolve */
+  MSRP_ERR_TLS_HANDSHAKE = -106,      /* the TLS handshake failed */
+  MSRP_ERR_TLS_VERIFY = -107,         /* the peer certificate is not trusted */
+  MSRP_ERR_TLS_FINGERPRINT = -108,    /* the certificate's fingerprint differs */
+  MSRP_ERR_TLS_CONFIG = -109,         /* certificate, key or CA unusable */
+  MSRP_ERR_BIND_TIMEOUT = -110,       /* no binding within the bind timeout */
+  MSRP_ERR_BIND_REFUSED = -111,       /* the peer answered the binding SEND
+                                         with an error */
+  MSRP_ERR_BIND_PATH = -112,          /* the binding paths do not match */
+  MSRP_ERR_ADDRESS_IN_USE = -113,     /* the local address is taken */
+  MSRP_ERR_BUSY = -114,               /* that operation is already running */
+  MSRP_ERR_TIMEOUT = -115,            /* connecting took too long */
+  MSRP_ERR_CLOSED = -116,             /* the object is closed or closing */
+  MSRP_ERR_ADDRESS = -117,            /* the local address is not usable */
+  MSRP_ERR_NOT_SUPPORTED = -118       /* not available in this build/kind */
 } msrp_err;
 
 /* A static English sentence for an error code (never NULL). */

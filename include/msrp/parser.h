@@ -107,6 +107,10 @@ MSRP_API int msrp_parser_execute(msrp_parser *parser, const uint8_t *in,
  * at it, so keep it alive until its END. NULL if there is none. */
 MSRP_API msrp_chunk *msrp_parser_take_chunk(msrp_parser *parser);
 
+/* 1 when the parser stands between chunks (nothing of a next chunk read
+ * yet), 0 inside one: whether a connection closing now cut a chunk. */
+MSRP_API int msrp_parser_between_chunks(const msrp_parser *parser);
+
 /* Bytes consumed since creation or the last reset: after an error, where
  * the offending input was. */
 MSRP_API uint64_t msrp_parser_position(const msrp_parser *parser);

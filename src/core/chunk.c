@@ -347,8 +347,10 @@ static void forget_typed(msrp_chunk *c, msrp_header_id id) {
 
 /* ---- header storage ---------------------------------------------------- */
 
+/* hname = ALPHA *token-char (RFC 4975 section 9) */
 static bool valid_name(const char *name, size_t len) {
-  if (len == 0)
+  if (len == 0 || !msrp__is_alnum((unsigned char)name[0]) ||
+      msrp__is_digit((unsigned char)name[0]))
     return false;
   for (size_t i = 0; i < len; i++)
     if (!msrp__is_token_char((unsigned char)name[i]))
@@ -568,6 +570,12 @@ int msrp_chunk_make(msrp_chunk **out, const msrp_chunk_params *p) {
     uint64_t start = p->start ? p->start : 1;
     uint64_t end = p->end ? p->end : start - 1 + p->data_len;
     uint64_t total = p->length ? p->length : start - 1 + p->data_len;
+    if (end != MSRP_BYTE_RANGE_UNKNOWN &&
+        (end + 1 < start ||
+         (total != MSRP_BYTE_RANGE_UNKNOWN && end > total))) {
+      rc = MSRP_ERR_INVALID_ARGUMENT;
+      goto fail;
+    }
     if ((rc = msrp_chunk_set_byte_range(c, start, end, total)))
       goto fail;
     if (total != MSRP_BYTE_RANGE_UNKNOWN && end < total)

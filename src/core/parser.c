@@ -137,6 +137,10 @@ msrp_chunk *msrp_parser_take_chunk(msrp_parser *p) {
   return p->chunk;
 }
 
+int msrp_parser_between_chunks(const msrp_parser *p) {
+  return p->state == S_START_LINE && p->line_len == 0;
+}
+
 uint64_t msrp_parser_position(const msrp_parser *p) {
   return p->pos;
 }

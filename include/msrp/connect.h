@@ -1,0 +1,149 @@
+/* libmsrp — establishing and binding connections (the seed's
+ * msrplib.connect): connectors and acceptors behind one interface, and the
+ * shared listener MSRPServer.
+ *
+ *   msrp_connector *c;
+ *   msrp_get_connector(&c, loop, &config);      // or msrp_get_acceptor
+ *   msrp_connector_prepare(c, &local_uri, on_prepared, ud);
+ *     ... put the full local path in SDP a=path, get the remote's ...
+ *   msrp_connector_complete(c, &full_remote_path, on_complete, ud);
+ *     ... on_complete hands over a bound msrp_transport ...
+ *   msrp_connector_free(c);                     // the seed's cleanup()
+ *
+ * Binding (RFC 4975 section 7.1 and the seed): the connecting side sends an
+ * empty SEND whose To-Path is the full remote path and whose From-Path is
+ * its full local path, and checks the 200 that answers it; the accepting
+ * side checks that SEND's To-Path ends with its own URI and that its
+ * From-Path is the remote path it was given, and answers 200, or 481 and
+ * closes. A first SEND that carries a body binds as well; that chunk is
+ * then the first one the transport's reader sees.
+ */
+#ifndef MSRP_CONNECT_H
+#define MSRP_CONNECT_H
+
+#include <msrp/common.h>
+#include <msrp/log.h>
+#include <msrp/tls.h>
+#include <msrp/transport.h>
+#include <msrp/uri.h>
+
+#include <uv.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The seed's MSRPBindSessionTimeout.seconds */
+#define MSRP_BIND_TIMEOUT_MS 30000
+
+typedef struct msrp_connect_config {
+  const msrp_tls_config *tls; /* for msrps: URIs; copied strings kept */
+  const msrp_logger *logger;  /* NULL: no logging; the struct is copied */
+  uint64_t bind_timeout_ms;   /* 0: MSRP_BIND_TIMEOUT_MS */
+  uint64_t connect_timeout_ms; /* 0: 30000 */
+} msrp_connect_config;
+
+typedef enum msrp_connector_kind {
+  MSRP_CONNECTOR_DIRECT = 0, /* calling endpoint, no relay */
+  MSRP_ACCEPTOR_DIRECT = 1,  /* answering endpoint, no relay */
+  MSRP_CONNECTOR_RELAY = 2,  /* calling endpoint through a relay */
+  MSRP_ACCEPTOR_RELAY = 3    /* answering endpoint through a relay */
+} msrp_connector_kind;
+
+typedef struct msrp_connector msrp_connector;
+
+/* `full_local_path` is valid during the callback (copy it to keep it). */
+typedef void (*msrp_prepare_cb)(msrp_connector *c, int status,
+                                const msrp_path *full_local_path,
+                                void *user_data);
+/* On success the caller owns `transport`. */
+typedef void (*msrp_complete_cb)(msrp_connector *c, int status,
+                                 msrp_transport *transport, void *user_data);
+
+/* The seed's get_connector() / get_acceptor(): the direct kinds (relay
+ * kinds come with relay configuration). Errors: MSRP_ERR_NOMEM,
+ * MSRP_ERR_TLS_CONFIG. */
+MSRP_API int msrp_get_connector(msrp_connector **out, uv_loop_t *loop,
+                                const msrp_connect_config *config);
+MSRP_API int msrp_get_acceptor(msrp_connector **out, uv_loop_t *loop,
+                               const msrp_connect_config *config);
+
+MSRP_API msrp_connector_kind msrp_connector_get_kind(const msrp_connector *c);
+
+/* prepare(local_uri): `local_uri` names the local host (an IP address),
+ * optionally the port and session-id, and msrp: or msrps:. It is updated in
+ * place with what is really used: a random session-id when it has none,
+ * and the real port when it was 0 (an acceptor listens there; a connector
+ * binds its socket there, so the URI names the connection's real address).
+ * `local_uri` must stay valid until `cb` has run. */
+MSRP_API int msrp_connector_prepare(msrp_connector *c, msrp_uri *local_uri,
+                                    msrp_prepare_cb cb, void *user_data);
+
+/* complete(full_remote_path): connect (ConnectorDirect) or wait for the
+ * peer (AcceptorDirect, one connection only, then the port closes), then
+ * bind. Errors in `cb`: MSRP_ERR_CONNECT, MSRP_ERR_RESOLVE,
+ * MSRP_ERR_TIMEOUT, MSRP_ERR_TLS_*, MSRP_ERR_BIND_TIMEOUT,
+ * MSRP_ERR_BIND_REFUSED, MSRP_ERR_BIND_PATH, MSRP_ERR_CANCELLED, ... */
+MSRP_API int msrp_connector_complete(msrp_connector *c,
+                                     const msrp_path *full_remote_path,
+                                     msrp_complete_cb cb, void *user_data);
+
+/* Blocking forms (never from inside a callback). `full_local_path` gets a
+ * copy the caller clears with msrp_path_clear(). */
+MSRP_API int msrp_connector_prepare_wait(msrp_connector *c,
+                                         msrp_uri *local_uri,
+                                         msrp_path *full_local_path);
+MSRP_API int msrp_connector_complete_wait(msrp_connector *c,
+                                          const msrp_path *full_remote_path,
+                                          msrp_transport **out);
+
+/* The seed's cleanup() and the release in one: pending callbacks run with
+ * MSRP_ERR_CANCELLED, the listening port closes. NULL is ignored. */
+MSRP_API void msrp_connector_free(msrp_connector *c);
+
+/* ---- MSRPServer: one listening socket shared by many sessions ---------- */
+
+typedef struct msrp_server msrp_server;
+
+/* On success the caller owns `transport`. */
+typedef void (*msrp_server_complete_cb)(msrp_server *s, int status,
+                                        msrp_transport *transport,
+                                        void *user_data);
+
+MSRP_API int msrp_server_new(msrp_server **out, uv_loop_t *loop,
+                             const msrp_connect_config *config);
+
+/* prepare(local_uri, logger): listen on local_uri's address unless already
+ * listening there, and expect bindings to this URI. Port 0 and a missing
+ * session-id are filled in, in place. `logger` (NULL: the server's) is
+ * used for the connection that binds to this URI. Errors:
+ * MSRP_ERR_ADDRESS_IN_USE, MSRP_ERR_ADDRESS, MSRP_ERR_INVALID_ARGUMENT
+ * (the URI is expected already, or its scheme differs from the listener's),
+ * MSRP_ERR_TLS_CONFIG. */
+MSRP_API int msrp_server_prepare(msrp_server *s, msrp_uri *local_uri,
+                                 const msrp_logger *logger);
+
+/* complete(full_remote_path): wait until a connection binds with a SEND
+ * whose From-Path is `full_remote_path` and whose To-Path ends with a URI
+ * this server expects. MSRP_ERR_BIND_TIMEOUT after the bind timeout. */
+MSRP_API int msrp_server_complete(msrp_server *s,
+                                  const msrp_path *full_remote_path,
+                                  msrp_server_complete_cb cb,
+                                  void *user_data);
+MSRP_API int msrp_server_complete_wait(msrp_server *s,
+                                       const msrp_path *full_remote_path,
+                                       msrp_transport **out);
+
+/* cleanup(local_uri): stop expecting this URI; a listener with nothing left
+ * to expect closes its port. MSRP_ERR_NOT_FOUND if it was not expected. */
+MSRP_API int msrp_server_cleanup(msrp_server *s, const msrp_uri *local_uri);
+
+/* Close every listener and unbound connection; pending completions run with
+ * MSRP_ERR_CANCELLED. Bound transports already handed out are not
+ * affected. NULL is ignored. */
+MSRP_API void msrp_server_free(msrp_server *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
