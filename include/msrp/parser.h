@@ -89,7 +89,8 @@ MSRP_API void msrp_parser_reset(msrp_parser *parser);
 /* Cut bodies into virtual chunks of `size` bytes, as the seed's
  * read_chunk(size): after each `size` body bytes, when more body follows,
  * a SEGMENT event marks a virtual chunk that ends with '+'. A size of 0 cuts
- * after every BODY event. Takes effect from the next body. */
+ * after every BODY event. Takes effect at once when no body byte of the
+ * current chunk has been given out yet, else from the next chunk. */
 MSRP_API void msrp_parser_set_segment_size(msrp_parser *parser, size_t size);
 
 /* Parse from `in`. Stops at the first event: `*consumed` says how many
@@ -106,6 +107,10 @@ MSRP_API int msrp_parser_execute(msrp_parser *parser, const uint8_t *in,
  * free it with msrp_chunk_free(). Later events of the same chunk still point
  * at it, so keep it alive until its END. NULL if there is none. */
 MSRP_API msrp_chunk *msrp_parser_take_chunk(msrp_parser *parser);
+
+/* The chunk being parsed, or the last one parsed; NULL before the first.
+ * Owned as described for msrp_event.chunk (a taken chunk is the taker's). */
+MSRP_API msrp_chunk *msrp_parser_chunk(const msrp_parser *parser);
 
 /* 1 when the parser stands between chunks (nothing of a next chunk read
  * yet), 0 inside one: whether a connection closing now cut a chunk. */

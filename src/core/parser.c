@@ -128,6 +128,12 @@ void msrp_parser_reset(msrp_parser *p) {
 
 void msrp_parser_set_segment_size(msrp_parser *p, size_t size) {
   p->next_seg_size = size;
+  if (p->state == S_BODY && p->body_off == 0 && !p->seg_due)
+    p->seg_size = size;
+}
+
+msrp_chunk *msrp_parser_chunk(const msrp_parser *p) {
+  return p->chunk;
 }
 
 msrp_chunk *msrp_parser_take_chunk(msrp_parser *p) {

@@ -1,0 +1,550 @@
+/* ConnectorDirect and AcceptorDirect (the seed's msrplib.connect), behind
+ * the msrp_connector interface. The relay kinds plug in at kind_ops. */
+#include "io/io_internal.h"
+
+#include "core/util.h"
+
+#include <openssl/ssl.h>
+
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct msrp_connector {
+  msrp_connector_kind kind;
+  uv_loop_t *loop;
+  msrp_logger logger;
+  SSL_CTX *ctx; /* client context (connector) or server (acceptor) */
+  unsigned char fingerprint[32];
+  bool has_fingerprint;
+  char *server_name;
+  uint64_t bind_timeout_ms;
+  uint64_t connect_timeout_ms;
+
+  uv_timer_t timer;
+  uv_tcp_t *listener;
+  int open_handles;
+  bool freeing;
+
+  msrp_uri *local_uri;
+  msrp_path local_path;
+  bool prepared;
+  msrp_prepare_cb prepare_cb;
+  void *prepare_ud;
+
+  msrp_transport *t; /* the connection in the making */
+  bool t_ready;
+  int accept_error;
+  uv_connect_t connect_req;
+  uv_getaddrinfo_t resolve_req;
+  bool connecting;
+
+  msrp_path remote_path;
+  msrp_complete_cb complete_cb;
+  void *complete_ud;
+};
+
+static void fail_complete(msrp_connector *c, int status);
+
+/* ---- lifetime ---------------------------------------------------------- */
+
+static void maybe_release(msrp_connector *c);
+
+static void on_closed(uv_handle_t *h) {
+  msrp_connector *c = h->data;
+  if (h != (uv_handle_t *)&c->timer)
+    free(h);
+  c->open_handles--;
+  maybe_release(c);
+}
+
+/* Handles and requests in flight (connect, getaddrinfo) each hold the
+ * connector; the last one out releases it. */
+static void maybe_release(msrp_connector *c) {
+  if (c->open_handles > 0 || !c->freeing)
+    return;
+  /* everything is closed: what is still owed runs, then the memory goes */
+  if (c->prepare_cb) {
+    msrp_prepare_cb cb = c->prepare_cb;
+    c->prepare_cb = NULL;
+    cb(c, MSRP_ERR_CANCELLED, NULL, c->prepare_ud);
+  }
+  if (c->complete_cb) {
+    msrp_complete_cb cb = c->complete_cb;
+    c->complete_cb = NULL;
+    cb(c, MSRP_ERR_CANCELLED, NULL, c->complete_ud);
+  }
+  SSL_CTX_free(c->ctx);
+  free(c->server_name);
+  msrp_path_clear(&c->local_path);
+  msrp_path_clear(&c->remote_path);
+  free(c);
+}
+
+static void close_listener(msrp_connector *c) {
+  if (c->listener) {
+    uv_close((uv_handle_t *)c->listener, on_closed);
+    c->listener = NULL;
+  }
+}
+
+static void drop_transport(msrp_connector *c) {
+  if (c->t) {
+    msrp__transport_discard(c->t);
+    c->t = NULL;
+    c->t_ready = false;
+  }
+}
+
+void msrp_connector_free(msrp_connector *c) {
+  if (!c || c->freeing)
+    return;
+  c->freeing = true;
+  uv_timer_stop(&c->timer);
+  drop_transport(c);
+  close_listener(c);
+  uv_close((uv_handle_t *)&c->timer, on_closed);
+}
+
+static int connector_new(msrp_connector **out, msrp_connector_kind kind,
+                         uv_loop_t *loop, const msrp_connect_config *cfg) {
+  if (!out || !loop)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  msrp_connector *c = calloc(1, sizeof *c);
+  if (!c)
+    return MSRP_ERR_NOMEM;
+  c->kind = kind;
+  c->loop = loop;
+  c->bind_timeout_ms = MSRP_BIND_TIMEOUT_MS;
+  c->connect_timeout_ms = 30000;
+  int rc = 0;
+  if (cfg) {
+    if (cfg->logger)
+      c->logger = *cfg->logger;
+    if (cfg->bind_timeout_ms)
+      c->bind_timeout_ms = cfg->bind_timeout_ms;
+    if (cfg->connect_timeout_ms)
+      c->connect_timeout_ms = cfg->connect_timeout_ms;
+    const msrp_tls_config *tls = cfg->tls;
+    if (tls && tls->fingerprint) {
+      rc = msrp__parse_fingerprint(tls->fingerprint, c->fingerprint);
+      c->has_fingerprint = rc == 0;
+      if (rc)
+        rc = MSRP_ERR_TLS_CONFIG;
+    }
+    if (!rc && tls && tls->server_name &&
+        !(c->server_name = msrp__strndup(tls->server_name,
+                                         strlen(tls->server_name))))
+      rc = MSRP_ERR_NOMEM;
+    /* an acceptor needs its certificate to accept msrps: */
+    if (!rc && tls &&
+        (kind == MSRP_CONNECTOR_DIRECT || (tls->cert_file && tls->key_file)))
+      rc = msrp__tls_ctx_new(tls, kind == MSRP_ACCEPTOR_DIRECT, &c->ctx);
+  }
+  if (rc) {
+    free(c->server_name);
+    free(c);
+    return rc;
+  }
+  uv_timer_init(loop, &c->timer);
+  c->timer.data = c;
+  c->open_handles = 1;
+  *out = c;
+  return 0;
+}
+
+int msrp_get_connector(msrp_connector **out, uv_loop_t *loop,
+                       const msrp_connect_config *config) {
+  return connector_new(out, MSRP_CONNECTOR_DIRECT, loop, config);
+}
+
+int msrp_get_acceptor(msrp_connector **out, uv_loop_t *loop,
+                      const msrp_connect_config *config) {
+  return connector_new(out, MSRP_ACCEPTOR_DIRECT, loop, config);
+}
+
+msrp_connector_kind msrp_connector_get_kind(const msrp_connector *c) {
+  return c->kind;
+}
+
+/* ---- prepare ----------------------------------------------------------- */
+
+static void on_prepared(uv_timer_t *h) {
+  msrp_connector *c = h->data;
+  msrp_prepare_cb cb = c->prepare_cb;
+  c->prepare_cb = NULL;
+  c->prepared = true;
+  if (cb)
+    cb(c, 0, &c->local_path, c->prepare_ud);
+}
+
+static void on_connection(uv_stream_t *server, int status);
+
+/* Bind a socket to the local URI's address; fill in the real port. */
+static int bind_local(msrp_connector *c, uv_tcp_t *tcp, msrp_uri *uri) {
+  struct sockaddr_storage ss;
+  int rc = msrp__uri_sockaddr(uri, uri->port, &ss);
+  if (rc)
+    return rc;
+  rc = uv_tcp_bind(tcp, (struct sockaddr *)&ss, 0);
+  if (!rc && c->kind == MSRP_ACCEPTOR_DIRECT)
+    rc = uv_listen((uv_stream_t *)tcp, 16, on_connection);
+  if (rc)
+    return msrp__uv_err(rc);
+  int len = sizeof ss;
+  if (uv_tcp_getsockname(tcp, (struct sockaddr *)&ss, &len))
+    return MSRP_ERR_ADDRESS;
+  uri->port = ntohs(ss.ss_family == AF_INET6
+                        ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                        : ((struct sockaddr_in *)&ss)->sin_port);
+  return 0;
+}
+
+int msrp_connector_prepare(msrp_connector *c, msrp_uri *local_uri,
+                           msrp_prepare_cb cb, void *ud) {
+  if (!c || !local_uri || !local_uri->host)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  if (c->freeing)
+    return MSRP_ERR_CLOSED;
+  if (c->prepared || c->prepare_cb || c->t || c->listener)
+    return MSRP_ERR_BUSY;
+  if (local_uri->use_tls && c->kind == MSRP_ACCEPTOR_DIRECT && !c->ctx)
+    return MSRP_ERR_TLS_CONFIG;
+  int rc = 0;
+  if (!local_uri->session_id) {
+    char sid[21];
+    rc = msrp__random_token(sid, 20);
+    if (!rc)
+      rc = msrp_uri_set_session_id(local_uri, sid);
+    if (rc)
+      return rc;
+  }
+  if (c->kind == MSRP_ACCEPTOR_DIRECT) {
+    c->listener = malloc(sizeof *c->listener);
+    if (!c->listener)
+      return MSRP_ERR_NOMEM;
+    uv_tcp_init(c->loop, c->listener);
+    c->listener->data = c;
+    c->open_handles++;
+    rc = bind_local(c, c->listener, local_uri);
+    if (rc) {
+      close_listener(c);
+      return rc;
+    }
+    msrp__log(&c->logger, MSRP_LOG_INFO, "listening on %s:%d", local_uri->host,
+              local_uri->port);
+  } else {
+    /* the connecting socket is bound now, so that the URI in our path
+     * names the address the connection really comes from */
+    rc = msrp__transport_new(&c->t, c->loop, &c->logger);
+    if (rc)
+      return rc;
+    rc = bind_local(c, msrp__transport_tcp(c->t), local_uri);
+    if (rc) {
+      drop_transport(c);
+      return rc;
+    }
+  }
+  msrp_path p = {1, local_uri};
+  msrp_path_clear(&c->local_path);
+  rc = msrp_path_copy(&c->local_path, &p);
+  if (rc) {
+    close_listener(c);
+    drop_transport(c);
+    return rc;
+  }
+  c->local_uri = local_uri;
+  c->prepare_cb = cb;
+  c->prepare_ud = ud;
+  uv_timer_start(&c->timer, on_prepared, 0, 0);
+  return 0;
+}
+
+typedef struct wait_state {
+  bool done;
+  int status;
+  msrp_path *path;
+  msrp_transport *t;
+} wait_state;
+
+static void on_prepare_wait(msrp_connector *c, int status,
+                            const msrp_path *path, void *ud) {
+  (void)c;
+  wait_state *w = ud;
+  w->done = true;
+  w->status = status;
+  if (!status && w->path)
+    w->status = msrp_path_copy(w->path, path);
+}
+
+
+int msrp_connector_prepare_wait(msrp_connector *c, msrp_uri *local_uri,
+                                msrp_path *full_local_path) {
+  wait_state w = {.path = full_local_path};
+  int rc = msrp_connector_prepare(c, local_uri, on_prepare_wait, &w);
+  if (rc)
+    return rc;
+  rc = msrp__run_until(c->loop, &w.done);
+  return rc ? rc : w.status;
+}
+
+/* ---- complete ---------------------------------------------------------- */
+
+static void succeed(msrp_connector *c) {
+  uv_timer_stop(&c->timer);
+  msrp_transport *t = c->t;
+  c->t = NULL;
+  c->t_ready = false;
+  msrp_complete_cb cb = c->complete_cb;
+  c->complete_cb = NULL;
+  cb(c, 0, t, c->complete_ud);
+}
+
+static void fail_complete(msrp_connector *c, int status) {
+  uv_timer_stop(&c->timer);
+  if (c->connecting) {
+    /* the connect request still refers to the socket: let it finish */
+    msrp__transport_detach(c->t);
+  }
+  drop_transport(c);
+  msrp_complete_cb cb = c->complete_cb;
+  c->complete_cb = NULL;
+  if (cb)
+    cb(c, status, NULL, c->complete_ud);
+}
+
+static void on_timeout(uv_timer_t *h) {
+  msrp_connector *c = h->data;
+  int status = c->t_ready || c->kind == MSRP_ACCEPTOR_DIRECT
+                   ? MSRP_ERR_BIND_TIMEOUT
+                   : MSRP_ERR_TIMEOUT;
+  msrp__log(&c->logger, MSRP_LOG_WARNING, "%s", msrp_strerror(status));
+  fail_complete(c, status);
+}
+
+static void on_bound(msrp_transport *t, int status, void *ud) {
+  (void)t;
+  msrp_connector *c = ud;
+  if (status)
+    fail_complete(c, status);
+  else
+    succeed(c);
+}
+
+static int decide(msrp_transport *t, const msrp_chunk *chunk, void *ud) {
+  (void)ud;
+  return msrp_transport_check_incoming_send(t, chunk, NULL);
+}
+
+static void start_binding(msrp_connector *c) {
+  int rc = msrp__transport_set_paths(c->t, &c->local_path, &c->remote_path);
+  if (!rc) {
+    uv_timer_start(&c->timer, on_timeout, c->bind_timeout_ms, 0);
+    rc = c->kind == MSRP_CONNECTOR_DIRECT
+             ? msrp__bind_active(c->t, on_bound, c)
+             : msrp__bind_passive(c->t, decide, on_bound, c);
+  }
+  if (rc)
+    fail_complete(c, rc);
+}
+
+static void on_ready(msrp_transport *t, int status, void *ud) {
+  (void)t;
+  msrp_connector *c = ud;
+  if (status) {
+    if (c->complete_cb) {
+      fail_complete(c, status);
+    } else {
+      c->accept_error = status;
+      drop_transport(c);
+    }
+    return;
+  }
+  c->t_ready = true;
+  if (c->complete_cb)
+    start_binding(c);
+}
+
+static void on_connected(uv_connect_t *req, int status) {
+  msrp_connector *c = req->data;
+  c->connecting = false;
+  c->open_handles--;
+  if (c->freeing || !c->t) {
+    maybe_release(c);
+    return;
+  }
+  if (status) {
+    msrp__log(&c->logger, MSRP_LOG_WARNING, "cannot connect to %s:%d: %s",
+              c->remote_path.uris[0].host,
+              msrp_uri_effective_port(&c->remote_path.uris[0]),
+              uv_strerror(status));
+    fail_complete(c, status == UV_ECANCELED ? MSRP_ERR_CANCELLED
+                                            : MSRP_ERR_CONNECT);
+    return;
+  }
+  const msrp_uri *first = &c->remote_path.uris[0];
+  SSL_CTX *ctx = NULL;
+  if (first->use_tls) {
+    if (!c->ctx && msrp__tls_ctx_new(NULL, 0, &c->ctx)) {
+      fail_complete(c, MSRP_ERR_TLS_CONFIG);
+      return;
+    }
+    ctx = c->ctx;
+  }
+  msrp__transport_start(c->t, ctx, 0,
+                        c->server_name ? c->server_name : first->host,
+                        c->has_fingerprint ? c->fingerprint : NULL, on_ready,
+                        c);
+}
+
+static int start_connect(msrp_connector *c, const struct sockaddr *sa) {
+  c->connect_req.data = c;
+  int rc = uv_tcp_connect(&c->connect_req, msrp__transport_tcp(c->t), sa,
+                          on_connected);
+  if (rc)
+    return msrp__uv_err(rc);
+  c->connecting = true;
+  c->open_handles++;
+  char addr[64];
+  msrp__format_addr(sa, addr, sizeof addr);
+  msrp__log(&c->logger, MSRP_LOG_INFO, "connecting to %s", addr);
+  return 0;
+}
+
+static void on_resolved(uv_getaddrinfo_t *req, int status,
+                        struct addrinfo *res) {
+  msrp_connector *c = req->data;
+  c->open_handles--;
+  if (c->freeing || !c->complete_cb || !c->t) {
+    uv_freeaddrinfo(res);
+    maybe_release(c);
+    return;
+  }
+  int rc = status || !res ? MSRP_ERR_RESOLVE
+                          : start_connect(c, res->ai_addr);
+  if (status || !res)
+    msrp__log(&c->logger, MSRP_LOG_WARNING, "cannot resolve %s: %s",
+              c->remote_path.uris[0].host,
+              status ? uv_strerror(status) : "no address");
+  uv_freeaddrinfo(res);
+  if (rc)
+    fail_complete(c, rc);
+}
+
+static void on_connection(uv_stream_t *server, int status) {
+  msrp_connector *c = server->data;
+  if (status || c->t || c->freeing)
+    return;
+  int rc = msrp__transport_new(&c->t, c->loop, &c->logger);
+  if (!rc && uv_accept(server, (uv_stream_t *)msrp__transport_tcp(c->t))) {
+    drop_transport(c);
+    rc = MSRP_ERR_IO;
+  }
+  /* one connection only: the port closes now */
+  close_listener(c);
+  if (rc) {
+    c->accept_error = rc;
+    if (c->complete_cb)
+      fail_complete(c, rc);
+    return;
+  }
+  msrp__log(&c->logger, MSRP_LOG_INFO, "accepted a connection");
+  msrp__transport_start(c->t, c->local_uri->use_tls ? c->ctx : NULL, 1, NULL,
+                        NULL, on_ready, c);
+}
+
+static void on_accept_error(uv_timer_t *h) {
+  msrp_connector *c = h->data;
+  fail_complete(c, c->accept_error);
+}
+
+int msrp_connector_complete(msrp_connector *c,
+                            const msrp_path *full_remote_path,
+                            msrp_complete_cb cb, void *ud) {
+  if (!c || !full_remote_path || full_remote_path->count == 0 || !cb)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  if (c->freeing)
+    return MSRP_ERR_CLOSED;
+  if (!c->prepared || c->complete_cb)
+    return MSRP_ERR_BUSY;
+  msrp_path_clear(&c->remote_path);
+  int rc = msrp_path_copy(&c->remote_path, full_remote_path);
+  if (rc)
+    return rc;
+  c->complete_cb = cb;
+  c->complete_ud = ud;
+
+  if (c->kind == MSRP_ACCEPTOR_DIRECT) {
+    if (c->accept_error || (!c->t && !c->listener)) {
+      if (!c->accept_error)
+        c->accept_error = MSRP_ERR_CLOSED;
+      uv_timer_start(&c->timer, on_accept_error, 0, 0);
+    } else if (c->t_ready) {
+      start_binding(c);
+    } else {
+      uv_timer_start(&c->timer, on_timeout, c->bind_timeout_ms, 0);
+    }
+    return 0;
+  }
+
+  /* ConnectorDirect: connect from the socket prepare() bound */
+  if (!c->t) {
+    c->complete_cb = NULL;
+    return MSRP_ERR_CLOSED; /* complete() already ran once */
+  }
+  const msrp_uri *first = &c->remote_path.uris[0];
+  uv_timer_start(&c->timer, on_timeout, c->connect_timeout_ms, 0);
+  if (first->host_type == MSRP_HOST_NAME) {
+    /* a name: resolve it off the loop, in libuv's thread pool */
+    char port[8];
+    snprintf(port, sizeof port, "%d", msrp_uri_effective_port(first));
+    struct addrinfo hints = {0};
+    hints.ai_family = c->local_uri->host_type == MSRP_HOST_IPV6 ? AF_INET6
+                                                                : AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    c->resolve_req.data = c;
+    rc = uv_getaddrinfo(c->loop, &c->resolve_req, on_resolved, first->host,
+                        port, &hints);
+    if (rc) {
+      uv_timer_stop(&c->timer);
+      c->complete_cb = NULL;
+      return MSRP_ERR_RESOLVE;
+    }
+    c->open_handles++;
+    return 0;
+  }
+  struct sockaddr_storage ss;
+  rc = msrp__uri_sockaddr(first, msrp_uri_effective_port(first), &ss);
+  if (!rc)
+    rc = start_connect(c, (struct sockaddr *)&ss);
+  if (rc) {
+    uv_timer_stop(&c->timer);
+    c->complete_cb = NULL;
+  }
+  return rc;
+}
+
+static void on_complete_wait(msrp_connector *c, int status,
+                             msrp_transport *t, void *ud) {
+  (void)c;
+  wait_state *w = ud;
+  w->done = true;
+  w->status = status;
+  w->t = t;
+}
+
+int msrp_connector_complete_wait(msrp_connector *c,
+                                 const msrp_path *full_remote_path,
+                                 msrp_transport **out) {
+  wait_state w = {0};
+  int rc = msrp_connector_complete(c, full_remote_path, on_complete_wait, &w);
+  if (rc)
+    return rc;
+  rc = msrp__run_until(c->loop, &w.done);
+  if (rc)
+    return rc;
+  if (!w.status)
+    *out = w.t;
+  return w.status;
+}

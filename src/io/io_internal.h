@@ -1,0 +1,95 @@
+/* What the io layer's files share. Not part of the API. */
+#ifndef MSRP_IO_INTERNAL_H
+#define MSRP_IO_INTERNAL_H
+
+#include <msrp/connect.h>
+#include <msrp/log.h>
+#include <msrp/tls.h>
+#include <msrp/transport.h>
+
+#include <openssl/ssl.h>
+#include <uv.h>
+
+#include <stdbool.h>
+
+/* ---- logging ----------------------------------------------------------- */
+
+/* printf-style message through logger->log, if set and at min_level. */
+void msrp__log(const msrp_logger *lg, msrp_log_level level, const char *fmt,
+               ...) __attribute__((format(printf, 3, 4)));
+
+/* Whether a Content-Type names text a wire trace may show. */
+bool msrp__is_text_type(const char *content_type);
+
+/* "ip:port" of a socket address ("[ip]:port" for IPv6). */
+void msrp__format_addr(const struct sockaddr *sa, char *out, size_t size);
+
+/* Fill a sockaddr from a URI's host (an IP literal) and a port. */
+int msrp__uri_sockaddr(const msrp_uri *uri, int port,
+                       struct sockaddr_storage *out);
+
+/* Run `loop` until *done; MSRP_ERR_CLOSED if nothing is left to run. */
+int msrp__run_until(uv_loop_t *loop, const bool *done);
+
+/* Map a libuv error to ours. */
+int msrp__uv_err(int uv_status);
+
+/* ---- TLS --------------------------------------------------------------- */
+
+/* A context for one side. Errors: MSRP_ERR_TLS_CONFIG, MSRP_ERR_NOMEM. */
+int msrp__tls_ctx_new(const msrp_tls_config *cfg, int server, SSL_CTX **out);
+
+/* Parse "sha-256 AB:CD:.." or "AB:CD:.." into 32 bytes. */
+int msrp__parse_fingerprint(const char *text, unsigned char out[32]);
+
+/* ---- transport internals ---------------------------------------------- */
+
+/* A transport around a TCP handle that is not connected yet. */
+int msrp__transport_new(msrp_transport **out, uv_loop_t *loop,
+                        const msrp_logger *logger);
+uv_tcp_t *msrp__transport_tcp(msrp_transport *t);
+void msrp__transport_set_logger(msrp_transport *t, const msrp_logger *lg);
+/* Copy the paths the transport serves (used by make_chunk and checks). */
+int msrp__transport_set_paths(msrp_transport *t, const msrp_path *local,
+                              const msrp_path *remote);
+/* Record the peer address once connected or accepted. */
+void msrp__transport_set_peer(msrp_transport *t);
+
+/* Begin on a connected socket: plain TCP is ready at once (`cb` still runs
+ * from the loop); TLS runs the handshake first. `verify_name` and
+ * `fingerprint` apply to a client (see tls.h). */
+typedef void (*msrp__ready_cb)(msrp_transport *t, int status, void *ud);
+void msrp__transport_start(msrp_transport *t, SSL_CTX *ctx, int server,
+                           const char *verify_name,
+                           const unsigned char *fingerprint,
+                           msrp__ready_cb cb, void *ud);
+
+/* Binding. Active: send the empty SEND, check the answer. Passive: read
+ * the first chunk's headers and ask `decide` (return 0 to accept, or the
+ * status code to refuse with); an accepted empty SEND is answered 200 after
+ * its end-line; a SEND with a body is left for the transport's next
+ * reader. `done` runs once: 0, MSRP_ERR_BIND_*, or a read error. The owner
+ * enforces the bind timeout (by freeing the transport). */
+typedef void (*msrp__bind_done_cb)(msrp_transport *t, int status, void *ud);
+typedef int (*msrp__bind_decide_cb)(msrp_transport *t, const msrp_chunk *c,
+                                    void *ud);
+int msrp__bind_active(msrp_transport *t, msrp__bind_done_cb done, void *ud);
+int msrp__bind_passive(msrp_transport *t, msrp__bind_decide_cb decide,
+                       msrp__bind_done_cb done, void *ud);
+
+/* Forget the owner's internal callbacks (ready, bind) before freeing a
+ * transport that was never handed to a user. */
+void msrp__transport_detach(msrp_transport *t);
+
+/* Detach and free, but let queued writes (a refusal) go out first. */
+void msrp__transport_discard(msrp_transport *t);
+
+/* The owner's late decision about a binding its `decide` parked by
+ * returning 1: 0 accepts, a status code refuses. */
+void msrp__bind_resolve(msrp_transport *t, int code);
+
+/* Answer the chunk being read with `code` and close the connection once
+ * the answer is written (a refused binding). */
+void msrp__transport_refuse(msrp_transport *t, const msrp_chunk *c, int code);
+
+#endif

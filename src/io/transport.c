@@ -1,0 +1,1229 @@
+/* One MSRP connection: a TCP socket, optionally with TLS on it through
+ * OpenSSL memory BIOs, read through the streaming parser.
+ *
+ * Reading is pull-based: bytes from the socket (decrypted when TLS) sit in
+ * `in` until the parser has taken them, and the socket is read only while
+ * someone reads the transport. A reader that stops leaves the rest where
+ * it is, which is how backpressure reaches the peer. */
+#include "io/io_internal.h"
+
+#include "core/util.h"
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define READ_BUF 65536
+#define DEFAULT_MAX_CHUNK (4u << 20)
+
+typedef enum read_mode {
+  READ_NONE = 0,
+  READ_EVENTS, /* read_start */
+  READ_CHUNK,  /* read_chunk */
+  READ_BIND    /* the passive binder */
+} read_mode;
+
+typedef enum bind_state {
+  BIND_NONE = 0,
+  BIND_ACTIVE_WAIT,   /* empty SEND written, waiting for its response */
+  BIND_PASSIVE_HEAD,  /* waiting for the first chunk's headers */
+  BIND_PASSIVE_PARK,  /* headers seen, waiting for the owner's decision */
+  BIND_PASSIVE_EMPTY  /* accepted empty SEND: skip to its end, answer 200 */
+} bind_state;
+
+struct msrp_transport {
+  uv_loop_t *loop;
+  uv_tcp_t tcp;
+  uv_timer_t kick; /* runs deferred work from the loop */
+  int open_handles;
+  bool tcp_closed;
+  bool freeing;
+  bool reading_socket;
+  bool eof;       /* the peer closed; deliver once the input is used */
+  int fail;       /* terminal read status once known */
+  bool fail_told; /* the current reader has been told */
+
+  msrp_logger logger;
+  char peer[64];
+  msrp_path local_path, remote_path;
+
+  /* TLS */
+  SSL *ssl;
+  BIO *net_in, *net_out;
+  bool tls_ready;
+  unsigned char fingerprint[32];
+  bool check_fingerprint;
+  msrp__ready_cb ready_cb;
+  void *ready_ud;
+  bool ready_pending; /* plain TCP: ready is reported from the loop */
+
+  /* input */
+  msrp_parser *parser;
+  uint8_t *rbuf;      /* socket buffer (TCP) or plaintext buffer (TLS) */
+  size_t in_off, in_len;
+  bool replay_headers; /* give the current chunk's HEADERS again */
+  bool in_chunk_body;  /* wire trace: inside a binary body */
+  uint64_t trace_elided;
+
+  read_mode mode;
+  msrp_read_cb read_cb;
+  void *read_ud;
+  /* read_chunk */
+  msrp_read_chunk_cb chunk_cb;
+  void *chunk_ud;
+  size_t chunk_size;
+  size_t max_chunk;
+  msrp__buf body;
+
+  /* binding */
+  bind_state bind;
+  msrp__bind_done_cb bind_done;
+  msrp__bind_decide_cb bind_decide;
+  void *bind_ud;
+  char bind_tid[80];
+
+  /* shutdown */
+  msrp_shutdown_cb shutdown_cb;
+  void *shutdown_ud;
+  bool close_after_writes;
+  bool free_after_writes;
+  size_t writes_pending;
+};
+
+typedef struct write_req {
+  uv_write_t req;
+  msrp_transport *t;
+  msrp_write_cb cb;
+  void *ud;
+  void *copy; /* owned bytes (copied data or ciphertext) */
+} write_req;
+
+static void process_input(msrp_transport *t);
+static void close_socket(msrp_transport *t);
+static void stop_socket(msrp_transport *t);
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static void trace(msrp_transport *t, msrp_trace_dir dir, const void *data,
+                  size_t len) {
+  if (t->logger.trace && len)
+    t->logger.trace(t->logger.user_data, dir, t->peer, data, len);
+}
+
+static void kick(msrp_transport *t);
+
+static void on_kick(uv_timer_t *h) {
+  msrp_transport *t = h->data;
+  if (t->ready_pending) {
+    msrp__ready_cb cb = t->ready_cb;
+    t->ready_pending = false;
+    t->ready_cb = NULL;
+    cb(t, 0, t->ready_ud);
+    return;
+  }
+  process_input(t);
+}
+
+static void kick(msrp_transport *t) {
+  if (!t->freeing)
+    uv_timer_start(&t->kick, on_kick, 0, 0);
+}
+
+/* ---- lifetime ---------------------------------------------------------- */
+
+static void release(msrp_transport *t) {
+  if (t->ssl)
+    SSL_free(t->ssl); /* frees both BIOs */
+  msrp_parser_free(t->parser);
+  msrp_path_clear(&t->local_path);
+  msrp_path_clear(&t->remote_path);
+  msrp__buf_free(&t->body);
+  free(t->rbuf);
+  free(t);
+}
+
+/* The reader (or the read_chunk caller) learns how reading ended. */
+static void tell_reader(msrp_transport *t, int status) {
+  read_mode mode = t->mode;
+  t->fail_told = true;
+  if (mode == READ_EVENTS) {
+    t->mode = READ_NONE;
+    t->read_cb(t, status, NULL, t->read_ud);
+  } else if (mode == READ_CHUNK) {
+    t->mode = READ_NONE;
+    msrp__buf_free(&t->body);
+    t->chunk_cb(t, status, NULL, 0, t->chunk_ud);
+  } else if (mode == READ_BIND) {
+    t->mode = READ_NONE;
+    t->bind = BIND_NONE;
+    t->bind_done(t, status, t->bind_ud);
+  }
+}
+
+static void on_handle_closed(uv_handle_t *h) {
+  msrp_transport *t = h->data;
+  if (h == (uv_handle_t *)&t->tcp)
+    t->tcp_closed = true;
+  if (--t->open_handles > 0)
+    return;
+  /* both handles are closed: owed callbacks run now, then the memory goes */
+  if (t->ready_cb && !t->tls_ready) {
+    msrp__ready_cb cb = t->ready_cb;
+    t->ready_cb = NULL;
+    cb(t, MSRP_ERR_CANCELLED, t->ready_ud);
+  }
+  if (t->mode != READ_NONE)
+    tell_reader(t, MSRP_ERR_CANCELLED);
+  release(t);
+}
+
+static void bind_done_noop(msrp_transport *t, int status, void *ud) {
+  (void)t;
+  (void)status;
+  (void)ud;
+}
+
+void msrp__transport_detach(msrp_transport *t) {
+  t->ready_cb = NULL;
+  t->ready_pending = false;
+  if (t->mode == READ_BIND || t->bind != BIND_NONE)
+    t->bind_done = bind_done_noop;
+  if (t->mode == READ_CHUNK && t->bind == BIND_ACTIVE_WAIT)
+    t->mode = READ_NONE;
+}
+
+void msrp__transport_discard(msrp_transport *t) {
+  msrp__transport_detach(t);
+  if (t->writes_pending && !t->freeing && !t->tcp_closed &&
+      !uv_is_closing((uv_handle_t *)&t->tcp)) {
+    /* let a last answer (a 481) reach the peer first */
+    t->free_after_writes = true;
+    t->mode = READ_NONE;
+    stop_socket(t);
+    return;
+  }
+  msrp_transport_free(t);
+}
+
+void msrp_transport_free(msrp_transport *t) {
+  if (!t || t->freeing)
+    return;
+  t->freeing = true;
+  uv_timer_stop(&t->kick);
+  uv_close((uv_handle_t *)&t->kick, on_handle_closed);
+  if (!t->tcp_closed)
+    close_socket(t);
+}
+
+static void close_socket(msrp_transport *t) {
+  if (t->tcp_closed || uv_is_closing((uv_handle_t *)&t->tcp))
+    return;
+  uv_close((uv_handle_t *)&t->tcp, on_handle_closed);
+}
+
+/* Reading is over for good: remember why, close the socket, tell the
+ * reader (now, or when one comes). */
+static void read_failed(msrp_transport *t, int status) {
+  if (t->fail)
+    return;
+  t->fail = status;
+  if (status != MSRP_ERR_CONNECTION_CLOSED)
+    msrp__log(&t->logger, MSRP_LOG_WARNING, "%s: %s", t->peer,
+              msrp_strerror(status));
+  else
+    msrp__log(&t->logger, MSRP_LOG_INFO, "%s: connection closed by peer",
+              t->peer);
+  if (t->reading_socket) {
+    uv_read_stop((uv_stream_t *)&t->tcp);
+    t->reading_socket = false;
+  }
+  close_socket(t);
+  if (t->mode != READ_NONE)
+    tell_reader(t, status);
+}
+
+int msrp__transport_new(msrp_transport **out, uv_loop_t *loop,
+                        const msrp_logger *logger) {
+  msrp_transport *t = calloc(1, sizeof *t);
+  if (!t)
+    return MSRP_ERR_NOMEM;
+  t->rbuf = malloc(READ_BUF);
+  int rc = t->rbuf ? msrp_parser_new(&t->parser, NULL) : MSRP_ERR_NOMEM;
+  if (rc) {
+    free(t->rbuf);
+    free(t);
+    return rc;
+  }
+  t->loop = loop;
+  t->max_chunk = DEFAULT_MAX_CHUNK;
+  if (logger)
+    t->logger = *logger;
+  snprintf(t->peer, sizeof t->peer, "(unconnected)");
+  uv_tcp_init(loop, &t->tcp);
+  uv_timer_init(loop, &t->kick);
+  t->tcp.data = t->kick.data = t;
+  t->open_handles = 2;
+  *out = t;
+  return 0;
+}
+
+uv_tcp_t *msrp__transport_tcp(msrp_transport *t) {
+  return &t->tcp;
+}
+
+void msrp__transport_set_logger(msrp_transport *t, const msrp_logger *lg) {
+  if (lg)
+    t->logger = *lg;
+}
+
+int msrp__transport_set_paths(msrp_transport *t, const msrp_path *local,
+                              const msrp_path *remote) {
+  msrp_path l = MSRP_PATH_INIT, r = MSRP_PATH_INIT;
+  int rc = msrp_path_copy(&l, local);
+  if (!rc && (rc = msrp_path_copy(&r, remote)))
+    msrp_path_clear(&l);
+  if (rc)
+    return rc;
+  msrp_path_clear(&t->local_path);
+  msrp_path_clear(&t->remote_path);
+  t->local_path = l;
+  t->remote_path = r;
+  return 0;
+}
+
+void msrp__transport_set_peer(msrp_transport *t) {
+  struct sockaddr_storage ss;
+  int len = sizeof ss;
+  if (uv_tcp_getpeername(&t->tcp, (struct sockaddr *)&ss, &len) == 0)
+    msrp__format_addr((struct sockaddr *)&ss, t->peer, sizeof t->peer);
+}
+
+/* ---- accessors --------------------------------------------------------- */
+
+const msrp_path *msrp_transport_local_path(const msrp_transport *t) {
+  return &t->local_path;
+}
+
+const msrp_path *msrp_transport_remote_path(const msrp_transport *t) {
+  return &t->remote_path;
+}
+
+uv_loop_t *msrp_transport_loop(const msrp_transport *t) {
+  return t->loop;
+}
+
+const char *msrp_transport_peer(const msrp_transport *t) {
+  return t->peer;
+}
+
+int msrp_transport_use_tls(const msrp_transport *t) {
+  return t->ssl != NULL;
+}
+
+void msrp_transport_set_max_chunk(msrp_transport *t, size_t bytes) {
+  t->max_chunk = bytes ? bytes : DEFAULT_MAX_CHUNK;
+}
+
+int msrp_transport_make_chunk(msrp_transport *t, const msrp_chunk_params *p,
+                              msrp_chunk **out) {
+  msrp_chunk_params q = {0};
+  if (p)
+    q = *p;
+  q.to_path = &t->remote_path;
+  q.from_path = &t->local_path;
+  return msrp_chunk_make(out, &q);
+}
+
+int msrp_transport_check_incoming_send(const msrp_transport *t,
+                                       const msrp_chunk *c,
+                                       const char **comment) {
+  const char *dummy;
+  if (!comment)
+    comment = &dummy;
+  if (!msrp_chunk_is_request(c)) {
+    *comment = "Bad Request";
+    return MSRP_STATUS_BAD_REQUEST;
+  }
+  const msrp_path *to = msrp_chunk_to_path(c), *from = msrp_chunk_from_path(c);
+  /* the last To-Path URI is us; the From-Path is the remote's full path */
+  if (!to || !from || t->local_path.count == 0 ||
+      !msrp_uri_equal(&to->uris[to->count - 1],
+                      &t->local_path.uris[t->local_path.count - 1]) ||
+      !msrp_path_equal(from, &t->remote_path)) {
+    *comment = msrp_status_comment(MSRP_STATUS_NO_SESSION);
+    return MSRP_STATUS_NO_SESSION;
+  }
+  *comment = NULL;
+  return 0;
+}
+
+/* ---- writing ----------------------------------------------------------- */
+
+static void maybe_finish_shutdown(msrp_transport *t);
+
+static void on_written(uv_write_t *req, int status) {
+  write_req *w = (write_req *)req;
+  msrp_transport *t = w->t;
+  t->writes_pending--;
+  int rc = status == 0 ? 0
+           : status == UV_ECANCELED ? MSRP_ERR_CANCELLED
+                                    : MSRP_ERR_IO;
+  if (rc && rc != MSRP_ERR_CANCELLED)
+    msrp__log(&t->logger, MSRP_LOG_WARNING, "%s: write failed: %s", t->peer,
+              uv_strerror(status));
+  if (w->cb)
+    w->cb(t, rc, w->ud);
+  free(w->copy);
+  free(w);
+  if (t->close_after_writes && t->writes_pending == 0 && !t->freeing)
+    close_socket(t);
+  if (t->free_after_writes && t->writes_pending == 0)
+    msrp_transport_free(t);
+  maybe_finish_shutdown(t);
+}
+
+/* Queue bytes on the socket; through TLS they are encrypted first (the
+ * ciphertext is owned by the request). */
+static int submit(msrp_transport *t, const struct iovec *iov, int n,
+                  msrp_write_cb cb, void *ud, void *copy) {
+  if (t->freeing || t->tcp_closed || t->fail ||
+      uv_is_closing((uv_handle_t *)&t->tcp)) {
+    free(copy);
+    return MSRP_ERR_CLOSED;
+  }
+  write_req *w = calloc(1, sizeof *w);
+  if (!w) {
+    free(copy);
+    return MSRP_ERR_NOMEM;
+  }
+  w->t = t;
+  w->cb = cb;
+  w->ud = ud;
+  w->copy = copy;
+  uv_buf_t bufs[8];
+  int nb = 0;
+  if (t->ssl) {
+    for (int i = 0; i < n; i++)
+      if (iov[i].iov_len &&
+          SSL_write(t->ssl, iov[i].iov_base, (int)iov[i].iov_len) <= 0) {
+        free(w->copy);
+        free(w);
+        return MSRP_ERR_IO;
+      }
+    size_t pending = BIO_ctrl_pending(t->net_out);
+    char *ct = malloc(pending ? pending : 1);
+    if (!ct) {
+      free(w->copy);
+      free(w);
+      return MSRP_ERR_NOMEM;
+    }
+    BIO_read(t->net_out, ct, (int)pending);
+    free(w->copy); /* the plaintext copy is no longer needed */
+    w->copy = ct;
+    bufs[nb++] = uv_buf_init(ct, (unsigned)pending);
+  } else {
+    for (int i = 0; i < n && nb < 8; i++)
+      bufs[nb++] = uv_buf_init(iov[i].iov_base, (unsigned)iov[i].iov_len);
+  }
+  int rc = uv_write(&w->req, (uv_stream_t *)&t->tcp, bufs, (unsigned)nb,
+                    on_written);
+  if (rc) {
+    free(w->copy);
+    free(w);
+    return MSRP_ERR_IO;
+  }
+  t->writes_pending++;
+  return 0;
+}
+
+/* Handshake and alert bytes SSL produced on its own. */
+static int flush_tls(msrp_transport *t) {
+  if (!t->ssl || BIO_ctrl_pending(t->net_out) == 0)
+    return 0;
+  return submit(t, NULL, 0, NULL, NULL, NULL);
+}
+
+int msrp_transport_write(msrp_transport *t, const void *data, size_t len,
+                         msrp_write_cb cb, void *ud) {
+  if (!t || (!data && len) || len > UINT32_MAX)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  void *copy = malloc(len ? len : 1);
+  if (!copy)
+    return MSRP_ERR_NOMEM;
+  memcpy(copy, data, len);
+  trace(t, MSRP_TRACE_OUT, data, len);
+  struct iovec iov = {copy, len};
+  return submit(t, &iov, 1, cb, ud, copy);
+}
+
+int msrp_transport_writev(msrp_transport *t, const struct iovec *iov,
+                          int iovcnt, msrp_write_cb cb, void *ud) {
+  if (!t || iovcnt < 0 || iovcnt > 8)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  for (int i = 0; i < iovcnt; i++)
+    trace(t, MSRP_TRACE_OUT, iov[i].iov_base, iov[i].iov_len);
+  return submit(t, iov, iovcnt, cb, ud, NULL);
+}
+
+static void trace_chunk_out(msrp_transport *t, msrp_chunk *c,
+                            const struct iovec *iov, int n) {
+  if (!t->logger.trace)
+    return;
+  trace(t, MSRP_TRACE_OUT, iov[0].iov_base, iov[0].iov_len);
+  if (n == 3) {
+    if (t->logger.trace_binary ||
+        msrp__is_text_type(msrp_chunk_content_type(c))) {
+      trace(t, MSRP_TRACE_OUT, iov[1].iov_base, iov[1].iov_len);
+    } else {
+      char note[160];
+      int k = snprintf(note, sizeof note, "[%zu bytes of %s]", iov[1].iov_len,
+                       msrp_chunk_content_type(c) ? msrp_chunk_content_type(c)
+                                                  : "unknown type");
+      trace(t, MSRP_TRACE_OUT, note, (size_t)k);
+    }
+  }
+  trace(t, MSRP_TRACE_OUT, iov[n - 1].iov_base, iov[n - 1].iov_len);
+}
+
+int msrp_transport_write_chunk(msrp_transport *t, msrp_chunk *c,
+                               msrp_write_cb cb, void *ud) {
+  if (!t || !c)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  struct iovec iov[MSRP_CHUNK_IOV_MAX];
+  int n = msrp_chunk_serialize(c, iov);
+  if (n < 0)
+    return n;
+  trace_chunk_out(t, c, iov, n);
+  return submit(t, iov, n, cb, ud, NULL);
+}
+
+typedef struct wait_state {
+  bool done;
+  int status;
+  msrp_chunk *chunk;
+  unsigned segment;
+} wait_state;
+
+static void on_write_wait(msrp_transport *t, int status, void *ud) {
+  (void)t;
+  wait_state *w = ud;
+  w->done = true;
+  w->status = status;
+}
+
+
+int msrp_transport_write_wait(msrp_transport *t, const void *data,
+                              size_t len) {
+  wait_state w = {0};
+  int rc = msrp_transport_write(t, data, len, on_write_wait, &w);
+  if (rc)
+    return rc;
+  rc = msrp__run_until(t->loop, &w.done);
+  return rc ? rc : w.status;
+}
+
+int msrp_transport_write_chunk_wait(msrp_transport *t, msrp_chunk *c) {
+  wait_state w = {0};
+  int rc = msrp_transport_write_chunk(t, c, on_write_wait, &w);
+  if (rc)
+    return rc;
+  rc = msrp__run_until(t->loop, &w.done);
+  return rc ? rc : w.status;
+}
+
+size_t msrp_transport_write_queue_size(const msrp_transport *t) {
+  return t->tcp_closed ? 0
+                       : uv_stream_get_write_queue_size(
+                             (const uv_stream_t *)&t->tcp);
+}
+
+/* ---- shutdown ---------------------------------------------------------- */
+
+static void on_shutdown(uv_shutdown_t *req, int status) {
+  msrp_transport *t = req->data;
+  free(req);
+  msrp_shutdown_cb cb = t->shutdown_cb;
+  t->shutdown_cb = NULL;
+  if (cb)
+    cb(t,
+       status == 0 ? 0
+       : status == UV_ECANCELED ? MSRP_ERR_CANCELLED
+                                : MSRP_ERR_IO,
+       t->shutdown_ud);
+}
+
+static void maybe_finish_shutdown(msrp_transport *t) {
+  (void)t; /* libuv orders the shutdown after the queued writes */
+}
+
+int msrp_transport_shutdown(msrp_transport *t, msrp_shutdown_cb cb,
+                            void *ud) {
+  if (!t)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  if (t->shutdown_cb)
+    return MSRP_ERR_BUSY;
+  if (t->freeing || t->tcp_closed || uv_is_closing((uv_handle_t *)&t->tcp))
+    return MSRP_ERR_CLOSED;
+  if (t->ssl) {
+    SSL_shutdown(t->ssl);
+    flush_tls(t);
+  }
+  uv_shutdown_t *req = malloc(sizeof *req);
+  if (!req)
+    return MSRP_ERR_NOMEM;
+  req->data = t;
+  t->shutdown_cb = cb;
+  t->shutdown_ud = ud;
+  if (uv_shutdown(req, (uv_stream_t *)&t->tcp, on_shutdown)) {
+    free(req);
+    t->shutdown_cb = NULL;
+    return MSRP_ERR_IO;
+  }
+  return 0;
+}
+
+/* ---- TLS handshake ----------------------------------------------------- */
+
+static int classify_tls_failure(msrp_transport *t) {
+  long vr = SSL_get_verify_result(t->ssl);
+  unsigned long e = ERR_peek_last_error();
+  char buf[256] = "";
+  if (e)
+    ERR_error_string_n(e, buf, sizeof buf);
+  ERR_clear_error();
+  if (vr != X509_V_OK) {
+    msrp__log(&t->logger, MSRP_LOG_WARNING,
+              "%s: TLS certificate not trusted: %s", t->peer,
+              X509_verify_cert_error_string(vr));
+    return MSRP_ERR_TLS_VERIFY;
+  }
+  msrp__log(&t->logger, MSRP_LOG_WARNING, "%s: TLS handshake failed: %s",
+            t->peer, buf[0] ? buf : "connection closed");
+  return MSRP_ERR_TLS_HANDSHAKE;
+}
+
+static int check_fingerprint(msrp_transport *t) {
+  if (!t->check_fingerprint)
+    return 0;
+  X509 *cert = SSL_get1_peer_certificate(t->ssl);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  int ok = cert && X509_digest(cert, EVP_sha256(), md, &n) && n == 32 &&
+           CRYPTO_memcmp(md, t->fingerprint, 32) == 0;
+  X509_free(cert);
+  if (!ok) {
+    msrp__log(&t->logger, MSRP_LOG_WARNING,
+              "%s: TLS certificate fingerprint does not match", t->peer);
+    return MSRP_ERR_TLS_FINGERPRINT;
+  }
+  return 0;
+}
+
+static void handshake_done(msrp_transport *t, int status) {
+  msrp__ready_cb cb = t->ready_cb;
+  t->ready_cb = NULL;
+  if (status) {
+    if (t->reading_socket) {
+      uv_read_stop((uv_stream_t *)&t->tcp);
+      t->reading_socket = false;
+    }
+    t->fail = status;
+  } else {
+    msrp__log(&t->logger, MSRP_LOG_INFO, "%s: TLS established (%s)", t->peer,
+              SSL_get_version(t->ssl));
+  }
+  cb(t, status, t->ready_ud);
+}
+
+static void handshake_step(msrp_transport *t) {
+  ERR_clear_error();
+  int rc = SSL_do_handshake(t->ssl);
+  if (flush_tls(t) && rc != 1) {
+    handshake_done(t, MSRP_ERR_IO);
+    return;
+  }
+  if (rc == 1) {
+    t->tls_ready = true;
+    handshake_done(t, check_fingerprint(t));
+    return;
+  }
+  int err = SSL_get_error(t->ssl, rc);
+  if (err == SSL_ERROR_WANT_READ)
+    return;
+  handshake_done(t, classify_tls_failure(t));
+}
+
+/* ---- reading from the socket ------------------------------------------ */
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
+  (void)hint;
+  msrp_transport *t = h->data;
+  /* TCP reads land in rbuf directly; TLS reads land in the tail half and
+   * are moved into the BIO at once */
+  if (t->ssl)
+    *buf = uv_buf_init((char *)t->rbuf + READ_BUF / 2, READ_BUF / 2);
+  else
+    *buf = uv_buf_init((char *)t->rbuf, READ_BUF);
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+
+static void stop_socket(msrp_transport *t) {
+  if (t->reading_socket) {
+    uv_read_stop((uv_stream_t *)&t->tcp);
+    t->reading_socket = false;
+  }
+}
+
+static void start_socket(msrp_transport *t) {
+  if (!t->reading_socket && !t->eof && !t->fail && !t->tcp_closed &&
+      !t->freeing) {
+    if (uv_read_start((uv_stream_t *)&t->tcp, on_alloc, on_read) == 0)
+      t->reading_socket = true;
+  }
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+  msrp_transport *t = s->data;
+  if (nread == 0)
+    return;
+  if (nread < 0) {
+    stop_socket(t);
+    if (!t->tls_ready && t->ready_cb && t->ssl) {
+      handshake_done(t, nread == UV_EOF ? MSRP_ERR_TLS_HANDSHAKE
+                                        : MSRP_ERR_IO);
+      return;
+    }
+    if (nread != UV_EOF) {
+      msrp__log(&t->logger, MSRP_LOG_WARNING, "%s: read failed: %s", t->peer,
+                uv_strerror((int)nread));
+      read_failed(t, MSRP_ERR_IO);
+      return;
+    }
+    t->eof = true;
+    process_input(t);
+    return;
+  }
+  if (t->ssl) {
+    BIO_write(t->net_in, buf->base, (int)nread);
+    if (!t->tls_ready) {
+      handshake_step(t);
+      if (!t->tls_ready)
+        return;
+    }
+  } else {
+    t->in_off = 0;
+    t->in_len = (size_t)nread;
+  }
+  process_input(t);
+}
+
+void msrp__transport_start(msrp_transport *t, SSL_CTX *ctx, int server,
+                           const char *verify_name,
+                           const unsigned char *fingerprint,
+                           msrp__ready_cb cb, void *ud) {
+  t->ready_cb = cb;
+  t->ready_ud = ud;
+  msrp__transport_set_peer(t);
+  uv_tcp_nodelay(&t->tcp, 1);
+  if (!ctx) {
+    t->ready_pending = true;
+    kick(t);
+    return;
+  }
+  t->ssl = SSL_new(ctx);
+  t->net_in = BIO_new(BIO_s_mem());
+  t->net_out = BIO_new(BIO_s_mem());
+  if (!t->ssl || !t->net_in || !t->net_out) {
+    BIO_free(t->net_in);
+    BIO_free(t->net_out);
+    SSL_free(t->ssl);
+    t->ssl = NULL;
+    t->ready_pending = false;
+    t->fail = MSRP_ERR_NOMEM;
+    cb(t, MSRP_ERR_NOMEM, ud);
+    return;
+  }
+  BIO_set_mem_eof_return(t->net_in, -1);
+  SSL_set_bio(t->ssl, t->net_in, t->net_out);
+  if (server) {
+    SSL_set_accept_state(t->ssl);
+  } else {
+    SSL_set_connect_state(t->ssl);
+    if (fingerprint) {
+      memcpy(t->fingerprint, fingerprint, 32);
+      t->check_fingerprint = true;
+      SSL_set_verify(t->ssl, SSL_VERIFY_NONE, NULL);
+    } else if (verify_name) {
+      unsigned char tmp[16];
+      if (inet_pton(AF_INET, verify_name, tmp) == 1 ||
+          inet_pton(AF_INET6, verify_name, tmp) == 1) {
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), verify_name);
+      } else {
+        SSL_set_tlsext_host_name(t->ssl, verify_name);
+        SSL_set1_host(t->ssl, verify_name);
+      }
+    }
+  }
+  start_socket(t);
+  handshake_step(t);
+}
+
+/* Refill `in` from TLS: decrypt what the BIO holds. Returns bytes now
+ * available, 0 when TLS needs more from the socket, <0 on failure. */
+static int tls_refill(msrp_transport *t) {
+  ERR_clear_error();
+  int n = SSL_read(t->ssl, t->rbuf, READ_BUF / 2);
+  flush_tls(t); /* post-handshake messages may want answers */
+  if (n > 0) {
+    t->in_off = 0;
+    t->in_len = (size_t)n;
+    return n;
+  }
+  int err = SSL_get_error(t->ssl, n);
+  if (err == SSL_ERROR_WANT_READ)
+    return 0;
+  if (err == SSL_ERROR_ZERO_RETURN) {
+    t->eof = true; /* close_notify */
+    return 0;
+  }
+  msrp__log(&t->logger, MSRP_LOG_WARNING, "%s: TLS error while reading",
+            t->peer);
+  ERR_clear_error();
+  return MSRP_ERR_IO;
+}
+
+/* ---- the event loop of reading ---------------------------------------- */
+
+static void deliver(msrp_transport *t, const msrp_event *ev);
+
+static void trace_in(msrp_transport *t, const msrp_event *ev) {
+  if (!t->logger.trace)
+    return;
+  if (ev->type == MSRP_EVENT_HEADERS) {
+    struct iovec head;
+    if (msrp_chunk_serialize_head(ev->chunk, &head) == 0)
+      trace(t, MSRP_TRACE_IN, head.iov_base, head.iov_len);
+    t->in_chunk_body = !t->logger.trace_binary &&
+                       !msrp__is_text_type(msrp_chunk_content_type(ev->chunk));
+    t->trace_elided = 0;
+  } else if (ev->type == MSRP_EVENT_BODY) {
+    if (t->in_chunk_body)
+      t->trace_elided += ev->len;
+    else
+      trace(t, MSRP_TRACE_IN, ev->data, ev->len);
+  } else if (ev->type == MSRP_EVENT_END) {
+    char line[160];
+    int k = 0;
+    if (t->in_chunk_body && t->trace_elided)
+      k = snprintf(line, sizeof line, "[%llu bytes of %s]",
+                   (unsigned long long)t->trace_elided,
+                   msrp_chunk_content_type(ev->chunk)
+                       ? msrp_chunk_content_type(ev->chunk)
+                       : "unknown type");
+    k += snprintf(line + k, sizeof line - (size_t)k, "%s-------%s%c\r\n",
+                  msrp_chunk_has_content(ev->chunk) ? "\r\n" : "",
+                  msrp_chunk_transaction_id(ev->chunk), ev->flag);
+    trace(t, MSRP_TRACE_IN, line, (size_t)k);
+  }
+}
+
+static void process_input(msrp_transport *t) {
+  while (!t->freeing && t->mode != READ_NONE && !t->fail &&
+         t->bind != BIND_PASSIVE_PARK) {
+    msrp_event ev;
+    if (t->replay_headers) {
+      /* the binder read these headers; the reader sees them first */
+      t->replay_headers = false;
+      memset(&ev, 0, sizeof ev);
+      ev.type = MSRP_EVENT_HEADERS;
+      ev.chunk = msrp_parser_chunk(t->parser);
+      deliver(t, &ev);
+      continue;
+    }
+    /* the parser may hold an event even when no input is left */
+    size_t used;
+    int rc = msrp_parser_execute(t->parser, t->rbuf + t->in_off,
+                                 t->in_len - t->in_off, &used, &ev);
+    t->in_off += used;
+    if (rc) {
+      read_failed(t, rc);
+      return;
+    }
+    if (ev.type != MSRP_EVENT_NONE) {
+      trace_in(t, &ev);
+      deliver(t, &ev);
+      continue;
+    }
+    t->in_off = t->in_len = 0; /* all of it was used */
+    if (t->ssl && t->tls_ready && !t->eof) {
+      int n = tls_refill(t);
+      if (n < 0) {
+        read_failed(t, n);
+        return;
+      }
+      if (n > 0)
+        continue;
+    }
+    if (t->eof) {
+      read_failed(t, msrp_parser_between_chunks(t->parser)
+                         ? MSRP_ERR_CONNECTION_CLOSED
+                         : MSRP_ERR_CLOSED_MID_CHUNK);
+      return;
+    }
+    start_socket(t);
+    return;
+  }
+  if (t->mode == READ_NONE || t->bind == BIND_PASSIVE_PARK)
+    stop_socket(t);
+  if (t->fail && !t->fail_told && t->mode != READ_NONE)
+    tell_reader(t, t->fail);
+}
+
+/* ---- read modes -------------------------------------------------------- */
+
+int msrp_transport_read_start(msrp_transport *t, msrp_read_cb cb, void *ud) {
+  if (!t || !cb)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  if (t->freeing)
+    return MSRP_ERR_CLOSED;
+  if (t->mode != READ_NONE && t->mode != READ_EVENTS)
+    return MSRP_ERR_BUSY;
+  t->mode = READ_EVENTS;
+  msrp_parser_set_segment_size(t->parser, MSRP_PARSER_NO_SEGMENTS);
+  t->read_cb = cb;
+  t->read_ud = ud;
+  t->fail_told = false;
+  kick(t);
+  return 0;
+}
+
+int msrp_transport_read_stop(msrp_transport *t) {
+  if (!t)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  if (t->mode == READ_EVENTS)
+    t->mode = READ_NONE;
+  stop_socket(t);
+  return 0;
+}
+
+int msrp_transport_read_chunk(msrp_transport *t, size_t size,
+                              msrp_read_chunk_cb cb, void *ud) {
+  if (!t || !cb)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  if (t->freeing)
+    return MSRP_ERR_CLOSED;
+  if (t->mode != READ_NONE)
+    return MSRP_ERR_BUSY;
+  t->mode = READ_CHUNK;
+  t->chunk_cb = cb;
+  t->chunk_ud = ud;
+  t->chunk_size = size < t->max_chunk ? size : t->max_chunk;
+  t->body.len = 0;
+  msrp_parser_set_segment_size(t->parser, t->chunk_size);
+  t->fail_told = false;
+  kick(t);
+  return 0;
+}
+
+static void on_read_chunk_wait(msrp_transport *t, int status,
+                               msrp_chunk *chunk, unsigned segment,
+                               void *ud) {
+  (void)t;
+  wait_state *w = ud;
+  w->done = true;
+  w->status = status;
+  w->chunk = chunk;
+  w->segment = segment;
+}
+
+int msrp_transport_read_chunk_wait(msrp_transport *t, size_t size,
+                                   msrp_chunk **out, unsigned *segment) {
+  wait_state w = {0};
+  int rc = msrp_transport_read_chunk(t, size, on_read_chunk_wait, &w);
+  if (rc)
+    return rc;
+  rc = msrp__run_until(t->loop, &w.done);
+  if (rc)
+    return rc;
+  if (w.status)
+    return w.status;
+  *out = w.chunk;
+  if (segment)
+    *segment = w.segment;
+  return 0;
+}
+
+/* read_chunk: collect one chunk, or one virtual chunk of it. */
+static void chunk_mode_event(msrp_transport *t, const msrp_event *ev) {
+  if (ev->type == MSRP_EVENT_HEADERS) {
+    t->body.len = 0;
+    return;
+  }
+  if (ev->type == MSRP_EVENT_BODY) {
+    if (msrp__buf_append(&t->body, ev->data, ev->len))
+      read_failed(t, MSRP_ERR_NOMEM);
+    return;
+  }
+  /* SEGMENT or END: hand over a copy with the body and the range */
+  msrp_chunk *c;
+  int rc = msrp_chunk_dup(&c, ev->chunk);
+  if (!rc && t->body.len)
+    rc = msrp_chunk_set_body(c, t->body.data, t->body.len);
+  if (!rc) {
+    msrp_chunk_set_flag(c, ev->flag);
+    msrp_byte_range r;
+    if (ev->segment && msrp_chunk_byte_range(ev->chunk, &r) == 0)
+      rc = msrp_chunk_set_byte_range(c, ev->range.start, ev->range.end,
+                                     ev->range.total);
+  }
+  t->body.len = 0;
+  if (rc) {
+    read_failed(t, rc);
+    return;
+  }
+  t->mode = READ_NONE;
+  t->chunk_cb(t, 0, c, ev->segment, t->chunk_ud);
+}
+
+static void bind_event(msrp_transport *t, const msrp_event *ev);
+
+static void deliver(msrp_transport *t, const msrp_event *ev) {
+  switch (t->mode) {
+  case READ_EVENTS:
+    t->read_cb(t, 0, ev, t->read_ud);
+    break;
+  case READ_CHUNK:
+    chunk_mode_event(t, ev);
+    break;
+  case READ_BIND:
+    bind_event(t, ev);
+    break;
+  case READ_NONE:
+    break;
+  }
+}
+
+/* ---- binding ----------------------------------------------------------- */
+
+static void bind_finish(msrp_transport *t, int status) {
+  t->mode = READ_NONE;
+  t->bind = BIND_NONE;
+  stop_socket(t);
+  t->bind_done(t, status, t->bind_ud);
+}
+
+static void on_refusal_written(msrp_transport *t, int status, void *ud) {
+  (void)status;
+  (void)ud;
+  if (!t->freeing)
+    close_socket(t);
+}
+
+void msrp__transport_refuse(msrp_transport *t, const msrp_chunk *c,
+                            int code) {
+  msrp_chunk *resp;
+  if (msrp_chunk_failure_report(c) != MSRP_REPORT_NO &&
+      msrp_chunk_is_request(c) &&
+      msrp_chunk_make_response(&resp, c, code, NULL) == 0) {
+    /* the response goes out before the socket closes */
+    struct iovec iov[MSRP_CHUNK_IOV_MAX];
+    int n = msrp_chunk_serialize(resp, iov);
+    char *bytes;
+    size_t len;
+    if (n > 0 && msrp_chunk_to_bytes(resp, &bytes, &len) == 0) {
+      trace_chunk_out(t, resp, iov, n);
+      struct iovec one = {bytes, len};
+      if (submit(t, &one, 1, on_refusal_written, NULL, bytes) == 0) {
+        msrp_chunk_free(resp);
+        return;
+      }
+    }
+    msrp_chunk_free(resp);
+  }
+  close_socket(t);
+}
+
+static void on_bind_response(msrp_transport *t, int status,
+                             msrp_chunk *chunk, unsigned segment, void *ud) {
+  (void)segment;
+  (void)ud;
+  t->mode = READ_NONE;
+  t->bind = BIND_NONE;
+  if (status) {
+    t->bind_done(t, status, t->bind_ud);
+    return;
+  }
+  int rc = 0;
+  if (msrp_chunk_is_request(chunk) ||
+      strcmp(msrp_chunk_transaction_id(chunk), t->bind_tid) != 0) {
+    msrp__log(&t->logger, MSRP_LOG_WARNING,
+              "%s: binding: expected the response to %s", t->peer,
+              t->bind_tid);
+    rc = MSRP_ERR_BIND_REFUSED;
+  } else if (msrp_chunk_code(chunk) != 200) {
+    msrp__log(&t->logger, MSRP_LOG_WARNING,
+              "%s: binding refused: %d %s", t->peer, msrp_chunk_code(chunk),
+              msrp_chunk_comment(chunk) ? msrp_chunk_comment(chunk) : "");
+    rc = MSRP_ERR_BIND_REFUSED;
+  } else {
+    /* the answer comes back to us from the first hop */
+    const msrp_path *to = msrp_chunk_to_path(chunk);
+    const msrp_path *from = msrp_chunk_from_path(chunk);
+    if (!msrp_uri_equal(&to->uris[to->count - 1],
+                        &t->local_path.uris[t->local_path.count - 1]) ||
+        !msrp_uri_equal(&from->uris[0], &t->remote_path.uris[0])) {
+      msrp__log(&t->logger, MSRP_LOG_WARNING,
+                "%s: binding: the response's paths are not ours", t->peer);
+      rc = MSRP_ERR_BIND_PATH;
+    }
+  }
+  msrp_chunk_free(chunk);
+  if (!rc)
+    msrp__log(&t->logger, MSRP_LOG_INFO, "%s: session bound", t->peer);
+  t->bind_done(t, rc, t->bind_ud);
+}
+
+int msrp__bind_active(msrp_transport *t, msrp__bind_done_cb done, void *ud) {
+  msrp_chunk *c;
+  int rc = msrp_transport_make_chunk(t, NULL, &c);
+  if (rc)
+    return rc;
+  snprintf(t->bind_tid, sizeof t->bind_tid, "%s",
+           msrp_chunk_transaction_id(c));
+  t->bind_done = done;
+  t->bind_ud = ud;
+  char *bytes;
+  size_t len;
+  rc = msrp_chunk_to_bytes(c, &bytes, &len);
+  if (!rc) {
+    struct iovec iov[MSRP_CHUNK_IOV_MAX];
+    int n = msrp_chunk_serialize(c, iov);
+    if (n > 0)
+      trace_chunk_out(t, c, iov, n);
+    struct iovec one = {bytes, len};
+    rc = submit(t, &one, 1, NULL, NULL, bytes);
+  }
+  msrp_chunk_free(c);
+  if (rc)
+    return rc;
+  rc = msrp_transport_read_chunk(t, MSRP_READ_WHOLE, on_bind_response, NULL);
+  if (!rc)
+    t->bind = BIND_ACTIVE_WAIT;
+  return rc;
+}
+
+static void on_bind_ok_written(msrp_transport *t, int status, void *ud) {
+  (void)ud;
+  (void)t;
+  (void)status;
+}
+
+static int answer(msrp_transport *t, const msrp_chunk *c, int code) {
+  if (msrp_chunk_failure_report(c) == MSRP_REPORT_NO)
+    return 0;
+  if (code == 200 && msrp_chunk_failure_report(c) == MSRP_REPORT_PARTIAL)
+    return 0;
+  msrp_chunk *resp;
+  int rc = msrp_chunk_make_response(&resp, c, code, NULL);
+  if (rc)
+    return rc;
+  char *bytes;
+  size_t len;
+  rc = msrp_chunk_to_bytes(resp, &bytes, &len);
+  if (!rc) {
+    struct iovec iov[MSRP_CHUNK_IOV_MAX];
+    int n = msrp_chunk_serialize(resp, iov);
+    if (n > 0)
+      trace_chunk_out(t, resp, iov, n);
+    struct iovec one = {bytes, len};
+    rc = submit(t, &one, 1, on_bind_ok_written, NULL, bytes);
+  }
+  msrp_chunk_free(resp);
+  return rc;
+}
+
+/* Act on the decision about the first chunk's headers. */
+static void bind_decided(msrp_transport *t, const msrp_chunk *c, int code) {
+  if (code) {
+    msrp__log(&t->logger, MSRP_LOG_WARNING,
+              "%s: binding refused with %d: the paths are not a session's",
+              t->peer, code);
+    t->mode = READ_NONE;
+    t->bind = BIND_NONE;
+    stop_socket(t);
+    msrp__transport_refuse(t, c, code);
+    t->fail = MSRP_ERR_BIND_PATH;
+    t->fail_told = true;
+    t->bind_done(t, MSRP_ERR_BIND_PATH, t->bind_ud);
+    return;
+  }
+  if (msrp_chunk_has_content(c)) {
+    /* a SEND with data binds too; its events go to the next reader */
+    t->replay_headers = true;
+    msrp__log(&t->logger, MSRP_LOG_INFO, "%s: session bound", t->peer);
+    bind_finish(t, 0);
+    return;
+  }
+  t->bind = BIND_PASSIVE_EMPTY;
+}
+
+static void bind_event(msrp_transport *t, const msrp_event *ev) {
+  if (t->bind == BIND_PASSIVE_HEAD && ev->type == MSRP_EVENT_HEADERS) {
+    const msrp_chunk *c = ev->chunk;
+    int code;
+    if (msrp_chunk_method_id(c) != MSRP_METHOD_SEND)
+      code = msrp_chunk_is_request(c) ? MSRP_STATUS_NO_SESSION : -1;
+    else
+      code = t->bind_decide(t, c, t->bind_ud);
+    if (code == -1) {
+      /* a response before any request: not MSRP we can bind */
+      t->mode = READ_NONE;
+      t->bind = BIND_NONE;
+      read_failed(t, MSRP_ERR_BIND_PATH);
+      t->bind_done(t, MSRP_ERR_BIND_PATH, t->bind_ud);
+      return;
+    }
+    if (code == 1) { /* the owner decides later */
+      t->bind = BIND_PASSIVE_PARK;
+      stop_socket(t);
+      return;
+    }
+    bind_decided(t, c, code);
+    return;
+  }
+  if (t->bind == BIND_PASSIVE_EMPTY && ev->type == MSRP_EVENT_END) {
+    int rc = answer(t, ev->chunk, 200);
+    if (!rc)
+      msrp__log(&t->logger, MSRP_LOG_INFO, "%s: session bound", t->peer);
+    bind_finish(t, rc);
+  }
+}
+
+int msrp__bind_passive(msrp_transport *t, msrp__bind_decide_cb decide,
+                       msrp__bind_done_cb done, void *ud) {
+  if (t->mode != READ_NONE)
+    return MSRP_ERR_BUSY;
+  t->bind_decide = decide;
+  t->bind_done = done;
+  t->bind_ud = ud;
+  t->bind = BIND_PASSIVE_HEAD;
+  t->mode = READ_BIND;
+  t->fail_told = false;
+  kick(t);
+  return 0;
+}
+
+/* The owner's late decision about a parked binding. */
+void msrp__bind_resolve(msrp_transport *t, int code) {
+  if (t->bind != BIND_PASSIVE_PARK)
+    return;
+  t->bind = BIND_PASSIVE_HEAD;
+  bind_decided(t, msrp_parser_chunk(t->parser), code);
+  if (t->bind == BIND_PASSIVE_EMPTY)
+    kick(t);
+}
