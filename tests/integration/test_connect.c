@@ -913,6 +913,159 @@ static void test_free_cancels_reader(void **state) {
   raw_session_end(&rs);
 }
 
+/* ---- the traffic log ---------------------------------------------------- */
+
+static char tracebuf[8192];
+
+static void trace_to_buf(void *ud, msrp_trace_dir dir, const char *peer,
+                         const char *data, size_t len) {
+  (void)ud;
+  (void)peer;
+  size_t n = strlen(tracebuf);
+  snprintf(tracebuf + n, sizeof tracebuf - n, "%s%.*s",
+           dir == MSRP_TRACE_IN ? "<" : ">", (int)len, data);
+}
+
+/* The wire trace shows text bodies and elides binary ones; the state log
+ * says what happened to the connection. */
+static void test_traffic_log(void **state) {
+  (void)state;
+  msrp_logger lg = {0};
+  lg.log = log_to_buf;
+  lg.trace = trace_to_buf;
+  msrp_connect_config cfg = {.logger = &lg};
+  msrp_connector *acc, *con;
+  assert_int_equal(msrp_get_acceptor(&acc, &loop, &cfg), 0);
+  assert_int_equal(msrp_get_connector(&con, &loop, &cfg), 0);
+  msrp_uri auri = MSRP_URI_INIT, curi = MSRP_URI_INIT;
+  assert_int_equal(msrp_uri_init(&auri, 0, "127.0.0.1", 0, "bob1", NULL), 0);
+  assert_int_equal(msrp_uri_init(&curi, 0, "127.0.0.1", 0, "alice1", NULL),
+                   0);
+  result ap, cp, ar = {0}, cr = {0};
+  prepare(acc, &auri, &ap);
+  prepare(con, &curi, &cp);
+  logbuf[0] = tracebuf[0] = '\0';
+  assert_int_equal(msrp_connector_complete(acc, &cp.path, on_completed, &ar),
+                   0);
+  assert_int_equal(msrp_connector_complete(con, &ap.path, on_completed, &cr),
+                   0);
+  wait_for(&ar.done);
+  wait_for(&cr.done);
+  assert_int_equal(cr.status, 0);
+  assert_non_null(strstr(logbuf, "session bound"));
+  assert_non_null(strstr(logbuf, "connecting to 127.0.0.1:"));
+
+  tracebuf[0] = '\0';
+  msrp_chunk *c;
+  static const unsigned char bin[5] = {0, 1, 2, 3, 255};
+  assert_int_equal(msrp_transport_make_chunk(
+                       cr.t,
+                       &(msrp_chunk_params){.transaction_id = "tr4c3",
+                                            .message_id = "bin1",
+                                            .data = bin,
+                                            .data_len = sizeof bin,
+                                            .content_type =
+                                                "application/octet-stream"},
+                       &c),
+                   0);
+  assert_int_equal(msrp_transport_write_chunk_wait(cr.t, c), 0);
+  msrp_chunk_free(c);
+  msrp_chunk *got;
+  assert_int_equal(
+      msrp_transport_read_chunk_wait(ar.t, MSRP_READ_WHOLE, &got, NULL), 0);
+  msrp_chunk_free(got);
+  char head[512];
+  int n = snprintf(head, sizeof head,
+                   "MSRP tr4c3 SEND\r\nTo-Path: msrp://127.0.0.1:%d/bob1;tcp"
+                   "\r\nFrom-Path: msrp://127.0.0.1:%d/alice1;tcp\r\n"
+                   "Message-ID: bin1\r\nByte-Range: 1-5/5\r\n"
+                   "Content-Type: application/octet-stream\r\n\r\n",
+                   auri.port, curi.port);
+  char want[2048];
+  snprintf(want, sizeof want,
+           ">%s>[5 bytes of application/octet-stream]>\r\n-------tr4c3$\r\n"
+           "<%s<[5 bytes of application/octet-stream]\r\n-------tr4c3$\r\n",
+           head, head);
+  (void)n;
+  assert_string_equal(tracebuf, want);
+
+  /* text is shown as it is */
+  tracebuf[0] = '\0';
+  assert_int_equal(msrp_transport_make_chunk(
+                       cr.t,
+                       &(msrp_chunk_params){.transaction_id = "tr4c4",
+                                            .message_id = "txt1",
+                                            .data = "hi",
+                                            .data_len = 2,
+                                            .content_type = "text/plain"},
+                       &c),
+                   0);
+  assert_int_equal(msrp_transport_write_chunk_wait(cr.t, c), 0);
+  msrp_chunk_free(c);
+  assert_int_equal(
+      msrp_transport_read_chunk_wait(ar.t, MSRP_READ_WHOLE, &got, NULL), 0);
+  msrp_chunk_free(got);
+  assert_non_null(strstr(tracebuf, ">hi>\r\n-------tr4c4$\r\n"));
+  assert_non_null(strstr(tracebuf, "<hi<\r\n-------tr4c4$\r\n"));
+
+  msrp_transport_free(ar.t);
+  msrp_transport_free(cr.t);
+  msrp_connector_free(acc);
+  msrp_connector_free(con);
+  msrp_path_clear(&ap.path);
+  msrp_path_clear(&cp.path);
+  msrp_uri_clear(&auri);
+  msrp_uri_clear(&curi);
+}
+
+/* Host names are resolved off the loop: "localhost" reaches the acceptor
+ * (which then refuses the binding, as its own URI names 127.0.0.1, not
+ * localhost); a name that does not exist fails with MSRP_ERR_RESOLVE. */
+static void test_resolve_names(void **state) {
+  (void)state;
+  msrp_connector *acc, *con;
+  assert_int_equal(msrp_get_acceptor(&acc, &loop, NULL), 0);
+  assert_int_equal(msrp_get_connector(&con, &loop, NULL), 0);
+  msrp_uri auri = MSRP_URI_INIT, curi = MSRP_URI_INIT, named = MSRP_URI_INIT;
+  assert_int_equal(msrp_uri_init(&auri, 0, "127.0.0.1", 0, "bob2", NULL), 0);
+  assert_int_equal(msrp_uri_init(&curi, 0, "127.0.0.1", 0, NULL, NULL), 0);
+  result ap, cp, ar = {0}, cr = {0};
+  prepare(acc, &auri, &ap);
+  prepare(con, &curi, &cp);
+  assert_int_equal(msrp_uri_init(&named, 0, "localhost", auri.port, "bob2",
+                                 NULL),
+                   0);
+  msrp_path np = {1, &named};
+  assert_int_equal(msrp_connector_complete(acc, &cp.path, on_completed, &ar),
+                   0);
+  assert_int_equal(msrp_connector_complete(con, &np, on_completed, &cr), 0);
+  wait_for(&cr.done);
+  wait_for(&ar.done);
+  assert_int_equal(cr.status, MSRP_ERR_BIND_REFUSED);
+  assert_int_equal(ar.status, MSRP_ERR_BIND_PATH);
+  msrp_connector_free(acc);
+  msrp_connector_free(con);
+  msrp_path_clear(&ap.path);
+  msrp_path_clear(&cp.path);
+  msrp_uri_clear(&named);
+
+  assert_int_equal(msrp_get_connector(&con, &loop, NULL), 0);
+  msrp_uri_clear(&curi);
+  assert_int_equal(msrp_uri_init(&curi, 0, "127.0.0.1", 0, NULL, NULL), 0);
+  prepare(con, &curi, &cp);
+  assert_int_equal(
+      msrp_uri_init(&named, 0, "no-such-host.invalid", 2855, "x", NULL), 0);
+  memset(&cr, 0, sizeof cr);
+  assert_int_equal(msrp_connector_complete(con, &np, on_completed, &cr), 0);
+  wait_for(&cr.done);
+  assert_int_equal(cr.status, MSRP_ERR_RESOLVE);
+  msrp_connector_free(con);
+  msrp_path_clear(&cp.path);
+  msrp_uri_clear(&named);
+  msrp_uri_clear(&auri);
+  msrp_uri_clear(&curi);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_direct_tcp_ipv4, setup, teardown),
@@ -942,6 +1095,8 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_free_cancels_reader, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_traffic_log, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_resolve_names, setup, teardown),
   };
   if (getenv("MSRP_TEST_FILTER")) /* run only the tests matching it */
     cmocka_set_test_filter(getenv("MSRP_TEST_FILTER"));
