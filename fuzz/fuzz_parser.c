@@ -2,8 +2,8 @@
  * no undefined behaviour", it checks a property: the events do not depend
  * on how the input is split. The input is parsed whole and in pieces of a
  * size taken from its first byte; a digest of the events (body bytes merged,
- * serialized heads, flags, ranges, the error and where it happened) must be
- * the same both ways. */
+ * serialized heads, chunk errors, flags, ranges, the error and where it
+ * happened) must be the same both ways. */
 #include <msrp/parser.h>
 
 #include <stdint.h>
@@ -69,6 +69,7 @@ static void run(const uint8_t *data, size_t len, size_t piece, size_t seg,
         if (msrp_chunk_serialize_head(ev.chunk, &head))
           abort();
         mix(d, head.iov_base, head.iov_len);
+        mix_u64(d, (uint64_t)(int64_t)msrp_chunk_error(ev.chunk));
       }
     }
   }

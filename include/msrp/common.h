@@ -23,10 +23,11 @@ extern "C" {
  * stable. msrp_strerror() gives a sentence for each. */
 typedef enum msrp_err {
   MSRP_OK = 0,
-  MSRP_ERR_NOMEM = -1,            /* an allocation failed */
-  MSRP_ERR_INVALID_ARGUMENT = -2, /* the caller passed something invalid */
-  MSRP_ERR_NOT_FOUND = -3,        /* the thing asked for is not there */
-  MSRP_ERR_RANDOM = -4,           /* the random generator failed */
+  MSRP_ERR_NOMEM = -1,             /* an allocation failed */
+  MSRP_ERR_INVALID_ARGUMENT = -2,  /* the caller passed something invalid */
+  MSRP_ERR_NOT_FOUND = -3,         /* the thing asked for is not there */
+  MSRP_ERR_RANDOM = -4,            /* the random generator failed */
+  MSRP_ERR_BODY_HAS_END_LINE = -5, /* the body holds the chunk's end-line */
 
   /* URIs (RFC 4975 section 6 and 9) */
   MSRP_ERR_URI_SCHEME = -20,     /* scheme is not msrp: or msrps: */
@@ -39,54 +40,63 @@ typedef enum msrp_err {
   MSRP_ERR_URI_TRANSPORT = -27,  /* the mandatory ";transport" is missing */
   MSRP_ERR_URI_PARAM = -28,      /* malformed URI parameter */
 
-  /* Parser: malformed input (RFC 4975 section 9 ABNF) */
-  MSRP_ERR_PARSE_START_LINE = -40,       /* not "MSRP SP tid SP ..." */
-  MSRP_ERR_PARSE_TRANSACTION_ID = -41,   /* tid with a non-ident character */
-  MSRP_ERR_PARSE_METHOD = -42,           /* method is not 1*UPALPHA */
-  MSRP_ERR_PARSE_STATUS_CODE = -43,      /* status code is not 3 digits */
-  MSRP_ERR_PARSE_HEADER = -44,           /* header line without "name:" */
-  MSRP_ERR_PARSE_LINE_ENDING = -45,      /* bare LF, or CR not before LF */
-  MSRP_ERR_PARSE_MISSING_TO_PATH = -46,  /* no To-Path header */
+  /* Parser: malformed input (RFC 4975 section 9 ABNF). The parser returns
+   * -40..-45, -51 and -52 and cannot go on; it records -46..-50 and
+   * -53..-56 on a chunk whose framing is intact (msrp_chunk_error()). */
+  MSRP_ERR_PARSE_START_LINE = -40,      /* not "MSRP SP tid SP ...", or a CTL */
+  MSRP_ERR_PARSE_TRANSACTION_ID = -41,  /* not an ident (ours: 4..32 chars) */
+  MSRP_ERR_PARSE_METHOD = -42,          /* method is not 1*UPALPHA */
+  MSRP_ERR_PARSE_STATUS_CODE = -43,     /* status code is not 3 digits */
+  MSRP_ERR_PARSE_HEADER = -44,          /* not "name: value", or a CTL in it */
+  MSRP_ERR_PARSE_LINE_ENDING = -45,     /* bare LF, or CR not before LF */
+  MSRP_ERR_PARSE_MISSING_TO_PATH = -46, /* no To-Path header */
   MSRP_ERR_PARSE_MISSING_FROM_PATH = -47, /* no From-Path header */
-  MSRP_ERR_PARSE_PATH = -48,             /* a path holds a malformed URI */
-  MSRP_ERR_PARSE_BYTE_RANGE = -49,       /* Byte-Range is not s-e/t */
-  MSRP_ERR_PARSE_STATUS_HEADER = -50,    /* Status is not "ns code [text]" */
-  MSRP_ERR_PARSE_END_LINE_TID = -51,     /* end-line tid differs */
-  MSRP_ERR_PARSE_END_LINE_FLAG = -52,    /* end-line flag not $, + or # */
-  MSRP_ERR_PARSE_REPORT_HEADER = -53,    /* bad Success-/Failure-Report */
-  MSRP_ERR_PARSE_NUMBER_HEADER = -54,    /* bad Expires/Min-/Max-Expires */
-  MSRP_ERR_PARSE_DUPLICATE_HEADER = -55, /* a single-valued header twice */
+  MSRP_ERR_PARSE_PATH = -48,              /* a path holds a malformed URI */
+  MSRP_ERR_PARSE_BYTE_RANGE = -49,        /* Byte-Range is not s-e/t */
+  MSRP_ERR_PARSE_STATUS_HEADER = -50,     /* Status is not "ns code [text]" */
+  MSRP_ERR_PARSE_END_LINE_TID = -51,      /* end-line tid differs */
+  MSRP_ERR_PARSE_END_LINE_FLAG = -52,     /* end-line flag not $, + or # */
+  MSRP_ERR_PARSE_REPORT_HEADER = -53,     /* bad Success-/Failure-Report */
+  MSRP_ERR_PARSE_NUMBER_HEADER = -54,     /* bad Expires/Min-/Max-Expires */
+  MSRP_ERR_PARSE_DUPLICATE_HEADER = -55,  /* a single-valued header twice */
+  MSRP_ERR_PARSE_MESSAGE_ID = -56,        /* an empty Message-ID */
 
   /* Parser: configured limits exceeded */
-  MSRP_ERR_LIMIT_HEADER_BYTES = -70, /* start line + headers too long */
-  MSRP_ERR_LIMIT_HEADER_COUNT = -71, /* too many header lines */
-  MSRP_ERR_LIMIT_PATH_LENGTH = -72,  /* too many URIs in one path */
-  MSRP_ERR_LIMIT_TID_LENGTH = -73,   /* transaction id too long */
+  MSRP_ERR_LIMIT_HEADER_BYTES = -70,  /* start line + headers too long */
+  MSRP_ERR_LIMIT_HEADER_COUNT = -71,  /* too many header lines */
+  MSRP_ERR_LIMIT_PATH_LENGTH = -72,   /* too many URIs in one path */
+  MSRP_ERR_LIMIT_TID_LENGTH = -73,    /* transaction id too long */
   MSRP_ERR_LIMIT_METHOD_LENGTH = -74, /* method name too long */
 
   MSRP_ERR_PARSER_FAILED = -90, /* the parser already failed; free it */
 
   /* Connections (io layer) */
-  MSRP_ERR_CANCELLED = -100,          /* its object was closed first */
-  MSRP_ERR_CONNECTION_CLOSED = -101,  /* the peer closed, between chunks */
-  MSRP_ERR_CLOSED_MID_CHUNK = -102,   /* the peer closed inside a chunk */
-  MSRP_ERR_IO = -103,                 /* a socket error (see the log) */
-  MSRP_ERR_CONNECT = -104,            /* could not connect to the peer */
-  MSRP_ERR_RESOLVE = -105,            /* the host name did not resolve */
-  MSRP_ERR_TLS_HANDSHAKE = -106,      /* the TLS handshake failed */
-  MSRP_ERR_TLS_VERIFY = -107,         /* the peer certificate is not trusted */
-  MSRP_ERR_TLS_FINGERPRINT = -108,    /* the certificate's fingerprint differs */
-  MSRP_ERR_TLS_CONFIG = -109,         /* certificate, key or CA unusable */
-  MSRP_ERR_BIND_TIMEOUT = -110,       /* no binding within the bind timeout */
-  MSRP_ERR_BIND_REFUSED = -111,       /* the peer answered the binding SEND
-                                         with an error */
-  MSRP_ERR_BIND_PATH = -112,          /* the binding paths do not match */
-  MSRP_ERR_ADDRESS_IN_USE = -113,     /* the local address is taken */
-  MSRP_ERR_BUSY = -114,               /* that operation is already running */
-  MSRP_ERR_TIMEOUT = -115,            /* connecting took too long */
-  MSRP_ERR_CLOSED = -116,             /* the object is closed or closing */
-  MSRP_ERR_ADDRESS = -117,            /* the local address is not usable */
-  MSRP_ERR_NOT_SUPPORTED = -118       /* not available in this build/kind */
+  MSRP_ERR_CANCELLED = -100,         /* its object was closed first */
+  MSRP_ERR_CONNECTION_CLOSED = -101, /* the peer closed, between chunks */
+  MSRP_ERR_CLOSED_MID_CHUNK = -102,  /* the peer closed inside a chunk */
+  MSRP_ERR_IO = -103,                /* a socket error (see the log) */
+  MSRP_ERR_CONNECT = -104,           /* could not connect to the peer */
+  MSRP_ERR_RESOLVE = -105,           /* the host name did not resolve */
+  MSRP_ERR_TLS_HANDSHAKE = -106,     /* the TLS handshake failed */
+  MSRP_ERR_TLS_VERIFY = -107,        /* the peer certificate is not trusted */
+  MSRP_ERR_TLS_FINGERPRINT = -108,   /* the certificate's fingerprint differs */
+  MSRP_ERR_TLS_CONFIG = -109,        /* certificate, key or CA unusable */
+  MSRP_ERR_BIND_TIMEOUT = -110,      /* no binding within the bind timeout */
+  MSRP_ERR_BIND_REFUSED = -111,      /* the peer answered the binding SEND
+                                        with an error */
+  MSRP_ERR_BIND_PATH = -112,         /* the binding paths do not match */
+  MSRP_ERR_ADDRESS_IN_USE = -113,    /* the local address is taken */
+  MSRP_ERR_BUSY = -114,              /* that operation is already running */
+  MSRP_ERR_TIMEOUT = -115,           /* connecting took too long */
+  MSRP_ERR_CLOSED = -116,            /* the object is closed or closing */
+  MSRP_ERR_ADDRESS = -117,           /* the local address is not usable */
+  MSRP_ERR_NOT_SUPPORTED = -118,     /* not available in this build/kind */
+
+  /* Sessions */
+  MSRP_ERR_WOULD_BLOCK = -130,     /* the outgoing queue is full: wait */
+  MSRP_ERR_MESSAGE_ABORTED = -131, /* the message was aborted ('#') */
+  MSRP_ERR_MESSAGE_REFUSED = -132, /* the message was refused (413) */
+  MSRP_ERR_TRANSACTION = -133      /* a request got a failure response */
 } msrp_err;
 
 /* A static English sentence for an error code (never NULL). */

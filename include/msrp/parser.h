@@ -21,6 +21,24 @@
  * A body ends only at CRLF "-------" transaction-id flag CRLF with this
  * chunk's own transaction id and a valid flag: CRLFs, NUL bytes, other
  * chunks' end-lines and prefixes of its own end-line inside a body are body.
+ *
+ * Two kinds of errors. When the framing breaks, the stream cannot go on:
+ * msrp_parser_execute() fails (a start line that is not "MSRP tid method" or
+ * "MSRP tid code [comment]", a bad transaction id, method or status code, a
+ * control character in the comment; a header line without "name:" or with
+ * a name that is not a token starting with a letter, a control character
+ * in a header value, a line starting with '-' that is not an end-line, an
+ * end-line in header position with another tid or a bad flag; a line
+ * ending other than CRLF; a limit exceeded). When the framing is intact but
+ * the chunk is not understood - a known header with a bad value (To-Path,
+ * From-Path or Use-Path with a malformed URI, Byte-Range, Status,
+ * Success-Report, Failure-Report, Expires, Min-Expires, Max-Expires, an
+ * empty Message-ID), a single-valued header twice, To-Path or From-Path
+ * missing - parsing goes on: the header is kept verbatim (so the chunk
+ * serializes as it was received) without a typed view, the first such
+ * error is recorded on the chunk (msrp_chunk_error(), set by the HEADERS
+ * event), and the chunk's body and END follow as usual. What to do about it
+ * is the consumer's decision: a session answers such a request with 400.
  */
 #ifndef MSRP_PARSER_H
 #define MSRP_PARSER_H
@@ -34,13 +52,17 @@ extern "C" {
 
 typedef struct msrp_parser msrp_parser;
 
-/* Hard limits. A value of 0 in a field given to msrp_parser_new() means
- * that field's default. */
+/* The largest max_tid_length: a larger one is taken as this. */
+#define MSRP_PARSER_TID_LENGTH_MAX 256
+
+/* Hard limits; exceeding one is an MSRP_ERR_LIMIT_* error. A value of 0 in
+ * a field given to msrp_parser_new() means that field's default. */
 typedef struct msrp_parser_limits {
   size_t max_header_bytes;  /* start line, headers and end-line: 16384 */
   size_t max_header_count;  /* header lines: 64 */
   size_t max_path_uris;     /* URIs in one path header: 32 */
-  size_t max_tid_length;    /* transaction id: 64 (RFC 4975 allows 32) */
+  size_t max_tid_length;    /* transaction id: 64 (RFC 4975 allows 32);
+                               at most MSRP_PARSER_TID_LENGTH_MAX */
   size_t max_method_length; /* method name: 32 */
 } msrp_parser_limits;
 
@@ -58,7 +80,8 @@ typedef struct msrp_event {
   msrp_event_type type;
   /* The chunk being parsed (all events but NONE). The parser owns it until
    * the next chunk begins, unless msrp_parser_take_chunk() takes it. It has
-   * no body: the body comes as BODY events. */
+   * no body: the body comes as BODY events. From HEADERS on,
+   * msrp_chunk_error() says whether it was understood. */
   msrp_chunk *chunk;
   /* BODY: the slice, valid until the next call; offset counts from 0 at the
    * first body byte of this chunk. */
@@ -67,15 +90,19 @@ typedef struct msrp_event {
   uint64_t offset;
   /* END: the end-line flag. SEGMENT: '+'. */
   char flag;
-  /* SEGMENT and END, when a segment size is set: the virtual chunk's number
-   * (1, 2, ...) and its Byte-Range in the message (the chunk's start moved
-   * by the bytes before it; end from the bytes in it; the chunk's total).
-   * Without a segment size: segment 0 and the chunk's own Byte-Range. */
+  /* SEGMENT, and END of a chunk that was cut (had a SEGMENT): the virtual
+   * chunk's number (1, 2, ...) and its Byte-Range in the message (the
+   * chunk's start, or 1 without a Byte-Range, moved by the bytes before it;
+   * end from the bytes in it; the chunk's total, or "*"). END of a chunk
+   * that was not cut, with or without a segment size: segment 0 and the
+   * chunk's own Byte-Range (all zero when it has none or a bad one). */
   unsigned segment;
   msrp_byte_range range;
 } msrp_event;
 
-/* Errors: MSRP_ERR_NOMEM. `limits` NULL means all defaults. */
+/* Errors: MSRP_ERR_NOMEM, MSRP_ERR_INVALID_ARGUMENT (`out` NULL). `limits`
+ * NULL means all defaults; a max_tid_length above
+ * MSRP_PARSER_TID_LENGTH_MAX is lowered to it. */
 MSRP_API int msrp_parser_new(msrp_parser **out,
                              const msrp_parser_limits *limits);
 MSRP_API void msrp_parser_free(msrp_parser *parser);
@@ -89,19 +116,27 @@ MSRP_API void msrp_parser_reset(msrp_parser *parser);
 /* Cut bodies into virtual chunks of `size` bytes, as the seed's
  * read_chunk(size): after each `size` body bytes, when more body follows,
  * a SEGMENT event marks a virtual chunk that ends with '+'. A size of 0 cuts
- * after every BODY event. Takes effect at once when no body byte of the
- * current chunk has been given out yet, else from the next chunk. */
+ * after every BODY event (so where it cuts depends on how the input was
+ * split). A chunk whose body is not longer than `size` is not cut. Takes
+ * effect at once when no body byte of the current chunk has been given out
+ * yet, else from the next chunk. */
 MSRP_API void msrp_parser_set_segment_size(msrp_parser *parser, size_t size);
 
 /* Parse from `in`. Stops at the first event: `*consumed` says how many
  * bytes of `in` were used (possibly 0, for an event the parser had ready)
  * and `*ev` is the event, or MSRP_EVENT_NONE when all `len` bytes were used
- * without one. Returns 0, or a negative error (MSRP_ERR_PARSE_*,
- * MSRP_ERR_LIMIT_*, MSRP_ERR_NOMEM) after which the parser stays failed
- * (MSRP_ERR_PARSER_FAILED) until reset. */
+ * without one. Returns 0, or a negative error after which the parser stays
+ * failed (MSRP_ERR_PARSER_FAILED) until reset: MSRP_ERR_NOMEM, an
+ * MSRP_ERR_LIMIT_*, or one of MSRP_ERR_PARSE_START_LINE,
+ * MSRP_ERR_PARSE_TRANSACTION_ID, MSRP_ERR_PARSE_METHOD,
+ * MSRP_ERR_PARSE_STATUS_CODE, MSRP_ERR_PARSE_HEADER,
+ * MSRP_ERR_PARSE_LINE_ENDING, MSRP_ERR_PARSE_END_LINE_TID,
+ * MSRP_ERR_PARSE_END_LINE_FLAG (see the top of this file). The other
+ * MSRP_ERR_PARSE_* codes are chunk errors, never returned here. Events
+ * and errors do not depend on how the input is split, except the SEGMENT
+ * events of segment size 0. */
 MSRP_API int msrp_parser_execute(msrp_parser *parser, const uint8_t *in,
-                                 size_t len, size_t *consumed,
-                                 msrp_event *ev);
+                                 size_t len, size_t *consumed, msrp_event *ev);
 
 /* Take ownership of the current chunk (valid from its HEADERS event on);
  * free it with msrp_chunk_free(). Later events of the same chunk still point

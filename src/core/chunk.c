@@ -49,6 +49,10 @@ struct msrp_chunk {
   uint32_t expiry[EXP_COUNT];
   bool has_expiry[EXP_COUNT];
 
+  /* the first MSRP_ERR_PARSE_* the parser found in a chunk whose framing
+   * was intact (see msrp_chunk_error()); 0 if none */
+  int error;
+
   const uint8_t *body;
   size_t body_len;
   uint8_t *body_owned;
@@ -140,6 +144,25 @@ int msrp__check_tid(const char *tid, size_t len) {
   return 0;
 }
 
+/* What we send: RFC 4975 ident = ALPHANUM 3*31ident-char. */
+static int check_tid_strict(const char *tid) {
+  size_t len = strlen(tid);
+  if (len < 4 || len > 32)
+    return MSRP_ERR_PARSE_TRANSACTION_ID;
+  return msrp__check_tid(tid, len);
+}
+
+/* A Message-ID we send: 1*256ident-char (RFC 4975: ident is at most 32,
+ * but peers and relays are known to send longer ones). */
+static bool valid_message_id(const char *v, size_t len) {
+  if (len == 0 || len > 256)
+    return false;
+  for (size_t i = 0; i < len; i++)
+    if (!msrp__is_ident_char((unsigned char)v[i]))
+      return false;
+  return true;
+}
+
 int msrp__check_method(const char *method, size_t len) {
   if (len == 0)
     return MSRP_ERR_PARSE_METHOD;
@@ -183,6 +206,23 @@ static int parse_range_end(const char *s, size_t len, uint64_t *out) {
              : MSRP_ERR_PARSE_BYTE_RANGE;
 }
 
+/* Whether a range can be: it starts at byte 1 or later, does not end
+ * before it starts (end = start - 1 is empty), ends within a known total,
+ * and starts within a known total; only the empty range just after the last
+ * byte ("1-0/0", "4-3/3") may start after it. */
+static bool range_ok(const msrp_byte_range *r) {
+  const uint64_t unknown = MSRP_BYTE_RANGE_UNKNOWN;
+  if (r->start == 0 || r->start == unknown)
+    return false;
+  if (r->end != unknown && r->end + 1 < r->start)
+    return false;
+  if (r->total == unknown)
+    return true;
+  if (r->end != unknown && r->end > r->total)
+    return false;
+  return r->start <= r->total || (r->end != unknown && r->end + 1 == r->start);
+}
+
 /* Byte-Range = range-start "-" range-end "/" total */
 static int parse_byte_range(const char *v, size_t len, msrp_byte_range *r) {
   const char *dash = memchr(v, '-', len);
@@ -196,12 +236,22 @@ static int parse_byte_range(const char *v, size_t len, msrp_byte_range *r) {
   if (parse_range_end(dash + 1, (size_t)(slash - dash - 1), &r->end) ||
       parse_range_end(slash + 1, (size_t)(v + len - slash - 1), &r->total))
     return MSRP_ERR_PARSE_BYTE_RANGE;
-  if (r->end != MSRP_BYTE_RANGE_UNKNOWN && r->end + 1 < r->start)
-    return MSRP_ERR_PARSE_BYTE_RANGE;
-  if (r->end != MSRP_BYTE_RANGE_UNKNOWN &&
-      r->total != MSRP_BYTE_RANGE_UNKNOWN && r->end > r->total)
-    return MSRP_ERR_PARSE_BYTE_RANGE;
-  return 0;
+  return range_ok(r) ? 0 : MSRP_ERR_PARSE_BYTE_RANGE;
+}
+
+/* 1*DIGIT of any length (RFC 4976 sets no bound), clamped to UINT32_MAX. */
+static bool parse_seconds(const char *s, size_t len, uint32_t *out) {
+  if (len == 0)
+    return false;
+  uint64_t v = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (!msrp__is_digit((unsigned char)s[i]))
+      return false;
+    if (v <= UINT32_MAX)
+      v = v * 10 + (uint64_t)(s[i] - '0');
+  }
+  *out = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+  return true;
 }
 
 static bool three_digits(const char *s, size_t len, int *out) {
@@ -227,7 +277,6 @@ static int parse_status(const char *v, size_t len, msrp_status_header *st) {
 
 static int parse_typed(msrp_header_id id, const char *v, size_t len,
                        size_t max_uris, typed *t) {
-  uint64_t n;
   int rc;
   switch (id) {
   case MSRP_HDR_TO_PATH:
@@ -247,8 +296,7 @@ static int parse_typed(msrp_header_id id, const char *v, size_t len,
       t->report = MSRP_REPORT_YES;
     else if (msrp__ieq_lit(v, len, "no"))
       t->report = MSRP_REPORT_NO;
-    else if (id == MSRP_HDR_FAILURE_REPORT &&
-             msrp__ieq_lit(v, len, "partial"))
+    else if (id == MSRP_HDR_FAILURE_REPORT && msrp__ieq_lit(v, len, "partial"))
       t->report = MSRP_REPORT_PARTIAL;
     else
       return MSRP_ERR_PARSE_REPORT_HEADER;
@@ -256,10 +304,9 @@ static int parse_typed(msrp_header_id id, const char *v, size_t len,
   case MSRP_HDR_EXPIRES:
   case MSRP_HDR_MIN_EXPIRES:
   case MSRP_HDR_MAX_EXPIRES:
-    if (!msrp__parse_uint(v, len, UINT32_MAX, &n))
-      return MSRP_ERR_PARSE_NUMBER_HEADER;
-    t->number = (uint32_t)n;
-    return 0;
+    return parse_seconds(v, len, &t->number) ? 0 : MSRP_ERR_PARSE_NUMBER_HEADER;
+  case MSRP_HDR_MESSAGE_ID:
+    return len == 0 ? MSRP_ERR_PARSE_MESSAGE_ID : 0;
   default:
     return 0;
   }
@@ -267,19 +314,30 @@ static int parse_typed(msrp_header_id id, const char *v, size_t len,
 
 static int expiry_index(msrp_header_id id) {
   switch (id) {
-  case MSRP_HDR_EXPIRES: return EXP_EXPIRES;
-  case MSRP_HDR_MIN_EXPIRES: return EXP_MIN;
-  case MSRP_HDR_MAX_EXPIRES: return EXP_MAX;
-  default: return -1;
+  case MSRP_HDR_EXPIRES:
+    return EXP_EXPIRES;
+  case MSRP_HDR_MIN_EXPIRES:
+    return EXP_MIN;
+  case MSRP_HDR_MAX_EXPIRES:
+    return EXP_MAX;
+  default:
+    return -1;
   }
 }
 
 static msrp_path *path_slot(msrp_chunk *c, msrp_header_id id, bool **has) {
   switch (id) {
-  case MSRP_HDR_TO_PATH: *has = &c->has_to; return &c->to_path;
-  case MSRP_HDR_FROM_PATH: *has = &c->has_from; return &c->from_path;
-  case MSRP_HDR_USE_PATH: *has = &c->has_use; return &c->use_path;
-  default: return NULL;
+  case MSRP_HDR_TO_PATH:
+    *has = &c->has_to;
+    return &c->to_path;
+  case MSRP_HDR_FROM_PATH:
+    *has = &c->has_from;
+    return &c->from_path;
+  case MSRP_HDR_USE_PATH:
+    *has = &c->has_use;
+    return &c->use_path;
+  default:
+    return NULL;
   }
 }
 
@@ -337,11 +395,20 @@ static void forget_typed(msrp_chunk *c, msrp_header_id id) {
     return;
   }
   switch (id) {
-  case MSRP_HDR_BYTE_RANGE: c->has_range = false; break;
-  case MSRP_HDR_STATUS: c->has_status = false; break;
-  case MSRP_HDR_SUCCESS_REPORT: c->success = MSRP_REPORT_ABSENT; break;
-  case MSRP_HDR_FAILURE_REPORT: c->failure = MSRP_REPORT_ABSENT; break;
-  default: break;
+  case MSRP_HDR_BYTE_RANGE:
+    c->has_range = false;
+    break;
+  case MSRP_HDR_STATUS:
+    c->has_status = false;
+    break;
+  case MSRP_HDR_SUCCESS_REPORT:
+    c->success = MSRP_REPORT_ABSENT;
+    break;
+  case MSRP_HDR_FAILURE_REPORT:
+    c->failure = MSRP_REPORT_ABSENT;
+    break;
+  default:
+    break;
   }
 }
 
@@ -354,13 +421,6 @@ static bool valid_name(const char *name, size_t len) {
     return false;
   for (size_t i = 0; i < len; i++)
     if (!msrp__is_token_char((unsigned char)name[i]))
-      return false;
-  return true;
-}
-
-static bool valid_value(const char *v, size_t len) {
-  for (size_t i = 0; i < len; i++)
-    if (v[i] == '\r' || v[i] == '\n' || v[i] == '\0')
       return false;
   return true;
 }
@@ -391,42 +451,77 @@ static int grow_headers(msrp_chunk *c) {
   return 0;
 }
 
-/* Set or append one header. `replace`: overwrite the first of that name.
- * `strict_dup`: refuse a second single-valued header. */
+/* How a header comes in. */
+typedef enum put_mode {
+  PUT_SET,     /* API: replace the first of the name, or insert a new one */
+  PUT_ADD,     /* API: insert a new one; single-valued ones may not repeat */
+  PUT_RECEIVED /* as received: append; a bad value is kept and noted */
+} put_mode;
+
+/* Put header `h` at position `idx`, moving the ones from there on. */
+static int insert_header(msrp_chunk *c, size_t idx, header h) {
+  if (grow_headers(c))
+    return MSRP_ERR_NOMEM;
+  memmove(&c->hdrs[idx + 1], &c->hdrs[idx], (c->nhdrs - idx) * sizeof h);
+  c->hdrs[idx] = h;
+  c->nhdrs++;
+  return 0;
+}
+
+/* Set, add or append one header (see put_mode). Through the API a bad
+ * value is refused and the chunk stays as it was; as received it is kept
+ * verbatim, has no typed view, and is noted as the chunk's error. */
 static int put_header(msrp_chunk *c, const char *name, size_t nlen,
                       const char *value, size_t vlen, size_t max_uris,
-                      bool replace) {
+                      put_mode mode) {
+  bool api = mode != PUT_RECEIVED;
   if (!valid_name(name, nlen))
     return MSRP_ERR_PARSE_HEADER;
-  if (!valid_value(value, vlen))
-    return MSRP_ERR_INVALID_ARGUMENT;
+  if (msrp__has_ctl(value, vlen))
+    return api ? MSRP_ERR_INVALID_ARGUMENT : MSRP_ERR_PARSE_HEADER;
   msrp_header_id id = msrp_header_lookup(name, nlen);
+  if (api && id == MSRP_HDR_MESSAGE_ID && !valid_message_id(value, vlen))
+    return MSRP_ERR_INVALID_ARGUMENT;
   ssize_t at = find_header(c, name, nlen);
-  if (!replace && at >= 0 && single_valued(id))
-    return MSRP_ERR_PARSE_DUPLICATE_HEADER;
+  bool replace = mode == PUT_SET && at >= 0;
+  int bad = 0;
+  if (!replace && at >= 0 && single_valued(id)) {
+    if (api)
+      return MSRP_ERR_PARSE_DUPLICATE_HEADER;
+    bad = MSRP_ERR_PARSE_DUPLICATE_HEADER;
+  }
 
   typed t = {.path = MSRP_PATH_INIT};
   int rc = parse_typed(id, value, vlen, max_uris, &t);
-  if (rc)
+  if (rc == MSRP_ERR_NOMEM || rc == MSRP_ERR_LIMIT_PATH_LENGTH || (rc && api))
     return rc;
+  if (!bad)
+    bad = rc;
   rc = MSRP_ERR_NOMEM;
   char *v = arena_strndup(c, value, vlen);
   if (!v)
     goto fail;
   size_t idx;
-  if (replace && at >= 0) {
+  if (replace) {
     c->hdrs[at].value = v;
     idx = (size_t)at;
   } else {
     char *n = arena_strndup(c, name, nlen);
-    if (!n || grow_headers(c))
+    if (!n)
       goto fail;
-    idx = c->nhdrs++;
-    c->hdrs[idx] = (header){id, n, v};
+    /* Content-Type stays last: it begins content-stuff in the ABNF */
+    idx = c->nhdrs;
+    ssize_t ct = find_id(c, MSRP_HDR_CONTENT_TYPE);
+    if (api && id != MSRP_HDR_CONTENT_TYPE && ct >= 0)
+      idx = (size_t)ct;
+    if (insert_header(c, idx, (header){id, n, v}))
+      goto fail;
   }
-  /* the typed view follows the first header of its kind */
-  if (id != MSRP_HDR_OTHER && find_id(c, id) == (ssize_t)idx)
+  /* the typed view follows the first header of its kind, if it is good */
+  if (!bad && id != MSRP_HDR_OTHER && find_id(c, id) == (ssize_t)idx)
     commit_typed(c, id, &t, v);
+  if (bad)
+    msrp__chunk_note_error(c, bad);
   msrp_path_clear(&t.path);
   return 0;
 fail:
@@ -467,11 +562,16 @@ nomem:
   return MSRP_ERR_NOMEM;
 }
 
-int msrp__chunk_append_header(msrp_chunk *c, const char *name,
-                              size_t name_len, const char *value,
-                              size_t value_len, size_t max_path_uris) {
+int msrp__chunk_append_header(msrp_chunk *c, const char *name, size_t name_len,
+                              const char *value, size_t value_len,
+                              size_t max_path_uris) {
   return put_header(c, name, name_len, value, value_len, max_path_uris,
-                    false);
+                    PUT_RECEIVED);
+}
+
+void msrp__chunk_note_error(msrp_chunk *c, int err) {
+  if (!c->error)
+    c->error = err;
 }
 
 void msrp__chunk_set_flag_raw(msrp_chunk *c, char flag) {
@@ -488,7 +588,7 @@ size_t msrp__chunk_tid_len(const msrp_chunk *c) {
 
 static int new_tid(char *buf, size_t n, const char *tid, const char **out) {
   if (tid) {
-    int rc = msrp__check_tid(tid, strlen(tid));
+    int rc = check_tid_strict(tid);
     if (rc)
       return rc;
     *out = tid;
@@ -509,15 +609,15 @@ int msrp_chunk_new_request(msrp_chunk **out, const char *tid,
   rc = msrp__check_method(method, strlen(method));
   if (rc)
     return rc;
-  return msrp__chunk_new(out, tid, strlen(tid), method, strlen(method), 0,
-                         NULL, 0);
+  return msrp__chunk_new(out, tid, strlen(tid), method, strlen(method), 0, NULL,
+                         0);
 }
 
 int msrp_chunk_new_response(msrp_chunk **out, const char *tid, int code,
                             const char *comment) {
   char buf[13];
   if (!out || code < 100 || code > 999 ||
-      (comment && !valid_value(comment, strlen(comment))))
+      (comment && msrp__has_ctl(comment, strlen(comment))))
     return MSRP_ERR_INVALID_ARGUMENT;
   int rc = new_tid(buf, 12, tid, &tid);
   if (rc)
@@ -541,23 +641,113 @@ static int set_path(msrp_chunk *c, msrp_header_id id, const msrp_path *p) {
   return rc;
 }
 
-int msrp_chunk_make(msrp_chunk **out, const msrp_chunk_params *p) {
+/* Whether "-------" tid flag stands at `off` of the body. */
+static bool end_line_at(const uint8_t *b, size_t len, size_t off,
+                        const char *tid, size_t tid_len) {
+  if (len - off < 7 + tid_len + 1 || memcmp(b + off, "-------", 7) != 0 ||
+      memcmp(b + off + 7, tid, tid_len) != 0)
+    return false;
+  uint8_t f = b[off + 7 + tid_len];
+  return f == MSRP_FLAG_END || f == MSRP_FLAG_MORE || f == MSRP_FLAG_ABORT;
+}
+
+/* Whether a body would end its chunk early (RFC 4975 section 7.1): it holds
+ * CRLF "-------" tid and a flag, or begins with "-------" tid and a flag,
+ * which follows the empty line's CRLF on the wire. */
+static bool body_has_end_line(const uint8_t *b, size_t len, const char *tid,
+                              size_t tid_len) {
+  if (len == 0)
+    return false;
+  if (end_line_at(b, len, 0, tid, tid_len))
+    return true;
+  for (const uint8_t *cr = memchr(b, '\r', len); cr;
+       cr = memchr(cr + 1, '\r', len - (size_t)(cr + 1 - b))) {
+    size_t off = (size_t)(cr - b);
+    if (off + 2 <= len && cr[1] == '\n' &&
+        end_line_at(b, len, off + 2, tid, tid_len))
+      return true;
+    if (off + 1 == len)
+      break;
+  }
+  return false;
+}
+
+/* The transaction id of a chunk being made: the caller's, which the body
+ * may not end early, or random ones until the body holds none. */
+#define RANDOM_TID_LEN 12
+#define RANDOM_TID_TRIES 16
+
+static int make_tid(const msrp_chunk_params *p, char buf[RANDOM_TID_LEN + 1],
+                    int (*random_tid)(char *, size_t), const char **out) {
+  const uint8_t *body = p->data;
+  if (p->transaction_id) {
+    int rc = check_tid_strict(p->transaction_id);
+    if (rc)
+      return rc;
+    if (body_has_end_line(body, p->data_len, p->transaction_id,
+                          strlen(p->transaction_id)))
+      return MSRP_ERR_INVALID_ARGUMENT;
+    *out = p->transaction_id;
+    return 0;
+  }
+  for (int i = 0; i < RANDOM_TID_TRIES; i++) {
+    int rc = random_tid(buf, RANDOM_TID_LEN);
+    if (rc)
+      return rc;
+    if (!body_has_end_line(body, p->data_len, buf, RANDOM_TID_LEN)) {
+      *out = buf;
+      return 0;
+    }
+  }
+  /* 62^-12 per try: a generator that keeps hitting is broken */
+  return MSRP_ERR_RANDOM;
+}
+
+/* The Byte-Range a chunk being made writes, checked as the parser would
+ * check it and against the body it carries. */
+static int make_range(const msrp_chunk_params *p, msrp_byte_range *r) {
+  r->start = p->start ? p->start : 1;
+  if (r->start == MSRP_BYTE_RANGE_UNKNOWN ||
+      (uint64_t)p->data_len >= MSRP_BYTE_RANGE_UNKNOWN - (r->start - 1))
+    return MSRP_ERR_INVALID_ARGUMENT;
+  uint64_t last = r->start - 1 + p->data_len;
+  r->end = p->end ? p->end : last;
+  r->total = p->length ? p->length : last;
+  if (r->end != MSRP_BYTE_RANGE_UNKNOWN) {
+    if (r->end + 1 < r->start)
+      return MSRP_ERR_INVALID_ARGUMENT;
+    /* data_len 0: the body may be streamed after msrp_chunk_serialize_head */
+    if (p->data_len > 0 && r->end - (r->start - 1) != p->data_len)
+      return MSRP_ERR_INVALID_ARGUMENT;
+  }
+  return range_ok(r) ? 0 : MSRP_ERR_INVALID_ARGUMENT;
+}
+
+int msrp__chunk_make(msrp_chunk **out, const msrp_chunk_params *p,
+                     int (*random_tid)(char *out, size_t len)) {
   if (!out || !p || (p->data_len > 0 && (!p->data || !p->content_type)))
     return MSRP_ERR_INVALID_ARGUMENT;
+  /* a response has no content-stuff (RFC 4975 section 9) */
+  if (p->code && (p->data_len > 0 || p->content_type))
+    return MSRP_ERR_INVALID_ARGUMENT;
+  char buf[RANDOM_TID_LEN + 1];
+  const char *tid;
+  int rc = make_tid(p, buf, random_tid, &tid);
+  if (rc)
+    return rc;
   msrp_chunk *c;
-  int rc = p->code
-               ? msrp_chunk_new_response(&c, p->transaction_id, p->code,
-                                         p->comment)
-               : msrp_chunk_new_request(&c, p->transaction_id,
-                                        p->method ? p->method : "SEND");
+  rc = p->code
+           ? msrp_chunk_new_response(&c, tid, p->code, p->comment)
+           : msrp_chunk_new_request(&c, tid, p->method ? p->method : "SEND");
   if (rc)
     return rc;
   if (p->to_path && (rc = set_path(c, MSRP_HDR_TO_PATH, p->to_path)))
     goto fail;
   if (p->from_path && (rc = set_path(c, MSRP_HDR_FROM_PATH, p->from_path)))
     goto fail;
+  bool send = c->method_id == MSRP_METHOD_SEND;
   char flag = MSRP_FLAG_END;
-  if (c->method_id == MSRP_METHOD_SEND) {
+  if (send || (!p->code && p->message_id)) {
     char mid[17];
     const char *message_id = p->message_id;
     if (!message_id) {
@@ -567,18 +757,13 @@ int msrp_chunk_make(msrp_chunk **out, const msrp_chunk_params *p) {
     }
     if ((rc = msrp_chunk_set_header(c, "Message-ID", message_id)))
       goto fail;
-    uint64_t start = p->start ? p->start : 1;
-    uint64_t end = p->end ? p->end : start - 1 + p->data_len;
-    uint64_t total = p->length ? p->length : start - 1 + p->data_len;
-    if (end != MSRP_BYTE_RANGE_UNKNOWN &&
-        (end + 1 < start ||
-         (total != MSRP_BYTE_RANGE_UNKNOWN && end > total))) {
-      rc = MSRP_ERR_INVALID_ARGUMENT;
+  }
+  if (send || (!p->code && (p->start || p->end || p->length))) {
+    msrp_byte_range r;
+    if ((rc = make_range(p, &r)) ||
+        (rc = msrp_chunk_set_byte_range(c, r.start, r.end, r.total)))
       goto fail;
-    }
-    if ((rc = msrp_chunk_set_byte_range(c, start, end, total)))
-      goto fail;
-    if (total != MSRP_BYTE_RANGE_UNKNOWN && end < total)
+    if (send && r.total != MSRP_BYTE_RANGE_UNKNOWN && r.end < r.total)
       flag = MSRP_FLAG_MORE;
   }
   if (p->contflag) {
@@ -599,14 +784,25 @@ fail:
   return rc;
 }
 
+int msrp_chunk_make(msrp_chunk **out, const msrp_chunk_params *p) {
+  return msrp__chunk_make(out, p, msrp__random_token);
+}
+
 int msrp_chunk_make_response(msrp_chunk **out, const msrp_chunk *request,
                              int code, const char *comment) {
-  if (!out || !request || !request->method)
+  /* REPORT requests get no response (RFC 4975 section 7.1.2) */
+  if (!out || !request || !request->method ||
+      request->method_id == MSRP_METHOD_REPORT || code < 100 || code > 999)
     return MSRP_ERR_INVALID_ARGUMENT;
   if (!comment)
     comment = msrp_status_comment(code);
+  if (msrp__has_ctl(comment, strlen(comment)))
+    return MSRP_ERR_INVALID_ARGUMENT;
+  /* the request's transaction id as received, which may be shorter or
+   * longer than the ids we make ourselves */
   msrp_chunk *c;
-  int rc = msrp_chunk_new_response(&c, request->tid, code, comment);
+  int rc = msrp__chunk_new(&c, request->tid, request->tid_len, NULL, 0, code,
+                           comment, strlen(comment));
   if (rc)
     return rc;
   /* hop by hop: back to the previous hop, from this one */
@@ -631,19 +827,21 @@ int msrp_chunk_dup(msrp_chunk **out, const msrp_chunk *src) {
   if (!out || !src)
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp_chunk *c;
-  int rc = msrp__chunk_new(&c, src->tid, src->tid_len, src->method,
-                           src->method ? strlen(src->method) : 0, src->code,
-                           src->comment,
-                           src->comment ? strlen(src->comment) : 0);
+  int rc =
+      msrp__chunk_new(&c, src->tid, src->tid_len, src->method,
+                      src->method ? strlen(src->method) : 0, src->code,
+                      src->comment, src->comment ? strlen(src->comment) : 0);
   if (rc)
     return rc;
+  /* as received: in order, bad values kept, the same typed views */
   for (size_t i = 0; i < src->nhdrs; i++) {
     const header *h = &src->hdrs[i];
-    rc = put_header(c, h->name, strlen(h->name), h->value, strlen(h->value),
-                    0, false);
+    rc = put_header(c, h->name, strlen(h->name), h->value, strlen(h->value), 0,
+                    PUT_RECEIVED);
     if (rc)
       goto fail;
   }
+  c->error = src->error;
   if (src->body_len && (rc = msrp_chunk_set_body(c, src->body, src->body_len)))
     goto fail;
   c->had_content = src->had_content;
@@ -730,18 +928,16 @@ const char *msrp_chunk_header_by_id(const msrp_chunk *c, msrp_header_id id) {
   return i >= 0 ? c->hdrs[i].value : NULL;
 }
 
-int msrp_chunk_set_header(msrp_chunk *c, const char *name,
-                          const char *value) {
+int msrp_chunk_set_header(msrp_chunk *c, const char *name, const char *value) {
   if (!c || !name || !value)
     return MSRP_ERR_INVALID_ARGUMENT;
-  return put_header(c, name, strlen(name), value, strlen(value), 0, true);
+  return put_header(c, name, strlen(name), value, strlen(value), 0, PUT_SET);
 }
 
-int msrp_chunk_add_header(msrp_chunk *c, const char *name,
-                          const char *value) {
+int msrp_chunk_add_header(msrp_chunk *c, const char *name, const char *value) {
   if (!c || !name || !value)
     return MSRP_ERR_INVALID_ARGUMENT;
-  return put_header(c, name, strlen(name), value, strlen(value), 0, false);
+  return put_header(c, name, strlen(name), value, strlen(value), 0, PUT_ADD);
 }
 
 int msrp_chunk_remove_header(msrp_chunk *c, const char *name) {
@@ -868,6 +1064,10 @@ void msrp_chunk_set_body_ref(msrp_chunk *c, const void *data, size_t len) {
   c->body_len = len;
 }
 
+int msrp_chunk_error(const msrp_chunk *c) {
+  return c->error;
+}
+
 const uint8_t *msrp_chunk_body(const msrp_chunk *c, size_t *len) {
   if (len)
     *len = c->body_len;
@@ -904,8 +1104,8 @@ static int render_head(msrp_chunk *c, msrp__buf *b) {
       rc = msrp__buf_append_str(b, c->method);
   } else {
     char code[4] = {(char)('0' + c->code / 100 % 10),
-                    (char)('0' + c->code / 10 % 10),
-                    (char)('0' + c->code % 10), 0};
+                    (char)('0' + c->code / 10 % 10), (char)('0' + c->code % 10),
+                    0};
     if (!rc)
       rc = msrp__buf_append(b, code, 3);
     if (c->comment && !rc) {
@@ -957,6 +1157,8 @@ static int render(msrp_chunk *c, char flag) {
 }
 
 int msrp_chunk_serialize(msrp_chunk *c, struct iovec iov[MSRP_CHUNK_IOV_MAX]) {
+  if (body_has_end_line(c->body, c->body_len, c->tid, c->tid_len))
+    return MSRP_ERR_BODY_HAS_END_LINE;
   int rc = render(c, c->flag);
   if (rc)
     return rc;

@@ -11,14 +11,22 @@ int msrp__chunk_new(msrp_chunk **out, const char *tid, size_t tid_len,
                     const char *method, size_t method_len, int code,
                     const char *comment, size_t comment_len);
 
-/* Append a header as the parser found it: known headers are checked (the
- * parser's error codes), single-valued ones may not repeat, paths are
- * bounded by `max_path_uris` (0 = unbounded). */
-int msrp__chunk_append_header(msrp_chunk *c, const char *name,
-                              size_t name_len, const char *value,
-                              size_t value_len, size_t max_path_uris);
+/* Append a header as the parser found it, after the others. A bad name
+ * gives MSRP_ERR_PARSE_HEADER, a value with a CTL too; a path longer than
+ * `max_path_uris` (0 = unbounded) gives MSRP_ERR_LIMIT_PATH_LENGTH; both
+ * leave the chunk unchanged. A known header whose value is bad (or that
+ * repeats though single-valued, or an empty Message-ID) is appended
+ * verbatim without a typed view, and its MSRP_ERR_PARSE_* code becomes the
+ * chunk's error if it has none yet; that is not a failure (returns 0). */
+int msrp__chunk_append_header(msrp_chunk *c, const char *name, size_t name_len,
+                              const char *value, size_t value_len,
+                              size_t max_path_uris);
 
-/* Check a transaction id: 1*ident-char, starting with ALPHANUM. */
+/* Make `err` the chunk's error (msrp_chunk_error()) unless it has one. */
+void msrp__chunk_note_error(msrp_chunk *c, int err);
+
+/* Check a transaction id as received: 1*ident-char, starting with
+ * ALPHANUM, any length (the parser bounds it). */
 int msrp__check_tid(const char *tid, size_t len);
 
 /* Check a method name: 1*UPALPHA. */
@@ -32,5 +40,11 @@ void msrp__chunk_set_flag_raw(msrp_chunk *c, char flag);
 void msrp__chunk_set_has_content(msrp_chunk *c);
 
 size_t msrp__chunk_tid_len(const msrp_chunk *c);
+
+/* msrp_chunk_make() with the source of random transaction ids given
+ * (msrp__random_token() in msrp_chunk_make()), so that a test can make the
+ * first random id collide with the body. */
+int msrp__chunk_make(msrp_chunk **out, const msrp_chunk_params *p,
+                     int (*random_tid)(char *out, size_t len));
 
 #endif

@@ -8,15 +8,18 @@ typedef struct {
   const char *text;
 } err_entry;
 
-#define E(code, text) {code, #code, text}
+#define E(code, text)                                                          \
+  { code, #code, text }
 static const err_entry errors[] = {
     E(MSRP_OK, "success"),
     E(MSRP_ERR_NOMEM, "out of memory"),
     E(MSRP_ERR_INVALID_ARGUMENT, "invalid argument"),
     E(MSRP_ERR_NOT_FOUND, "not found"),
     E(MSRP_ERR_RANDOM, "the random number generator failed"),
+    E(MSRP_ERR_BODY_HAS_END_LINE, "the body contains the chunk's own end-line"),
     E(MSRP_ERR_URI_SCHEME, "URI scheme is not msrp or msrps"),
-    E(MSRP_ERR_URI_SYNTAX, "URI is not scheme://authority[/session-id];transport"),
+    E(MSRP_ERR_URI_SYNTAX,
+      "URI is not scheme://authority[/session-id];transport"),
     E(MSRP_ERR_URI_USERINFO, "URI userinfo has a bad character or escape"),
     E(MSRP_ERR_URI_HOST, "URI host is empty or malformed"),
     E(MSRP_ERR_URI_IPV6, "URI IPv6 literal is malformed"),
@@ -24,23 +27,36 @@ static const err_entry errors[] = {
     E(MSRP_ERR_URI_SESSION_ID, "URI session-id has a bad character"),
     E(MSRP_ERR_URI_TRANSPORT, "URI has no ;transport parameter"),
     E(MSRP_ERR_URI_PARAM, "URI parameter is malformed"),
-    E(MSRP_ERR_PARSE_START_LINE, "start line is not \"MSRP <tid> <method>\" or \"MSRP <tid> <code>\""),
-    E(MSRP_ERR_PARSE_TRANSACTION_ID, "transaction id has a character outside ident"),
+    E(MSRP_ERR_PARSE_START_LINE,
+      "start line is not \"MSRP <tid> <method>\" or \"MSRP <tid> <code> "
+      "[comment]\", or the comment holds a control character"),
+    E(MSRP_ERR_PARSE_TRANSACTION_ID,
+      "transaction id is not an ident (a letter or digit, then ident "
+      "characters; 4 to 32 of them in a chunk built here)"),
     E(MSRP_ERR_PARSE_METHOD, "method name is not upper-case letters"),
     E(MSRP_ERR_PARSE_STATUS_CODE, "status code is not three digits"),
-    E(MSRP_ERR_PARSE_HEADER, "header line is not \"Name: value\""),
+    E(MSRP_ERR_PARSE_HEADER, "header line is not \"Name: value\" with a "
+                             "token name and no control character"),
     E(MSRP_ERR_PARSE_LINE_ENDING, "line does not end in CRLF"),
     E(MSRP_ERR_PARSE_MISSING_TO_PATH, "To-Path header is missing"),
     E(MSRP_ERR_PARSE_MISSING_FROM_PATH, "From-Path header is missing"),
     E(MSRP_ERR_PARSE_PATH, "a path header holds a malformed URI"),
     E(MSRP_ERR_PARSE_BYTE_RANGE, "Byte-Range is not start-end/total"),
-    E(MSRP_ERR_PARSE_STATUS_HEADER, "Status header is not \"namespace code [reason]\""),
-    E(MSRP_ERR_PARSE_END_LINE_TID, "end-line transaction id does not match the start line"),
-    E(MSRP_ERR_PARSE_END_LINE_FLAG, "end-line continuation flag is missing or not $, + or #"),
-    E(MSRP_ERR_PARSE_REPORT_HEADER, "Success-Report or Failure-Report has a bad value"),
-    E(MSRP_ERR_PARSE_NUMBER_HEADER, "Expires, Min-Expires or Max-Expires is not a number"),
-    E(MSRP_ERR_PARSE_DUPLICATE_HEADER, "a header that may appear once appears twice"),
-    E(MSRP_ERR_LIMIT_HEADER_BYTES, "start line and headers exceed the size limit"),
+    E(MSRP_ERR_PARSE_STATUS_HEADER,
+      "Status header is not \"namespace code [reason]\""),
+    E(MSRP_ERR_PARSE_END_LINE_TID,
+      "end-line transaction id does not match the start line"),
+    E(MSRP_ERR_PARSE_END_LINE_FLAG,
+      "end-line continuation flag is missing or not $, + or #"),
+    E(MSRP_ERR_PARSE_REPORT_HEADER,
+      "Success-Report or Failure-Report has a bad value"),
+    E(MSRP_ERR_PARSE_NUMBER_HEADER,
+      "Expires, Min-Expires or Max-Expires is not a number"),
+    E(MSRP_ERR_PARSE_DUPLICATE_HEADER,
+      "a header that may appear once appears twice"),
+    E(MSRP_ERR_PARSE_MESSAGE_ID, "Message-ID is empty"),
+    E(MSRP_ERR_LIMIT_HEADER_BYTES,
+      "start line and headers exceed the size limit"),
     E(MSRP_ERR_LIMIT_HEADER_COUNT, "too many header lines"),
     E(MSRP_ERR_LIMIT_PATH_LENGTH, "too many URIs in one path"),
     E(MSRP_ERR_LIMIT_TID_LENGTH, "transaction id exceeds the length limit"),
@@ -48,15 +64,18 @@ static const err_entry errors[] = {
     E(MSRP_ERR_PARSER_FAILED, "the parser failed earlier and cannot go on"),
     E(MSRP_ERR_CANCELLED, "cancelled: its object was closed"),
     E(MSRP_ERR_CONNECTION_CLOSED, "the peer closed the connection"),
-    E(MSRP_ERR_CLOSED_MID_CHUNK, "the peer closed the connection in the middle of a chunk"),
+    E(MSRP_ERR_CLOSED_MID_CHUNK,
+      "the peer closed the connection in the middle of a chunk"),
     E(MSRP_ERR_IO, "socket error"),
     E(MSRP_ERR_CONNECT, "could not connect to the peer"),
     E(MSRP_ERR_RESOLVE, "the host name could not be resolved"),
     E(MSRP_ERR_TLS_HANDSHAKE, "the TLS handshake failed"),
     E(MSRP_ERR_TLS_VERIFY, "the peer's TLS certificate could not be verified"),
-    E(MSRP_ERR_TLS_FINGERPRINT, "the peer's TLS certificate does not match the expected fingerprint"),
+    E(MSRP_ERR_TLS_FINGERPRINT,
+      "the peer's TLS certificate does not match the expected fingerprint"),
     E(MSRP_ERR_TLS_CONFIG, "the TLS certificate, key or CA file is unusable"),
-    E(MSRP_ERR_BIND_TIMEOUT, "the session was not bound within the bind timeout"),
+    E(MSRP_ERR_BIND_TIMEOUT,
+      "the session was not bound within the bind timeout"),
     E(MSRP_ERR_BIND_REFUSED, "the peer refused the binding SEND"),
     E(MSRP_ERR_BIND_PATH, "the binding SEND's paths are not this session's"),
     E(MSRP_ERR_ADDRESS_IN_USE, "the local address is already in use"),
@@ -65,6 +84,10 @@ static const err_entry errors[] = {
     E(MSRP_ERR_CLOSED, "the object is closed"),
     E(MSRP_ERR_ADDRESS, "the local address cannot be used"),
     E(MSRP_ERR_NOT_SUPPORTED, "not supported"),
+    E(MSRP_ERR_WOULD_BLOCK, "the outgoing queue is full; wait until it drains"),
+    E(MSRP_ERR_MESSAGE_ABORTED, "the message was aborted"),
+    E(MSRP_ERR_MESSAGE_REFUSED, "the message was refused (413)"),
+    E(MSRP_ERR_TRANSACTION, "the request got a failure response"),
 };
 #undef E
 
@@ -87,17 +110,29 @@ const char *msrp_errname(int err) {
 
 const char *msrp_status_comment(int code) {
   switch (code) {
-  case 200: return "OK";
-  case 400: return "Bad Request";
-  case 401: return "Unauthorized";
-  case 403: return "Forbidden";
-  case 408: return "Request Timeout";
-  case 413: return "Stop Sending Message";
-  case 415: return "Unsupported Media Type";
-  case 423: return "Interval Out-of-Bounds";
-  case 481: return "Session Does Not Exist";
-  case 501: return "Unknown Method";
-  case 506: return "Session Already Bound";
-  default: return "Unknown";
+  case 200:
+    return "OK";
+  case 400:
+    return "Bad Request";
+  case 401:
+    return "Unauthorized";
+  case 403:
+    return "Forbidden";
+  case 408:
+    return "Request Timeout";
+  case 413:
+    return "Stop Sending Message";
+  case 415:
+    return "Unsupported Media Type";
+  case 423:
+    return "Interval Out-of-Bounds";
+  case 481:
+    return "Session Does Not Exist";
+  case 501:
+    return "Unknown Method";
+  case 506:
+    return "Session Already Bound";
+  default:
+    return "Unknown";
   }
 }

@@ -8,8 +8,8 @@
 #include <string.h>
 
 enum state {
-  S_START_LINE, /* collecting the start line */
-  S_HEADERS,    /* collecting header lines */
+  S_START_LINE,  /* collecting the start line */
+  S_HEADERS,     /* collecting header lines */
   S_END_PENDING, /* headers reported; an end-line came right after them */
   S_BODY,        /* streaming the body, looking for the end-line */
   S_FAILED
@@ -85,6 +85,9 @@ int msrp_parser_new(msrp_parser **out, const msrp_parser_limits *limits) {
     if (limits->max_method_length)
       p->lim.max_method_length = limits->max_method_length;
   }
+  /* the end-line matcher holds one end-line: keep its size small */
+  if (p->lim.max_tid_length > MSRP_PARSER_TID_LENGTH_MAX)
+    p->lim.max_tid_length = MSRP_PARSER_TID_LENGTH_MAX;
   p->hold = malloc(DELIM_PREFIX_LEN + p->lim.max_tid_length + 3);
   if (!p->hold) {
     free(p);
@@ -176,11 +179,12 @@ static int parse_start_line(msrp_parser *p, const char *s, size_t len) {
   if (msrp__is_digit((unsigned char)rest[0])) {
     /* status-code [SP comment] */
     if (rlen < 3 || !msrp__is_digit((unsigned char)rest[1]) ||
-        !msrp__is_digit((unsigned char)rest[2]) ||
-        (rlen > 3 && rest[3] != ' '))
+        !msrp__is_digit((unsigned char)rest[2]) || (rlen > 3 && rest[3] != ' '))
       return MSRP_ERR_PARSE_STATUS_CODE;
     int code = (rest[0] - '0') * 100 + (rest[1] - '0') * 10 + (rest[2] - '0');
     const char *comment = rlen > 3 ? rest + 4 : NULL;
+    if (comment && msrp__has_ctl(comment, rlen - 4))
+      return MSRP_ERR_PARSE_START_LINE;
     rc = msrp__chunk_new(&c, s, tid_len, NULL, 0, code, comment,
                          rlen > 3 ? rlen - 4 : 0);
   } else {
@@ -211,6 +215,8 @@ static int parse_header_line(msrp_parser *p, const char *s, size_t len) {
     return MSRP_ERR_PARSE_HEADER;
   size_t nlen = (size_t)(colon - s);
   const char *v = colon + 1, *end = s + len;
+  if (msrp__has_ctl(v, (size_t)(end - v)))
+    return MSRP_ERR_PARSE_HEADER;
   while (v < end && (*v == ' ' || *v == '\t'))
     v++;
   while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
@@ -237,10 +243,13 @@ static int parse_end_line(msrp_parser *p, const char *s, size_t len,
   return 0;
 }
 
+/* SEGMENT and END: segment number and range. A chunk that was never cut
+ * (no SEGMENT before its END) reports as if there were no segment size. */
 static void fill_range(msrp_parser *p, msrp_event *ev) {
   msrp_byte_range r;
   bool has = msrp_chunk_byte_range(p->chunk, &r) == 0;
-  if (p->seg_size == MSRP_PARSER_NO_SEGMENTS) {
+  if (p->seg_size == MSRP_PARSER_NO_SEGMENTS ||
+      (ev->type == MSRP_EVENT_END && p->segment == 1)) {
     ev->segment = 0;
     if (has)
       ev->range = r;
@@ -269,12 +278,13 @@ static void begin_body(msrp_parser *p) {
   msrp__chunk_set_has_content(p->chunk);
 }
 
-static int headers_done(msrp_parser *p) {
-  if (!msrp_chunk_to_path(p->chunk))
-    return MSRP_ERR_PARSE_MISSING_TO_PATH;
-  if (!msrp_chunk_from_path(p->chunk))
-    return MSRP_ERR_PARSE_MISSING_FROM_PATH;
-  return 0;
+/* The paths are mandatory, but their absence leaves the framing intact:
+ * the chunk is parsed to its end and answered (400) by its consumer. */
+static void headers_done(msrp_parser *p) {
+  if (!msrp_chunk_header_by_id(p->chunk, MSRP_HDR_TO_PATH))
+    msrp__chunk_note_error(p->chunk, MSRP_ERR_PARSE_MISSING_TO_PATH);
+  if (!msrp_chunk_header_by_id(p->chunk, MSRP_HDR_FROM_PATH))
+    msrp__chunk_note_error(p->chunk, MSRP_ERR_PARSE_MISSING_FROM_PATH);
 }
 
 static int process_line(msrp_parser *p, msrp_event *ev) {
@@ -294,21 +304,19 @@ static int process_line(msrp_parser *p, msrp_event *ev) {
     return rc;
   }
   if (len == 0) {
-    int rc = headers_done(p);
-    if (rc)
-      return rc;
+    headers_done(p);
     begin_body(p);
     ev->type = MSRP_EVENT_HEADERS;
     return 0;
   }
   if (s[0] == '-') {
-    int rc = headers_done(p);
-    if (rc)
-      return rc;
+    /* "-x: y" is a header with a bad name, not a bad end-line */
     if (len < 7 || memcmp(s, "-------", 7) != 0)
       return MSRP_ERR_PARSE_HEADER;
-    if ((rc = parse_end_line(p, s, len, &p->pending_flag)))
+    int rc = parse_end_line(p, s, len, &p->pending_flag);
+    if (rc)
       return rc;
+    headers_done(p);
     p->seg_size = MSRP_PARSER_NO_SEGMENTS;
     p->state = S_END_PENDING;
     ev->type = MSRP_EVENT_HEADERS;
@@ -321,20 +329,22 @@ static int header_step(msrp_parser *p, const uint8_t *in, size_t len,
                        size_t *used, msrp_event *ev) {
   const uint8_t *nl = memchr(in, '\n', len);
   size_t take = nl ? (size_t)(nl - in) + 1 : len;
-  /* Errors found before the line is complete name the offending byte:
-   * *used stops just before it, however the input was split. */
-  if (take > p->lim.max_header_bytes - p->header_bytes) {
-    *used = p->lim.max_header_bytes - p->header_bytes;
-    return MSRP_ERR_LIMIT_HEADER_BYTES;
-  }
-  /* Reject a stream that is not MSRP at its first bytes, not after
-   * buffering a whole line of garbage. */
+  size_t room = p->lim.max_header_bytes - p->header_bytes;
+  /* Errors found before the line is complete name the first offending
+   * byte: *used stops just before it, however the input was split. A
+   * stream that is not MSRP is refused at its first bytes, not after
+   * buffering a whole line of garbage; a byte past the limit comes after
+   * the bytes within it. */
   if (p->state == S_START_LINE) {
-    for (size_t i = 0; i < take && p->line_len + i < 5; i++)
+    for (size_t i = 0; i < take && i < room && p->line_len + i < 5; i++)
       if ((char)in[i] != "MSRP "[p->line_len + i]) {
         *used = i;
         return MSRP_ERR_PARSE_START_LINE;
       }
+  }
+  if (take > room) {
+    *used = room;
+    return MSRP_ERR_LIMIT_HEADER_BYTES;
   }
   if (p->line_len + take > p->line_cap) {
     size_t cap = p->line_cap ? p->line_cap : 256;
@@ -469,9 +479,8 @@ static int body_step(msrp_parser *p, const uint8_t *in, size_t len,
     if (!cr)
       break;
     size_t at = (size_t)(cr - in);
-    for (j = 0; at + j < len && j < p->delim_len &&
-                delim_match(p, j, in[at + j]);
-         j++)
+    for (j = 0;
+         at + j < len && j < p->delim_len && delim_match(p, j, in[at + j]); j++)
       ;
     if (j == p->delim_len || at + j == len) {
       k = at;
@@ -499,8 +508,7 @@ static int body_step(msrp_parser *p, const uint8_t *in, size_t len,
 /* ---- driver ------------------------------------------------------------ */
 
 static bool has_pending(const msrp_parser *p) {
-  return p->state == S_END_PENDING ||
-         (p->state == S_BODY && (p->emit_len > 0));
+  return p->state == S_END_PENDING || (p->state == S_BODY && (p->emit_len > 0));
 }
 
 int msrp_parser_execute(msrp_parser *p, const uint8_t *in, size_t len,

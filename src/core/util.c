@@ -32,6 +32,17 @@ bool msrp__is_token_char(int c) {
   return msrp__is_alnum(c) || (c != 0 && strchr("-.!%*_+`'~", c) != NULL);
 }
 
+bool msrp__is_ctl(int c) {
+  return (c >= 0 && c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+bool msrp__has_ctl(const char *s, size_t len) {
+  for (size_t i = 0; i < len; i++)
+    if (msrp__is_ctl((unsigned char)s[i]))
+      return true;
+  return false;
+}
+
 static int lower(int c) {
   return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
 }

@@ -18,6 +18,12 @@ bool msrp__is_unreserved(int c);
 /* token chars of RFC 3261 (used by URI parameters and header names) */
 bool msrp__is_token_char(int c);
 
+/* CTL of RFC 5234 but HTAB: 0x00-0x08, 0x0A-0x1F and 0x7F. Bytes of 0x80 and
+ * above (UTF-8) are not CTLs. */
+bool msrp__is_ctl(int c);
+/* Whether any of the `len` bytes at `s` is such a CTL. */
+bool msrp__has_ctl(const char *s, size_t len);
+
 /* ASCII case-insensitive comparison of two byte ranges; 1 if equal. */
 bool msrp__ieq(const char *a, size_t alen, const char *b, size_t blen);
 /* The same against a NUL-terminated literal. */

@@ -52,6 +52,7 @@ static void record(recording *r, msrp_parser *p, const msrp_event *ev) {
     memcpy(e->text, head.iov_base, head.iov_len);
     e->text[head.iov_len] = '\0';
     e->len = head.iov_len;
+    e->chunk_err = msrp_chunk_error(c);
   } else if (ev->type == MSRP_EVENT_BODY) {
     e->text = malloc(ev->len + 1);
     memcpy(e->text, ev->data, ev->len);
@@ -63,19 +64,52 @@ static void record(recording *r, msrp_parser *p, const msrp_event *ev) {
   e->chunk_index = r->nchunks - 1;
 }
 
+/* The size of the next piece: `step`, or random up to `max_step`. */
+typedef struct splitter {
+  size_t step;
+  size_t max_step;
+  uint64_t state;
+} splitter;
+
+static size_t next_piece(splitter *sp) {
+  if (!sp->max_step)
+    return sp->step;
+  /* xorshift64 */
+  sp->state ^= sp->state << 13;
+  sp->state ^= sp->state >> 7;
+  sp->state ^= sp->state << 17;
+  return 1 + (size_t)(sp->state % sp->max_step);
+}
+
+static void feed(const void *in, size_t len, splitter *sp,
+                 const parse_opts *opts, recording *out);
+
 void record_parse(const void *in, size_t len, size_t step,
                   const parse_opts *opts, recording *out) {
+  splitter sp = {.step = step ? step : (len ? len : 1)};
+  feed(in, len, &sp, opts, out);
+}
+
+void record_parse_random(const void *in, size_t len, size_t max_step,
+                         uint64_t seed, const parse_opts *opts,
+                         recording *out) {
+  splitter sp = {.max_step = max_step ? max_step : 1,
+                 .state = seed ? seed : 0x9e3779b97f4a7c15ull};
+  feed(in, len, &sp, opts, out);
+}
+
+static void feed(const void *in, size_t len, splitter *sp,
+                 const parse_opts *opts, recording *out) {
   memset(out, 0, sizeof *out);
   msrp_parser *p;
   assert_int_equal(msrp_parser_new(&p, opts ? opts->limits : NULL), 0);
   if (opts && (opts->segment_size || opts->segment_zero))
-    msrp_parser_set_segment_size(p, opts->segment_zero ? 0
-                                                       : opts->segment_size);
+    msrp_parser_set_segment_size(p,
+                                 opts->segment_zero ? 0 : opts->segment_size);
   const uint8_t *data = in;
   size_t off = 0;
-  if (step == 0)
-    step = len ? len : 1;
   while (off < len || len == 0) {
+    size_t step = next_piece(sp);
     size_t piece = len - off < step ? len - off : step;
     const uint8_t *cur = data + off;
     size_t left = piece;
@@ -127,6 +161,7 @@ void assert_recordings_equal(const recording *a, const recording *b) {
   for (size_t i = 0; i < a->n; i++) {
     const rec_event *x = &a->ev[i], *y = &b->ev[i];
     assert_int_equal(x->type, y->type);
+    assert_string_equal(msrp_errname(x->chunk_err), msrp_errname(y->chunk_err));
     assert_int_equal(x->len, y->len);
     if (x->len)
       assert_memory_equal(x->text, y->text, x->len);

@@ -11,7 +11,8 @@
 
 typedef struct rec_event {
   msrp_event_type type;
-  char *text; /* HEADERS: the chunk's serialized head; BODY: the bytes */
+  char *text;    /* HEADERS: the chunk's serialized head; BODY: the bytes */
+  int chunk_err; /* HEADERS: msrp_chunk_error() of the chunk */
   size_t len;
   uint64_t offset;
   char flag;
@@ -26,8 +27,8 @@ typedef struct recording {
   size_t cap;
   msrp_chunk **chunks; /* taken at HEADERS, in order */
   size_t nchunks;
-  int err;             /* 0, or the error execute returned */
-  uint64_t err_pos;    /* msrp_parser_position() at the error */
+  int err;          /* 0, or the error execute returned */
+  uint64_t err_pos; /* msrp_parser_position() at the error */
 } recording;
 
 typedef struct parse_opts {
@@ -39,6 +40,10 @@ typedef struct parse_opts {
 /* Feed `len` bytes in pieces of `step` bytes (0: all at once). */
 void record_parse(const void *in, size_t len, size_t step,
                   const parse_opts *opts, recording *out);
+/* Feed `len` bytes in pieces of random sizes from 1 to `max_step`, drawn
+ * from a generator seeded with `seed` (the same seed, the same pieces). */
+void record_parse_random(const void *in, size_t len, size_t max_step,
+                         uint64_t seed, const parse_opts *opts, recording *out);
 void recording_free(recording *r);
 
 /* Asserts (cmocka) that two recordings are identical. */

@@ -12,6 +12,7 @@
 
 #include <msrp/chunk.h>
 
+#include "core/chunk_internal.h"
 #include "harness.h"
 
 #define BOB "msrp://bob.example.com:8888/9di4eae923wzd;tcp"
@@ -153,7 +154,7 @@ static void test_new_request(void **state) {
                  {"FOO", MSRP_METHOD_OTHER},
                  {"SENDX", MSRP_METHOD_OTHER}};
   for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
-    assert_int_equal(msrp_chunk_new_request(&c, "t1", methods[i].name), 0);
+    assert_int_equal(msrp_chunk_new_request(&c, "t1xx", methods[i].name), 0);
     assert_string_equal(msrp_chunk_method(c), methods[i].name);
     assert_int_equal(msrp_chunk_method_id(c), methods[i].id);
     msrp_chunk_free(c);
@@ -188,8 +189,12 @@ static void test_new_request_random_tid(void **state) {
 static void test_new_request_errors(void **state) {
   (void)state;
   msrp_chunk *c = UNTOUCHED;
-  static const char *const bad_tids[] = {"",      "-abc",  ".abc",    "ab cd",
-                                         "ab/cd", "ab_cd", "ab\r\ncd"};
+  /* an RFC 4975 ident: ALPHANUM then 3 to 31 ident-chars */
+  static const char *const bad_tids[] = {
+      "",         "-abc",    ".abc",
+      "ab cd",    "ab/cd",   "ab_cd",
+      "ab\r\ncd", "a",       "e1",
+      "abc",      "ab\x01d", "abcdefghijklmnopqrstuvwxyz0123456" /* 33 */};
   for (size_t i = 0; i < sizeof bad_tids / sizeof bad_tids[0]; i++) {
     assert_err(msrp_chunk_new_request(&c, bad_tids[i], "SEND"),
                MSRP_ERR_PARSE_TRANSACTION_ID);
@@ -377,7 +382,7 @@ static void test_make_partial(void **state) {
   msrp_path to, from;
   parse_path(&to, BOB);
   parse_path(&from, ALICE);
-  msrp_chunk_params p = {.transaction_id = "p1",
+  msrp_chunk_params p = {.transaction_id = "p1xx",
                          .to_path = &to,
                          .from_path = &from,
                          .data = "hello",
@@ -391,14 +396,14 @@ static void test_make_partial(void **state) {
   /* the range ends before the total: '+' */
   assert_int_equal(msrp_chunk_make(&c, &p), 0);
   assert_int_equal(msrp_chunk_flag(c), '+');
-  assert_bytes(c, SEND_HEAD("p1", "1-5/10") CT "hello\r\n-------p1+\r\n");
+  assert_bytes(c, SEND_HEAD("p1xx", "1-5/10") CT "hello\r\n-------p1xx+\r\n");
   msrp_chunk_free(c);
 
   /* total unknown: "*" and '$' */
   p.length = MSRP_BYTE_RANGE_UNKNOWN;
   assert_int_equal(msrp_chunk_make(&c, &p), 0);
   assert_int_equal(msrp_chunk_flag(c), '$');
-  assert_bytes(c, SEND_HEAD("p1", "1-5/*") CT "hello\r\n-------p1$\r\n");
+  assert_bytes(c, SEND_HEAD("p1xx", "1-5/*") CT "hello\r\n-------p1xx$\r\n");
   msrp_byte_range r;
   assert_int_equal(msrp_chunk_byte_range(c, &r), 0);
   assert_int_equal(r.start, 1);
@@ -410,7 +415,7 @@ static void test_make_partial(void **state) {
   p.end = MSRP_BYTE_RANGE_UNKNOWN;
   assert_int_equal(msrp_chunk_make(&c, &p), 0);
   assert_int_equal(msrp_chunk_flag(c), '$');
-  assert_bytes(c, SEND_HEAD("p1", "1-*/*") CT "hello\r\n-------p1$\r\n");
+  assert_bytes(c, SEND_HEAD("p1xx", "1-*/*") CT "hello\r\n-------p1xx$\r\n");
   msrp_chunk_free(c);
   p.end = 0;
 
@@ -419,13 +424,13 @@ static void test_make_partial(void **state) {
   p.contflag = '#';
   assert_int_equal(msrp_chunk_make(&c, &p), 0);
   assert_int_equal(msrp_chunk_flag(c), '#');
-  assert_bytes(c, SEND_HEAD("p1", "1-5/10") CT "hello\r\n-------p1#\r\n");
+  assert_bytes(c, SEND_HEAD("p1xx", "1-5/10") CT "hello\r\n-------p1xx#\r\n");
   msrp_chunk_free(c);
   p.contflag = '+';
   p.length = 0;
   assert_int_equal(msrp_chunk_make(&c, &p), 0);
   assert_int_equal(msrp_chunk_flag(c), '+');
-  assert_bytes(c, SEND_HEAD("p1", "1-5/5") CT "hello\r\n-------p1+\r\n");
+  assert_bytes(c, SEND_HEAD("p1xx", "1-5/5") CT "hello\r\n-------p1xx+\r\n");
   msrp_chunk_free(c);
   p.contflag = '$';
   p.length = 10;
@@ -439,13 +444,13 @@ static void test_make_partial(void **state) {
   p.start = 6;
   assert_int_equal(msrp_chunk_make(&c, &p), 0);
   assert_int_equal(msrp_chunk_flag(c), '$');
-  assert_bytes(c, SEND_HEAD("p1", "6-10/10") CT "world\r\n-------p1$\r\n");
+  assert_bytes(c, SEND_HEAD("p1xx", "6-10/10") CT "world\r\n-------p1xx$\r\n");
   msrp_chunk_free(c);
   /* total defaulting to start - 1 + data_len */
   p.length = 0;
   assert_int_equal(msrp_chunk_make(&c, &p), 0);
   assert_int_equal(msrp_chunk_flag(c), '$');
-  assert_bytes(c, SEND_HEAD("p1", "6-10/10") CT "world\r\n-------p1$\r\n");
+  assert_bytes(c, SEND_HEAD("p1xx", "6-10/10") CT "world\r\n-------p1xx$\r\n");
   msrp_chunk_free(c);
 
   /* a bad contflag */
@@ -583,14 +588,14 @@ static void test_make_response(void **state) {
 
 static void test_make_content_type_no_body(void **state) {
   (void)state;
-  msrp_chunk_params p = {.transaction_id = "ct0",
+  msrp_chunk_params p = {.transaction_id = "ct0x",
                          .content_type = "text/plain",
                          .message_id = "m0"};
   msrp_chunk *c = NULL;
   assert_int_equal(msrp_chunk_make(&c, &p), 0);
   assert_true(msrp_chunk_has_content(c));
-  assert_bytes(c, "MSRP ct0 SEND\r\nMessage-ID: m0\r\nByte-Range: 1-0/0\r\n"
-                  "Content-Type: text/plain\r\n\r\n\r\n-------ct0$\r\n");
+  assert_bytes(c, "MSRP ct0x SEND\r\nMessage-ID: m0\r\nByte-Range: 1-0/0\r\n"
+                  "Content-Type: text/plain\r\n\r\n\r\n-------ct0x$\r\n");
   msrp_chunk_free(c);
 }
 
@@ -598,36 +603,36 @@ static void test_make_errors(void **state) {
   (void)state;
   msrp_chunk *c = UNTOUCHED;
   msrp_chunk_params p = {
-      .transaction_id = "e1", .data = "hello", .data_len = 5};
+      .transaction_id = "e1xx", .data = "hello", .data_len = 5};
   /* a body needs a content type */
   assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_INVALID_ARGUMENT);
   /* data_len without data */
   p = (msrp_chunk_params){
-      .transaction_id = "e1", .data_len = 3, .content_type = "text/plain"};
+      .transaction_id = "e1xx", .data_len = 3, .content_type = "text/plain"};
   assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_INVALID_ARGUMENT);
   assert_err(msrp_chunk_make(&c, NULL), MSRP_ERR_INVALID_ARGUMENT);
-  p = (msrp_chunk_params){.transaction_id = "e1"};
+  p = (msrp_chunk_params){.transaction_id = "e1xx"};
   assert_err(msrp_chunk_make(NULL, &p), MSRP_ERR_INVALID_ARGUMENT);
   /* start-line errors pass through */
   p = (msrp_chunk_params){.transaction_id = "e 1"};
   assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_PARSE_TRANSACTION_ID);
-  p = (msrp_chunk_params){.transaction_id = "e1", .method = "send"};
+  p = (msrp_chunk_params){.transaction_id = "e1xx", .method = "send"};
   assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_PARSE_METHOD);
   /* an empty path */
   msrp_path empty = MSRP_PATH_INIT;
-  p = (msrp_chunk_params){.transaction_id = "e1", .to_path = &empty};
+  p = (msrp_chunk_params){.transaction_id = "e1xx", .to_path = &empty};
   assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_INVALID_ARGUMENT);
   /* no header injection through the params */
-  p = (msrp_chunk_params){.transaction_id = "e1",
+  p = (msrp_chunk_params){.transaction_id = "e1xx",
                           .data = "x",
                           .data_len = 1,
                           .content_type = "text/plain\r\nX-Evil: 1"};
   assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_INVALID_ARGUMENT);
-  p = (msrp_chunk_params){.transaction_id = "e1",
+  p = (msrp_chunk_params){.transaction_id = "e1xx",
                           .message_id = "m1\r\nX-Evil: 1"};
   assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_INVALID_ARGUMENT);
   p = (msrp_chunk_params){
-      .transaction_id = "e1", .code = 200, .comment = "OK\r\nX-Evil: 1"};
+      .transaction_id = "e1xx", .code = 200, .comment = "OK\r\nX-Evil: 1"};
   assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_INVALID_ARGUMENT);
   assert_ptr_equal(c, UNTOUCHED);
 }
@@ -637,7 +642,7 @@ static void test_make_errors(void **state) {
 static void test_make_end_before_start(void **state) {
   (void)state;
   msrp_chunk *c = UNTOUCHED;
-  msrp_chunk_params p = {.transaction_id = "e1",
+  msrp_chunk_params p = {.transaction_id = "e1xx",
                          .message_id = "m1",
                          .start = 5,
                          .end = 2,
@@ -755,8 +760,9 @@ static void test_make_response_relayed(void **state) {
 
 static void test_set_header_replaces_in_place(void **state) {
   (void)state;
-  msrp_chunk *c = make_send("s1", "hello");
-  const char *before = SEND_HEAD("s1", "1-5/5") CT "hello\r\n-------s1$\r\n";
+  msrp_chunk *c = make_send("s1xx", "hello");
+  const char *before =
+      SEND_HEAD("s1xx", "1-5/5") CT "hello\r\n-------s1xx$\r\n";
   assert_bytes(c, before);
 
   /* a different spelling of the name finds the header; the spelling on the
@@ -765,31 +771,32 @@ static void test_set_header_replaces_in_place(void **state) {
   assert_int_equal(msrp_chunk_header_count(c), 5);
   assert_string_equal(msrp_chunk_message_id(c), "abc123");
   assert_string_equal(msrp_chunk_header(c, "MESSAGE-ID"), "abc123");
-  assert_bytes(c, "MSRP s1 SEND\r\n" TO FROM "Message-ID: abc123\r\n"
+  assert_bytes(c, "MSRP s1xx SEND\r\n" TO FROM "Message-ID: abc123\r\n"
                   "Byte-Range: 1-5/5\r\n"
-                  "Content-Type: text/plain\r\n\r\nhello\r\n-------s1$\r\n");
+                  "Content-Type: text/plain\r\n\r\nhello\r\n-------s1xx$\r\n");
 
   /* the first header is replaced, To-Path stays first */
   assert_int_equal(msrp_chunk_set_header(c, "TO-PATH", ALICE), 0);
   assert_int_equal(msrp_chunk_header_count(c), 5);
   assert_string_equal(msrp_chunk_to_path(c)->uris[0].host, "alice.example.com");
-  assert_bytes(c, "MSRP s1 SEND\r\n"
+  assert_bytes(c, "MSRP s1xx SEND\r\n"
                   "To-Path: " ALICE "\r\n" FROM "Message-ID: abc123\r\n"
                   "Byte-Range: 1-5/5\r\n"
-                  "Content-Type: text/plain\r\n\r\nhello\r\n-------s1$\r\n");
+                  "Content-Type: text/plain\r\n\r\nhello\r\n-------s1xx$\r\n");
 
-  /* a new name is appended, spelled as given */
+  /* a new name is added, spelled as given, before Content-Type: that
+   * stays the last header */
   assert_int_equal(msrp_chunk_set_header(c, "x-Custom", "v 1"), 0);
   assert_int_equal(msrp_chunk_header_count(c), 6);
   assert_int_equal(msrp_chunk_set_header(c, "X-CUSTOM", "v 2"), 0);
   assert_int_equal(msrp_chunk_header_count(c), 6);
   assert_string_equal(msrp_chunk_header(c, "x-custom"), "v 2");
-  assert_bytes(c, "MSRP s1 SEND\r\n"
+  assert_bytes(c, "MSRP s1xx SEND\r\n"
                   "To-Path: " ALICE "\r\n" FROM "Message-ID: abc123\r\n"
                   "Byte-Range: 1-5/5\r\n"
-                  "Content-Type: text/plain\r\n"
                   "x-Custom: v 2\r\n"
-                  "\r\nhello\r\n-------s1$\r\n");
+                  "Content-Type: text/plain\r\n"
+                  "\r\nhello\r\n-------s1xx$\r\n");
 
   /* an empty value is allowed for an extension header */
   assert_int_equal(msrp_chunk_set_header(c, "X-Empty", ""), 0);
@@ -801,7 +808,7 @@ static void test_set_header_replaces_in_place(void **state) {
 static void test_add_header(void **state) {
   (void)state;
   msrp_chunk *c = NULL;
-  assert_int_equal(msrp_chunk_new_response(&c, "au1", 401, "Unauthorized"), 0);
+  assert_int_equal(msrp_chunk_new_response(&c, "au1x", 401, "Unauthorized"), 0);
   assert_int_equal(msrp_chunk_add_header(c, "To-Path", ALICE), 0);
   assert_int_equal(msrp_chunk_add_header(c, "From-Path", BOB), 0);
   assert_int_equal(msrp_chunk_add_header(c, "WWW-Authenticate",
@@ -814,12 +821,12 @@ static void test_add_header(void **state) {
   /* the first of the name */
   assert_string_equal(msrp_chunk_header_by_id(c, MSRP_HDR_WWW_AUTHENTICATE),
                       "Digest realm=\"a\", nonce=\"1\"");
-  assert_bytes(c, "MSRP au1 401 Unauthorized\r\n"
+  assert_bytes(c, "MSRP au1x 401 Unauthorized\r\n"
                   "To-Path: " ALICE "\r\n"
                   "From-Path: " BOB "\r\n"
                   "WWW-Authenticate: Digest realm=\"a\", nonce=\"1\"\r\n"
                   "www-authenticate: Digest realm=\"b\", nonce=\"2\"\r\n"
-                  "-------au1$\r\n");
+                  "-------au1x$\r\n");
 
   /* single-valued known headers may not repeat, in any spelling */
   assert_err(msrp_chunk_add_header(c, "To-Path", BOB),
@@ -852,7 +859,7 @@ static void test_add_header(void **state) {
 
 static void test_remove_header(void **state) {
   (void)state;
-  msrp_chunk *c = make_send("rm1", "hello");
+  msrp_chunk *c = make_send("rm1x", "hello");
   msrp_byte_range r;
   assert_int_equal(msrp_chunk_byte_range(c, &r), 0);
 
@@ -860,18 +867,18 @@ static void test_remove_header(void **state) {
   assert_err(msrp_chunk_byte_range(c, &r), MSRP_ERR_NOT_FOUND);
   assert_null(msrp_chunk_header_by_id(c, MSRP_HDR_BYTE_RANGE));
   assert_int_equal(msrp_chunk_header_count(c), 4);
-  assert_bytes(c, "MSRP rm1 SEND\r\n" TO FROM "Message-ID: 87652491\r\n"
-                  "Content-Type: text/plain\r\n\r\nhello\r\n-------rm1$\r\n");
+  assert_bytes(c, "MSRP rm1x SEND\r\n" TO FROM "Message-ID: 87652491\r\n"
+                  "Content-Type: text/plain\r\n\r\nhello\r\n-------rm1x$\r\n");
   assert_err(msrp_chunk_remove_header(c, "Byte-Range"), MSRP_ERR_NOT_FOUND);
   assert_err(msrp_chunk_remove_header(c, "X-Never"), MSRP_ERR_NOT_FOUND);
 
-  /* setting it again appends it, with a fresh typed view */
+  /* setting it again adds it before Content-Type, with a fresh typed view */
   assert_int_equal(msrp_chunk_set_byte_range(c, 1, 5, 5), 0);
   assert_int_equal(msrp_chunk_byte_range(c, &r), 0);
   assert_int_equal(r.end, 5);
-  assert_bytes(c, "MSRP rm1 SEND\r\n" TO FROM "Message-ID: 87652491\r\n"
-                  "Content-Type: text/plain\r\n"
-                  "Byte-Range: 1-5/5\r\n\r\nhello\r\n-------rm1$\r\n");
+  assert_bytes(c, "MSRP rm1x SEND\r\n" TO FROM "Message-ID: 87652491\r\n"
+                  "Byte-Range: 1-5/5\r\n"
+                  "Content-Type: text/plain\r\n\r\nhello\r\n-------rm1x$\r\n");
 
   /* removing the paths */
   assert_int_equal(msrp_chunk_remove_header(c, "To-Path"), 0);
@@ -886,11 +893,11 @@ static void test_remove_header(void **state) {
   assert_int_equal(msrp_chunk_add_header(c, "WWW-AUTHENTICATE", "b"), 0);
   assert_int_equal(msrp_chunk_remove_header(c, "www-authenticate"), 0);
   assert_null(msrp_chunk_header(c, "WWW-Authenticate"));
-  assert_bytes(c, "MSRP rm1 SEND\r\n"
+  assert_bytes(c, "MSRP rm1x SEND\r\n"
                   "Message-ID: 87652491\r\n"
-                  "Content-Type: text/plain\r\n"
                   "Byte-Range: 1-5/5\r\n"
-                  "X-Keep: k\r\n\r\nhello\r\n-------rm1$\r\n");
+                  "X-Keep: k\r\n"
+                  "Content-Type: text/plain\r\n\r\nhello\r\n-------rm1x$\r\n");
 
   /* the other typed views */
   assert_int_equal(msrp_chunk_set_header(c, "Status", "000 200 OK"), 0);
@@ -921,13 +928,13 @@ static void test_remove_header(void **state) {
   assert_int_equal(msrp_chunk_remove_header(c, "Content-Type"), 0);
   assert_int_equal(msrp_chunk_set_body(c, NULL, 0), 0);
   assert_false(msrp_chunk_has_content(c));
-  assert_bytes(c, "MSRP rm1 SEND\r\n"
+  assert_bytes(c, "MSRP rm1x SEND\r\n"
                   "Message-ID: 87652491\r\n"
                   "Byte-Range: 1-5/5\r\n"
                   "X-Keep: k\r\n"
                   "Min-Expires: 10\r\n"
                   "Max-Expires: 90\r\n"
-                  "-------rm1$\r\n");
+                  "-------rm1x$\r\n");
   assert_err(msrp_chunk_remove_header(NULL, "X-Keep"),
              MSRP_ERR_INVALID_ARGUMENT);
   assert_err(msrp_chunk_remove_header(c, NULL), MSRP_ERR_INVALID_ARGUMENT);
@@ -975,6 +982,9 @@ static void test_set_header_invalid(void **state) {
   expect_set_fails(c, "Byte-Range", "1-5", MSRP_ERR_PARSE_BYTE_RANGE);
   expect_set_fails(c, "byte-range", "1/5-5", MSRP_ERR_PARSE_BYTE_RANGE);
   expect_set_fails(c, "Byte-Range", "*-5/5", MSRP_ERR_PARSE_BYTE_RANGE);
+  /* a start after a known total, with the end unknown */
+  expect_set_fails(c, "Byte-Range", "6-*/5", MSRP_ERR_PARSE_BYTE_RANGE);
+  expect_set_fails(c, "Byte-Range", "1-*/0", MSRP_ERR_PARSE_BYTE_RANGE);
   expect_set_fails(c, "Status", "200", MSRP_ERR_PARSE_STATUS_HEADER);
   expect_set_fails(c, "Status", "00 200", MSRP_ERR_PARSE_STATUS_HEADER);
   expect_set_fails(c, "Status", "000 20", MSRP_ERR_PARSE_STATUS_HEADER);
@@ -988,8 +998,8 @@ static void test_set_header_invalid(void **state) {
   expect_set_fails(c, "Expires", "-1", MSRP_ERR_PARSE_NUMBER_HEADER);
   expect_set_fails(c, "Expires", "", MSRP_ERR_PARSE_NUMBER_HEADER);
   expect_set_fails(c, "Min-Expires", "ten", MSRP_ERR_PARSE_NUMBER_HEADER);
-  expect_set_fails(c, "Max-Expires", "4294967296",
-                   MSRP_ERR_PARSE_NUMBER_HEADER);
+  expect_set_fails(c, "Max-Expires", "1 2", MSRP_ERR_PARSE_NUMBER_HEADER);
+  expect_set_fails(c, "Max-Expires", "+5", MSRP_ERR_PARSE_NUMBER_HEADER);
   expect_set_fails(c, "To-Path", "nonsense", MSRP_ERR_PARSE_PATH);
   expect_set_fails(c, "To-Path", "", MSRP_ERR_PARSE_PATH);
   expect_set_fails(c, "From-Path", "http://example.com/", MSRP_ERR_PARSE_PATH);
@@ -1010,6 +1020,22 @@ static void test_set_header_invalid(void **state) {
   expect_set_fails(c, "Content-Type", "text/plain\n",
                    MSRP_ERR_INVALID_ARGUMENT);
   expect_set_fails(c, "To-Path", BOB "\r\n", MSRP_ERR_INVALID_ARGUMENT);
+  /* nor any other control character: the parser would refuse it */
+  expect_set_fails(c, "X-Foo", "a\x01b", MSRP_ERR_INVALID_ARGUMENT);
+  expect_set_fails(c, "X-Foo", "a\x1f", MSRP_ERR_INVALID_ARGUMENT);
+  expect_set_fails(c, "X-Foo", "\x7f", MSRP_ERR_INVALID_ARGUMENT);
+  expect_set_fails(c, "X-Foo", "\x1b[31m", MSRP_ERR_INVALID_ARGUMENT);
+  expect_set_fails(c, "Status", "000 200 O\bK", MSRP_ERR_INVALID_ARGUMENT);
+
+  /* a Message-ID we send is 1 to 256 ident-chars */
+  expect_set_fails(c, "Message-ID", "", MSRP_ERR_INVALID_ARGUMENT);
+  expect_set_fails(c, "Message-ID", "a b", MSRP_ERR_INVALID_ARGUMENT);
+  expect_set_fails(c, "Message-ID", "m@x", MSRP_ERR_INVALID_ARGUMENT);
+  expect_set_fails(c, "message-id", "m_1", MSRP_ERR_INVALID_ARGUMENT);
+  char long_id[258];
+  memset(long_id, 'm', 257);
+  long_id[257] = '\0';
+  expect_set_fails(c, "Message-ID", long_id, MSRP_ERR_INVALID_ARGUMENT);
 
   /* the typed views are as they were */
   msrp_byte_range r;
@@ -1029,12 +1055,13 @@ static void test_set_header_invalid(void **state) {
   assert_string_equal(msrp_chunk_to_path(c)->uris[0].host, "bob.example.com");
   assert_null(msrp_chunk_use_path(c));
   assert_null(msrp_chunk_header(c, "X-Foo"));
-  assert_bytes(c, SEND_HEAD("inv1", "1-5/5") "Content-Type: text/plain\r\n"
-                                             "Status: 000 200 OK\r\n"
+  assert_bytes(c, SEND_HEAD("inv1", "1-5/5") "Status: 000 200 OK\r\n"
                                              "Success-Report: yes\r\n"
                                              "Failure-Report: no\r\n"
                                              "Expires: 60\r\n"
+                                             "Content-Type: text/plain\r\n"
                                              "\r\nhello\r\n-------inv1$\r\n");
+  assert_int_equal(msrp_chunk_error(c), 0);
 
   assert_err(msrp_chunk_set_header(NULL, "X-A", "b"),
              MSRP_ERR_INVALID_ARGUMENT);
@@ -1045,7 +1072,7 @@ static void test_set_header_invalid(void **state) {
 
 static void test_header_iteration(void **state) {
   (void)state;
-  msrp_chunk *c = make_send("it1", "hello");
+  msrp_chunk *c = make_send("it1x", "hello");
   assert_int_equal(msrp_chunk_add_header(c, "X-Extra", "e"), 0);
   static const struct {
     msrp_header_id id;
@@ -1055,8 +1082,8 @@ static void test_header_iteration(void **state) {
               {MSRP_HDR_FROM_PATH, "From-Path", ALICE},
               {MSRP_HDR_MESSAGE_ID, "Message-ID", "87652491"},
               {MSRP_HDR_BYTE_RANGE, "Byte-Range", "1-5/5"},
-              {MSRP_HDR_CONTENT_TYPE, "Content-Type", "text/plain"},
-              {MSRP_HDR_OTHER, "X-Extra", "e"}};
+              {MSRP_HDR_OTHER, "X-Extra", "e"},
+              {MSRP_HDR_CONTENT_TYPE, "Content-Type", "text/plain"}};
   size_t n = sizeof want / sizeof want[0];
   assert_int_equal(msrp_chunk_header_count(c), n);
   for (size_t i = 0; i < n; i++) {
@@ -1147,7 +1174,7 @@ static void test_header_names(void **state) {
 static void test_typed_byte_range(void **state) {
   (void)state;
   msrp_chunk *c = NULL;
-  assert_int_equal(msrp_chunk_new_request(&c, "br1", "SEND"), 0);
+  assert_int_equal(msrp_chunk_new_request(&c, "br1x", "SEND"), 0);
   msrp_byte_range r = {0, 0, 0};
   assert_err(msrp_chunk_byte_range(c, &r), MSRP_ERR_NOT_FOUND);
 
@@ -1191,9 +1218,9 @@ static void test_typed_byte_range(void **state) {
   assert_int_equal(msrp_chunk_byte_range(c, &r), 0);
   assert_true(r.total == 18446744073709551614u);
   assert_int_equal(msrp_chunk_header_count(c), 1);
-  assert_bytes(c, "MSRP br1 SEND\r\n"
+  assert_bytes(c, "MSRP br1x SEND\r\n"
                   "Byte-Range: 1-18446744073709551614/18446744073709551614\r\n"
-                  "-------br1$\r\n");
+                  "-------br1x$\r\n");
 
   /* errors leave it as it was */
   assert_err(msrp_chunk_set_byte_range(c, MSRP_BYTE_RANGE_UNKNOWN, 1, 1),
@@ -1211,7 +1238,7 @@ static void test_typed_byte_range(void **state) {
 static void test_typed_status(void **state) {
   (void)state;
   msrp_chunk *c = NULL;
-  assert_int_equal(msrp_chunk_new_request(&c, "st1", "REPORT"), 0);
+  assert_int_equal(msrp_chunk_new_request(&c, "st1x", "REPORT"), 0);
   msrp_status_header st = {-1, -1, "x"};
   assert_err(msrp_chunk_status(c, &st), MSRP_ERR_NOT_FOUND);
 
@@ -1237,16 +1264,16 @@ static void test_typed_status(void **state) {
   assert_int_equal(st.code, 413);
   assert_string_equal(st.reason, "Stop Sending Message");
   assert_int_equal(msrp_chunk_header_count(c), 1);
-  assert_bytes(c, "MSRP st1 REPORT\r\n"
+  assert_bytes(c, "MSRP st1x REPORT\r\n"
                   "Status: 001 413 Stop Sending Message\r\n"
-                  "-------st1$\r\n");
+                  "-------st1x$\r\n");
   msrp_chunk_free(c);
 }
 
 static void test_typed_reports(void **state) {
   (void)state;
   msrp_chunk *c = NULL;
-  assert_int_equal(msrp_chunk_new_request(&c, "rp1", "SEND"), 0);
+  assert_int_equal(msrp_chunk_new_request(&c, "rp1x", "SEND"), 0);
   assert_int_equal(msrp_chunk_success_report(c), MSRP_REPORT_ABSENT);
   assert_int_equal(msrp_chunk_failure_report(c), MSRP_REPORT_ABSENT);
 
@@ -1264,17 +1291,17 @@ static void test_typed_reports(void **state) {
   assert_int_equal(msrp_chunk_failure_report(c), MSRP_REPORT_PARTIAL);
   assert_int_equal(msrp_chunk_success_report(c), MSRP_REPORT_NO);
 
-  assert_bytes(c, "MSRP rp1 SEND\r\n"
+  assert_bytes(c, "MSRP rp1x SEND\r\n"
                   "Success-Report: no\r\n"
                   "Failure-Report: partial\r\n"
-                  "-------rp1$\r\n");
+                  "-------rp1x$\r\n");
   msrp_chunk_free(c);
 }
 
 static void test_typed_expiry(void **state) {
   (void)state;
   msrp_chunk *c = NULL;
-  assert_int_equal(msrp_chunk_new_response(&c, "ex1", 423, NULL), 0);
+  assert_int_equal(msrp_chunk_new_response(&c, "ex1x", 423, NULL), 0);
   uint32_t e = 7;
   assert_err(msrp_chunk_expiry(c, MSRP_HDR_EXPIRES, &e), MSRP_ERR_NOT_FOUND);
   assert_err(msrp_chunk_expiry(c, MSRP_HDR_MIN_EXPIRES, &e),
@@ -1299,18 +1326,18 @@ static void test_typed_expiry(void **state) {
              MSRP_ERR_INVALID_ARGUMENT);
   assert_err(msrp_chunk_expiry(c, MSRP_HDR_STATUS, &e),
              MSRP_ERR_INVALID_ARGUMENT);
-  assert_bytes(c, "MSRP ex1 423\r\n"
+  assert_bytes(c, "MSRP ex1x 423\r\n"
                   "Expires: 600\r\n"
                   "Min-Expires: 0\r\n"
                   "Max-Expires: 4294967295\r\n"
-                  "-------ex1$\r\n");
+                  "-------ex1x$\r\n");
   msrp_chunk_free(c);
 }
 
 static void test_set_paths(void **state) {
   (void)state;
   msrp_chunk *c = NULL;
-  assert_int_equal(msrp_chunk_new_request(&c, "pa1", "SEND"), 0);
+  assert_int_equal(msrp_chunk_new_request(&c, "pa1x", "SEND"), 0);
   msrp_path two, one;
   parse_path(&two, RELAY1 "   " BOB); /* several spaces in the input */
   parse_path(&one, ALICE);
@@ -1318,10 +1345,10 @@ static void test_set_paths(void **state) {
   /* From-Path set first stays first */
   assert_int_equal(msrp_chunk_set_from_path(c, &one), 0);
   assert_int_equal(msrp_chunk_set_to_path(c, &two), 0);
-  assert_bytes(c, "MSRP pa1 SEND\r\n"
+  assert_bytes(c, "MSRP pa1x SEND\r\n"
                   "From-Path: " ALICE "\r\n"
                   "To-Path: " RELAY1 " " BOB "\r\n"
-                  "-------pa1$\r\n");
+                  "-------pa1x$\r\n");
   assert_true(msrp_path_equal(msrp_chunk_to_path(c), &two));
   assert_true(msrp_path_equal(msrp_chunk_from_path(c), &one));
   assert_int_equal(msrp_chunk_to_path(c)->count, 2);
@@ -1332,10 +1359,10 @@ static void test_set_paths(void **state) {
   /* replacing keeps the place */
   assert_int_equal(msrp_chunk_set_from_path(c, &two), 0);
   assert_int_equal(msrp_chunk_set_to_path(c, &one), 0);
-  assert_bytes(c, "MSRP pa1 SEND\r\n"
+  assert_bytes(c, "MSRP pa1x SEND\r\n"
                   "From-Path: " RELAY1 " " BOB "\r\n"
                   "To-Path: " ALICE "\r\n"
-                  "-------pa1$\r\n");
+                  "-------pa1x$\r\n");
   assert_int_equal(msrp_chunk_from_path(c)->count, 2);
 
   /* Use-Path through set_header */
@@ -1358,7 +1385,7 @@ static void test_set_paths(void **state) {
 
 static void test_set_body_copies(void **state) {
   (void)state;
-  msrp_chunk *c = make_send("bd1", NULL);
+  msrp_chunk *c = make_send("bd1x", NULL);
   assert_int_equal(msrp_chunk_set_header(c, "Content-Type", "text/plain"), 0);
   char src[] = "abcde";
   assert_int_equal(msrp_chunk_set_body(c, src, 5), 0);
@@ -1368,23 +1395,23 @@ static void test_set_body_copies(void **state) {
   assert_ptr_not_equal(b, src);
   assert_int_equal(len, 5);
   assert_memory_equal(b, "abcde", 5);
-  assert_bytes(c, SEND_HEAD("bd1", "1-0/0") CT "abcde\r\n-------bd1$\r\n");
+  assert_bytes(c, SEND_HEAD("bd1x", "1-0/0") CT "abcde\r\n-------bd1x$\r\n");
   /* len may be NULL */
   assert_ptr_equal(msrp_chunk_body(c, NULL), b);
 
   /* replacing the body, then emptying it */
   assert_int_equal(msrp_chunk_set_body(c, "xyz", 3), 0);
-  assert_bytes(c, SEND_HEAD("bd1", "1-0/0") CT "xyz\r\n-------bd1$\r\n");
+  assert_bytes(c, SEND_HEAD("bd1x", "1-0/0") CT "xyz\r\n-------bd1x$\r\n");
   assert_int_equal(msrp_chunk_set_body(c, NULL, 0), 0);
   assert_null(msrp_chunk_body(c, &len));
   assert_int_equal(len, 0);
-  assert_bytes(c, SEND_HEAD("bd1", "1-0/0") CT "\r\n-------bd1$\r\n");
+  assert_bytes(c, SEND_HEAD("bd1x", "1-0/0") CT "\r\n-------bd1x$\r\n");
   msrp_chunk_free(c);
 }
 
 static void test_set_body_ref_zero_copy(void **state) {
   (void)state;
-  msrp_chunk *c = make_send("zc1", NULL);
+  msrp_chunk *c = make_send("zc1x", NULL);
   assert_int_equal(msrp_chunk_remove_header(c, "Byte-Range"), 0);
   assert_int_equal(msrp_chunk_set_header(c, "Content-Type", "text/plain"), 0);
   static const char data[] = "zero copy body";
@@ -1397,9 +1424,9 @@ static void test_set_body_ref_zero_copy(void **state) {
   assert_int_equal(msrp_chunk_serialize(c, iov), 3);
   assert_ptr_equal(iov[1].iov_base, data);
   assert_int_equal(iov[1].iov_len, 14);
-  assert_iov(&iov[0], "MSRP zc1 SEND\r\n" TO FROM "Message-ID: 87652491\r\n"
+  assert_iov(&iov[0], "MSRP zc1x SEND\r\n" TO FROM "Message-ID: 87652491\r\n"
                       "Content-Type: text/plain\r\n\r\n");
-  assert_iov(&iov[2], "\r\n-------zc1$\r\n");
+  assert_iov(&iov[2], "\r\n-------zc1x$\r\n");
 
   /* a ref replacing an owned body, and an owned body replacing a ref */
   assert_int_equal(msrp_chunk_set_body(c, "own", 3), 0);
@@ -1415,75 +1442,75 @@ static void test_set_body_ref_zero_copy(void **state) {
   assert_int_equal(len, 0);
   assert_int_equal(msrp_chunk_remove_header(c, "Content-Type"), 0);
   assert_int_equal(msrp_chunk_serialize(c, iov), 2);
-  assert_iov(&iov[0], "MSRP zc1 SEND\r\n" TO FROM "Message-ID: 87652491\r\n");
-  assert_iov(&iov[1], "-------zc1$\r\n");
+  assert_iov(&iov[0], "MSRP zc1x SEND\r\n" TO FROM "Message-ID: 87652491\r\n");
+  assert_iov(&iov[1], "-------zc1x$\r\n");
   msrp_chunk_free(c);
 }
 
 static void test_content_type_empty_body(void **state) {
   (void)state;
   msrp_chunk *c = NULL;
-  assert_int_equal(msrp_chunk_new_request(&c, "ce1", "SEND"), 0);
+  assert_int_equal(msrp_chunk_new_request(&c, "ce1x", "SEND"), 0);
   assert_false(msrp_chunk_has_content(c));
   assert_int_equal(msrp_chunk_set_header(c, "Content-Type", "text/plain"), 0);
   assert_true(msrp_chunk_has_content(c));
   struct iovec iov[MSRP_CHUNK_IOV_MAX];
   assert_int_equal(msrp_chunk_serialize(c, iov), 2);
-  assert_iov(&iov[0], "MSRP ce1 SEND\r\nContent-Type: text/plain\r\n\r\n");
-  assert_iov(&iov[1], "\r\n-------ce1$\r\n");
-  assert_bytes(c, "MSRP ce1 SEND\r\nContent-Type: text/plain\r\n"
+  assert_iov(&iov[0], "MSRP ce1x SEND\r\nContent-Type: text/plain\r\n\r\n");
+  assert_iov(&iov[1], "\r\n-------ce1x$\r\n");
+  assert_bytes(c, "MSRP ce1x SEND\r\nContent-Type: text/plain\r\n"
                   "\r\n"
-                  "\r\n-------ce1$\r\n");
+                  "\r\n-------ce1x$\r\n");
 
   /* a body alone makes content too (and no Content-Type appears) */
   assert_int_equal(msrp_chunk_remove_header(c, "Content-Type"), 0);
   assert_false(msrp_chunk_has_content(c));
   assert_int_equal(msrp_chunk_set_body(c, "b", 1), 0);
   assert_true(msrp_chunk_has_content(c));
-  assert_bytes(c, "MSRP ce1 SEND\r\n\r\nb\r\n-------ce1$\r\n");
+  assert_bytes(c, "MSRP ce1x SEND\r\n\r\nb\r\n-------ce1x$\r\n");
   msrp_chunk_free(c);
 }
 
 static void test_serialize_head_tail(void **state) {
   (void)state;
-  msrp_chunk *c = make_send("ht1", "hello");
-  const char *head = SEND_HEAD("ht1", "1-5/5") CT;
+  msrp_chunk *c = make_send("ht1x", "hello");
+  const char *head = SEND_HEAD("ht1x", "1-5/5") CT;
   struct iovec h, t;
   assert_int_equal(msrp_chunk_serialize_head(c, &h), 0);
   assert_iov(&h, head);
   assert_int_equal(msrp_chunk_serialize_tail(c, '+', &t), 0);
-  assert_iov(&t, "\r\n-------ht1+\r\n");
+  assert_iov(&t, "\r\n-------ht1x+\r\n");
   assert_int_equal(msrp_chunk_serialize_tail(c, '#', &t), 0);
-  assert_iov(&t, "\r\n-------ht1#\r\n");
+  assert_iov(&t, "\r\n-------ht1x#\r\n");
   assert_int_equal(msrp_chunk_serialize_tail(c, '$', &t), 0);
-  assert_iov(&t, "\r\n-------ht1$\r\n");
+  assert_iov(&t, "\r\n-------ht1x$\r\n");
   struct iovec keep = t;
   assert_err(msrp_chunk_serialize_tail(c, 'x', &t), MSRP_ERR_INVALID_ARGUMENT);
   assert_err(msrp_chunk_serialize_tail(c, 0, &t), MSRP_ERR_INVALID_ARGUMENT);
   assert_ptr_equal(t.iov_base, keep.iov_base);
   /* the tail's flag is not the chunk's */
   assert_int_equal(msrp_chunk_flag(c), '$');
-  assert_bytes(c, SEND_HEAD("ht1", "1-5/5") CT "hello\r\n-------ht1$\r\n");
+  assert_bytes(c, SEND_HEAD("ht1x", "1-5/5") CT "hello\r\n-------ht1x$\r\n");
   msrp_chunk_free(c);
 
   /* without content there is no CRLF before the end-line */
-  assert_int_equal(msrp_chunk_new_response(&c, "ht2", 200, "OK"), 0);
+  assert_int_equal(msrp_chunk_new_response(&c, "ht2x", 200, "OK"), 0);
   assert_int_equal(msrp_chunk_serialize_head(c, &h), 0);
-  assert_iov(&h, "MSRP ht2 200 OK\r\n");
+  assert_iov(&h, "MSRP ht2x 200 OK\r\n");
   assert_int_equal(msrp_chunk_serialize_tail(c, '#', &t), 0);
-  assert_iov(&t, "-------ht2#\r\n");
+  assert_iov(&t, "-------ht2x#\r\n");
   msrp_chunk_free(c);
 }
 
 static void test_set_flag(void **state) {
   (void)state;
-  msrp_chunk *c = make_send("fl1", "hello");
+  msrp_chunk *c = make_send("fl1x", "hello");
   assert_int_equal(msrp_chunk_flag(c), MSRP_FLAG_END);
   assert_int_equal(msrp_chunk_set_flag(c, MSRP_FLAG_MORE), 0);
   assert_int_equal(msrp_chunk_flag(c), '+');
-  assert_bytes(c, SEND_HEAD("fl1", "1-5/5") CT "hello\r\n-------fl1+\r\n");
+  assert_bytes(c, SEND_HEAD("fl1x", "1-5/5") CT "hello\r\n-------fl1x+\r\n");
   assert_int_equal(msrp_chunk_set_flag(c, MSRP_FLAG_ABORT), 0);
-  assert_bytes(c, SEND_HEAD("fl1", "1-5/5") CT "hello\r\n-------fl1#\r\n");
+  assert_bytes(c, SEND_HEAD("fl1x", "1-5/5") CT "hello\r\n-------fl1x#\r\n");
   assert_err(msrp_chunk_set_flag(c, 'x'), MSRP_ERR_INVALID_ARGUMENT);
   assert_err(msrp_chunk_set_flag(c, 0), MSRP_ERR_INVALID_ARGUMENT);
   assert_err(msrp_chunk_set_flag(c, '-'), MSRP_ERR_INVALID_ARGUMENT);
@@ -1497,7 +1524,7 @@ static void test_set_flag(void **state) {
 
 static void test_dup(void **state) {
   (void)state;
-  msrp_chunk *c = make_send("dp1", "hello");
+  msrp_chunk *c = make_send("dp1x", "hello");
   assert_int_equal(msrp_chunk_add_header(c, "WWW-Authenticate", "a"), 0);
   assert_int_equal(msrp_chunk_add_header(c, "WWW-Authenticate", "b"), 0);
   assert_int_equal(msrp_chunk_set_header(c, "Status", "000 200 OK"), 0);
@@ -1539,12 +1566,12 @@ static void test_dup(void **state) {
   free(want);
 
   /* a response */
-  assert_int_equal(msrp_chunk_new_response(&c, "dp2", 481, NULL), 0);
+  assert_int_equal(msrp_chunk_new_response(&c, "dp2x", 481, NULL), 0);
   assert_int_equal(msrp_chunk_dup(&d, c), 0);
   msrp_chunk_free(c);
   assert_false(msrp_chunk_is_request(d));
   assert_null(msrp_chunk_comment(d));
-  assert_bytes(d, "MSRP dp2 481\r\n-------dp2$\r\n");
+  assert_bytes(d, "MSRP dp2x 481\r\n-------dp2x$\r\n");
   msrp_chunk_free(d);
 
   d = UNTOUCHED;
@@ -1554,7 +1581,7 @@ static void test_dup(void **state) {
 
 static void test_dup_owns_ref_body(void **state) {
   (void)state;
-  msrp_chunk *c = make_send("dr1", NULL);
+  msrp_chunk *c = make_send("dr1x", NULL);
   assert_int_equal(msrp_chunk_remove_header(c, "Byte-Range"), 0);
   assert_int_equal(msrp_chunk_set_header(c, "Content-Type", "text/plain"), 0);
   char *buf = malloc(6);
@@ -1568,9 +1595,9 @@ static void test_dup_owns_ref_body(void **state) {
   /* the original chunk and buffer go; the copy must not read either */
   msrp_chunk_free(c);
   free(buf);
-  assert_bytes(d, "MSRP dr1 SEND\r\n" TO FROM "Message-ID: 87652491\r\n"
+  assert_bytes(d, "MSRP dr1x SEND\r\n" TO FROM "Message-ID: 87652491\r\n"
                   "Content-Type: text/plain\r\n"
-                  "\r\nborrow\r\n-------dr1$\r\n");
+                  "\r\nborrow\r\n-------dr1x$\r\n");
   struct iovec iov[MSRP_CHUNK_IOV_MAX];
   assert_int_equal(msrp_chunk_serialize(d, iov), 3);
   assert_ptr_equal(iov[1].iov_base, msrp_chunk_body(d, NULL));
@@ -1580,10 +1607,10 @@ static void test_dup_owns_ref_body(void **state) {
 static void test_to_bytes_matches_iov(void **state) {
   (void)state;
   msrp_chunk *chunks[4];
-  chunks[0] = make_send("tb1", "some text");
-  chunks[1] = make_send("tb2", NULL);
-  assert_int_equal(msrp_chunk_new_response(&chunks[2], "tb3", 200, "OK"), 0);
-  assert_int_equal(msrp_chunk_new_request(&chunks[3], "tb4", "SEND"), 0);
+  chunks[0] = make_send("tb1x", "some text");
+  chunks[1] = make_send("tb2x", NULL);
+  assert_int_equal(msrp_chunk_new_response(&chunks[2], "tb3x", 200, "OK"), 0);
+  assert_int_equal(msrp_chunk_new_request(&chunks[3], "tb4x", "SEND"), 0);
   assert_int_equal(
       msrp_chunk_set_header(chunks[3], "Content-Type", "text/plain"), 0);
   static const int pieces[] = {3, 2, 2, 2};
@@ -1611,7 +1638,7 @@ static void test_to_bytes_matches_iov(void **state) {
 static void test_parser_reads_built_chunks(void **state) {
   (void)state;
   msrp_chunk *chunks[3];
-  chunks[0] = make_send("pr1", "hello");
+  chunks[0] = make_send("pr1x", "hello");
   chunks[1] = relayed_request();
   assert_int_equal(msrp_chunk_make_response(&chunks[2], chunks[1], 200, NULL),
                    0);
@@ -1634,6 +1661,485 @@ static void test_parser_reads_built_chunks(void **state) {
     free(s);
     msrp_chunk_free(chunks[i]);
   }
+}
+
+/* ---- the rules for what we send ---------------------------------------- */
+
+static void test_tid_lengths(void **state) {
+  (void)state;
+  static const char *const good[] = {"abcd", "a.-+", "9%=x",
+                                     "abcdefghijklmnopqrstuvwxyz012345"};
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+    msrp_chunk *c = NULL;
+    assert_int_equal(msrp_chunk_new_request(&c, good[i], "SEND"), 0);
+    assert_string_equal(msrp_chunk_transaction_id(c), good[i]);
+    msrp_chunk_free(c);
+    assert_int_equal(msrp_chunk_new_response(&c, good[i], 200, NULL), 0);
+    msrp_chunk_free(c);
+    msrp_chunk_params p = {.transaction_id = good[i]};
+    assert_int_equal(msrp_chunk_make(&c, &p), 0);
+    msrp_chunk_free(c);
+  }
+  static const char *const bad[] = {"abc", "e1", "a",
+                                    "abcdefghijklmnopqrstuvwxyz0123456"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    msrp_chunk *c = UNTOUCHED;
+    assert_err(msrp_chunk_new_response(&c, bad[i], 200, "OK"),
+               MSRP_ERR_PARSE_TRANSACTION_ID);
+    msrp_chunk_params p = {.transaction_id = bad[i]};
+    assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_PARSE_TRANSACTION_ID);
+    p.code = 200;
+    assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_PARSE_TRANSACTION_ID);
+    assert_ptr_equal(c, UNTOUCHED);
+  }
+}
+
+/* The response echoes a received transaction id, whatever its length. */
+static void test_make_response_short_tid(void **state) {
+  (void)state;
+  static const char msg[] = "MSRP e1 SEND\r\n" TO FROM "-------e1$\r\n";
+  recording r;
+  parse_both(msg, sizeof msg - 1, NULL, &r);
+  assert_int_equal(r.err, 0);
+  msrp_chunk *c = NULL;
+  assert_int_equal(msrp_chunk_make_response(&c, r.chunks[0], 200, NULL), 0);
+  assert_bytes(c, "MSRP e1 200 OK\r\nTo-Path: " ALICE "\r\nFrom-Path: " BOB
+                  "\r\n-------e1$\r\n");
+  msrp_chunk_free(c);
+  recording_free(&r);
+}
+
+static void test_make_response_report(void **state) {
+  (void)state;
+  msrp_chunk_params p = {.transaction_id = "rep1",
+                         .method = "REPORT",
+                         .message_id = "m1",
+                         .start = 1,
+                         .end = 5,
+                         .length = 5};
+  msrp_chunk *report = NULL, *c = UNTOUCHED;
+  assert_int_equal(msrp_chunk_make(&report, &p), 0);
+  assert_int_equal(msrp_chunk_set_header(report, "Status", "000 200 OK"), 0);
+  /* RFC 4975 section 7.1.2: REPORT requests are not answered */
+  assert_err(msrp_chunk_make_response(&c, report, 200, NULL),
+             MSRP_ERR_INVALID_ARGUMENT);
+  assert_err(msrp_chunk_make_response(&c, report, 400, "Bad Request"),
+             MSRP_ERR_INVALID_ARGUMENT);
+  assert_ptr_equal(c, UNTOUCHED);
+  msrp_chunk_free(report);
+  /* other methods are */
+  p.method = "NICKNAME";
+  assert_int_equal(msrp_chunk_make(&report, &p), 0);
+  assert_int_equal(msrp_chunk_make_response(&c, report, 200, NULL), 0);
+  msrp_chunk_free(c);
+  msrp_chunk_free(report);
+}
+
+static void test_control_characters(void **state) {
+  (void)state;
+  msrp_chunk *c = UNTOUCHED;
+  static const char *const bad[] = {"O\x01K", "OK\x7f", "\x1b[1m",
+                                    "O\0K",   "OK\r",   "OK\n"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    /* "O\0K" is "O" as a C string: fine */
+    int want = i == 3 ? 0 : MSRP_ERR_INVALID_ARGUMENT;
+    assert_err(msrp_chunk_new_response(&c, "cc01", 200, bad[i]), want);
+    if (want == 0) {
+      assert_string_equal(msrp_chunk_comment(c), "O");
+      msrp_chunk_free(c);
+      c = UNTOUCHED;
+    }
+    msrp_chunk_params p = {
+        .transaction_id = "cc01", .code = 200, .comment = bad[i]};
+    assert_err(msrp_chunk_make(&c, &p), want);
+    if (want == 0) {
+      msrp_chunk_free(c);
+      c = UNTOUCHED;
+    }
+  }
+  assert_ptr_equal(c, UNTOUCHED);
+  msrp_chunk *req = relayed_request();
+  assert_err(msrp_chunk_make_response(&c, req, 400, "Bad\x02"),
+             MSRP_ERR_INVALID_ARGUMENT);
+  assert_ptr_equal(c, UNTOUCHED);
+
+  /* HTAB and UTF-8 are text */
+  assert_int_equal(
+      msrp_chunk_new_response(&c, "cc01", 200, "Tr\xc3\xa8s\tbien"), 0);
+  assert_bytes(c, "MSRP cc01 200 Tr\xc3\xa8s\tbien\r\n-------cc01$\r\n");
+  assert_int_equal(msrp_chunk_set_header(c, "X-Name", "J\xc3\xbcrgen\there"),
+                   0);
+  assert_int_equal(msrp_chunk_add_header(c, "X-Name", "\xe2\x9c\x93"), 0);
+  assert_bytes(c, "MSRP cc01 200 Tr\xc3\xa8s\tbien\r\n"
+                  "X-Name: J\xc3\xbcrgen\there\r\n"
+                  "X-Name: \xe2\x9c\x93\r\n"
+                  "-------cc01$\r\n");
+  msrp_chunk_free(c);
+  msrp_chunk_free(req);
+}
+
+static void test_expires_clamped(void **state) {
+  (void)state;
+  msrp_chunk *c = NULL;
+  assert_int_equal(msrp_chunk_new_response(&c, "exp1", 200, NULL), 0);
+  uint32_t e = 0;
+  /* RFC 4976 puts no bound on 1*DIGIT: a larger value reads as the largest */
+  assert_int_equal(msrp_chunk_set_header(c, "Expires", "4294967296"), 0);
+  assert_int_equal(msrp_chunk_expiry(c, MSRP_HDR_EXPIRES, &e), 0);
+  assert_int_equal(e, UINT32_MAX);
+  assert_int_equal(msrp_chunk_set_header(c, "Min-Expires",
+                                         "99999999999999999999999999999999"),
+                   0);
+  assert_int_equal(msrp_chunk_expiry(c, MSRP_HDR_MIN_EXPIRES, &e), 0);
+  assert_int_equal(e, UINT32_MAX);
+  assert_int_equal(
+      msrp_chunk_set_header(c, "Max-Expires", "0000000000000000000000042"), 0);
+  assert_int_equal(msrp_chunk_expiry(c, MSRP_HDR_MAX_EXPIRES, &e), 0);
+  assert_int_equal(e, 42);
+  /* the text is kept as written */
+  assert_bytes(c, "MSRP exp1 200\r\n"
+                  "Expires: 4294967296\r\n"
+                  "Min-Expires: 99999999999999999999999999999999\r\n"
+                  "Max-Expires: 0000000000000000000000042\r\n"
+                  "-------exp1$\r\n");
+  msrp_chunk_free(c);
+}
+
+/* A body that holds its chunk's end-line would end the chunk early. */
+static void test_serialize_body_end_line(void **state) {
+  (void)state;
+  msrp_chunk *c = make_send("bel1", "hello");
+  static const char *const bad[] = {
+      "x\r\n-------bel1$\r\ny", "x\r\n-------bel1+", "\r\n-------bel1#",
+      "-------bel1$\r\n",       "-------bel1+abc",   "a\r\r\n-------bel1$",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    assert_int_equal(msrp_chunk_set_body(c, bad[i], strlen(bad[i])), 0);
+    struct iovec iov[MSRP_CHUNK_IOV_MAX];
+    assert_err(msrp_chunk_serialize(c, iov), MSRP_ERR_BODY_HAS_END_LINE);
+    char *s = NULL;
+    assert_err(msrp_chunk_to_bytes(c, &s, NULL), MSRP_ERR_BODY_HAS_END_LINE);
+    assert_null(s);
+    /* a borrowed body is checked too */
+    msrp_chunk_set_body_ref(c, bad[i], strlen(bad[i]));
+    assert_err(msrp_chunk_serialize(c, iov), MSRP_ERR_BODY_HAS_END_LINE);
+    /* the head alone is fine: a streamed body is the caller's to check */
+    assert_int_equal(msrp_chunk_serialize_head(c, iov), 0);
+  }
+  static const char *const good[] = {
+      "x\r\n-------bel1", "x\r\n-------bel1x$", "x\r\n-------bel2$",
+      "x\n-------bel1$",  "x\r-------bel1$",    "x-------bel1$",
+      "x\r\n------bel1$", "\r\n-------bel",     "-------bel1",
+      " -------bel1$",    "\r\n-------BEL1$",   "\r",
+  };
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+    assert_int_equal(msrp_chunk_set_body(c, good[i], strlen(good[i])), 0);
+    char want[256];
+    snprintf(want, sizeof want,
+             SEND_HEAD("bel1", "1-5/5") CT "%s\r\n-------bel1$\r\n", good[i]);
+    assert_bytes(c, want);
+  }
+  msrp_chunk_free(c);
+
+  /* a chunk the builder makes with a given tid may not hold it */
+  msrp_chunk_params p = {.transaction_id = "bel1",
+                         .data = "a\r\n-------bel1$\r\n",
+                         .data_len = 16,
+                         .content_type = "text/plain"};
+  c = UNTOUCHED;
+  assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_INVALID_ARGUMENT);
+  assert_ptr_equal(c, UNTOUCHED);
+  p.transaction_id = "bel2";
+  assert_int_equal(msrp_chunk_make(&c, &p), 0);
+  msrp_chunk_free(c);
+}
+
+/* Random transaction ids from a script, for msrp__chunk_make(). */
+static const char *const *scripted_ids;
+static size_t scripted_next;
+
+static int scripted_random(char *out, size_t len) {
+  const char *id = scripted_ids[scripted_next];
+  if (!id)
+    return MSRP_ERR_RANDOM;
+  if (scripted_ids[scripted_next + 1])
+    scripted_next++;
+  assert_int_equal(strlen(id), len);
+  memcpy(out, id, len + 1);
+  return 0;
+}
+
+static void test_make_random_tid_avoids_body(void **state) {
+  (void)state;
+  static const char body[] = "see\r\n-------aaaaaaaaaaaa$\r\nthere";
+  msrp_chunk_params p = {.data = body,
+                         .data_len = sizeof body - 1,
+                         .content_type = "text/plain",
+                         .message_id = "m1"};
+  /* the first id is in the body: another is drawn */
+  static const char *const two[] = {"aaaaaaaaaaaa", "bbbbbbbbbbbb", NULL};
+  scripted_ids = two;
+  scripted_next = 0;
+  msrp_chunk *c = NULL;
+  assert_int_equal(msrp__chunk_make(&c, &p, scripted_random), 0);
+  assert_string_equal(msrp_chunk_transaction_id(c), "bbbbbbbbbbbb");
+  char *s;
+  assert_int_equal(msrp_chunk_to_bytes(c, &s, NULL), 0);
+  free(s);
+  msrp_chunk_free(c);
+
+  /* a generator that keeps giving the same id is broken */
+  static const char *const same[] = {"aaaaaaaaaaaa", NULL};
+  scripted_ids = same;
+  scripted_next = 0;
+  c = UNTOUCHED;
+  assert_err(msrp__chunk_make(&c, &p, scripted_random), MSRP_ERR_RANDOM);
+  /* and one that fails passes its error on */
+  static const char *const none[] = {NULL};
+  scripted_ids = none;
+  scripted_next = 0;
+  assert_err(msrp__chunk_make(&c, &p, scripted_random), MSRP_ERR_RANDOM);
+  assert_ptr_equal(c, UNTOUCHED);
+  /* no body: the first id is taken */
+  p = (msrp_chunk_params){.message_id = "m1"};
+  scripted_ids = two;
+  scripted_next = 0;
+  assert_int_equal(msrp__chunk_make(&c, &p, scripted_random), 0);
+  assert_string_equal(msrp_chunk_transaction_id(c), "aaaaaaaaaaaa");
+  msrp_chunk_free(c);
+}
+
+static void test_make_other_methods(void **state) {
+  (void)state;
+  msrp_path to, from;
+  parse_path(&to, ALICE);
+  parse_path(&from, BOB);
+  /* a REPORT carries the reported message's id and range; its flag is '$'
+   * whatever the range says */
+  msrp_chunk_params p = {.transaction_id = "dkei38sd",
+                         .method = "REPORT",
+                         .to_path = &to,
+                         .from_path = &from,
+                         .message_id = "12339sdqwer",
+                         .start = 1,
+                         .end = 106,
+                         .length = 212};
+  msrp_chunk *c = NULL;
+  assert_int_equal(msrp_chunk_make(&c, &p), 0);
+  assert_int_equal(msrp_chunk_flag(c), '$');
+  assert_int_equal(msrp_chunk_set_header(c, "Status", "000 200 OK"), 0);
+  assert_bytes(c, "MSRP dkei38sd REPORT\r\n"
+                  "To-Path: " ALICE "\r\n"
+                  "From-Path: " BOB "\r\n"
+                  "Message-ID: 12339sdqwer\r\n"
+                  "Byte-Range: 1-106/212\r\n"
+                  "Status: 000 200 OK\r\n"
+                  "-------dkei38sd$\r\n");
+  msrp_chunk_free(c);
+
+  /* only what is given: a Message-ID alone, a range alone */
+  p = (msrp_chunk_params){
+      .transaction_id = "nick1", .method = "NICKNAME", .message_id = "n1"};
+  assert_int_equal(msrp_chunk_make(&c, &p), 0);
+  assert_bytes(c, "MSRP nick1 NICKNAME\r\nMessage-ID: n1\r\n-------nick1$\r\n");
+  msrp_chunk_free(c);
+  p = (msrp_chunk_params){
+      .transaction_id = "rep2", .method = "REPORT", .length = 10};
+  assert_int_equal(msrp_chunk_make(&c, &p), 0);
+  assert_bytes(c, "MSRP rep2 REPORT\r\nByte-Range: 1-0/10\r\n-------rep2$\r\n");
+  msrp_chunk_free(c);
+  p = (msrp_chunk_params){
+      .transaction_id = "rep2", .method = "REPORT", .start = 3};
+  assert_int_equal(msrp_chunk_make(&c, &p), 0);
+  assert_bytes(c, "MSRP rep2 REPORT\r\nByte-Range: 3-2/2\r\n-------rep2$\r\n");
+  msrp_chunk_free(c);
+  p = (msrp_chunk_params){.transaction_id = "rep2",
+                          .method = "REPORT",
+                          .end = MSRP_BYTE_RANGE_UNKNOWN,
+                          .length = MSRP_BYTE_RANGE_UNKNOWN};
+  assert_int_equal(msrp_chunk_make(&c, &p), 0);
+  assert_bytes(c, "MSRP rep2 REPORT\r\nByte-Range: 1-*/*\r\n-------rep2$\r\n");
+  msrp_chunk_free(c);
+  /* "1-*" of a total of 0 (the default) starts after it */
+  c = UNTOUCHED;
+  p.length = 0;
+  assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_INVALID_ARGUMENT);
+  /* a bad Message-ID */
+  c = UNTOUCHED;
+  p = (msrp_chunk_params){
+      .transaction_id = "rep2", .method = "REPORT", .message_id = "a b"};
+  assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_INVALID_ARGUMENT);
+  p.method = NULL;
+  assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_INVALID_ARGUMENT);
+  assert_ptr_equal(c, UNTOUCHED);
+  msrp_path_clear(&to);
+  msrp_path_clear(&from);
+}
+
+static void test_make_range_checks(void **state) {
+  (void)state;
+  msrp_chunk *c = UNTOUCHED;
+  /* a response has no body, and no Content-Type either */
+  msrp_chunk_params p = {.transaction_id = "rng1",
+                         .code = 200,
+                         .data = "x",
+                         .data_len = 1,
+                         .content_type = "text/plain"};
+  assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_INVALID_ARGUMENT);
+  p.data = NULL;
+  p.data_len = 0;
+  assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_INVALID_ARGUMENT);
+
+  /* an explicit end must match the body it comes with */
+  p = (msrp_chunk_params){.transaction_id = "rng1",
+                          .message_id = "m1",
+                          .data = "hello",
+                          .data_len = 5,
+                          .content_type = "text/plain",
+                          .start = 1,
+                          .end = 4,
+                          .length = 10};
+  assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_INVALID_ARGUMENT);
+  p.end = 6;
+  assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_INVALID_ARGUMENT);
+  p.start = 3;
+  p.end = 6;
+  assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_INVALID_ARGUMENT);
+  /* a start after a known total, with the end unknown */
+  p = (msrp_chunk_params){.transaction_id = "rng1",
+                          .message_id = "m1",
+                          .start = 6,
+                          .end = MSRP_BYTE_RANGE_UNKNOWN,
+                          .length = 5};
+  assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_INVALID_ARGUMENT);
+  /* start "*" */
+  p.start = MSRP_BYTE_RANGE_UNKNOWN;
+  p.length = 0;
+  assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_INVALID_ARGUMENT);
+  /* a range past what 64 bits hold */
+  p = (msrp_chunk_params){.transaction_id = "rng1",
+                          .data = "hello",
+                          .data_len = 5,
+                          .content_type = "text/plain",
+                          .start = UINT64_MAX - 3};
+  assert_err(msrp_chunk_make(&c, &p), MSRP_ERR_INVALID_ARGUMENT);
+  assert_ptr_equal(c, UNTOUCHED);
+
+  /* matching ends are fine */
+  p = (msrp_chunk_params){.transaction_id = "rng1",
+                          .message_id = "m1",
+                          .data = "hello",
+                          .data_len = 5,
+                          .content_type = "text/plain",
+                          .start = 3,
+                          .end = 7,
+                          .length = 10};
+  assert_int_equal(msrp_chunk_make(&c, &p), 0);
+  assert_int_equal(msrp_chunk_flag(c), '+');
+  assert_string_equal(msrp_chunk_header(c, "Byte-Range"), "3-7/10");
+  msrp_chunk_free(c);
+  /* no data yet: the body will be streamed after the head */
+  p.data = NULL;
+  p.data_len = 0;
+  p.end = 10;
+  assert_int_equal(msrp_chunk_make(&c, &p), 0);
+  assert_string_equal(msrp_chunk_header(c, "Byte-Range"), "3-10/10");
+  struct iovec head;
+  assert_int_equal(msrp_chunk_serialize_head(c, &head), 0);
+  assert_iov(&head, "MSRP rng1 SEND\r\nMessage-ID: m1\r\n"
+                    "Byte-Range: 3-10/10\r\nContent-Type: text/plain\r\n\r\n");
+  msrp_chunk_free(c);
+}
+
+static void test_byte_range_bounds(void **state) {
+  (void)state;
+  msrp_chunk *c = NULL;
+  assert_int_equal(msrp_chunk_new_request(&c, "brb1", "SEND"), 0);
+  static const char *const good[] = {"1-0/0", "4-3/3", "1-*/1", "3-*/3",
+                                     "3-3/3", "1-*/*", "9-*/*", "9-8/*"};
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+    assert_int_equal(msrp_chunk_set_header(c, "Byte-Range", good[i]), 0);
+  static const char *const bad[] = {"4-*/3", "1-*/0", "5-4/3", "5-3/3",
+                                    "2-0/0"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    assert_err(msrp_chunk_set_header(c, "Byte-Range", bad[i]),
+               MSRP_ERR_PARSE_BYTE_RANGE);
+  assert_err(msrp_chunk_set_byte_range(c, 4, MSRP_BYTE_RANGE_UNKNOWN, 3),
+             MSRP_ERR_PARSE_BYTE_RANGE);
+  assert_string_equal(msrp_chunk_header(c, "Byte-Range"), "9-8/*");
+  msrp_chunk_free(c);
+}
+
+static void test_content_type_stays_last(void **state) {
+  (void)state;
+  msrp_chunk *c = NULL;
+  assert_int_equal(msrp_chunk_new_request(&c, "ctl1", "SEND"), 0);
+  assert_int_equal(msrp_chunk_set_header(c, "Content-Type", "text/plain"), 0);
+  assert_int_equal(msrp_chunk_set_to_path(c, NULL), MSRP_ERR_INVALID_ARGUMENT);
+  assert_int_equal(msrp_chunk_set_header(c, "To-Path", BOB), 0);
+  assert_int_equal(msrp_chunk_add_header(c, "WWW-Authenticate", "a"), 0);
+  assert_int_equal(msrp_chunk_add_header(c, "WWW-Authenticate", "b"), 0);
+  assert_int_equal(msrp_chunk_set_byte_range(c, 1, 1, 1), 0);
+  /* replacing keeps the place, Content-Type's too */
+  assert_int_equal(msrp_chunk_set_header(c, "content-type", "text/html"), 0);
+  assert_int_equal(msrp_chunk_set_header(c, "To-Path", ALICE), 0);
+  assert_int_equal(msrp_chunk_set_body(c, "x", 1), 0);
+  assert_bytes(c, "MSRP ctl1 SEND\r\n"
+                  "To-Path: " ALICE "\r\n"
+                  "WWW-Authenticate: a\r\n"
+                  "WWW-Authenticate: b\r\n"
+                  "Byte-Range: 1-1/1\r\n"
+                  "Content-Type: text/html\r\n"
+                  "\r\nx\r\n-------ctl1$\r\n");
+  assert_string_equal(msrp_chunk_to_path(c)->uris[0].host, "alice.example.com");
+  msrp_byte_range r;
+  assert_int_equal(msrp_chunk_byte_range(c, &r), 0);
+  assert_int_equal(r.total, 1);
+  msrp_chunk_free(c);
+}
+
+/* A received chunk with a bad header copies as received, error and all. */
+static void test_dup_received_errors(void **state) {
+  (void)state;
+  static const char msg[] =
+      "MSRP dup1 SEND\r\n" TO "Byte-Range: 1-x/5\r\n"
+      "Content-Type: text/plain\r\n"
+      "X-After: 1\r\n"
+      "Message-ID: m@1\r\n" FROM TO "\r\n\r\n-------dup1$\r\n";
+  recording r;
+  parse_both(msg, sizeof msg - 1, NULL, &r);
+  assert_int_equal(r.err, 0);
+  msrp_chunk *src = r.chunks[0];
+  assert_err(msrp_chunk_error(src), MSRP_ERR_PARSE_BYTE_RANGE);
+  msrp_chunk *d = NULL;
+  assert_int_equal(msrp_chunk_dup(&d, src), 0);
+  assert_err(msrp_chunk_error(d), MSRP_ERR_PARSE_BYTE_RANGE);
+  assert_int_equal(msrp_chunk_header_count(d), 7);
+  msrp_byte_range br;
+  assert_err(msrp_chunk_byte_range(d, &br), MSRP_ERR_NOT_FOUND);
+  assert_string_equal(msrp_chunk_header(d, "Byte-Range"), "1-x/5");
+  assert_string_equal(msrp_chunk_message_id(d), "m@1");
+  assert_string_equal(msrp_chunk_to_path(d)->uris[0].host, "bob.example.com");
+  assert_bytes(d, "MSRP dup1 SEND\r\n" TO "Byte-Range: 1-x/5\r\n"
+                  "Content-Type: text/plain\r\nX-After: 1\r\n"
+                  "Message-ID: m@1\r\n" FROM TO "\r\n\r\n-------dup1$\r\n");
+  /* setting a good value gives the typed view; the error stays what was
+   * received */
+  assert_int_equal(msrp_chunk_set_byte_range(d, 1, 5, 5), 0);
+  assert_int_equal(msrp_chunk_byte_range(d, &br), 0);
+  assert_int_equal(br.end, 5);
+  assert_err(msrp_chunk_error(d), MSRP_ERR_PARSE_BYTE_RANGE);
+  msrp_chunk_free(d);
+  recording_free(&r);
+
+  /* a chunk built here has none */
+  d = make_send("dup2", "hi");
+  assert_int_equal(msrp_chunk_error(d), 0);
+  msrp_chunk *e = NULL;
+  assert_int_equal(msrp_chunk_dup(&e, d), 0);
+  assert_int_equal(msrp_chunk_error(e), 0);
+  msrp_chunk_free(e);
+  msrp_chunk_free(d);
 }
 
 static void test_free_null(void **state) {
@@ -1679,6 +2185,18 @@ int main(void) {
       cmocka_unit_test(test_dup_owns_ref_body),
       cmocka_unit_test(test_to_bytes_matches_iov),
       cmocka_unit_test(test_parser_reads_built_chunks),
+      cmocka_unit_test(test_tid_lengths),
+      cmocka_unit_test(test_make_response_short_tid),
+      cmocka_unit_test(test_make_response_report),
+      cmocka_unit_test(test_control_characters),
+      cmocka_unit_test(test_expires_clamped),
+      cmocka_unit_test(test_serialize_body_end_line),
+      cmocka_unit_test(test_make_random_tid_avoids_body),
+      cmocka_unit_test(test_make_other_methods),
+      cmocka_unit_test(test_make_range_checks),
+      cmocka_unit_test(test_byte_range_bounds),
+      cmocka_unit_test(test_content_type_stays_last),
+      cmocka_unit_test(test_dup_received_errors),
       cmocka_unit_test(test_free_null),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,8 +59,7 @@ static void assert_body(const recording *r, size_t i, const void *want,
 
 static void test_send_events(void **state) {
   (void)state;
-  const char *head = "MSRP a786hjs2 SEND\r\n" PATHS
-                     "Message-ID: 87652491\r\n"
+  const char *head = "MSRP a786hjs2 SEND\r\n" PATHS "Message-ID: 87652491\r\n"
                      "Byte-Range: 1-5/5\r\n"
                      "Content-Type: text/plain\r\n\r\n";
   char msg[512];
@@ -120,8 +119,7 @@ static void test_response_no_body(void **state) {
   assert_int_equal(msrp_chunk_code(r.chunks[0]), 408);
   assert_null(msrp_chunk_comment(r.chunks[0]));
   recording_free(&r);
-  roundtrip("MSRP x1y2 481 Session Does Not Exist\r\n" PATHS
-            "-------x1y2$\r\n",
+  roundtrip("MSRP x1y2 481 Session Does Not Exist\r\n" PATHS "-------x1y2$\r\n",
             &r);
   assert_string_equal(msrp_chunk_comment(r.chunks[0]),
                       "Session Does Not Exist");
@@ -162,43 +160,59 @@ static void test_pipelined(void **state) {
 /* Bodies that hold things that look like end-lines are delivered intact. */
 static void test_tricky_bodies(void **state) {
   (void)state;
-  static const char *bodies[] = {
-      "line one\r\nline two\r\n\r\n",
-      "-------abce$",                 /* nearly its own end-line */
-      "x\r\n-------other$\r\ny",      /* another chunk's end-line */
-      "x\r\n-------abc$\r\ny",        /* a prefix of the tid */
-      "x\r\n-------abcdX\r\ny",       /* tid followed by a non-flag */
-      "x\r\n-------abcd$X",           /* flag but no CRLF */
-      "x\r\n-------abcd$\rX",         /* flag, CR, no LF */
-      "x\r\n-------abcd$\r",          /* ... and the real end-line follows */
-      "x\r\n-------abcd+\r\r\n-------abcd", /* restart inside a match */
-      "\r\n-------abc",               /* starts with a prefix */
-      "\r",                           /* a lone CR before the delimiter */
-      "\r\r\r\n\r\n--",
-      "-------abcd",                  /* begins like the end-line */
-      "-",
+  static const struct {
+    const char *body;
+    /* it holds CRLF "-------abcd" and a flag: a receiver takes it as body
+     * (no CRLF after the flag), but a sender must not write it */
+    int unsendable;
+  } bodies[] = {
+      {"line one\r\nline two\r\n\r\n", 0},
+      {"-------abce$", 0},            /* nearly its own end-line */
+      {"x\r\n-------other$\r\ny", 0}, /* another chunk's end-line */
+      {"x\r\n-------abc$\r\ny", 0},   /* a prefix of the tid */
+      {"x\r\n-------abcdX\r\ny", 0},  /* tid followed by a non-flag */
+      {"x\r\n-------abcd$X", 1},      /* flag but no CRLF */
+      {"x\r\n-------abcd$\rX", 1},    /* flag, CR, no LF */
+      {"x\r\n-------abcd$\r", 1},     /* ... and the real end-line follows */
+      {"x\r\n-------abcd+\r\r\n-------abcd", 1}, /* restart inside a match */
+      {"\r\n-------abc", 0},                     /* starts with a prefix */
+      {"\r", 0}, /* a lone CR before the delimiter */
+      {"\r\r\r\n\r\n--", 0},
+      {"-------abcd", 0},   /* begins like the end-line */
+      {"-------abcd#X", 1}, /* ... with a flag after the empty line's CRLF */
+      {"-", 0},
   };
   for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+    const char *body = bodies[i].body;
     char msg[1024];
-    int n = snprintf(msg, sizeof msg,
-                     "MSRP abcd SEND\r\n" PATHS
-                     "Content-Type: application/octet-stream\r\n\r\n"
-                     "%s\r\n-------abcd$\r\n",
-                     bodies[i]);
+    snprintf(msg, sizeof msg,
+             "MSRP abcd SEND\r\n" PATHS
+             "Content-Type: application/octet-stream\r\n\r\n"
+             "%s\r\n-------abcd$\r\n",
+             body);
     recording r;
-    roundtrip(msg, &r);
+    if (bodies[i].unsendable) {
+      parse_str(msg, NULL, &r);
+      assert_int_equal(r.err, 0);
+      msrp_chunk_set_body_ref(r.chunks[0], body, strlen(body));
+      char *bytes = NULL;
+      assert_int_equal(msrp_chunk_to_bytes(r.chunks[0], &bytes, NULL),
+                       MSRP_ERR_BODY_HAS_END_LINE);
+      msrp_chunk_set_body_ref(r.chunks[0], NULL, 0);
+    } else {
+      roundtrip(msg, &r);
+    }
     assert_int_equal(r.nchunks, 1);
-    assert_body(&r, 0, bodies[i], strlen(bodies[i]));
+    assert_body(&r, 0, body, strlen(body));
     assert_int_equal(r.ev[r.n - 1].type, MSRP_EVENT_END);
     assert_int_equal(r.ev[r.n - 1].flag, '$');
-    (void)n;
     recording_free(&r);
   }
 
   /* NUL bytes */
-  static const char nul_msg[] = "MSRP abcd SEND\r\n" PATHS
-                                "Content-Type: application/octet-stream\r\n"
-                                "\r\na\0b\0\r\n\0\r\n-------abcd$\r\n";
+  static const char nul_msg[] =
+      "MSRP abcd SEND\r\n" PATHS "Content-Type: application/octet-stream\r\n"
+      "\r\na\0b\0\r\n\0\r\n-------abcd$\r\n";
   recording r;
   parse_both(nul_msg, sizeof nul_msg - 1, NULL, &r);
   assert_int_equal(r.err, 0);
@@ -248,8 +262,7 @@ static void test_flags_and_methods(void **state) {
             &r);
   assert_int_equal(msrp_chunk_method_id(r.chunks[0]), MSRP_METHOD_NICKNAME);
   assert_string_equal(
-      msrp_chunk_header_by_id(r.chunks[0], MSRP_HDR_USE_NICKNAME),
-      "\"Alice\"");
+      msrp_chunk_header_by_id(r.chunks[0], MSRP_HDR_USE_NICKNAME), "\"Alice\"");
   recording_free(&r);
 
   roundtrip("MSRP abcd FROBNICATE\r\n" PATHS "X-Thing: 1\r\n"
@@ -292,8 +305,7 @@ static void test_relay_headers(void **state) {
   roundtrip("MSRP fi93 423 Interval Out-of-Bounds\r\n" PATHS
             "Min-Expires: 60\r\nMax-Expires: 3600\r\n-------fi93$\r\n",
             &r);
-  assert_int_equal(msrp_chunk_expiry(r.chunks[0], MSRP_HDR_MAX_EXPIRES, &v),
-                   0);
+  assert_int_equal(msrp_chunk_expiry(r.chunks[0], MSRP_HDR_MAX_EXPIRES, &v), 0);
   assert_int_equal(v, 3600);
   recording_free(&r);
 }
@@ -305,14 +317,11 @@ static void test_reports(void **state) {
             "Failure-Report: partial\r\n-------abcd$\r\n",
             &r);
   assert_int_equal(msrp_chunk_success_report(r.chunks[0]), MSRP_REPORT_YES);
-  assert_int_equal(msrp_chunk_failure_report(r.chunks[0]),
-                   MSRP_REPORT_PARTIAL);
+  assert_int_equal(msrp_chunk_failure_report(r.chunks[0]), MSRP_REPORT_PARTIAL);
   recording_free(&r);
   roundtrip("MSRP abcd SEND\r\n" PATHS "-------abcd$\r\n", &r);
-  assert_int_equal(msrp_chunk_success_report(r.chunks[0]),
-                   MSRP_REPORT_ABSENT);
-  assert_int_equal(msrp_chunk_failure_report(r.chunks[0]),
-                   MSRP_REPORT_ABSENT);
+  assert_int_equal(msrp_chunk_success_report(r.chunks[0]), MSRP_REPORT_ABSENT);
+  assert_int_equal(msrp_chunk_failure_report(r.chunks[0]), MSRP_REPORT_ABSENT);
   recording_free(&r);
 }
 
@@ -329,9 +338,8 @@ static void test_segments(void **state) {
   /* HEADERS, BODY, SEG, BODY, SEG, BODY, END */
   assert_int_equal(r.n, 7);
   static const msrp_event_type types[] = {
-      MSRP_EVENT_HEADERS, MSRP_EVENT_BODY, MSRP_EVENT_SEGMENT,
-      MSRP_EVENT_BODY,    MSRP_EVENT_SEGMENT, MSRP_EVENT_BODY,
-      MSRP_EVENT_END};
+      MSRP_EVENT_HEADERS, MSRP_EVENT_BODY, MSRP_EVENT_SEGMENT, MSRP_EVENT_BODY,
+      MSRP_EVENT_SEGMENT, MSRP_EVENT_BODY, MSRP_EVENT_END};
   for (size_t i = 0; i < 7; i++)
     assert_int_equal(r.ev[i].type, types[i]);
   assert_string_equal(r.ev[1].text, "0123");
@@ -368,14 +376,125 @@ static void test_segments(void **state) {
   parse_opts zero = {.segment_zero = 1};
   record_parse(even, strlen(even), 0, &zero, &r);
   assert_int_equal(r.n, 3); /* one BODY, then END: nothing followed it */
-  assert_int_equal(r.ev[2].segment, 1);
+  assert_int_equal(r.ev[2].segment, 0); /* and nothing was cut */
   recording_free(&r);
   record_parse(even, strlen(even), 1, &zero, &r);
   size_t segs = 0;
   for (size_t i = 0; i < r.n; i++)
     segs += r.ev[i].type == MSRP_EVENT_SEGMENT;
   assert_int_equal(segs, 7); /* 8 body bytes one at a time */
+  assert_int_equal(r.ev[r.n - 1].type, MSRP_EVENT_END);
+  assert_int_equal(r.ev[r.n - 1].segment, 8);
   recording_free(&r);
+}
+
+/* A chunk that a segment size did not cut reports at END as without a
+ * segment size: segment 0 and its own Byte-Range. */
+static void test_segments_uncut(void **state) {
+  (void)state;
+  static const char *const bodies[] = {"0123", "012", ""};
+  for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "MSRP abcd SEND\r\n" PATHS "Message-ID: m\r\n"
+             "Byte-Range: 11-%zu/30\r\nContent-Type: text/plain\r\n\r\n"
+             "%s\r\n-------abcd+\r\n",
+             10 + strlen(bodies[i]), bodies[i]);
+    recording with, without;
+    parse_opts o = {.segment_size = 4};
+    parse_str(msg, &o, &with);
+    parse_str(msg, NULL, &without);
+    assert_int_equal(with.err, 0);
+    assert_recordings_equal(&with, &without);
+    const rec_event *end = &with.ev[with.n - 1];
+    assert_int_equal(end->type, MSRP_EVENT_END);
+    assert_int_equal(end->segment, 0);
+    assert_int_equal(end->flag, '+');
+    assert_int_equal(end->range.start, 11);
+    assert_int_equal(end->range.end, 10 + strlen(bodies[i]));
+    assert_int_equal(end->range.total, 30);
+    recording_free(&with);
+    recording_free(&without);
+  }
+  /* no body at all, and no Byte-Range */
+  recording r;
+  parse_opts o = {.segment_size = 4};
+  parse_str("MSRP abcd SEND\r\n" PATHS "-------abcd$\r\n", &o, &r);
+  assert_int_equal(r.ev[1].segment, 0);
+  assert_int_equal(r.ev[1].range.start, 0);
+  recording_free(&r);
+  /* one byte more is cut: 1, 2 */
+  parse_str("MSRP abcd SEND\r\n" PATHS "Byte-Range: 11-15/30\r\n"
+            "Content-Type: a/b\r\n\r\n01234\r\n-------abcd+\r\n",
+            &o, &r);
+  assert_int_equal(r.ev[r.n - 1].segment, 2);
+  assert_int_equal(r.ev[r.n - 1].range.start, 15);
+  assert_int_equal(r.ev[r.n - 1].range.end, 15);
+  recording_free(&r);
+}
+
+/* The fuzzer's property, on inputs chosen to be hard: the events and the
+ * error (and where it happened) do not depend on how the input is split. */
+static void test_split_independence(void **state) {
+  (void)state;
+  static const char good_then_bad[] =
+      "MSRP abcd SEND\r\n" PATHS "Byte-Range: 1-*/*\r\n"
+      "Content-Type: a/b\r\n\r\n"
+      "\r\n-------abc\r\n-------abcd\r\n-------abcdX\r\n-------abcd$\r"
+      "\r\n-------abcd+\r\n"
+      "MSRP efgh SEND\r\n" TO "Status: 9\r\nX: \t\xc3\xa9\r\n"
+      "Content-Type: a/b\r\n\r\n-------efgh#\r\n"
+      "MSRP ijkl 200 OK\r\n" PATHS "-------ijkl$\r\n"
+      "MSRP mnop SEND\r\n" PATHS "X-A: a\x01\r\n";
+  static const char nul_comment[] = "MSRP abcd 200 O\0K\r\n";
+  static const char end_pending[] = "MSRP abcd SEND\r\n" FROM "-------abcd$\r\n"
+                                    "MSRP abce SEND\r\n" PATHS "-x: y\r\n";
+  static const char empty_bodies[] =
+      "MSRP abcd SEND\r\n" PATHS "Content-Type: a/b\r\n\r\n"
+      "-------abcd$\r\n"
+      "MSRP abcd SEND\r\n" PATHS "Content-Type: a/b\r\n\r\n\r\n"
+      "-------abcd$\r\n"
+      "MSRP abcd SEND\r\n" PATHS "Content-Type: a/b\r\n\r\n\r\n\r\n"
+      "-------abcd$\r\n";
+  char *garbage = malloc(20000);
+  assert_non_null(garbage);
+  memset(garbage, 'x', 20000);
+  memcpy(garbage, "GET / HTTP/1.1", 14);
+  msrp_parser_limits tiny = {.max_header_bytes = 3},
+                     small = {.max_header_bytes = 150,
+                              .max_header_count = 4,
+                              .max_tid_length = 4};
+  static const char msrpx[] = "MSRPX";
+  const struct {
+    const char *in;
+    size_t len;
+    const msrp_parser_limits *limits;
+  } inputs[] = {
+      {good_then_bad, sizeof good_then_bad - 1, NULL},
+      {good_then_bad, sizeof good_then_bad - 1, &small},
+      {nul_comment, sizeof nul_comment - 1, NULL},
+      {end_pending, sizeof end_pending - 1, NULL},
+      {empty_bodies, sizeof empty_bodies - 1, NULL},
+      {garbage, 20000, NULL},
+      {msrpx, sizeof msrpx - 1, &tiny},
+  };
+  static const size_t segs[] = {0, 1, 3, 7};
+  for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+    for (size_t k = 0; k < sizeof segs / sizeof segs[0]; k++) {
+      parse_opts o = {.limits = inputs[i].limits, .segment_size = segs[k]};
+      recording whole;
+      record_parse(inputs[i].in, inputs[i].len, 0, &o, &whole);
+      for (uint64_t seed = 1; seed <= 24; seed++) {
+        recording split;
+        record_parse_random(inputs[i].in, inputs[i].len, 1 + seed % 23, seed,
+                            &o, &split);
+        assert_recordings_equal(&whole, &split);
+        recording_free(&split);
+      }
+      recording_free(&whole);
+    }
+  }
+  free(garbage);
 }
 
 static void test_errors_start_line(void **state) {
@@ -394,53 +513,291 @@ static void test_errors_start_line(void **state) {
   expect_error("MSRP abcd 20 OK\r\n", MSRP_ERR_PARSE_STATUS_CODE, 17);
   expect_error("MSRP abcd 2000\r\n", MSRP_ERR_PARSE_STATUS_CODE, 16);
   expect_error("MSRP abcd 2x0 OK\r\n", MSRP_ERR_PARSE_STATUS_CODE, 18);
+
+  /* garbage longer than the header limit, with no LF: refused at its first
+   * byte, not for its length, whole or byte by byte */
+  char *garbage = malloc(20001);
+  assert_non_null(garbage);
+  memset(garbage, 'x', 20000);
+  memcpy(garbage, "GET / HTTP/1.1", 14);
+  garbage[20000] = '\0';
+  expect_error(garbage, MSRP_ERR_PARSE_START_LINE, 0);
+  memcpy(garbage, "MSRP", 4);
+  expect_error(garbage, MSRP_ERR_PARSE_START_LINE, 4);
+  free(garbage);
+  /* with a limit shorter than "MSRP ", a byte past the limit is refused for
+   * the limit even if it would not fit "MSRP " either */
+  msrp_parser_limits tiny = {.max_header_bytes = 3};
+  parse_opts o = {.limits = &tiny};
+  static const struct {
+    const char *in;
+    int err;
+    uint64_t pos;
+  } cases[] = {{"MSX", MSRP_ERR_PARSE_START_LINE, 2},
+               {"MSRX", MSRP_ERR_LIMIT_HEADER_BYTES, 3},
+               {"MSRP abcd SEND", MSRP_ERR_LIMIT_HEADER_BYTES, 3}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    recording r;
+    parse_both(cases[i].in, strlen(cases[i].in), &o, &r);
+    assert_string_equal(msrp_errname(r.err), msrp_errname(cases[i].err));
+    assert_int_equal(r.err_pos, cases[i].pos);
+    recording_free(&r);
+  }
 }
 
+static void expect_error_n(const char *s, size_t len, int err, uint64_t pos) {
+  recording r;
+  parse_both(s, len, NULL, &r);
+  assert_string_equal(msrp_errname(r.err), msrp_errname(err));
+  assert_int_equal(r.err_pos, pos);
+  recording_free(&r);
+}
+
+/* Errors that break the framing: the stream cannot go on. */
 static void test_errors_headers(void **state) {
   (void)state;
   const char *sl = "MSRP abcd SEND\r\n"; /* 16 bytes */
   char buf[512];
 #define ERR_AFTER(hdrs, err)                                                   \
   do {                                                                         \
-    snprintf(buf, sizeof buf, "%s%s", sl, hdrs);                              \
+    snprintf(buf, sizeof buf, "%s%s", sl, hdrs);                               \
     expect_error(buf, err, strlen(buf));                                       \
   } while (0)
   ERR_AFTER("NoColonHere\r\n", MSRP_ERR_PARSE_HEADER);
   ERR_AFTER(": value\r\n", MSRP_ERR_PARSE_HEADER);
   ERR_AFTER("Bad Name: x\r\n", MSRP_ERR_PARSE_HEADER);
+  ERR_AFTER("1Bad: x\r\n", MSRP_ERR_PARSE_HEADER);
   ERR_AFTER(PATHS "--x\r\n", MSRP_ERR_PARSE_HEADER);
+  /* a line starting with '-' that is not an end-line is a bad header name,
+   * paths or not */
+  ERR_AFTER("-x: y\r\n", MSRP_ERR_PARSE_HEADER);
+  ERR_AFTER(PATHS "-x: y\r\n", MSRP_ERR_PARSE_HEADER);
+  ERR_AFTER("------\r\n", MSRP_ERR_PARSE_HEADER);
   ERR_AFTER("To-Path: x\n", MSRP_ERR_PARSE_LINE_ENDING);
   ERR_AFTER("To\rPath: x\r\n", MSRP_ERR_PARSE_LINE_ENDING);
-  ERR_AFTER(FROM "-------abcd$\r\n", MSRP_ERR_PARSE_MISSING_TO_PATH);
-  ERR_AFTER(TO "-------abcd$\r\n", MSRP_ERR_PARSE_MISSING_FROM_PATH);
-  ERR_AFTER(TO "Content-Type: text/plain\r\n\r\n",
-            MSRP_ERR_PARSE_MISSING_FROM_PATH);
-  ERR_AFTER("To-Path: http://x.example.com;tcp\r\n", MSRP_ERR_PARSE_PATH);
-  ERR_AFTER("To-Path: msrp://x.example.com\r\n", MSRP_ERR_PARSE_PATH);
-  ERR_AFTER(TO TO, MSRP_ERR_PARSE_DUPLICATE_HEADER);
-  ERR_AFTER("Byte-Range: 1-2\r\n", MSRP_ERR_PARSE_BYTE_RANGE);
-  ERR_AFTER("Byte-Range: 0-2/3\r\n", MSRP_ERR_PARSE_BYTE_RANGE);
-  ERR_AFTER("Byte-Range: a-2/3\r\n", MSRP_ERR_PARSE_BYTE_RANGE);
-  ERR_AFTER("Byte-Range: 5-1/9\r\n", MSRP_ERR_PARSE_BYTE_RANGE);
-  ERR_AFTER("Byte-Range: 1-6/5\r\n", MSRP_ERR_PARSE_BYTE_RANGE);
-  ERR_AFTER("Byte-Range: 1-2/3/4\r\n", MSRP_ERR_PARSE_BYTE_RANGE);
-  ERR_AFTER("Byte-Range: 1-99999999999999999999/*\r\n",
-            MSRP_ERR_PARSE_BYTE_RANGE);
-  ERR_AFTER("Status: 200 OK\r\n", MSRP_ERR_PARSE_STATUS_HEADER);
-  ERR_AFTER("Status: 000 20\r\n", MSRP_ERR_PARSE_STATUS_HEADER);
-  ERR_AFTER("Status: 000 200OK\r\n", MSRP_ERR_PARSE_STATUS_HEADER);
-  ERR_AFTER("Success-Report: maybe\r\n", MSRP_ERR_PARSE_REPORT_HEADER);
-  ERR_AFTER("Success-Report: partial\r\n", MSRP_ERR_PARSE_REPORT_HEADER);
-  ERR_AFTER("Failure-Report: \r\n", MSRP_ERR_PARSE_REPORT_HEADER);
-  ERR_AFTER("Expires: soon\r\n", MSRP_ERR_PARSE_NUMBER_HEADER);
-  ERR_AFTER("Expires: 4294967296\r\n", MSRP_ERR_PARSE_NUMBER_HEADER);
+  ERR_AFTER(TO "X-A: a\rb\r\n", MSRP_ERR_PARSE_LINE_ENDING);
   ERR_AFTER(PATHS "-------abce$\r\n", MSRP_ERR_PARSE_END_LINE_TID);
   ERR_AFTER(PATHS "-------abc$\r\n", MSRP_ERR_PARSE_END_LINE_TID);
   ERR_AFTER(PATHS "-------abcdef$\r\n", MSRP_ERR_PARSE_END_LINE_TID);
   ERR_AFTER(PATHS "-------abcd\r\n", MSRP_ERR_PARSE_END_LINE_FLAG);
   ERR_AFTER(PATHS "-------abcd!\r\n", MSRP_ERR_PARSE_END_LINE_FLAG);
   ERR_AFTER(PATHS "-------abcd$$\r\n", MSRP_ERR_PARSE_END_LINE_FLAG);
+  /* end-line errors come first even when the paths are missing */
+  ERR_AFTER("-------abce$\r\n", MSRP_ERR_PARSE_END_LINE_TID);
+  /* control characters in a header value */
+  ERR_AFTER(PATHS "X-A: a\x01"
+                  "b\r\n",
+            MSRP_ERR_PARSE_HEADER);
+  ERR_AFTER(PATHS "X-A: \x7f\r\n", MSRP_ERR_PARSE_HEADER);
+  ERR_AFTER(PATHS "Content-Type: text/plain\x1b\r\n", MSRP_ERR_PARSE_HEADER);
+  ERR_AFTER(PATHS "Byte-Range: 1-2\x0b/2\r\n", MSRP_ERR_PARSE_HEADER);
+  ERR_AFTER("X\x01Y: a\r\n", MSRP_ERR_PARSE_HEADER);
 #undef ERR_AFTER
+  /* a NUL in a header value is a control character like any other, not an
+   * invalid argument */
+  static const char nul_value[] = "MSRP abcd SEND\r\n" PATHS "X-A: a\0b\r\n";
+  expect_error_n(nul_value, sizeof nul_value - 1, MSRP_ERR_PARSE_HEADER,
+                 sizeof nul_value - 1);
+  static const char nul_path[] = "MSRP abcd SEND\r\nTo-Path: \0\r\n";
+  expect_error_n(nul_path, sizeof nul_path - 1, MSRP_ERR_PARSE_HEADER,
+                 sizeof nul_path - 1);
+}
+
+/* The framing is intact but the chunk is not understood: parsing goes on
+ * to the end-line, and the chunk carries the first error. */
+static void expect_chunk_error(const char *hdrs, int err) {
+  /* no body */
+  char msg[1024];
+  snprintf(msg, sizeof msg, "MSRP abcd SEND\r\n%s-------abcd$\r\n", hdrs);
+  recording r;
+  roundtrip(msg, &r); /* it serializes as it was received */
+  assert_int_equal(r.nchunks, 1);
+  assert_int_equal(r.n, 2);
+  assert_int_equal(r.ev[0].type, MSRP_EVENT_HEADERS);
+  assert_string_equal(msrp_errname(r.ev[0].chunk_err), msrp_errname(err));
+  assert_string_equal(msrp_errname(msrp_chunk_error(r.chunks[0])),
+                      msrp_errname(err));
+  assert_int_equal(r.ev[1].type, MSRP_EVENT_END);
+  assert_int_equal(r.ev[1].flag, '$');
+  recording_free(&r);
+
+  /* with a body, followed by a good chunk */
+  snprintf(msg, sizeof msg,
+           "MSRP abcd SEND\r\n%sContent-Type: text/plain\r\n\r\n"
+           "bo\r\n-------abcX$\r\ndy\r\n-------abcd+\r\n"
+           "MSRP efgh 200 OK\r\n" PATHS "-------efgh$\r\n",
+           hdrs);
+  roundtrip(msg, &r);
+  assert_int_equal(r.nchunks, 2);
+  assert_string_equal(msrp_errname(r.ev[0].chunk_err), msrp_errname(err));
+  static const char body[] = "bo\r\n-------abcX$\r\ndy";
+  assert_body(&r, 0, body, sizeof body - 1);
+  size_t end = 0;
+  while (r.ev[end].type != MSRP_EVENT_END)
+    end++;
+  assert_int_equal(r.ev[end].flag, '+');
+  assert_int_equal(r.ev[end + 1].type, MSRP_EVENT_HEADERS);
+  assert_int_equal(r.ev[end + 1].chunk_err, 0);
+  assert_int_equal(msrp_chunk_error(r.chunks[1]), 0);
+  assert_int_equal(msrp_chunk_code(r.chunks[1]), 200);
+  assert_int_equal(r.ev[r.n - 1].type, MSRP_EVENT_END);
+  recording_free(&r);
+}
+
+static void test_chunk_errors(void **state) {
+  (void)state;
+  /* paths: a malformed URI, one too few */
+  expect_chunk_error("To-Path: http://x.example.com;tcp\r\n" FROM,
+                     MSRP_ERR_PARSE_PATH);
+  expect_chunk_error("To-Path: msrp://x.example.com\r\n" FROM,
+                     MSRP_ERR_PARSE_PATH);
+  expect_chunk_error(TO "From-Path: \r\n", MSRP_ERR_PARSE_PATH);
+  expect_chunk_error(PATHS "Use-Path: nonsense\r\n", MSRP_ERR_PARSE_PATH);
+  expect_chunk_error(FROM, MSRP_ERR_PARSE_MISSING_TO_PATH);
+  expect_chunk_error(TO, MSRP_ERR_PARSE_MISSING_FROM_PATH);
+  expect_chunk_error("", MSRP_ERR_PARSE_MISSING_TO_PATH);
+  expect_chunk_error("X-Other: 1\r\n", MSRP_ERR_PARSE_MISSING_TO_PATH);
+  /* a single-valued header twice */
+  expect_chunk_error(TO TO FROM, MSRP_ERR_PARSE_DUPLICATE_HEADER);
+  expect_chunk_error(PATHS "Message-ID: a\r\nmessage-id: b\r\n",
+                     MSRP_ERR_PARSE_DUPLICATE_HEADER);
+  expect_chunk_error(PATHS "Expires: 1\r\nExpires: 1\r\n",
+                     MSRP_ERR_PARSE_DUPLICATE_HEADER);
+  /* Message-ID */
+  expect_chunk_error(PATHS "Message-ID: \r\n", MSRP_ERR_PARSE_MESSAGE_ID);
+  /* Byte-Range */
+  expect_chunk_error(PATHS "Byte-Range: 1-2\r\n", MSRP_ERR_PARSE_BYTE_RANGE);
+  expect_chunk_error(PATHS "Byte-Range: 0-2/3\r\n", MSRP_ERR_PARSE_BYTE_RANGE);
+  expect_chunk_error(PATHS "Byte-Range: a-2/3\r\n", MSRP_ERR_PARSE_BYTE_RANGE);
+  expect_chunk_error(PATHS "Byte-Range: 5-1/9\r\n", MSRP_ERR_PARSE_BYTE_RANGE);
+  expect_chunk_error(PATHS "Byte-Range: 1-6/5\r\n", MSRP_ERR_PARSE_BYTE_RANGE);
+  expect_chunk_error(PATHS "Byte-Range: 1-2/3/4\r\n",
+                     MSRP_ERR_PARSE_BYTE_RANGE);
+  expect_chunk_error(PATHS "Byte-Range: 1-99999999999999999999/*\r\n",
+                     MSRP_ERR_PARSE_BYTE_RANGE);
+  /* a start after a known total */
+  expect_chunk_error(PATHS "Byte-Range: 5-*/3\r\n", MSRP_ERR_PARSE_BYTE_RANGE);
+  expect_chunk_error(PATHS "Byte-Range: 1-*/0\r\n", MSRP_ERR_PARSE_BYTE_RANGE);
+  /* Status */
+  expect_chunk_error(PATHS "Status: 200 OK\r\n", MSRP_ERR_PARSE_STATUS_HEADER);
+  expect_chunk_error(PATHS "Status: 000 20\r\n", MSRP_ERR_PARSE_STATUS_HEADER);
+  expect_chunk_error(PATHS "Status: 000 200OK\r\n",
+                     MSRP_ERR_PARSE_STATUS_HEADER);
+  /* reports */
+  expect_chunk_error(PATHS "Success-Report: maybe\r\n",
+                     MSRP_ERR_PARSE_REPORT_HEADER);
+  expect_chunk_error(PATHS "Success-Report: partial\r\n",
+                     MSRP_ERR_PARSE_REPORT_HEADER);
+  expect_chunk_error(PATHS "Failure-Report: \r\n",
+                     MSRP_ERR_PARSE_REPORT_HEADER);
+  /* expiry */
+  expect_chunk_error(PATHS "Expires: soon\r\n", MSRP_ERR_PARSE_NUMBER_HEADER);
+  expect_chunk_error(PATHS "Min-Expires: -1\r\n", MSRP_ERR_PARSE_NUMBER_HEADER);
+  expect_chunk_error(PATHS "Max-Expires: \r\n", MSRP_ERR_PARSE_NUMBER_HEADER);
+  /* the first error is the one recorded */
+  expect_chunk_error(PATHS "Byte-Range: x\r\nStatus: y\r\n",
+                     MSRP_ERR_PARSE_BYTE_RANGE);
+  expect_chunk_error("Status: y\r\n", MSRP_ERR_PARSE_STATUS_HEADER);
+  expect_chunk_error("To-Path: x\r\nTo-Path: y\r\n", MSRP_ERR_PARSE_PATH);
+}
+
+/* A header with a bad value is kept verbatim, without a typed view. */
+static void test_chunk_error_views(void **state) {
+  (void)state;
+  recording r;
+  roundtrip("MSRP abcd REPORT\r\n" PATHS "Byte-Range: 1-x/9\r\n"
+            "Status: 000 2OO\r\nByte-Range: 1-5/9\r\nExpires: 9x\r\n"
+            "Success-Report: sure\r\n-------abcd$\r\n",
+            &r);
+  msrp_chunk *c = r.chunks[0];
+  assert_int_equal(msrp_chunk_error(c), MSRP_ERR_PARSE_BYTE_RANGE);
+  msrp_byte_range br;
+  /* neither the bad first nor the duplicate second */
+  assert_int_equal(msrp_chunk_byte_range(c, &br), MSRP_ERR_NOT_FOUND);
+  assert_string_equal(msrp_chunk_header(c, "Byte-Range"), "1-x/9");
+  msrp_status_header st;
+  assert_int_equal(msrp_chunk_status(c, &st), MSRP_ERR_NOT_FOUND);
+  assert_string_equal(msrp_chunk_header_by_id(c, MSRP_HDR_STATUS), "000 2OO");
+  uint32_t e;
+  assert_int_equal(msrp_chunk_expiry(c, MSRP_HDR_EXPIRES, &e),
+                   MSRP_ERR_NOT_FOUND);
+  assert_int_equal(msrp_chunk_success_report(c), MSRP_REPORT_ABSENT);
+  assert_int_equal(msrp_chunk_header_count(c), 7);
+  msrp_header_id id;
+  assert_int_equal(msrp_chunk_header_at(c, 2, &id, NULL, NULL), 0);
+  assert_int_equal(id, MSRP_HDR_BYTE_RANGE);
+  /* END has no range to report */
+  assert_int_equal(r.ev[1].range.start, 0);
+  assert_int_equal(r.ev[1].range.end, 0);
+  recording_free(&r);
+
+  /* a good first header keeps its view when a second one repeats it */
+  roundtrip("MSRP abcd SEND\r\n" PATHS "Byte-Range: 1-5/9\r\n"
+            "Byte-Range: 1-x/9\r\n-------abcd+\r\n",
+            &r);
+  assert_int_equal(msrp_chunk_error(r.chunks[0]),
+                   MSRP_ERR_PARSE_DUPLICATE_HEADER);
+  assert_int_equal(msrp_chunk_byte_range(r.chunks[0], &br), 0);
+  assert_int_equal(br.end, 5);
+  recording_free(&r);
+
+  /* a bad path: no typed view, so no response paths either */
+  roundtrip("MSRP abcd SEND\r\nTo-Path: msrp://x.example.com\r\n" FROM
+            "-------abcd$\r\n",
+            &r);
+  c = r.chunks[0];
+  assert_int_equal(msrp_chunk_error(c), MSRP_ERR_PARSE_PATH);
+  assert_null(msrp_chunk_to_path(c));
+  assert_non_null(msrp_chunk_from_path(c));
+  msrp_chunk *resp;
+  assert_int_equal(msrp_chunk_make_response(&resp, c, 400, NULL), 0);
+  char *bytes;
+  assert_int_equal(msrp_chunk_to_bytes(resp, &bytes, NULL), 0);
+  assert_string_equal(bytes, "MSRP abcd 400 Bad Request\r\nTo-Path: "
+                             "msrp://alice.example.com:7777/iau39soe2843z;tcp"
+                             "\r\n-------abcd$\r\n");
+  free(bytes);
+  msrp_chunk_free(resp);
+  recording_free(&r);
+}
+
+/* Control characters in a response comment; UTF-8 and HTAB are text. */
+static void test_comment_control_characters(void **state) {
+  (void)state;
+  /* a NUL used to cut the comment short silently */
+  static const char nul[] = "MSRP abcd 200 O\0K\r\n";
+  expect_error_n(nul, sizeof nul - 1, MSRP_ERR_PARSE_START_LINE,
+                 sizeof nul - 1);
+  expect_error("MSRP abcd 200 O\x01K\r\n", MSRP_ERR_PARSE_START_LINE, 19);
+  expect_error("MSRP abcd 200 \x7f\r\n", MSRP_ERR_PARSE_START_LINE, 17);
+  recording r;
+  roundtrip("MSRP abcd 200 Tr\xc3\xa8s\tbien\r\n" PATHS
+            "X-Name: J\xc3\xbcrgen\t!\r\n-------abcd$\r\n",
+            &r);
+  assert_string_equal(msrp_chunk_comment(r.chunks[0]), "Tr\xc3\xa8s\tbien");
+  assert_string_equal(msrp_chunk_header(r.chunks[0], "X-Name"),
+                      "J\xc3\xbcrgen\t!");
+  recording_free(&r);
+}
+
+/* RFC 4976 puts no bound on 1*DIGIT: a larger value reads as UINT32_MAX. */
+static void test_expires_any_digits(void **state) {
+  (void)state;
+  recording r;
+  roundtrip("MSRP abcd 423\r\n" PATHS "Expires: 4294967296\r\n"
+            "Min-Expires: 123456789012345678901234567890\r\n"
+            "Max-Expires: 00000000000000000000000000000007\r\n"
+            "-------abcd$\r\n",
+            &r);
+  uint32_t v;
+  assert_int_equal(msrp_chunk_error(r.chunks[0]), 0);
+  assert_int_equal(msrp_chunk_expiry(r.chunks[0], MSRP_HDR_EXPIRES, &v), 0);
+  assert_int_equal(v, UINT32_MAX);
+  assert_int_equal(msrp_chunk_expiry(r.chunks[0], MSRP_HDR_MIN_EXPIRES, &v), 0);
+  assert_int_equal(v, UINT32_MAX);
+  assert_int_equal(msrp_chunk_expiry(r.chunks[0], MSRP_HDR_MAX_EXPIRES, &v), 0);
+  assert_int_equal(v, 7);
+  recording_free(&r);
 }
 
 static void test_errors_limits(void **state) {
@@ -462,16 +819,47 @@ static void test_errors_limits(void **state) {
   msrp_parser_limits l5 = {.max_method_length = 4};
   expect_error_lim("MSRP abcd REPORT\r\n", &l5, MSRP_ERR_LIMIT_METHOD_LENGTH);
 
+  /* the hold buffer is sized from max_tid_length: a huge one is clamped to
+   * MSRP_PARSER_TID_LENGTH_MAX instead of wrapping the size around */
+  msrp_parser_limits huge = {.max_tid_length = SIZE_MAX - 8};
+  char tid[MSRP_PARSER_TID_LENGTH_MAX + 2];
+  memset(tid, 't', sizeof tid - 1);
+  tid[sizeof tid - 1] = '\0';
+  char big[2048];
+  /* a body full of near end-lines, so that the parser holds bytes back */
+  int n = snprintf(big, sizeof big,
+                   "MSRP %.*s SEND\r\n" PATHS "Content-Type: a/b\r\n\r\n"
+                   "x\r\n-------%.*sX\r\n-------%.*s$\r\n",
+                   MSRP_PARSER_TID_LENGTH_MAX, tid, MSRP_PARSER_TID_LENGTH_MAX,
+                   tid, MSRP_PARSER_TID_LENGTH_MAX, tid);
+  parse_opts ho = {.limits = &huge};
+  recording r;
+  parse_both(big, (size_t)n, &ho, &r);
+  assert_int_equal(r.err, 0);
+  assert_int_equal(r.ev[r.n - 1].type, MSRP_EVENT_END);
+  assert_int_equal(strlen(msrp_chunk_transaction_id(r.chunks[0])),
+                   MSRP_PARSER_TID_LENGTH_MAX);
+  recording_free(&r);
+  n = snprintf(big, sizeof big, "MSRP %s SEND\r\n", tid);
+  parse_both(big, (size_t)n, &ho, &r);
+  assert_int_equal(r.err, MSRP_ERR_LIMIT_TID_LENGTH);
+  recording_free(&r);
+  msrp_parser *p = NULL;
+  assert_int_equal(msrp_parser_new(&p, &huge), 0);
+  msrp_parser_free(p);
+  huge.max_tid_length = SIZE_MAX;
+  assert_int_equal(msrp_parser_new(&p, &huge), 0);
+  msrp_parser_free(p);
+
   /* a body of any size is fine whatever the header limit */
   msrp_parser_limits small = {.max_header_bytes = 200};
   char body[5000];
   memset(body, 'z', sizeof body);
   char msg[6000];
-  int n = snprintf(msg, sizeof msg,
-                   "MSRP abcd SEND\r\n" PATHS "Content-Type: a/b\r\n\r\n"
-                   "%.*s\r\n-------abcd$\r\n",
-                   (int)sizeof body, body);
-  recording r;
+  n = snprintf(msg, sizeof msg,
+               "MSRP abcd SEND\r\n" PATHS "Content-Type: a/b\r\n\r\n"
+               "%.*s\r\n-------abcd$\r\n",
+               (int)sizeof body, body);
   parse_opts o = {.limits = &small};
   parse_both(msg, (size_t)n, &o, &r);
   assert_int_equal(r.err, 0);
@@ -539,9 +927,8 @@ static void test_reset_and_take(void **state) {
                    0);
   assert_int_equal(ev.type, MSRP_EVENT_END);
   assert_ptr_equal(ev.chunk, mine);
-  assert_int_equal(msrp_parser_execute(p, (const uint8_t *)ok, left, &used,
-                                       &ev),
-                   0);
+  assert_int_equal(
+      msrp_parser_execute(p, (const uint8_t *)ok, left, &used, &ev), 0);
   assert_true(ev.chunk != mine);
   assert_int_equal(msrp_chunk_code(mine), 200);
   msrp_chunk_free(mine);
@@ -562,6 +949,12 @@ int main(void) {
       cmocka_unit_test(test_segments),
       cmocka_unit_test(test_errors_start_line),
       cmocka_unit_test(test_errors_headers),
+      cmocka_unit_test(test_chunk_errors),
+      cmocka_unit_test(test_chunk_error_views),
+      cmocka_unit_test(test_comment_control_characters),
+      cmocka_unit_test(test_expires_any_digits),
+      cmocka_unit_test(test_segments_uncut),
+      cmocka_unit_test(test_split_independence),
       cmocka_unit_test(test_errors_limits),
       cmocka_unit_test(test_garbage_after_chunk),
       cmocka_unit_test(test_reset_and_take),
