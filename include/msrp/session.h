@@ -1,0 +1,113 @@
+/* libmsrp — an MSRP session on a connection (the seed's MSRPSession and
+ * GreenMSRPSession): the session engine (engine.h) driven by a bound
+ * transport and the loop's clock.
+ *
+ *   msrp_session *s;
+ *   msrp_session_new(&s, transport, &config, &callbacks, user_data);
+ *   msrp_session_send_message(s, &(msrp_message_params){...}, done, ud, &id);
+ *   ...
+ *   msrp_session_shutdown(s, on_closed, ud);   // or msrp_session_free(s)
+ *
+ * The callbacks are the engine's (engine.h) and receive the session's
+ * engine; msrp_session_from_engine() gives the session back.
+ */
+#ifndef MSRP_SESSION_H
+#define MSRP_SESSION_H
+
+#include <msrp/engine.h>
+#include <msrp/transport.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct msrp_session msrp_session;
+
+typedef struct msrp_session_config {
+  uint64_t response_timeout_ms; /* 0: MSRP_RESPONSE_TIMEOUT_MS */
+  size_t chunk_size;            /* 0: 65536 */
+  size_t max_queue_bytes;       /* 0: 4 MiB */
+  size_t whole_max;             /* 0: 65536 */
+  const char *accept_types;     /* NULL: "*" */
+  /* GreenMSRPSession: keep whole incoming messages in a queue for
+   * msrp_session_receive_message() instead of calling on_message. */
+  int queue_incoming;
+  size_t max_queued_messages; /* 0: 64; when full, reading pauses */
+  /* Reading ended: the peer closed (MSRP_ERR_CONNECTION_CLOSED), cut a
+   * chunk (MSRP_ERR_CLOSED_MID_CHUNK), sent something unintelligible
+   * (MSRP_ERR_PARSE_...), or the socket failed. May be NULL. */
+  void (*on_read_end)(msrp_session *s, int status, void *user_data);
+} msrp_session_config;
+
+/* Take over a bound transport (it is freed with the session). Errors:
+ * MSRP_ERR_INVALID_ARGUMENT, MSRP_ERR_NOMEM (the transport is then still
+ * the caller's). */
+MSRP_API int msrp_session_new(msrp_session **out, msrp_transport *t,
+                              const msrp_session_config *config,
+                              const msrp_engine_callbacks *callbacks,
+                              void *user_data);
+
+/* The session of an engine passed to one of its callbacks (only for
+ * engines that sessions made). */
+MSRP_API msrp_session *msrp_session_from_engine(const msrp_engine *e);
+MSRP_API msrp_engine *msrp_session_engine(msrp_session *s);
+MSRP_API msrp_transport *msrp_session_transport(msrp_session *s);
+
+/* The seed's send_chunk(chunk, response_cb): see msrp_engine_send_chunk. */
+MSRP_API int msrp_session_send_chunk(msrp_session *s, msrp_chunk *chunk,
+                                     msrp_response_cb cb, void *ud);
+
+/* The seed's deliver_chunk(): `cb` gets 0 and the response when it is a
+ * success, MSRP_ERR_TRANSACTION with the failure response (code and
+ * comment in it), or MSRP_ERR_CANCELLED. With Failure-Report no it
+ * completes at once (from the loop), with no response. */
+typedef void (*msrp_deliver_cb)(msrp_session *s, int status,
+                                const msrp_chunk *response, void *ud);
+MSRP_API int msrp_session_deliver_chunk(msrp_session *s, msrp_chunk *chunk,
+                                        msrp_deliver_cb cb, void *ud);
+/* Blocking form: *code gets the response code (0 when none came). */
+MSRP_API int msrp_session_deliver_chunk_wait(msrp_session *s,
+                                             msrp_chunk *chunk, int *code);
+
+MSRP_API int msrp_session_send_message(msrp_session *s,
+                                       const msrp_message_params *p,
+                                       msrp_message_cb cb, void *ud,
+                                       const char **message_id);
+MSRP_API int msrp_session_abort_message(msrp_session *s, const char *id);
+MSRP_API int msrp_session_refuse_message(msrp_session *s, const char *id);
+
+/* Stop reading from the peer (the peer is held back by TCP), and go on. */
+MSRP_API void msrp_session_pause(msrp_session *s);
+MSRP_API void msrp_session_resume(msrp_session *s);
+
+/* GreenMSRPSession's receive_chunk: the next whole incoming message, as
+ * a chunk carrying the whole body (the caller frees it). Only with
+ * queue_incoming. `cb` runs once: 0 and the chunk, or the reason reading
+ * ended (MSRP_ERR_CONNECTION_CLOSED, ...), or MSRP_ERR_CANCELLED. */
+typedef void (*msrp_receive_cb)(msrp_session *s, int status,
+                                msrp_chunk *message, void *ud);
+MSRP_API int msrp_session_receive_message(msrp_session *s, msrp_receive_cb cb,
+                                          void *ud);
+MSRP_API int msrp_session_receive_message_wait(msrp_session *s,
+                                               msrp_chunk **out);
+
+/* How reading ended, once it has: 0 while the connection is up. */
+MSRP_API int msrp_session_read_status(const msrp_session *s);
+
+/* The seed's shutdown(): send what is queued, wait for the outstanding
+ * responses (within the response timeout), then close. `cb` runs once,
+ * when the connection is closed; every pending completion has run by then.
+ * The session must still be freed. */
+typedef void (*msrp_session_closed_cb)(msrp_session *s, void *ud);
+MSRP_API int msrp_session_shutdown(msrp_session *s, msrp_session_closed_cb cb,
+                                   void *ud);
+MSRP_API int msrp_session_shutdown_wait(msrp_session *s);
+
+/* Close at once: pending callbacks run with MSRP_ERR_CANCELLED. Not from
+ * inside one of the session's callbacks. NULL is ignored. */
+MSRP_API void msrp_session_free(msrp_session *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,569 @@
+/* An MSRP session on a transport: the engine's output is written to the
+ * socket one step at a time, the transport's parser events go into the
+ * engine, and a timer follows the engine's next deadline. */
+#include <msrp/session.h>
+
+#include "io/io_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct queued {
+  msrp_chunk *chunk;
+  struct queued *next;
+} queued;
+
+struct msrp_session {
+  msrp_engine *e;
+  msrp_transport *t;
+  uv_loop_t *loop;
+  uv_timer_t timer;
+  msrp_engine_callbacks user;
+  void *ud;
+  msrp_session_config cfg;
+
+  bool writing;
+  bool user_paused, queue_paused;
+  int read_status;
+  bool freeing;
+  int holds; /* timer open + write in flight: the memory waits for both */
+
+  /* GreenMSRPSession */
+  queued *q, *q_tail;
+  size_t nq;
+  msrp_receive_cb recv_cb;
+  void *recv_ud;
+
+  /* shutdown */
+  bool shutting;
+  bool closing_transport;
+  msrp_session_closed_cb closed_cb;
+  void *closed_ud;
+};
+
+static void pump(msrp_session *s);
+static void rearm(msrp_session *s);
+
+static uint64_t now(const msrp_session *s) {
+  return uv_now(s->loop);
+}
+
+static void maybe_release(msrp_session *s) {
+  if (s->freeing && s->holds == 0)
+    free(s);
+}
+
+/* ---- engine callbacks: forwarded, with the session's own work ---------- */
+
+static void fwd_message(msrp_engine *e, const msrp_message_info *m,
+                        const uint8_t *body, size_t len, void *ud);
+
+static void fwd_start(msrp_engine *e, const msrp_message_info *m, void *ud) {
+  msrp_session *s = ud;
+  if (s->user.on_message_start)
+    s->user.on_message_start(e, m, s->ud);
+}
+
+static void fwd_data(msrp_engine *e, const msrp_message_info *m,
+                     uint64_t off, const uint8_t *d, size_t n, void *ud) {
+  msrp_session *s = ud;
+  if (s->user.on_message_data)
+    s->user.on_message_data(e, m, off, d, n, s->ud);
+}
+
+static void fwd_end(msrp_engine *e, const msrp_message_info *m, int status,
+                    void *ud) {
+  msrp_session *s = ud;
+  if (s->user.on_message_end)
+    s->user.on_message_end(e, m, status, s->ud);
+}
+
+static void fwd_report(msrp_engine *e, const msrp_report_info *r, void *ud) {
+  msrp_session *s = ud;
+  if (s->user.on_report)
+    s->user.on_report(e, r, s->ud);
+}
+
+static void fwd_request(msrp_engine *e, const msrp_chunk *c, int code,
+                        void *ud) {
+  msrp_session *s = ud;
+  if (s->user.on_request)
+    s->user.on_request(e, c, code, s->ud);
+}
+
+static void fwd_writable(msrp_engine *e, void *ud) {
+  msrp_session *s = ud;
+  if (s->user.on_writable)
+    s->user.on_writable(e, s->ud);
+}
+
+static void fwd_log(msrp_engine *e, const char *msg, void *ud) {
+  msrp_session *s = ud;
+  if (s->user.on_log)
+    s->user.on_log(e, msg, s->ud);
+}
+
+static void on_output(msrp_engine *e, void *ud) {
+  (void)e;
+  pump(ud);
+}
+
+/* ---- writing ----------------------------------------------------------- */
+
+static void check_shutdown(msrp_session *s);
+
+static void on_written(msrp_transport *t, int status, void *ud) {
+  (void)t;
+  msrp_session *s = ud;
+  s->writing = false;
+  s->holds--;
+  if (s->freeing) {
+    maybe_release(s);
+    return;
+  }
+  if (status) {
+    /* the connection is gone; reading will say why */
+    if (!s->read_status)
+      s->read_status = status;
+    return;
+  }
+  msrp_engine_output_done(s->e, now(s));
+  rearm(s);
+  pump(s);
+}
+
+static void pump(msrp_session *s) {
+  if (s->writing || s->freeing || s->closing_transport)
+    return;
+  struct iovec iov[4];
+  int n = msrp_engine_output(s->e, iov, 4);
+  if (n <= 0) {
+    check_shutdown(s);
+    return;
+  }
+  if (msrp_transport_writev(s->t, iov, n, on_written, s) == 0) {
+    s->writing = true;
+    s->holds++;
+  }
+}
+
+/* ---- time -------------------------------------------------------------- */
+
+static void on_timer(uv_timer_t *h) {
+  msrp_session *s = h->data;
+  msrp_engine_handle_expiry(s->e, now(s));
+  rearm(s);
+  pump(s);
+}
+
+static void rearm(msrp_session *s) {
+  if (s->freeing)
+    return;
+  uint64_t exp = msrp_engine_next_expiry(s->e);
+  if (exp == MSRP_NO_EXPIRY) {
+    uv_timer_stop(&s->timer);
+    return;
+  }
+  uint64_t t = now(s);
+  uv_timer_start(&s->timer, on_timer, exp > t ? exp - t : 0, 0);
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+static void deliver_queued(msrp_session *s);
+
+static void on_event(msrp_transport *t, int status, const msrp_event *ev,
+                     void *ud) {
+  (void)t;
+  msrp_session *s = ud;
+  if (status) {
+    s->read_status = status;
+    if (s->cfg.on_read_end)
+      s->cfg.on_read_end(s, status, s->ud);
+    deliver_queued(s);
+    check_shutdown(s);
+    return;
+  }
+  msrp_engine_recv_event(s->e, ev, now(s));
+  rearm(s);
+  if (msrp_engine_paused(s->e))
+    msrp_transport_read_stop(s->t);
+}
+
+static void update_reading(msrp_session *s) {
+  bool pause = s->user_paused || s->queue_paused;
+  if (pause) {
+    msrp_engine_pause(s->e);
+    msrp_transport_read_stop(s->t);
+  } else if (msrp_engine_paused(s->e) && !s->read_status) {
+    msrp_engine_resume(s->e);
+    msrp_transport_read_start(s->t, on_event, s);
+  }
+}
+
+void msrp_session_pause(msrp_session *s) {
+  s->user_paused = true;
+  update_reading(s);
+}
+
+void msrp_session_resume(msrp_session *s) {
+  s->user_paused = false;
+  update_reading(s);
+}
+
+int msrp_session_read_status(const msrp_session *s) {
+  return s->read_status;
+}
+
+/* ---- GreenMSRPSession: a queue of whole messages ------------------------ */
+
+static void deliver_queued(msrp_session *s) {
+  while (s->recv_cb && (s->q || s->read_status)) {
+    msrp_receive_cb cb = s->recv_cb;
+    s->recv_cb = NULL;
+    if (s->q) {
+      queued *q = s->q;
+      s->q = q->next;
+      if (!s->q)
+        s->q_tail = NULL;
+      s->nq--;
+      msrp_chunk *c = q->chunk;
+      free(q);
+      if (s->queue_paused && s->nq < s->cfg.max_queued_messages) {
+        s->queue_paused = false;
+        update_reading(s);
+      }
+      cb(s, 0, c, s->recv_ud);
+    } else {
+      cb(s, s->read_status, NULL, s->recv_ud);
+    }
+  }
+}
+
+static void fwd_message(msrp_engine *e, const msrp_message_info *m,
+                        const uint8_t *body, size_t len, void *ud) {
+  msrp_session *s = ud;
+  if (!s->cfg.queue_incoming) {
+    if (s->user.on_message)
+      s->user.on_message(e, m, body, len, s->ud);
+    return;
+  }
+  /* the message as one chunk: its last chunk's headers, the whole body */
+  msrp_chunk *c;
+  queued *q = malloc(sizeof *q);
+  if (!q || msrp_chunk_dup(&c, m->chunk)) {
+    free(q);
+    return;
+  }
+  msrp_chunk_set_body(c, body, len);
+  msrp_chunk_set_byte_range(c, 1, len, len);
+  msrp_chunk_set_flag(c, MSRP_FLAG_END);
+  q->chunk = c;
+  q->next = NULL;
+  if (s->q_tail)
+    s->q_tail->next = q;
+  else
+    s->q = q;
+  s->q_tail = q;
+  if (++s->nq >= s->cfg.max_queued_messages && !s->queue_paused) {
+    s->queue_paused = true; /* nobody is taking them: hold the peer */
+    update_reading(s);
+  }
+  deliver_queued(s);
+}
+
+int msrp_session_receive_message(msrp_session *s, msrp_receive_cb cb,
+                                 void *ud) {
+  if (!s || !cb || !s->cfg.queue_incoming)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  if (s->recv_cb)
+    return MSRP_ERR_BUSY;
+  s->recv_cb = cb;
+  s->recv_ud = ud;
+  deliver_queued(s);
+  return 0;
+}
+
+typedef struct wait_state {
+  bool done;
+  int status;
+  int code;
+  msrp_chunk *chunk;
+} wait_state;
+
+static void on_receive_wait(msrp_session *s, int status, msrp_chunk *c,
+                            void *ud) {
+  (void)s;
+  wait_state *w = ud;
+  w->done = true;
+  w->status = status;
+  w->chunk = c;
+}
+
+int msrp_session_receive_message_wait(msrp_session *s, msrp_chunk **out) {
+  wait_state w = {0};
+  int rc = msrp_session_receive_message(s, on_receive_wait, &w);
+  if (rc)
+    return rc;
+  if ((rc = msrp__run_until(s->loop, &w.done)))
+    return rc;
+  if (!w.status)
+    *out = w.chunk;
+  return w.status;
+}
+
+/* ---- lifetime ---------------------------------------------------------- */
+
+int msrp_session_new(msrp_session **out, msrp_transport *t,
+                     const msrp_session_config *cfg,
+                     const msrp_engine_callbacks *cbs, void *ud) {
+  if (!out || !t)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  msrp_session *s = calloc(1, sizeof *s);
+  if (!s)
+    return MSRP_ERR_NOMEM;
+  if (cfg)
+    s->cfg = *cfg;
+  if (!s->cfg.max_queued_messages)
+    s->cfg.max_queued_messages = 64;
+  if (cbs)
+    s->user = *cbs;
+  s->ud = ud;
+  s->t = t;
+  s->loop = msrp_transport_loop(t);
+  msrp_engine_config ec = {
+      .local_path = msrp_transport_local_path(t),
+      .remote_path = msrp_transport_remote_path(t),
+      .response_timeout_ms = s->cfg.response_timeout_ms,
+      .chunk_size = s->cfg.chunk_size,
+      .max_queue_bytes = s->cfg.max_queue_bytes,
+      .whole_max = s->cfg.whole_max,
+      .accept_types = s->cfg.accept_types,
+  };
+  msrp_engine_callbacks mine = {
+      .on_message = fwd_message,
+      .on_message_start = fwd_start,
+      .on_message_data = fwd_data,
+      .on_message_end = fwd_end,
+      .on_report = fwd_report,
+      .on_request = fwd_request,
+      .on_output = on_output,
+      .on_writable = fwd_writable,
+      .on_log = fwd_log,
+  };
+  int rc = msrp_engine_new(&s->e, &ec, &mine, s);
+  if (!rc)
+    rc = msrp_transport_read_start(t, on_event, s);
+  if (rc) {
+    msrp_engine_free(s->e);
+    free(s);
+    return rc;
+  }
+  uv_timer_init(s->loop, &s->timer);
+  s->timer.data = s;
+  s->holds = 1;
+  *out = s;
+  return 0;
+}
+
+msrp_session *msrp_session_from_engine(const msrp_engine *e) {
+  return msrp_engine_user_data(e); /* a session's engine has it as ud */
+}
+
+msrp_engine *msrp_session_engine(msrp_session *s) {
+  return s->e;
+}
+
+msrp_transport *msrp_session_transport(msrp_session *s) {
+  return s->t;
+}
+
+static void on_timer_closed(uv_handle_t *h) {
+  msrp_session *s = h->data;
+  s->holds--;
+  maybe_release(s);
+}
+
+void msrp_session_free(msrp_session *s) {
+  if (!s || s->freeing)
+    return;
+  s->freeing = true;
+  msrp_engine_free(s->e);
+  s->e = NULL;
+  while (s->q) {
+    queued *q = s->q;
+    s->q = q->next;
+    msrp_chunk_free(q->chunk);
+    free(q);
+  }
+  if (s->recv_cb) {
+    msrp_receive_cb cb = s->recv_cb;
+    s->recv_cb = NULL;
+    cb(s, MSRP_ERR_CANCELLED, NULL, s->recv_ud);
+  }
+  msrp_transport_free(s->t);
+  uv_timer_stop(&s->timer);
+  uv_close((uv_handle_t *)&s->timer, on_timer_closed);
+}
+
+/* ---- sending ----------------------------------------------------------- */
+
+int msrp_session_send_chunk(msrp_session *s, msrp_chunk *chunk,
+                            msrp_response_cb cb, void *ud) {
+  if (!s || s->freeing)
+    return MSRP_ERR_CLOSED;
+  int rc = msrp_engine_send_chunk(s->e, chunk, cb, ud);
+  if (!rc)
+    pump(s);
+  return rc;
+}
+
+int msrp_session_send_message(msrp_session *s, const msrp_message_params *p,
+                              msrp_message_cb cb, void *ud,
+                              const char **message_id) {
+  if (!s || s->freeing)
+    return MSRP_ERR_CLOSED;
+  return msrp_engine_send_message(s->e, p, cb, ud, message_id);
+}
+
+int msrp_session_abort_message(msrp_session *s, const char *id) {
+  int rc = msrp_engine_abort_message(s->e, id);
+  pump(s);
+  return rc;
+}
+
+int msrp_session_refuse_message(msrp_session *s, const char *id) {
+  return msrp_engine_refuse_message(s->e, id);
+}
+
+typedef struct deliver {
+  msrp_session *s;
+  msrp_deliver_cb cb;
+  void *ud;
+  uv_timer_t timer; /* for Failure-Report no: complete from the loop */
+} deliver;
+
+static void on_deliver_response(msrp_engine *e, int status,
+                                const msrp_chunk *resp, void *ud) {
+  (void)e;
+  deliver *d = ud;
+  if (d->cb) {
+    int code = resp ? msrp_chunk_code(resp) : 0;
+    d->cb(d->s, status ? status
+                       : (code >= 200 && code < 300 ? 0
+                                                    : MSRP_ERR_TRANSACTION),
+          resp, d->ud);
+  }
+  free(d);
+}
+
+static void on_deliver_closed(uv_handle_t *h) {
+  free(h->data);
+}
+
+static void on_deliver_now(uv_timer_t *h) {
+  deliver *d = h->data;
+  d->cb(d->s, 0, NULL, d->ud);
+  uv_close((uv_handle_t *)&d->timer, on_deliver_closed);
+}
+
+int msrp_session_deliver_chunk(msrp_session *s, msrp_chunk *chunk,
+                               msrp_deliver_cb cb, void *ud) {
+  if (!s || !chunk || !cb)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  deliver *d = calloc(1, sizeof *d);
+  if (!d)
+    return MSRP_ERR_NOMEM;
+  d->s = s;
+  d->ud = ud;
+  bool at_once = msrp_chunk_failure_report(chunk) == MSRP_REPORT_NO;
+  if (!at_once)
+    d->cb = cb;
+  int rc = msrp_session_send_chunk(s, chunk, at_once ? NULL
+                                                     : on_deliver_response,
+                                   at_once ? NULL : d);
+  if (rc) {
+    free(d);
+    return rc;
+  }
+  if (at_once) {
+    d->cb = cb;
+    uv_timer_init(s->loop, &d->timer);
+    d->timer.data = d;
+    uv_timer_start(&d->timer, on_deliver_now, 0, 0);
+  }
+  return 0;
+}
+
+static void on_deliver_wait(msrp_session *s, int status,
+                            const msrp_chunk *resp, void *ud) {
+  (void)s;
+  wait_state *w = ud;
+  w->done = true;
+  w->status = status;
+  w->code = resp ? msrp_chunk_code(resp) : 0;
+}
+
+int msrp_session_deliver_chunk_wait(msrp_session *s, msrp_chunk *chunk,
+                                    int *code) {
+  wait_state w = {0};
+  int rc = msrp_session_deliver_chunk(s, chunk, on_deliver_wait, &w);
+  if (rc)
+    return rc;
+  if ((rc = msrp__run_until(s->loop, &w.done)))
+    return rc;
+  if (code)
+    *code = w.code;
+  return w.status;
+}
+
+/* ---- shutdown ---------------------------------------------------------- */
+
+static void on_transport_shut(msrp_transport *t, int status, void *ud) {
+  (void)t;
+  (void)status;
+  msrp_session *s = ud;
+  msrp_session_closed_cb cb = s->closed_cb;
+  s->closed_cb = NULL;
+  if (cb)
+    cb(s, s->closed_ud);
+}
+
+static void check_shutdown(msrp_session *s) {
+  if (!s->shutting || s->closing_transport || s->writing)
+    return;
+  /* everything is written and answered (or the peer is gone) */
+  if (!msrp_engine_idle(s->e) && !s->read_status)
+    return;
+  s->closing_transport = true;
+  if (msrp_transport_shutdown(s->t, on_transport_shut, s) != 0)
+    on_transport_shut(s->t, 0, s);
+}
+
+int msrp_session_shutdown(msrp_session *s, msrp_session_closed_cb cb,
+                          void *ud) {
+  if (!s || s->freeing)
+    return MSRP_ERR_CLOSED;
+  if (s->shutting)
+    return MSRP_ERR_BUSY;
+  s->shutting = true;
+  s->closed_cb = cb;
+  s->closed_ud = ud;
+  msrp_engine_shutdown(s->e);
+  pump(s);
+  check_shutdown(s);
+  return 0;
+}
+
+static void on_closed_wait(msrp_session *s, void *ud) {
+  (void)s;
+  *(bool *)ud = true;
+}
+
+int msrp_session_shutdown_wait(msrp_session *s) {
+  bool done = false;
+  int rc = msrp_session_shutdown(s, on_closed_wait, &done);
+  if (rc)
+    return rc;
+  return msrp__run_until(s->loop, &done);
+}
