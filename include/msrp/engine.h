@@ -226,7 +226,10 @@ typedef struct msrp_message_params {
 } msrp_message_params;
 
 /* A message's transactions are over: status 0 and the final code (200, or
- * the failure code, e.g. 413 or 408, with its comment), or
+ * the failure code, e.g. 413 or 408, with its comment) — with
+ * Failure-Report partial that is when the response timeout has passed
+ * with no failure; with Failure-Report no (no response can come), as soon
+ * as its last chunk is written — or
  * MSRP_ERR_MESSAGE_ABORTED (msrp_engine_abort_message or the provider
  * failed), MSRP_ERR_CANCELLED. REPORTs arrive separately (on_report). */
 typedef void (*msrp_message_cb)(msrp_engine *e, const char *message_id,

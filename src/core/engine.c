@@ -98,6 +98,7 @@ typedef struct outmsg {
   ranges reported;   /* bytes success REPORTs confirmed */
   bool report_complete;
   bool evicted;      /* out of the REPORT history: free once done */
+  bool unqueued;     /* its unsent body no longer counts as queued */
   struct outmsg *next; /* message queue */
   struct outmsg *live_prev, *live_next; /* every message not yet freed */
 } outmsg;
@@ -492,6 +493,17 @@ uint64_t msrp_engine_next_expiry(const msrp_engine *e) {
 }
 
 static void finish_msg(msrp_engine *e, outmsg *m);
+static void maybe_writable(msrp_engine *e);
+
+/* A stopped message will send no more: its unsent body leaves the queue. */
+static void drop_unsent(msrp_engine *e, outmsg *m) {
+  if (m->unqueued)
+    return;
+  m->unqueued = true;
+  if (!m->provider && m->size != MSRP_BYTE_RANGE_UNKNOWN)
+    e->queued -= m->size - m->sent;
+  maybe_writable(e);
+}
 
 /* A chunk of message `m` has its answer (real or made up). */
 static void msg_answered(msrp_engine *e, outmsg *m, int code,
@@ -505,6 +517,8 @@ static void msg_answered(msrp_engine *e, outmsg *m, int code,
       m->abort = code == MSRP_STATUS_STOP_SENDING; /* 413: end it now */
     if (m->in_queue)
       unlink_msg(e, m);
+    if (e->cur != m)
+      drop_unsent(e, m);
   }
   finish_msg(e, m);
 }
@@ -759,6 +773,8 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
 }
 
 static void maybe_writable(msrp_engine *e) {
+  if (e->queued > e->max_queue / 2)
+    return;
   if (e->blocked && e->queued <= e->max_queue / 2) {
     e->blocked = false;
     if (e->cb.on_writable)
@@ -800,11 +816,12 @@ void msrp_engine_output_done(msrp_engine *e, uint64_t now) {
         m->stopped = true;
         if (!m->status && m->code != MSRP_STATUS_STOP_SENDING)
           m->status = MSRP_ERR_MESSAGE_ABORTED;
-        if (!m->provider)
-          e->queued -= m->size - m->sent;
+        drop_unsent(e, m);
+      } else if (m->stopped) {
+        drop_unsent(e, m);
       } else if (ended) {
         m->all_emitted = true;
-      } else if (!m->stopped) {
+      } else {
         push_msg(e, m); /* round robin with other messages */
       }
       finish_msg(e, m);
@@ -940,10 +957,8 @@ int msrp_engine_abort_message(msrp_engine *e, const char *id) {
     want_output(e);
   } else {
     unlink_msg(e, m);
-    if (!m->provider)
-      e->queued -= m->size - m->sent;
+    drop_unsent(e, m);
     finish_msg(e, m);
-    maybe_writable(e);
   }
   return 0;
 }

@@ -401,6 +401,8 @@ void msrp_session_free(msrp_session *s) {
     s->recv_cb = NULL;
     cb(s, MSRP_ERR_CANCELLED, NULL, s->recv_ud);
   }
+  /* the session is the transport's reader: it needs no cancellation */
+  msrp_transport_read_stop(s->t);
   msrp_transport_free(s->t);
   uv_timer_stop(&s->timer);
   uv_close((uv_handle_t *)&s->timer, on_timer_closed);
