@@ -414,8 +414,9 @@ int main(int argc, char **argv) {
   bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
   for (size_t i = 0; i < BUF; i++)
     pattern[i] = (uint8_t)('a' + i % 26);
+  const char *only = getenv("BENCH_ONLY"); /* "bulk" or "small" */
   uint64_t sizes[] = {1u << 20, quick ? 64u << 20 : 1u << 30};
-  for (int i = 0; i < 2; i++) {
+  for (int i = 0; i < 2 && !(only && strcmp(only, "bulk")); i++) {
     double raw = raw_pump(sizes[i]);
     double m = msrp_bulk(sizes[i]);
     printf("bulk %5llu MiB: msrp %8.1f MB/s | raw TCP pump %8.1f MB/s | "
@@ -423,6 +424,8 @@ int main(int argc, char **argv) {
            (unsigned long long)(sizes[i] >> 20), m, raw, m / raw);
     fflush(stdout);
   }
+  if (only && strcmp(only, "small"))
+    return 0;
   unsigned n = quick ? 20000 : 200000;
   double plain = msrp_small(n, false);
   double rep = msrp_small(n, true);

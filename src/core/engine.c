@@ -143,6 +143,8 @@ typedef struct inmsg {
 typedef struct incoming {
   bool active;
   bool request;
+  bool single;  /* a whole small message in this one chunk: no bookkeeping */
+  uint64_t single_total;
   int code;     /* the response it will get (0: 200 if all goes well) */
   inmsg *msg;   /* SEND of a message we accept */
   uint64_t off; /* its first byte's offset in the message */
@@ -164,7 +166,10 @@ struct msrp_engine {
   outmsg *cur;        /* message whose chunk is open on the wire */
   uint64_t cur_chunk; /* body bytes in the open chunk */
   bool cur_exact;     /* its Byte-Range names the end: no interrupting */
-  msrp_chunk *cur_head;
+  char cur_tid[16];
+  msrp__buf head;       /* the open chunk's head, rendered */
+  char *paths;          /* "To-Path: ...\r\nFrom-Path: ...\r\n" of ours */
+  char *answer_paths;   /* the same for a 200 to the peer's requests */
   tx *cur_tx;
   step_kind step;
   item *step_item;
@@ -186,6 +191,7 @@ struct msrp_engine {
 
   /* input */
   incoming in;
+  uint8_t *single; /* whole_max bytes: the body of a one-chunk message */
   inmsg *msgs;
   size_t nmsgs;
   char refused[REFUSED_MAX][257];
@@ -210,6 +216,35 @@ static void logf_(msrp_engine *e, const char *fmt, ...) {
 }
 
 /* ---- lifetime ----------------------------------------------------------- */
+
+/* "To-Path: <to>\r\nFrom-Path: <from>\r\n" */
+static char *paths_text(const msrp_path *to, const msrp_path *from) {
+  int a = msrp_path_format(to, NULL, 0), b = msrp_path_format(from, NULL, 0);
+  if (a < 0 || b < 0)
+    return NULL;
+  size_t n = (size_t)a + (size_t)b + 32;
+  char *s = malloc(n);
+  if (!s)
+    return NULL;
+  size_t k = (size_t)snprintf(s, n, "To-Path: ");
+  msrp_path_format(to, s + k, n - k);
+  k += (size_t)a;
+  k += (size_t)snprintf(s + k, n - k, "\r\nFrom-Path: ");
+  msrp_path_format(from, s + k, n - k);
+  k += (size_t)b;
+  snprintf(s + k, n - k, "\r\n");
+  return s;
+}
+
+/* The path headers of every chunk we send, and of every 200 we answer
+ * (to the previous hop, from us: RFC 4975 section 7.2), rendered once. */
+static int render_paths(msrp_engine *e) {
+  msrp_path prev = {1, &e->remote.uris[0]};
+  msrp_path us = {1, &e->local.uris[e->local.count - 1]};
+  e->paths = paths_text(&e->remote, &e->local);
+  e->answer_paths = paths_text(&prev, &us);
+  return e->paths && e->answer_paths ? 0 : MSRP_ERR_NOMEM;
+}
 
 int msrp_engine_new(msrp_engine **out, const msrp_engine_config *cfg,
                     const msrp_engine_callbacks *cbs, void *ud) {
@@ -237,11 +272,14 @@ int msrp_engine_new(msrp_engine **out, const msrp_engine_config *cfg,
     goto fail;
   if ((rc = msrp_path_copy(&e->local, cfg->local_path)) ||
       (rc = msrp_path_copy(&e->remote, cfg->remote_path)) ||
-      (rc = msrp_parser_new(&e->parser, cfg->limits)))
+      (rc = msrp_parser_new(&e->parser, cfg->limits)) ||
+      (rc = render_paths(e)))
     goto fail;
   *out = e;
   return 0;
 fail:
+  free(e->paths);
+  free(e->answer_paths);
   msrp_path_clear(&e->local);
   msrp_path_clear(&e->remote);
   free(e->pbuf);
@@ -335,7 +373,6 @@ void msrp_engine_free(msrp_engine *e) {
     }
     item_free(e->step_item);
   }
-  msrp_chunk_free(e->cur_head);
   /* messages being sent: their callbacks once, cancelled */
   for (outmsg *m = e->live; m; m = m->live_next)
     if (!m->done) {
@@ -358,6 +395,10 @@ void msrp_engine_free(msrp_engine *e) {
   msrp_parser_free(e->parser);
   msrp_path_clear(&e->local);
   msrp_path_clear(&e->remote);
+  msrp__buf_free(&e->head);
+  free(e->single);
+  free(e->paths);
+  free(e->answer_paths);
   free(e->pbuf);
   free(e->accept);
   free(e);
@@ -578,49 +619,68 @@ static size_t slice_max(const msrp_engine *e) {
   return e->chunk_size < SLICE_MAX ? e->chunk_size : SLICE_MAX;
 }
 
-/* Open a chunk for message `m`: build and serialize its head. */
+/* Open a chunk for message `m`: render its head (the headers were checked
+ * when the message was queued, the paths when the engine was made). */
 static int open_chunk(msrp_engine *e, outmsg *m) {
   uint64_t start = m->sent + 1;
   bool single = m->sent == 0 && m->size != MSRP_BYTE_RANGE_UNKNOWN &&
                 m->size <= e->chunk_size;
-  msrp_chunk *c;
-  int rc = msrp_chunk_new_request(&c, NULL, "SEND");
+  int rc = msrp__random_token(e->cur_tid, 12);
   if (rc)
     return rc;
-  if ((rc = msrp_chunk_set_to_path(c, &e->remote)) ||
-      (rc = msrp_chunk_set_from_path(c, &e->local)) ||
-      (rc = msrp_chunk_set_header(c, "Message-ID", m->id)) ||
-      (rc = msrp_chunk_set_byte_range(c, start,
-                                      single ? m->size
-                                             : MSRP_BYTE_RANGE_UNKNOWN,
-                                      m->size)))
-    goto fail;
+  msrp__buf *b = &e->head;
   static const char *const rep[] = {NULL, "yes", "no", "partial"};
-  if (m->sr != MSRP_REPORT_ABSENT &&
-      (rc = msrp_chunk_set_header(c, "Success-Report", rep[m->sr])))
-    goto fail;
-  if (m->fr != MSRP_REPORT_ABSENT &&
-      (rc = msrp_chunk_set_header(c, "Failure-Report", rep[m->fr])))
-    goto fail;
-  for (char **h = m->headers; h && *h; h += 2)
-    if ((rc = msrp_chunk_add_header(c, h[0], h[1])))
-      goto fail;
-  if (m->content_type &&
-      (rc = msrp_chunk_set_header(c, "Content-Type", m->content_type)))
-    goto fail;
-  struct iovec head;
-  if ((rc = msrp_chunk_serialize_head(c, &head)))
-    goto fail;
+  b->len = 0;
+  rc = msrp__buf_append_str(b, "MSRP ");
+  rc |= msrp__buf_append_str(b, e->cur_tid);
+  rc |= msrp__buf_append_str(b, " SEND\r\n");
+  rc |= msrp__buf_append_str(b, e->paths);
+  rc |= msrp__buf_append_str(b, "Message-ID: ");
+  rc |= msrp__buf_append_str(b, m->id);
+  rc |= msrp__buf_append_str(b, "\r\nByte-Range: ");
+  rc |= msrp__buf_append_u64(b, start);
+  rc |= msrp__buf_append_str(b, "-");
+  if (single)
+    rc |= msrp__buf_append_u64(b, m->size);
+  else
+    rc |= msrp__buf_append_str(b, "*");
+  rc |= msrp__buf_append_str(b, "/");
+  if (m->size == MSRP_BYTE_RANGE_UNKNOWN)
+    rc |= msrp__buf_append_str(b, "*");
+  else
+    rc |= msrp__buf_append_u64(b, m->size);
+  rc |= msrp__buf_append_str(b, "\r\n");
+  if (m->sr != MSRP_REPORT_ABSENT) {
+    rc |= msrp__buf_append_str(b, "Success-Report: ");
+    rc |= msrp__buf_append_str(b, rep[m->sr]);
+    rc |= msrp__buf_append_str(b, "\r\n");
+  }
+  if (m->fr != MSRP_REPORT_ABSENT) {
+    rc |= msrp__buf_append_str(b, "Failure-Report: ");
+    rc |= msrp__buf_append_str(b, rep[m->fr]);
+    rc |= msrp__buf_append_str(b, "\r\n");
+  }
+  for (char **h = m->headers; h && *h; h += 2) {
+    rc |= msrp__buf_append_str(b, h[0]);
+    rc |= msrp__buf_append_str(b, ": ");
+    rc |= msrp__buf_append_str(b, h[1]);
+    rc |= msrp__buf_append_str(b, "\r\n");
+  }
+  if (m->content_type) {
+    rc |= msrp__buf_append_str(b, "Content-Type: ");
+    rc |= msrp__buf_append_str(b, m->content_type);
+    rc |= msrp__buf_append_str(b, "\r\n\r\n");
+  }
+  if (rc)
+    return MSRP_ERR_NOMEM;
   /* a transaction waits for this chunk's response, unless Failure-Report
    * no says none will come */
   e->cur_tx = NULL;
   if (m->fr != MSRP_REPORT_NO) {
     tx *t = calloc(1, sizeof *t);
-    if (!t) {
-      rc = MSRP_ERR_NOMEM;
-      goto fail;
-    }
-    snprintf(t->tid, sizeof t->tid, "%s", msrp_chunk_transaction_id(c));
+    if (!t)
+      return MSRP_ERR_NOMEM;
+    memcpy(t->tid, e->cur_tid, sizeof e->cur_tid);
     t->fr = m->fr;
     t->msg = m;
     e->cur_tx = t;
@@ -628,20 +688,17 @@ static int open_chunk(msrp_engine *e, outmsg *m) {
     m->pending_tx++;
   }
   e->cur = m;
-  e->cur_head = c;
   e->cur_chunk = 0;
   e->cur_exact = single;
-  e->iov[e->niov++] = head;
+  e->iov[e->niov++] = (struct iovec){b->data, b->len};
   return 0;
-fail:
-  msrp_chunk_free(c);
-  return rc;
 }
 
 /* The end-line of the open chunk, with `flag`. */
 static void add_tail(msrp_engine *e, char flag) {
-  snprintf(e->tail, sizeof e->tail, "\r\n-------%s%c\r\n",
-           msrp_chunk_transaction_id(e->cur_head), flag);
+  /* a chunk without Content-Type (an empty body) has no CRLF before it */
+  snprintf(e->tail, sizeof e->tail, "%s-------%s%c\r\n",
+           e->cur->content_type ? "\r\n" : "", e->cur_tid, flag);
   e->iov[e->niov++] = (struct iovec){e->tail, strlen(e->tail)};
   e->step_tail = true;
 }
@@ -807,8 +864,6 @@ void msrp_engine_output_done(msrp_engine *e, uint64_t now) {
         tx_start(e, e->cur_tx, now);
         e->cur_tx = NULL;
       }
-      msrp_chunk_free(e->cur_head);
-      e->cur_head = NULL;
       e->cur = NULL;
       bool ended = m->eof || (m->size != MSRP_BYTE_RANGE_UNKNOWN &&
                               m->sent >= m->size);
@@ -997,6 +1052,24 @@ static void respond(msrp_engine *e, const msrp_chunk *c, int code) {
   msrp_report_mode fr = msrp_chunk_failure_report(c);
   if (fr == MSRP_REPORT_NO || (fr == MSRP_REPORT_PARTIAL && code == 200))
     return;
+  if (code == 200 && msrp_chunk_to_path(c)->count == 1) {
+    /* the common answer, rendered without building a chunk: its paths
+     * were checked against ours (on_headers) */
+    const char *tid = msrp_chunk_transaction_id(c);
+    size_t n = strlen(tid) * 2 + strlen(e->answer_paths) + 40;
+    item *it = calloc(1, sizeof *it);
+    char *bytes = malloc(n);
+    if (!it || !bytes) {
+      free(it);
+      free(bytes);
+      return;
+    }
+    it->len = (size_t)snprintf(bytes, n, "MSRP %s 200 OK\r\n%s-------%s$\r\n",
+                               tid, e->answer_paths, tid);
+    it->bytes = bytes;
+    push_item(e, it);
+    return;
+  }
   msrp_chunk *resp;
   if (msrp_chunk_make_response(&resp, c, code, NULL) == 0)
     queue_bytes(e, resp);
@@ -1041,6 +1114,8 @@ static bool type_accepted(const char *accept, const char *type) {
 }
 
 static bool refused_id(const msrp_engine *e, const char *id) {
+  if (e->refused_next == 0 && e->refused[0][0] == '\0')
+    return false; /* nothing refused yet: the usual case */
   for (size_t i = 0; i < REFUSED_MAX; i++)
     if (strcmp(e->refused[i], id) == 0)
       return true;
@@ -1078,7 +1153,8 @@ static void end_in(msrp_engine *e, inmsg *m, const msrp_chunk *c,
 
 /* The message a SEND belongs to: found, or begun. NULL with *code set when
  * it cannot be taken. */
-static inmsg *message_for(msrp_engine *e, const msrp_chunk *c, int *code) {
+static inmsg *message_for(msrp_engine *e, const msrp_chunk *c, int *code,
+                          bool allow_single) {
   const char *id = msrp_chunk_message_id(c);
   if (!id || !*id || strlen(id) > 256) {
     *code = MSRP_STATUS_BAD_REQUEST;
@@ -1091,6 +1167,18 @@ static inmsg *message_for(msrp_engine *e, const msrp_chunk *c, int *code) {
   inmsg *m = find_in(e, id);
   msrp_byte_range r = {1, MSRP_BYTE_RANGE_UNKNOWN, MSRP_BYTE_RANGE_UNKNOWN};
   msrp_chunk_byte_range(c, &r);
+  if (allow_single && !m && r.start == 1 && r.end == r.total &&
+      r.total <= e->whole_max) {
+    /* the whole message in one chunk, the usual case for chat: it is
+     * collected in one buffer, with no per-message state */
+    if (!e->single && !(e->single = malloc(e->whole_max ? e->whole_max : 1))) {
+      *code = MSRP_STATUS_BAD_REQUEST;
+      return NULL;
+    }
+    e->in.single = true;
+    e->in.single_total = r.total;
+    return NULL;
+  }
   if (m) {
     if (m->total == MSRP_BYTE_RANGE_UNKNOWN)
       m->total = r.total;
@@ -1177,7 +1265,7 @@ static void on_headers(msrp_engine *e, const msrp_chunk *c) {
   msrp_chunk_byte_range(c, &r);
   if (!msrp_chunk_has_content(c) && r.total == 0)
     return; /* an empty SEND (keep-alive, binding): just 200 */
-  in->msg = message_for(e, c, &in->code);
+  in->msg = message_for(e, c, &in->code, true);
   in->off = r.start - 1;
   if (in->msg && in->msg->refused)
     in->code = MSRP_STATUS_STOP_SENDING;
@@ -1186,6 +1274,16 @@ static void on_headers(msrp_engine *e, const msrp_chunk *c) {
 static void on_body(msrp_engine *e, const msrp_event *ev) {
   incoming *in = &e->in;
   inmsg *m = in->msg;
+  if (in->single && !in->code) {
+    if (ev->offset < in->single_total) {
+      size_t n = ev->len;
+      if (ev->offset + n > in->single_total)
+        n = (size_t)(in->single_total - ev->offset);
+      memcpy(e->single + ev->offset, ev->data, n);
+    }
+    in->len = ev->offset + ev->len;
+    return;
+  }
   if (!m || in->code)
     return;
   uint64_t at = in->off + ev->offset;
@@ -1264,6 +1362,34 @@ static void on_end(msrp_engine *e, const msrp_event *ev) {
   }
   inmsg *m = in->msg;
   respond(e, c, 200);
+  if (in->single) {
+    msrp_message_info info = {msrp_chunk_message_id(c),
+                              msrp_chunk_content_type(c), in->single_total, c};
+    if (ev->flag == MSRP_FLAG_END && in->len == in->single_total) {
+      if (e->cb.on_message)
+        e->cb.on_message(e, &info, e->single, (size_t)in->single_total,
+                         e->ud);
+      if (msrp_chunk_success_report(c) == MSRP_REPORT_YES)
+        send_report(e, c, info.message_id, in->single_total);
+    } else if (ev->flag == MSRP_FLAG_ABORT) {
+      if (e->cb.on_message_end)
+        e->cb.on_message_end(e, &info, MSRP_ERR_MESSAGE_ABORTED, e->ud);
+    } else {
+      /* cut short after all ('+', or fewer bytes than its range said):
+       * keep what came and wait for the rest like any message */
+      int code = 0;
+      in->single = false;
+      m = message_for(e, c, &code, false);
+      if (!m)
+        return;
+      if (m->whole && m->body)
+        memcpy(m->body, e->single,
+               (size_t)(in->len < m->total ? in->len : m->total));
+      if (ranges_add(&m->got, 0, in->len < m->total ? in->len : m->total))
+        end_in(e, m, c, MSRP_ERR_MESSAGE_REFUSED);
+    }
+    return;
+  }
   if (!m)
     return;
   if (ev->flag == MSRP_FLAG_ABORT) {

@@ -454,7 +454,7 @@ int msrp_uri_init_random(msrp_uri *out, int use_tls, const char *host,
   char session_id[21];
   if (!out || !host)
     return MSRP_ERR_INVALID_ARGUMENT;
-  int rc = msrp__random_token(session_id, 20);
+  int rc = msrp__secret_token(session_id, 20);
   if (rc)
     return rc;
   return msrp_uri_init(out, use_tls, host, port, session_id, NULL);

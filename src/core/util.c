@@ -2,6 +2,8 @@
 
 #include <openssl/rand.h>
 
+#include <unistd.h>
+
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,9 +39,13 @@ bool msrp__is_ctl(int c) {
 }
 
 bool msrp__has_ctl(const char *s, size_t len) {
-  for (size_t i = 0; i < len; i++)
-    if (msrp__is_ctl((unsigned char)s[i]))
+  /* every header of every chunk passes here: keep it a tight loop */
+  const unsigned char *p = (const unsigned char *)s;
+  for (size_t i = 0; i < len; i++) {
+    unsigned c = p[i];
+    if ((c < 0x20 && c != '\t') || c == 0x7f)
       return true;
+  }
   return false;
 }
 
@@ -76,19 +82,66 @@ bool msrp__parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out) {
   return true;
 }
 
+/* Identifiers (transaction ids, Message-IDs, session-ids) need to be
+ * unpredictable and unique, not secret: a xorshift generator seeded from
+ * OpenSSL's RAND_bytes serves them without a system call each. Reseeded
+ * every 2^20 draws and after fork (the pid changes). */
+static _Thread_local uint64_t prng_s[2];
+static _Thread_local uint32_t prng_left;
+static _Thread_local pid_t prng_pid;
+
+static int prng_next(uint64_t *out) {
+  pid_t pid = getpid();
+  if (prng_left == 0 || pid != prng_pid) {
+    if (RAND_bytes((unsigned char *)prng_s, sizeof prng_s) != 1)
+      return MSRP_ERR_RANDOM;
+    prng_s[0] |= 1;
+    prng_left = 1u << 20;
+    prng_pid = pid;
+  }
+  prng_left--;
+  /* xorshift128+ */
+  uint64_t a = prng_s[0], b = prng_s[1];
+  prng_s[0] = b;
+  a ^= a << 23;
+  prng_s[1] = a ^ b ^ (a >> 17) ^ (b >> 26);
+  *out = prng_s[1] + b;
+  return 0;
+}
+
+static const char token_alphabet[] =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/* Take bytes below 248 so that each of the 62 symbols is equally likely. */
+static size_t take_symbols(char *out, size_t done, size_t len,
+                           const unsigned char *rnd, size_t n) {
+  for (size_t i = 0; i < n && done < len; i++)
+    if (rnd[i] < 248)
+      out[done++] = token_alphabet[rnd[i] % 62];
+  return done;
+}
+
 int msrp__random_token(char *out, size_t len) {
-  static const char alphabet[] =
-      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  unsigned char rnd[64];
   size_t done = 0;
   while (done < len) {
-    size_t n = len - done < sizeof rnd ? len - done : sizeof rnd;
-    if (RAND_bytes(rnd, (int)n) != 1)
+    uint64_t r;
+    if (prng_next(&r))
       return MSRP_ERR_RANDOM;
-    /* 62 symbols: reject 248..255 so that every symbol is equally likely */
-    for (size_t i = 0; i < n && done < len; i++)
-      if (rnd[i] < 248)
-        out[done++] = alphabet[rnd[i] % 62];
+    unsigned char b[8];
+    memcpy(b, &r, sizeof b);
+    done = take_symbols(out, done, len, b, sizeof b);
+  }
+  out[len] = '\0';
+  return 0;
+}
+
+int msrp__secret_token(char *out, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    unsigned char rnd[32];
+    if (RAND_bytes(rnd, sizeof rnd) != 1)
+      return MSRP_ERR_RANDOM;
+    done = take_symbols(out, done, len, rnd, sizeof rnd);
   }
   out[len] = '\0';
   return 0;

@@ -34,8 +34,13 @@ bool msrp__ieq_lit(const char *a, size_t alen, const char *lit);
 bool msrp__parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out);
 
 /* Fill `out` with `len` random characters from [a-zA-Z0-9] and a NUL
- * (out must hold len + 1 bytes). Uses OpenSSL's RAND_bytes. */
+ * (out must hold len + 1 bytes). msrp__random_token is for identifiers
+ * that must be unique and unpredictable enough (transaction ids,
+ * Message-IDs): a fast generator seeded from RAND_bytes. msrp__secret_token
+ * is for what must not be guessable even by someone who sees our other
+ * identifiers (session-ids, RFC 4975 section 14.1): RAND_bytes each time. */
 int msrp__random_token(char *out, size_t len);
+int msrp__secret_token(char *out, size_t len);
 
 /* A growable byte string. */
 typedef struct msrp__buf {

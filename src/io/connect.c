@@ -214,7 +214,7 @@ int msrp_connector_prepare(msrp_connector *c, msrp_uri *local_uri,
   int rc = 0;
   if (!local_uri->session_id) {
     char sid[21];
-    rc = msrp__random_token(sid, 20);
+    rc = msrp__secret_token(sid, 20);
     if (!rc)
       rc = msrp_uri_set_session_id(local_uri, sid);
     if (rc)

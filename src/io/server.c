@@ -363,7 +363,7 @@ int msrp_server_prepare(msrp_server *s, msrp_uri *local_uri,
   int rc;
   if (!local_uri->session_id) {
     char sid[21];
-    if ((rc = msrp__random_token(sid, 20)) ||
+    if ((rc = msrp__secret_token(sid, 20)) ||
         (rc = msrp_uri_set_session_id(local_uri, sid)))
       return rc;
   }

@@ -23,6 +23,10 @@ struct msrp_session {
   msrp_session_config cfg;
 
   bool writing;
+  bool batch_write; /* the write in flight is from `batch` */
+  bool pumping;
+  uint8_t *batch;   /* small steps gathered into one write */
+  size_t batch_len;
   bool user_paused, queue_paused;
   int read_status;
   bool freeing;
@@ -48,9 +52,14 @@ static uint64_t now(const msrp_session *s) {
   return uv_now(s->loop);
 }
 
+#define BATCH 65536      /* bytes gathered into one write */
+#define SMALL_STEP 16384 /* steps up to this size are copied into it */
+
 static void maybe_release(msrp_session *s) {
-  if (s->freeing && s->holds == 0)
+  if (s->freeing && s->holds == 0) {
+    free(s->batch);
     free(s);
+  }
 }
 
 /* ---- engine callbacks: forwarded, with the session's own work ---------- */
@@ -127,24 +136,62 @@ static void on_written(msrp_transport *t, int status, void *ud) {
       s->read_status = status;
     return;
   }
-  msrp_engine_output_done(s->e, now(s));
+  if (!s->batch_write)
+    msrp_engine_output_done(s->e, now(s));
   rearm(s);
   pump(s);
 }
 
+/* Write what the engine has. Small steps (responses, REPORTs, short
+ * messages) are copied into one buffer and go out in one write, so that a
+ * busy session does not pay a system call for each; a large step (a slice
+ * of a big body) is written as it is, without a copy. One write is in
+ * flight at a time. */
 static void pump(msrp_session *s) {
-  if (s->writing || s->freeing || s->closing_transport)
+  if (s->writing || s->pumping || s->freeing || s->closing_transport)
     return;
-  struct iovec iov[4];
-  int n = msrp_engine_output(s->e, iov, 4);
-  if (n <= 0) {
+  s->pumping = true; /* callbacks from output_done may queue more */
+  s->batch_len = 0;
+  uint64_t t = now(s);
+  for (;;) {
+    struct iovec iov[4];
+    int n = msrp_engine_output(s->e, iov, 4);
+    if (n <= 0)
+      break;
+    size_t size = 0;
+    for (int i = 0; i < n; i++)
+      size += iov[i].iov_len;
+    if (size <= SMALL_STEP && s->batch_len + size <= BATCH) {
+      for (int i = 0; i < n; i++) {
+        memcpy(s->batch + s->batch_len, iov[i].iov_base, iov[i].iov_len);
+        s->batch_len += iov[i].iov_len;
+      }
+      msrp_engine_output_done(s->e, t);
+      if (s->freeing)
+        return;
+      continue;
+    }
+    if (s->batch_len == 0 &&
+        msrp_transport_writev(s->t, iov, n, on_written, s) == 0) {
+      s->writing = true;
+      s->batch_write = false;
+      s->holds++;
+    }
+    /* else: the large step waits for the batch to go first */
+    break;
+  }
+  if (s->batch_len && !s->writing) {
+    struct iovec one = {s->batch, s->batch_len};
+    if (msrp_transport_writev(s->t, &one, 1, on_written, s) == 0) {
+      s->writing = true;
+      s->batch_write = true;
+      s->holds++;
+    }
+  }
+  s->pumping = false;
+  rearm(s);
+  if (!s->writing)
     check_shutdown(s);
-    return;
-  }
-  if (msrp_transport_writev(s->t, iov, n, on_written, s) == 0) {
-    s->writing = true;
-    s->holds++;
-  }
 }
 
 /* ---- time -------------------------------------------------------------- */
@@ -320,8 +367,10 @@ int msrp_session_new(msrp_session **out, msrp_transport *t,
   if (!out || !t)
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp_session *s = calloc(1, sizeof *s);
-  if (!s)
+  if (!s || !(s->batch = malloc(BATCH))) {
+    free(s);
     return MSRP_ERR_NOMEM;
+  }
   if (cfg)
     s->cfg = *cfg;
   if (!s->cfg.max_queued_messages)
@@ -356,6 +405,7 @@ int msrp_session_new(msrp_session **out, msrp_transport *t,
     rc = msrp_transport_read_start(t, on_event, s);
   if (rc) {
     msrp_engine_free(s->e);
+    free(s->batch);
     free(s);
     return rc;
   }
