@@ -214,7 +214,11 @@ static void pair_setup(pair *p, bool receiver, int rfd, int wfd,
   run_until(&p->loop, &f.done);
   if (f.status)
     die("binding", f.status);
-  if ((rc = msrp_session_new(&p->s, f.t, NULL, cbs, ud)))
+  /* BENCH_CHUNK=bytes tries another chunk size (default: the library's) */
+  msrp_session_config sc = {0};
+  if (getenv("BENCH_CHUNK"))
+    sc.chunk_size = (size_t)atol(getenv("BENCH_CHUNK"));
+  if ((rc = msrp_session_new(&p->s, f.t, &sc, cbs, ud)))
     die("session", rc);
 }
 
