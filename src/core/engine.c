@@ -623,8 +623,11 @@ static size_t slice_max(const msrp_engine *e) {
  * when the message was queued, the paths when the engine was made). */
 static int open_chunk(msrp_engine *e, outmsg *m) {
   uint64_t start = m->sent + 1;
+  /* The exact end goes in the Byte-Range only when the whole body leaves
+   * in one step; a body that takes several steps gets "*", so that the
+   * chunk can be cut short with '+' to let other traffic through. */
   bool single = m->sent == 0 && m->size != MSRP_BYTE_RANGE_UNKNOWN &&
-                m->size <= e->chunk_size;
+                m->size <= e->chunk_size && m->size <= slice_max(e);
   int rc = msrp__random_token(e->cur_tid, 12);
   if (rc)
     return rc;

@@ -460,11 +460,20 @@ void msrp_session_free(msrp_session *s) {
 
 /* ---- sending ----------------------------------------------------------- */
 
+/* The seed's MSRPSessionError: nothing can be sent once the connection is
+ * gone or the session is shutting down. */
+static int can_send(const msrp_session *s) {
+  return !s || s->freeing || s->read_status || s->closing_transport
+             ? MSRP_ERR_CLOSED
+             : 0;
+}
+
 int msrp_session_send_chunk(msrp_session *s, msrp_chunk *chunk,
                             msrp_response_cb cb, void *ud) {
-  if (!s || s->freeing)
-    return MSRP_ERR_CLOSED;
-  int rc = msrp_engine_send_chunk(s->e, chunk, cb, ud);
+  int rc = can_send(s);
+  if (rc)
+    return rc;
+  rc = msrp_engine_send_chunk(s->e, chunk, cb, ud);
   if (!rc)
     pump(s);
   return rc;
@@ -473,8 +482,9 @@ int msrp_session_send_chunk(msrp_session *s, msrp_chunk *chunk,
 int msrp_session_send_message(msrp_session *s, const msrp_message_params *p,
                               msrp_message_cb cb, void *ud,
                               const char **message_id) {
-  if (!s || s->freeing)
-    return MSRP_ERR_CLOSED;
+  int rc = can_send(s);
+  if (rc)
+    return rc;
   return msrp_engine_send_message(s->e, p, cb, ud, message_id);
 }
 

@@ -2371,10 +2371,11 @@ static void test_abort_mid_chunk(void **state) {
   assert_memory_equal(oc->body.p, big, sofar);
   size_t normlen;
   char *norm = normalized_n(oc, &normlen);
-  /* one chunk for all of it (chunk_size is larger): an exact range */
+  /* one chunk could hold all of it (chunk_size is larger), but it takes
+   * several steps: its end is left to the end-line, "*" */
   static const char head[] =
       "MSRP TID SEND\r\n" TO_B FROM_A "Message-ID: mbig\r\n"
-      "Byte-Range: 1-300000/300000\r\n"
+      "Byte-Range: 1-*/300000\r\n"
       "Content-Type: application/octet-stream\r\n"
       "\r\n";
   static const char tail[] = "\r\n-------TID#\r\n";
@@ -2437,6 +2438,60 @@ static void test_failure_mid_chunk(void **state) {
   q[0] = check_failure_mid_chunk(413, "Stop Sending Message");
   q[1] = check_failure_mid_chunk(415, "Unsupported Media Type");
   assert_none_queued(codes, q, 2);
+}
+
+/* A chunk in progress is cut short with '+' when other traffic waits, and
+ * the message goes on in a new chunk where it stopped: the big message's
+ * first chunk says "1-* /300000" and ends after one step; the small message
+ * goes next; the big one continues at byte 65537. B gets both intact. */
+static void test_interrupted_chunk(void **state) {
+  (void)state;
+  msrp_engine_config c = cfg(A);
+  c.chunk_size = 1u << 20; /* one chunk could hold all of it */
+  start(A, &c);
+  start(B, NULL);
+  size_t n = 300000;
+  uint8_t *big = gen_body(n);
+  msrp_message_params mp = {.content_type = "application/octet-stream",
+                            .data = big,
+                            .len = n,
+                            .message_id = "ic-big"};
+  assert_int_equal(
+      msrp_engine_send_message(A->e, &mp, message_cb, TAG(1), NULL), 0);
+  msrp_message_params small = {.content_type = "text/plain",
+                               .data = "cutting in",
+                               .len = 10,
+                               .message_id = "ic-small"};
+  assert_int_equal(
+      msrp_engine_send_message(A->e, &small, message_cb, TAG(2), NULL), 0);
+  pump();
+  /* A's SENDs, in wire order */
+  out_chunk *s0 = nth_method(A, MSRP_METHOD_SEND, 0);
+  out_chunk *s1 = nth_method(A, MSRP_METHOD_SEND, 1);
+  out_chunk *s2 = nth_method(A, MSRP_METHOD_SEND, 2);
+  assert_non_null(s0);
+  assert_non_null(s1);
+  assert_non_null(s2);
+  assert_string_equal(msrp_chunk_message_id(s0->c), "ic-big");
+  assert_string_equal(msrp_chunk_header_by_id(s0->c, MSRP_HDR_BYTE_RANGE),
+                      "1-*/300000");
+  assert_int_equal(s0->flag, '+');
+  assert_int_equal(s0->body.n, 65536);
+  assert_string_equal(msrp_chunk_message_id(s1->c), "ic-small");
+  assert_int_equal(s1->flag, '$');
+  assert_string_equal(msrp_chunk_message_id(s2->c), "ic-big");
+  assert_string_equal(msrp_chunk_header_by_id(s2->c, MSRP_HDR_BYTE_RANGE),
+                      "65537-*/300000");
+  /* B: both messages whole and intact */
+  char *got;
+  assert_int_equal(ev_assemble(1, "ic-big", n, &got), n);
+  assert_memory_equal(got, big, n);
+  free(got);
+  assert_int_equal(ev_count(1, EV_MESSAGE), 1);
+  assert_int_equal(ev_count(0, EV_MSGCB), 2);
+  stop(A);
+  stop(B);
+  ev_clear();
 }
 
 /* A large message in big chunks while the other side talks too: responses
@@ -2757,6 +2812,7 @@ int main(void) {
       T(test_abort_mid_chunk),
       T(test_failure_mid_chunk),
       T(test_pair_interleave_large),
+      T(test_interrupted_chunk),
       T(test_expiry_order),
       T(test_recv_large_interleaved),
       T(test_abort_queued),
