@@ -1078,22 +1078,38 @@ static void respond(msrp_engine *e, const msrp_chunk *c, int code) {
     queue_bytes(e, resp);
 }
 
-/* A success REPORT for a whole message (RFC 4975 section 7.1.2). */
+/* A success REPORT for a whole message (RFC 4975 section 7.1.2), back
+ * along the SEND's From-Path, which on_headers found to be the remote path:
+ * the path headers are the ones every chunk of ours carries. The
+ * Message-ID passed the parser's checks (no control characters). */
 static void send_report(msrp_engine *e, const msrp_chunk *c, const char *id,
                         uint64_t total) {
-  msrp_chunk *r;
-  if (msrp_chunk_new_request(&r, NULL, "REPORT"))
+  (void)c;
+  char tid[16];
+  if (msrp__random_token(tid, 12))
     return;
-  const msrp_path *back = msrp_chunk_from_path(c);
-  if (msrp_chunk_set_to_path(r, back ? back : &e->remote) ||
-      msrp_chunk_set_from_path(r, &e->local) ||
-      msrp_chunk_set_header(r, "Message-ID", id) ||
-      msrp_chunk_set_byte_range(r, 1, total, total) ||
-      msrp_chunk_set_header(r, "Status", "000 200 OK")) {
-    msrp_chunk_free(r);
+  msrp__buf b = {0};
+  int rc = msrp__buf_append_str(&b, "MSRP ");
+  rc |= msrp__buf_append_str(&b, tid);
+  rc |= msrp__buf_append_str(&b, " REPORT\r\n");
+  rc |= msrp__buf_append_str(&b, e->paths);
+  rc |= msrp__buf_append_str(&b, "Message-ID: ");
+  rc |= msrp__buf_append_str(&b, id);
+  rc |= msrp__buf_append_str(&b, "\r\nByte-Range: 1-");
+  rc |= msrp__buf_append_u64(&b, total);
+  rc |= msrp__buf_append_str(&b, "/");
+  rc |= msrp__buf_append_u64(&b, total);
+  rc |= msrp__buf_append_str(&b, "\r\nStatus: 000 200 OK\r\n-------");
+  rc |= msrp__buf_append_str(&b, tid);
+  rc |= msrp__buf_append_str(&b, "$\r\n");
+  item *it = rc ? NULL : calloc(1, sizeof *it);
+  if (!it) {
+    msrp__buf_free(&b);
     return;
   }
-  queue_bytes(e, r);
+  it->bytes = b.data;
+  it->len = b.len;
+  push_item(e, it);
 }
 
 /* Whether `type` is acceptable: a list of type/subtype, "*" and "type/" "*". */

@@ -2147,8 +2147,37 @@ static void test_free_null(void **state) {
   msrp_chunk_free(NULL);
 }
 
+
+/* Control characters are refused wherever they stand in a value (the check
+ * runs eight bytes at a time: every position of a word is tried), while a
+ * tab and UTF-8 are fine. */
+static void test_ctl_every_position(void **state) {
+  (void)state;
+  msrp_chunk *c;
+  assert_int_equal(msrp_chunk_new_request(&c, "ctl1", "SEND"), 0);
+  static const unsigned char bad[] = {0x00 + 1, 0x1f, 0x7f, '\r', '\n'};
+  for (size_t pos = 0; pos < 21; pos++) {
+    char v[32];
+    for (size_t b = 0; b < sizeof bad; b++) {
+      memset(v, 'a', 21);
+      v[21] = '\0';
+      v[pos] = (char)bad[b];
+      assert_int_equal(msrp_chunk_set_header(c, "X-Test", v),
+                       MSRP_ERR_INVALID_ARGUMENT);
+    }
+    memset(v, 'a', 21);
+    v[21] = '\0';
+    v[pos] = '\t';
+    assert_int_equal(msrp_chunk_set_header(c, "X-Test", v), 0);
+    memcpy(v + (pos < 19 ? pos : 19), "\xc3\xa9", 2); /* é */
+    assert_int_equal(msrp_chunk_set_header(c, "X-Test", v), 0);
+  }
+  msrp_chunk_free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_ctl_every_position),
       cmocka_unit_test(test_new_request),
       cmocka_unit_test(test_new_request_random_tid),
       cmocka_unit_test(test_new_request_errors),
