@@ -9,6 +9,7 @@ packages=(
   libcmocka-dev
   clang libclang-rt-14-dev
   tshark python3 openssl
+  kamailio kamailio-tls-modules
 )
 
 missing=()

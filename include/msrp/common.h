@@ -96,7 +96,10 @@ typedef enum msrp_err {
   MSRP_ERR_WOULD_BLOCK = -130,     /* the outgoing queue is full: wait */
   MSRP_ERR_MESSAGE_ABORTED = -131, /* the message was aborted ('#') */
   MSRP_ERR_MESSAGE_REFUSED = -132, /* the message was refused (413) */
-  MSRP_ERR_TRANSACTION = -133      /* a request got a failure response */
+  MSRP_ERR_TRANSACTION = -133,     /* a request got a failure response */
+
+  /* Relays */
+  MSRP_ERR_RELAY_AUTH = -140 /* the relay refused the AUTH (see the log) */
 } msrp_err;
 
 /* A static English sentence for an error code (never NULL). */

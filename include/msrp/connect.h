@@ -36,11 +36,26 @@ extern "C" {
 /* The seed's MSRPBindSessionTimeout.seconds */
 #define MSRP_BIND_TIMEOUT_MS 30000
 
+/* An MSRP relay (RFC 4976) and the credentials for it. */
+typedef struct msrp_relay_config {
+  const char *uri;      /* "msrps://192.0.2.1:2855;tcp" (an IP address) */
+  const char *username; /* for the Digest challenge */
+  const char *password;
+  uint32_t expires;     /* seconds to ask for; 0: no Expires header (the
+                           relay's default; see tests/interop/kamailio) */
+  size_t max_chunk_size; /* body bytes per chunk through it; 0: 8192
+                            (Kamailio relays frames of about 10 KB) */
+} msrp_relay_config;
+
 typedef struct msrp_connect_config {
   const msrp_tls_config *tls; /* for msrps: URIs; copied strings kept */
   const msrp_logger *logger;  /* NULL: no logging; the struct is copied */
   uint64_t bind_timeout_ms;   /* 0: MSRP_BIND_TIMEOUT_MS */
   uint64_t connect_timeout_ms; /* 0: 30000 */
+  /* Relays to use, in order of preference (copied). With any,
+   * msrp_get_connector/msrp_get_acceptor give the relay kinds. */
+  const msrp_relay_config *relays;
+  size_t nrelays;
 } msrp_connect_config;
 
 typedef enum msrp_connector_kind {

@@ -132,6 +132,11 @@ MSRP_API int msrp_transport_read_chunk_wait(msrp_transport *t, size_t size,
  * unbounded body. */
 MSRP_API void msrp_transport_set_max_chunk(msrp_transport *t, size_t bytes);
 
+/* The most body bytes one chunk may carry on this connection, 0 for no
+ * limit: a relay's limit (msrp_relay_config.max_chunk_size). Sessions
+ * chunk to it. */
+MSRP_API size_t msrp_transport_chunk_limit(const msrp_transport *t);
+
 /* ---- closing ----------------------------------------------------------- */
 
 typedef void (*msrp_shutdown_cb)(msrp_transport *t, int status,

@@ -88,6 +88,7 @@ static const err_entry errors[] = {
     E(MSRP_ERR_MESSAGE_ABORTED, "the message was aborted"),
     E(MSRP_ERR_MESSAGE_REFUSED, "the message was refused (413)"),
     E(MSRP_ERR_TRANSACTION, "the request got a failure response"),
+    E(MSRP_ERR_RELAY_AUTH, "the relay refused to authenticate the session"),
 };
 #undef E
 

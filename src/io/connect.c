@@ -1,5 +1,7 @@
-/* ConnectorDirect and AcceptorDirect (the seed's msrplib.connect), behind
- * the msrp_connector interface. The relay kinds plug in at kind_ops. */
+/* ConnectorDirect, AcceptorDirect, ConnectorRelay and AcceptorRelay (the
+ * seed's msrplib.connect), behind the msrp_connector interface. The relay
+ * kinds reserve a session at a relay in prepare() (relay.c) and bind over
+ * that connection in complete(). */
 #include "io/io_internal.h"
 
 #include "core/util.h"
@@ -43,7 +45,57 @@ struct msrp_connector {
   msrp_path remote_path;
   msrp_complete_cb complete_cb;
   void *complete_ud;
+
+  /* relay kinds */
+  msrp__relay_list relays;
+  msrp__relay *reserving;
+  msrp_path use_path;
+  size_t relay_chunk;
 };
+
+static int prepare_relay(msrp_connector *c, msrp_uri *local_uri,
+                         msrp_prepare_cb cb, void *ud);
+
+static bool is_relay(const msrp_connector *c) {
+  return c->kind == MSRP_CONNECTOR_RELAY || c->kind == MSRP_ACCEPTOR_RELAY;
+}
+
+static void free_relays(msrp__relay_list *l) {
+  for (size_t i = 0; i < l->n; i++) {
+    free(l->entries[i].uri);
+    free(l->entries[i].username);
+    free(l->entries[i].password);
+  }
+  free(l->entries);
+  l->entries = NULL;
+  l->n = 0;
+}
+
+static char *dup_or_null(const char *s) {
+  return s ? msrp__strndup(s, strlen(s)) : NULL;
+}
+
+static int copy_relays(msrp__relay_list *l, const msrp_relay_config *r,
+                       size_t n) {
+  l->entries = calloc(n, sizeof *l->entries);
+  if (!l->entries)
+    return MSRP_ERR_NOMEM;
+  l->n = n;
+  for (size_t i = 0; i < n; i++) {
+    msrp__relay_entry *e = &l->entries[i];
+    if (!r[i].uri)
+      return MSRP_ERR_INVALID_ARGUMENT;
+    e->uri = dup_or_null(r[i].uri);
+    e->username = dup_or_null(r[i].username);
+    e->password = dup_or_null(r[i].password);
+    e->expires = r[i].expires;
+    e->max_chunk_size = r[i].max_chunk_size;
+    if (!e->uri || (r[i].username && !e->username) ||
+        (r[i].password && !e->password))
+      return MSRP_ERR_NOMEM;
+  }
+  return 0;
+}
 
 static void fail_complete(msrp_connector *c, int status);
 
@@ -77,6 +129,8 @@ static void maybe_release(msrp_connector *c) {
   }
   SSL_CTX_free(c->ctx);
   free(c->server_name);
+  free_relays(&c->relays);
+  msrp_path_clear(&c->use_path);
   msrp_path_clear(&c->local_path);
   msrp_path_clear(&c->remote_path);
   free(c);
@@ -102,6 +156,8 @@ void msrp_connector_free(msrp_connector *c) {
     return;
   c->freeing = true;
   uv_timer_stop(&c->timer);
+  msrp__relay_cancel(c->reserving);
+  c->reserving = NULL;
   drop_transport(c);
   close_listener(c);
   uv_close((uv_handle_t *)&c->timer, on_closed);
@@ -137,12 +193,19 @@ static int connector_new(msrp_connector **out, msrp_connector_kind kind,
         !(c->server_name = msrp__strndup(tls->server_name,
                                          strlen(tls->server_name))))
       rc = MSRP_ERR_NOMEM;
+    if (!rc && cfg->nrelays) {
+      /* with relays, both kinds connect out to their relay */
+      rc = copy_relays(&c->relays, cfg->relays, cfg->nrelays);
+      c->kind = kind = kind == MSRP_CONNECTOR_DIRECT ? MSRP_CONNECTOR_RELAY
+                                                     : MSRP_ACCEPTOR_RELAY;
+    }
     /* an acceptor needs its certificate to accept msrps: */
-    if (!rc && tls &&
-        (kind == MSRP_CONNECTOR_DIRECT || (tls->cert_file && tls->key_file)))
+    if (!rc && (tls || is_relay(c)) &&
+        (kind != MSRP_ACCEPTOR_DIRECT || (tls->cert_file && tls->key_file)))
       rc = msrp__tls_ctx_new(tls, kind == MSRP_ACCEPTOR_DIRECT, &c->ctx);
   }
   if (rc) {
+    free_relays(&c->relays);
     free(c->server_name);
     free(c);
     return rc;
@@ -207,8 +270,10 @@ int msrp_connector_prepare(msrp_connector *c, msrp_uri *local_uri,
     return MSRP_ERR_INVALID_ARGUMENT;
   if (c->freeing)
     return MSRP_ERR_CLOSED;
-  if (c->prepared || c->prepare_cb || c->t || c->listener)
+  if (c->prepared || c->prepare_cb || c->t || c->listener || c->reserving)
     return MSRP_ERR_BUSY;
+  if (is_relay(c))
+    return prepare_relay(c, local_uri, cb, ud);
   if (local_uri->use_tls && c->kind == MSRP_ACCEPTOR_DIRECT && !c->ctx)
     return MSRP_ERR_TLS_CONFIG;
   int rc = 0;
@@ -267,6 +332,55 @@ typedef struct wait_state {
   msrp_path *path;
   msrp_transport *t;
 } wait_state;
+
+/* ---- the relay kinds ---------------------------------------------------- */
+
+static void on_reserved(msrp__relay *r, int status, msrp_transport *t,
+                        const msrp_path *use_path, size_t max_chunk,
+                        void *ud) {
+  (void)r;
+  msrp_connector *c = ud;
+  c->reserving = NULL;
+  msrp_prepare_cb cb = c->prepare_cb;
+  c->prepare_cb = NULL;
+  if (!status) {
+    /* the full local path: the relay's Use-Path, then us */
+    msrp_path full = MSRP_PATH_INIT;
+    status = msrp_path_copy(&c->use_path, use_path);
+    if (!status)
+      status = msrp_path_copy(&full, use_path);
+    if (!status)
+      status = msrp_path_append(&full, c->local_uri);
+    if (!status) {
+      msrp_path_clear(&c->local_path);
+      c->local_path = full;
+      c->t = t;
+      c->t_ready = true;
+      c->relay_chunk = max_chunk;
+      msrp__transport_set_chunk_limit(t, max_chunk);
+      c->prepared = true;
+    } else {
+      msrp_path_clear(&full);
+      msrp_transport_free(t);
+    }
+  }
+  if (cb)
+    cb(c, status, status ? NULL : &c->local_path, c->prepare_ud);
+}
+
+static int prepare_relay(msrp_connector *c, msrp_uri *local_uri,
+                         msrp_prepare_cb cb, void *ud) {
+  c->local_uri = local_uri;
+  c->prepare_cb = cb;
+  c->prepare_ud = ud;
+  int rc = msrp__relay_reserve(&c->reserving, c->loop, &c->relays, c->ctx,
+                               c->has_fingerprint ? c->fingerprint : NULL,
+                               &c->logger, c->connect_timeout_ms, local_uri,
+                               on_reserved, c);
+  if (rc)
+    c->prepare_cb = NULL;
+  return rc;
+}
 
 static void on_prepare_wait(msrp_connector *c, int status,
                             const msrp_path *path, void *ud) {
@@ -338,10 +452,13 @@ static int decide(msrp_transport *t, const msrp_chunk *chunk, void *ud) {
 }
 
 static void start_binding(msrp_connector *c) {
-  int rc = msrp__transport_set_paths(c->t, &c->local_path, &c->remote_path);
+  /* From-Path is just us: relays put themselves in as they forward */
+  msrp_path us = {1, c->local_uri};
+  int rc = msrp__transport_set_paths(c->t, is_relay(c) ? &us : &c->local_path,
+                                     &c->remote_path);
   if (!rc) {
     uv_timer_start(&c->timer, on_timeout, c->bind_timeout_ms, 0);
-    rc = c->kind == MSRP_CONNECTOR_DIRECT
+    rc = c->kind == MSRP_CONNECTOR_DIRECT || c->kind == MSRP_CONNECTOR_RELAY
              ? msrp__bind_active(c->t, on_bound, c)
              : msrp__bind_passive(c->t, decide, on_bound, c);
   }
@@ -474,6 +591,26 @@ int msrp_connector_complete(msrp_connector *c,
     return rc;
   c->complete_cb = cb;
   c->complete_ud = ud;
+
+  if (is_relay(c)) {
+    /* To-Path: our relay's Use-Path, then the remote's full path; what
+     * comes in has that as its From-Path (RFC 4976 section 6) */
+    msrp_path remote = MSRP_PATH_INIT;
+    rc = msrp_path_copy(&remote, &c->use_path);
+    for (size_t i = 0; !rc && i < full_remote_path->count; i++)
+      rc = msrp_path_append(&remote, &full_remote_path->uris[i]);
+    if (!rc && !c->t)
+      rc = MSRP_ERR_CLOSED;
+    if (rc) {
+      msrp_path_clear(&remote);
+      c->complete_cb = NULL;
+      return rc;
+    }
+    msrp_path_clear(&c->remote_path);
+    c->remote_path = remote;
+    start_binding(c);
+    return 0;
+  }
 
   if (c->kind == MSRP_ACCEPTOR_DIRECT) {
     if (c->accept_error || (!c->t && !c->listener)) {

@@ -92,4 +92,42 @@ void msrp__bind_resolve(msrp_transport *t, int code);
  * the answer is written (a refused binding). */
 void msrp__transport_refuse(msrp_transport *t, const msrp_chunk *c, int code);
 
+/* ---- relays (relay.c) --------------------------------------------------- */
+
+typedef struct msrp__relay_entry {
+  char *uri;
+  char *username;
+  char *password;
+  uint32_t expires;
+  size_t max_chunk_size;
+} msrp__relay_entry;
+
+typedef struct msrp__relay_list {
+  msrp__relay_entry *entries;
+  size_t n;
+} msrp__relay_list;
+
+typedef struct msrp__relay msrp__relay;
+
+/* `t` (on success: the caller's) is connected to the relay that accepted,
+ * with `use_path` (valid during the call) and the chunk size it allows. */
+typedef void (*msrp__relay_cb)(msrp__relay *r, int status, msrp_transport *t,
+                               const msrp_path *use_path, size_t max_chunk,
+                               void *ud);
+
+/* Reserve a session at the first relay of `list` that accepts: connect,
+ * AUTH with Digest, take the Use-Path. `local_uri` is rewritten in place
+ * with the connection's real address, the relay's scheme and (when it had
+ * none) a fresh session-id. `list` must outlive the reservation. */
+int msrp__relay_reserve(msrp__relay **out, uv_loop_t *loop,
+                        const msrp__relay_list *list, SSL_CTX *ctx,
+                        const unsigned char *fingerprint,
+                        const msrp_logger *lg, uint64_t timeout_ms,
+                        msrp_uri *local_uri, msrp__relay_cb cb, void *ud);
+/* Stop a reservation under way; its callback will not run. */
+void msrp__relay_cancel(msrp__relay *r);
+
+/* The most body bytes a chunk may carry on this connection (0: no limit). */
+void msrp__transport_set_chunk_limit(msrp_transport *t, size_t bytes);
+
 #endif

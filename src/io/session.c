@@ -380,11 +380,16 @@ int msrp_session_new(msrp_session **out, msrp_transport *t,
   s->ud = ud;
   s->t = t;
   s->loop = msrp_transport_loop(t);
+  /* a relay on the way may allow smaller chunks than asked for */
+  size_t chunk = s->cfg.chunk_size ? s->cfg.chunk_size : 65536;
+  size_t limit = msrp_transport_chunk_limit(t);
+  if (limit && limit < chunk)
+    chunk = limit;
   msrp_engine_config ec = {
       .local_path = msrp_transport_local_path(t),
       .remote_path = msrp_transport_remote_path(t),
       .response_timeout_ms = s->cfg.response_timeout_ms,
-      .chunk_size = s->cfg.chunk_size,
+      .chunk_size = chunk,
       .max_queue_bytes = s->cfg.max_queue_bytes,
       .whole_max = s->cfg.whole_max,
       .accept_types = s->cfg.accept_types,

@@ -77,6 +77,7 @@ struct msrp_transport {
   void *chunk_ud;
   size_t chunk_size;
   size_t max_chunk;
+  size_t chunk_limit; /* what a relay on this connection accepts */
   msrp__buf body;
 
   /* binding */
@@ -188,12 +189,11 @@ static void bind_done_noop(msrp_transport *t, int status, void *ud) {
 }
 
 void msrp__transport_detach(msrp_transport *t) {
+  /* the owner wants no more callbacks of any kind from this transport */
   t->ready_cb = NULL;
   t->ready_pending = false;
-  if (t->mode == READ_BIND || t->bind != BIND_NONE)
-    t->bind_done = bind_done_noop;
-  if (t->mode == READ_CHUNK && t->bind == BIND_ACTIVE_WAIT)
-    t->mode = READ_NONE;
+  t->bind_done = bind_done_noop;
+  t->mode = READ_NONE;
 }
 
 void msrp__transport_discard(msrp_transport *t) {
@@ -322,6 +322,14 @@ const char *msrp_transport_peer(const msrp_transport *t) {
 
 int msrp_transport_use_tls(const msrp_transport *t) {
   return t->ssl != NULL;
+}
+
+void msrp__transport_set_chunk_limit(msrp_transport *t, size_t bytes) {
+  t->chunk_limit = bytes;
+}
+
+size_t msrp_transport_chunk_limit(const msrp_transport *t) {
+  return t->chunk_limit;
 }
 
 void msrp_transport_set_max_chunk(msrp_transport *t, size_t bytes) {

@@ -1,0 +1,414 @@
+/* Reserving a session at an MSRP relay (RFC 4976 section 5): connect to
+ * the first relay that answers, AUTH, answer its Digest challenge once,
+ * and take the Use-Path of its 200. Relays are tried in order; one that
+ * cannot be reached or refuses hands over to the next. */
+#include "io/io_internal.h"
+
+#include "core/util.h"
+
+#include <msrp/auth.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_AUTHS 4 /* the first, the answer to 401, and 423 adjustments */
+
+struct msrp__relay {
+  uv_loop_t *loop;
+  const msrp__relay_list *list;
+  size_t idx;
+  SSL_CTX *ctx;
+  const unsigned char *fingerprint;
+  msrp_logger logger;
+  uint64_t timeout_ms;
+  msrp_uri *local_uri;
+  msrp__relay_cb cb;
+  void *ud;
+
+  msrp_uri relay_uri;
+  msrp_transport *t;
+  uv_timer_t timer;
+  unsigned gen;     /* which attempt is current */
+  int pending;      /* connect requests not yet called back */
+  bool connecting;  /* the current attempt's connect is pending */
+  bool timer_open;
+  bool cancelled;
+  bool done;
+  int auths;
+  uint32_t expires;
+  char authorization[1024];
+  msrp_digest_challenge challenge;
+  unsigned nc;
+  char tid[80];
+  int last_error;
+};
+
+static void try_next(msrp__relay *r, int status);
+
+static const msrp__relay_entry *entry(const msrp__relay *r) {
+  return &r->list->entries[r->idx];
+}
+
+static void drop(msrp__relay *r) {
+  if (r->t) {
+    msrp__transport_discard(r->t);
+    r->t = NULL;
+  }
+  msrp_uri_clear(&r->relay_uri);
+}
+
+typedef struct attempt {
+  uv_connect_t req;
+  msrp__relay *r;
+  unsigned gen;
+} attempt;
+
+/* The memory goes when the timer is closed and no connect request of any
+ * attempt is still to be called back. */
+static void maybe_free(msrp__relay *r) {
+  if ((r->done || r->cancelled) && !r->timer_open && r->pending == 0)
+    free(r);
+}
+
+static void on_timer_closed(uv_handle_t *h) {
+  msrp__relay *r = h->data;
+  r->timer_open = false;
+  maybe_free(r);
+}
+
+static void finish(msrp__relay *r, int status, const msrp_path *use_path,
+                   size_t max_chunk) {
+  uv_timer_stop(&r->timer);
+  msrp_transport *t = NULL;
+  if (!status) {
+    t = r->t;
+    r->t = NULL;
+  }
+  drop(r);
+  r->done = true;
+  if (!r->cancelled)
+    r->cb(r, status, t, use_path, max_chunk, r->ud);
+  uv_close((uv_handle_t *)&r->timer, on_timer_closed);
+}
+
+void msrp__relay_cancel(msrp__relay *r) {
+  if (!r || r->cancelled || r->done)
+    return;
+  r->cancelled = true;
+  uv_timer_stop(&r->timer);
+  if (r->t)
+    msrp__transport_detach(r->t);
+  drop(r);
+  uv_close((uv_handle_t *)&r->timer, on_timer_closed);
+}
+
+static void on_timeout(uv_timer_t *h) {
+  msrp__relay *r = h->data;
+  msrp__log(&r->logger, MSRP_LOG_WARNING, "relay %s: no answer in time",
+            entry(r)->uri);
+  try_next(r, MSRP_ERR_TIMEOUT);
+}
+
+/* ---- AUTH --------------------------------------------------------------- */
+
+static void on_auth_response(msrp_transport *t, int status, msrp_chunk *c,
+                             unsigned segment, void *ud);
+
+static int send_auth(msrp__relay *r) {
+  if (++r->auths > MAX_AUTHS)
+    return MSRP_ERR_RELAY_AUTH;
+  msrp_chunk *c;
+  int rc = msrp_transport_make_chunk(
+      r->t, &(msrp_chunk_params){.method = "AUTH"}, &c);
+  if (rc)
+    return rc;
+  char num[16];
+  snprintf(num, sizeof num, "%u", (unsigned)r->expires);
+  if ((r->expires && (rc = msrp_chunk_set_header(c, "Expires", num))) ||
+      (r->authorization[0] &&
+       (rc = msrp_chunk_set_header(c, "Authorization", r->authorization)))) {
+    msrp_chunk_free(c);
+    return rc;
+  }
+  snprintf(r->tid, sizeof r->tid, "%s", msrp_chunk_transaction_id(c));
+  /* copied out, so that nothing of ours is needed when the write ends */
+  char *bytes;
+  size_t len;
+  rc = msrp_chunk_to_bytes(c, &bytes, &len);
+  msrp_chunk_free(c);
+  if (rc)
+    return rc;
+  rc = msrp_transport_write(r->t, bytes, len, NULL, NULL);
+  free(bytes);
+  if (rc)
+    return rc;
+  return msrp_transport_read_chunk(r->t, MSRP_READ_WHOLE, on_auth_response,
+                                   r);
+}
+
+/* Answer the challenge of a 401 (RFC 4976 5.1: method AUTH, the relay's
+ * URI as digest-uri). */
+static int answer_challenge(msrp__relay *r, const msrp_chunk *c) {
+  const char *www = msrp_chunk_header_by_id(c, MSRP_HDR_WWW_AUTHENTICATE);
+  int rc = www ? msrp_digest_parse_challenge(www, &r->challenge)
+               : MSRP_ERR_RELAY_AUTH;
+  if (rc)
+    return rc;
+  const msrp__relay_entry *e = entry(r);
+  if (!e->username || !e->password)
+    return MSRP_ERR_RELAY_AUTH;
+  char uri[512];
+  msrp_uri_format(&r->relay_uri, uri, sizeof uri);
+  r->nc = 1;
+  rc = msrp_digest_authorization(&r->challenge, e->username, e->password,
+                                 "AUTH", uri, NULL, r->nc, r->authorization,
+                                 sizeof r->authorization);
+  return rc < 0 ? rc
+         : (size_t)rc >= sizeof r->authorization ? MSRP_ERR_INVALID_ARGUMENT
+                                                 : 0;
+}
+
+static void on_auth_response(msrp_transport *t, int status, msrp_chunk *c,
+                             unsigned segment, void *ud) {
+  (void)t;
+  (void)segment;
+  msrp__relay *r = ud;
+  if (status) {
+    try_next(r, status);
+    return;
+  }
+  int code = msrp_chunk_is_request(c) ? 0 : msrp_chunk_code(c);
+  if (!code || strcmp(msrp_chunk_transaction_id(c), r->tid) != 0) {
+    /* not the answer to our AUTH: wait for it */
+    msrp_chunk_free(c);
+    int rc = msrp_transport_read_chunk(r->t, MSRP_READ_WHOLE,
+                                       on_auth_response, r);
+    if (rc)
+      try_next(r, rc);
+    return;
+  }
+  int rc = 0;
+  const msrp__relay_entry *e = entry(r);
+  if (code == 401 && !r->authorization[0]) {
+    rc = answer_challenge(r, c);
+    if (!rc)
+      rc = send_auth(r);
+  } else if (code == 423) {
+    /* RFC 4976 5.3: the interval is out of bounds; use the relay's */
+    uint32_t v;
+    if (msrp_chunk_expiry(c, MSRP_HDR_MIN_EXPIRES, &v) == 0 && v > r->expires)
+      r->expires = v;
+    else if (msrp_chunk_expiry(c, MSRP_HDR_MAX_EXPIRES, &v) == 0 &&
+             v < r->expires)
+      r->expires = v;
+    else
+      rc = MSRP_ERR_RELAY_AUTH;
+    if (!rc && r->authorization[0]) {
+      /* the same nonce once more: the next count */
+      char uri[512];
+      msrp_uri_format(&r->relay_uri, uri, sizeof uri);
+      int n = msrp_digest_authorization(
+          &r->challenge, e->username, e->password, "AUTH", uri, NULL,
+          ++r->nc, r->authorization, sizeof r->authorization);
+      if (n < 0)
+        rc = n;
+    }
+    if (!rc)
+      rc = send_auth(r);
+  } else if (code == 200) {
+    const msrp_path *use = msrp_chunk_use_path(c);
+    if (!use || use->count == 0) {
+      msrp__log(&r->logger, MSRP_LOG_WARNING,
+                "relay %s: 200 to AUTH without Use-Path", e->uri);
+      rc = MSRP_ERR_RELAY_AUTH;
+    } else {
+      uint32_t exp = 0;
+      msrp_chunk_expiry(c, MSRP_HDR_EXPIRES, &exp);
+      char text[512];
+      msrp_path_format(use, text, sizeof text);
+      msrp__log(&r->logger, MSRP_LOG_INFO,
+                "relay %s: reserved, Use-Path %s, expires in %u s", e->uri,
+                text, (unsigned)exp);
+      msrp_path copy = MSRP_PATH_INIT;
+      rc = msrp_path_copy(&copy, use);
+      msrp_chunk_free(c);
+      if (rc) {
+        try_next(r, rc);
+        return;
+      }
+      finish(r, 0, &copy, e->max_chunk_size ? e->max_chunk_size : 8192);
+      msrp_path_clear(&copy);
+      return;
+    }
+  } else {
+    msrp__log(&r->logger, MSRP_LOG_WARNING,
+              "relay %s refused AUTH: %d %s", e->uri, code,
+              msrp_chunk_comment(c) ? msrp_chunk_comment(c) : "");
+    rc = MSRP_ERR_RELAY_AUTH;
+  }
+  msrp_chunk_free(c);
+  if (rc)
+    try_next(r, rc);
+}
+
+/* ---- connecting --------------------------------------------------------- */
+
+static void on_ready(msrp_transport *t, int status, void *ud) {
+  msrp__relay *r = ud;
+  if (status) {
+    try_next(r, status);
+    return;
+  }
+  /* our URI names the real address of this connection (the relay may
+   * route by it), with the relay's scheme */
+  struct sockaddr_storage ss;
+  int len = sizeof ss;
+  char ip[64];
+  if (uv_tcp_getsockname(msrp__transport_tcp(t), (struct sockaddr *)&ss,
+                         &len)) {
+    try_next(r, MSRP_ERR_IO);
+    return;
+  }
+  int port;
+  if (ss.ss_family == AF_INET6) {
+    uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof ip);
+    port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+  } else {
+    uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof ip);
+    port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  }
+  msrp_uri fresh = MSRP_URI_INIT;
+  int rc = msrp_uri_init(&fresh, r->relay_uri.use_tls, ip, port,
+                         r->local_uri->session_id, NULL);
+  if (!rc && !fresh.session_id) {
+    char sid[21];
+    if (!(rc = msrp__secret_token(sid, 20)))
+      rc = msrp_uri_set_session_id(&fresh, sid);
+  }
+  if (rc) {
+    msrp_uri_clear(&fresh);
+    try_next(r, rc);
+    return;
+  }
+  msrp_uri_clear(r->local_uri);
+  *r->local_uri = fresh;
+  msrp_path local = {1, r->local_uri}, relay = {1, &r->relay_uri};
+  rc = msrp__transport_set_paths(t, &local, &relay);
+  r->authorization[0] = '\0';
+  r->auths = 0;
+  r->expires = entry(r)->expires;
+  if (!rc)
+    rc = send_auth(r);
+  if (rc)
+    try_next(r, rc);
+}
+
+static void on_connected(uv_connect_t *req, int status) {
+  attempt *a = (attempt *)req;
+  msrp__relay *r = a->r;
+  bool current = a->gen == r->gen;
+  free(a);
+  r->pending--;
+  if (r->cancelled || r->done || !current || !r->t) {
+    maybe_free(r); /* timed out, moved on, or cancelled */
+    return;
+  }
+  r->connecting = false;
+  if (status) {
+    msrp__log(&r->logger, MSRP_LOG_WARNING, "relay %s unreachable: %s",
+              entry(r)->uri, uv_strerror(status));
+    try_next(r, MSRP_ERR_CONNECT);
+    return;
+  }
+  msrp__transport_start(r->t, r->relay_uri.use_tls ? r->ctx : NULL, 0,
+                        r->relay_uri.host, r->fingerprint, on_ready, r);
+}
+
+/* Try relay number r->idx. */
+static int try_relay(msrp__relay *r) {
+  const msrp__relay_entry *e = entry(r);
+  int rc = msrp_uri_parse(&r->relay_uri, e->uri, strlen(e->uri));
+  if (rc)
+    return rc;
+  if (r->relay_uri.use_tls && !r->ctx)
+    return MSRP_ERR_TLS_CONFIG;
+  struct sockaddr_storage ss;
+  if ((rc = msrp__uri_sockaddr(&r->relay_uri,
+                               msrp_uri_effective_port(&r->relay_uri), &ss)))
+    return MSRP_ERR_RESOLVE; /* relays are named by address for now */
+  if ((rc = msrp__transport_new(&r->t, r->loop, &r->logger)))
+    return rc;
+  attempt *a = calloc(1, sizeof *a);
+  if (!a)
+    return MSRP_ERR_NOMEM;
+  a->r = r;
+  a->gen = ++r->gen;
+  if ((rc = uv_tcp_connect(&a->req, msrp__transport_tcp(r->t),
+                           (struct sockaddr *)&ss, on_connected))) {
+    free(a);
+    return msrp__uv_err(rc);
+  }
+  r->pending++;
+  r->connecting = true;
+  uv_timer_start(&r->timer, on_timeout, r->timeout_ms, 0);
+  msrp__log(&r->logger, MSRP_LOG_INFO, "connecting to relay %s", e->uri);
+  return 0;
+}
+
+static void try_next(msrp__relay *r, int status) {
+  uv_timer_stop(&r->timer);
+  r->last_error = status;
+  if (r->t)
+    msrp__transport_detach(r->t);
+  r->connecting = false;
+  drop(r);
+  while (++r->idx < r->list->n) {
+    int rc = try_relay(r);
+    if (!rc)
+      return;
+    drop(r);
+    r->last_error = rc;
+  }
+  finish(r, r->last_error, NULL, 0);
+}
+
+int msrp__relay_reserve(msrp__relay **out, uv_loop_t *loop,
+                        const msrp__relay_list *list, SSL_CTX *ctx,
+                        const unsigned char *fingerprint,
+                        const msrp_logger *lg, uint64_t timeout_ms,
+                        msrp_uri *local_uri, msrp__relay_cb cb, void *ud) {
+  if (!list || list->n == 0 || !local_uri || !cb)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  msrp__relay *r = calloc(1, sizeof *r);
+  if (!r)
+    return MSRP_ERR_NOMEM;
+  r->loop = loop;
+  r->list = list;
+  r->ctx = ctx;
+  r->fingerprint = fingerprint;
+  if (lg)
+    r->logger = *lg;
+  r->timeout_ms = timeout_ms;
+  r->local_uri = local_uri;
+  r->cb = cb;
+  r->ud = ud;
+  uv_timer_init(loop, &r->timer);
+  r->timer.data = r;
+  r->timer_open = true;
+  int rc = try_relay(r);
+  while (rc && ++r->idx < list->n) {
+    drop(r);
+    rc = try_relay(r);
+  }
+  if (rc) {
+    drop(r);
+    r->cancelled = true;
+    uv_close((uv_handle_t *)&r->timer, on_timer_closed);
+    return rc;
+  }
+  /* the first attempt may be running already: *out is set before any
+   * callback can run (they all come from the loop) */
+  *out = r;
+  return 0;
+}

@@ -1,0 +1,442 @@
+/* Through a real MSRP relay: Kamailio (Debian's kamailio and its msrp
+ * module), started by CTest on loopback with Digest authentication, TCP and
+ * TLS (tests/interop/kamailio/relay.sh). ConnectorRelay and AcceptorRelay
+ * reserve sessions with AUTH, bind through the relay, and sessions exchange
+ * messages both ways, among them 5 MB chunked to the relay's limit with
+ * end-to-end success REPORTs; then only one end on the relay; then the
+ * failures: a wrong password, and a first relay that cannot be reached. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include <msrp/connect.h>
+#include <msrp/session.h>
+
+#ifndef MSRP_RELAY_DIR
+#error MSRP_RELAY_DIR must name the directory relay.sh started Kamailio in
+#endif
+
+static uv_loop_t loop;
+static uv_timer_t watchdog;
+static uv_prepare_t stopper;
+static bool expired;
+static bool (*await_fn)(const void *);
+static const void *await_ctx;
+static int tcp_port, tls_port;
+static char relay_tcp[128], relay_tls[128], relay_ca[512];
+
+static void on_watchdog(uv_timer_t *h) {
+  (void)h;
+  expired = true;
+}
+
+/* Before the loop polls: stop it once what we wait for holds. */
+static void on_stopper(uv_prepare_t *h) {
+  if (expired || (await_fn && await_fn(await_ctx)))
+    uv_stop(h->loop);
+}
+
+/* Run the loop until cond(ctx) holds, for 30 s at most (then fail). */
+static void wait_until(bool (*cond)(const void *), const void *ctx) {
+  expired = false;
+  await_fn = cond;
+  await_ctx = ctx;
+  uv_timer_start(&watchdog, on_watchdog, 30000, 0);
+  while (!cond(ctx) && !expired)
+    uv_run(&loop, UV_RUN_ONCE);
+  uv_timer_stop(&watchdog);
+  await_fn = NULL;
+  if (!cond(ctx))
+    fail_msg("timed out waiting for an event");
+}
+
+static bool flag_set(const void *p) {
+  return *(const bool *)p;
+}
+
+static void wait_for(const bool *flag) {
+  wait_until(flag_set, flag);
+}
+
+static int setup(void **state) {
+  (void)state;
+  uv_loop_init(&loop);
+  uv_timer_init(&loop, &watchdog);
+  uv_prepare_init(&loop, &stopper);
+  uv_prepare_start(&stopper, on_stopper);
+  uv_unref((uv_handle_t *)&stopper);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  uv_close((uv_handle_t *)&watchdog, NULL);
+  uv_close((uv_handle_t *)&stopper, NULL);
+  for (int i = 0; i < 1000 && uv_run(&loop, UV_RUN_NOWAIT); i++)
+    ;
+  assert_int_equal(uv_loop_close(&loop), 0);
+  return 0;
+}
+
+static const msrp_logger *test_logger(void) {
+  static msrp_logger lg;
+  if (!getenv("MSRP_TEST_LOG"))
+    return NULL;
+  lg = msrp_logger_stderr(MSRP_LOG_DEBUG, 1);
+  return &lg;
+}
+
+/* ---- an endpoint --------------------------------------------------------- */
+
+typedef struct endpoint {
+  msrp_connector *c;
+  msrp_uri uri;
+  msrp_path path; /* its full path, as SDP would carry it */
+  bool prepared, completed;
+  int status;
+  msrp_transport *t;
+  msrp_session *s;
+  /* what its session received */
+  char last[256];
+  size_t last_len;
+  int messages;
+  uint64_t big_bytes;
+  bool big_done;
+  EVP_MD_CTX *md;
+  int reports_complete;
+  int sent_ok;
+} endpoint;
+
+static void on_prepared(msrp_connector *c, int status, const msrp_path *p,
+                        void *ud) {
+  (void)c;
+  endpoint *e = ud;
+  e->prepared = true;
+  e->status = status;
+  if (!status)
+    assert_int_equal(msrp_path_copy(&e->path, p), 0);
+}
+
+static void on_completed(msrp_connector *c, int status, msrp_transport *t,
+                         void *ud) {
+  (void)c;
+  endpoint *e = ud;
+  e->completed = true;
+  e->status = status;
+  e->t = t;
+}
+
+static void start(endpoint *e, bool acceptor, const msrp_relay_config *relays,
+                  size_t nrelays, const msrp_tls_config *tls) {
+  memset(e, 0, sizeof *e);
+  msrp_connect_config cfg = {.relays = relays,
+                             .nrelays = nrelays,
+                             .tls = tls,
+                             .logger = test_logger()};
+  assert_int_equal(acceptor ? msrp_get_acceptor(&e->c, &loop, &cfg)
+                            : msrp_get_connector(&e->c, &loop, &cfg),
+                   0);
+  e->uri = (msrp_uri)MSRP_URI_INIT;
+  assert_int_equal(msrp_uri_init(&e->uri, 0, "127.0.0.1", 0, NULL, NULL), 0);
+  assert_int_equal(msrp_connector_prepare(e->c, &e->uri, on_prepared, e), 0);
+}
+
+static void on_message(msrp_engine *en, const msrp_message_info *m,
+                       const uint8_t *body, size_t len, void *ud) {
+  (void)en;
+  (void)m;
+  endpoint *e = ud;
+  e->messages++;
+  e->last_len = len < sizeof e->last ? len : sizeof e->last - 1;
+  memcpy(e->last, body, e->last_len);
+  e->last[e->last_len] = '\0';
+}
+
+static void on_start(msrp_engine *en, const msrp_message_info *m, void *ud) {
+  (void)en;
+  (void)m;
+  endpoint *e = ud;
+  e->md = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(e->md, EVP_sha256(), NULL);
+}
+
+static void on_data(msrp_engine *en, const msrp_message_info *m, uint64_t off,
+                    const uint8_t *d, size_t n, void *ud) {
+  (void)en;
+  (void)m;
+  endpoint *e = ud;
+  assert_true(off == e->big_bytes); /* in order through one relay */
+  EVP_DigestUpdate(e->md, d, n);
+  e->big_bytes += n;
+}
+
+static void on_end(msrp_engine *en, const msrp_message_info *m, int status,
+                   void *ud) {
+  (void)en;
+  (void)m;
+  endpoint *e = ud;
+  assert_int_equal(status, 0);
+  e->big_done = true;
+}
+
+static void on_report(msrp_engine *en, const msrp_report_info *r, void *ud) {
+  (void)en;
+  endpoint *e = ud;
+  assert_int_equal(r->code, 200);
+  if (r->complete)
+    e->reports_complete++;
+}
+
+static void on_sent(msrp_engine *en, const char *id, int status, int code,
+                    const char *comment, void *ud) {
+  (void)en;
+  (void)id;
+  (void)comment;
+  endpoint *e = ud;
+  assert_int_equal(status, 0);
+  assert_int_equal(code, 200);
+  e->sent_ok++;
+}
+
+static const msrp_engine_callbacks cbs = {.on_message = on_message,
+                                          .on_message_start = on_start,
+                                          .on_message_data = on_data,
+                                          .on_message_end = on_end,
+                                          .on_report = on_report};
+
+/* Prepare both, exchange paths, complete both, make sessions. */
+static void connect_pair(endpoint *a, endpoint *b) {
+  wait_for(&a->prepared);
+  wait_for(&b->prepared);
+  assert_int_equal(a->status, 0);
+  assert_int_equal(b->status, 0);
+  assert_int_equal(msrp_connector_complete(a->c, &b->path, on_completed, a),
+                   0);
+  assert_int_equal(msrp_connector_complete(b->c, &a->path, on_completed, b),
+                   0);
+  wait_for(&a->completed);
+  wait_for(&b->completed);
+  assert_int_equal(a->status, 0);
+  assert_int_equal(b->status, 0);
+  assert_int_equal(msrp_session_new(&a->s, a->t, NULL, &cbs, a), 0);
+  assert_int_equal(msrp_session_new(&b->s, b->t, NULL, &cbs, b), 0);
+}
+
+static void finish(endpoint *e) {
+  msrp_session_free(e->s);
+  msrp_connector_free(e->c);
+  msrp_path_clear(&e->path);
+  msrp_uri_clear(&e->uri);
+  if (e->md)
+    EVP_MD_CTX_free(e->md);
+}
+
+typedef struct progress {
+  const endpoint *from, *to;
+  int messages, reports, sent;
+} progress;
+
+/* The peer has one more message, and the sender one more full REPORT and
+ * one more message whose transactions are over. */
+static bool delivered(const void *p) {
+  const progress *g = p;
+  return g->to->messages > g->messages &&
+         g->from->reports_complete > g->reports && g->from->sent_ok > g->sent;
+}
+
+static bool reported(const void *p) {
+  const progress *g = p;
+  return g->from->reports_complete > g->reports && g->from->sent_ok > g->sent;
+}
+
+static void send_text(endpoint *from, endpoint *to, const char *text) {
+  progress g = {from, to, to->messages, from->reports_complete,
+                from->sent_ok};
+  msrp_message_params p = {.content_type = "text/plain",
+                           .data = text,
+                           .len = strlen(text),
+                           .success_report = MSRP_REPORT_YES,
+                           .failure_report = MSRP_REPORT_YES};
+  assert_int_equal(msrp_session_send_message(from->s, &p, on_sent, from, NULL),
+                   0);
+  wait_until(delivered, &g);
+  assert_string_equal(to->last, text);
+}
+
+/* ---- 5 MB, chunked to the relay's limit ---------------------------------- */
+
+static ssize_t provide(void *ud, uint64_t off, uint8_t *buf, size_t len) {
+  EVP_MD_CTX *md = ud;
+  for (size_t i = 0; i < len; i++)
+    buf[i] = (uint8_t)((off + i) * 7 + ((off + i) >> 12));
+  EVP_DigestUpdate(md, buf, len);
+  return (ssize_t)len;
+}
+
+static void send_big(endpoint *from, endpoint *to) {
+  const uint64_t size = 5u * 1000 * 1000;
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+  progress g = {from, to, 0, from->reports_complete, from->sent_ok};
+  msrp_message_params p = {.content_type = "application/octet-stream",
+                           .provider = provide,
+                           .provider_ud = md,
+                           .size = size,
+                           .success_report = MSRP_REPORT_YES};
+  assert_int_equal(msrp_session_send_message(from->s, &p, on_sent, from, NULL),
+                   0);
+  wait_for(&to->big_done);
+  wait_until(reported, &g);
+  assert_true(to->big_bytes == size);
+  unsigned char a[32], b[32];
+  unsigned int n;
+  EVP_DigestFinal_ex(md, a, &n);
+  EVP_DigestFinal_ex(to->md, b, &n);
+  EVP_MD_CTX_free(md);
+  assert_memory_equal(a, b, 32);
+  print_message("5 MB through the relay in chunks of at most %zu bytes: "
+                "SHA-256 matches, success REPORT received\n",
+                msrp_transport_chunk_limit(msrp_session_transport(from->s)));
+}
+
+/* ---- the tests ------------------------------------------------------------ */
+
+static msrp_relay_config relay(const char *uri) {
+  return (msrp_relay_config){
+      .uri = uri, .username = "msrpuser", .password = "msrppass"};
+}
+
+static void test_both_ends_on_relay(void **state) {
+  (void)state;
+  msrp_relay_config r = relay(relay_tcp);
+  endpoint a, b;
+  start(&a, false, &r, 1, NULL);
+  start(&b, true, &r, 1, NULL);
+  wait_for(&a.prepared);
+  wait_for(&b.prepared);
+  /* full paths: the relay's Use-Path, then the endpoint */
+  assert_int_equal(a.path.count, 2);
+  assert_int_equal(b.path.count, 2);
+  assert_int_equal(a.path.uris[0].port, tcp_port);
+  assert_int_equal(msrp_connector_get_kind(a.c), MSRP_CONNECTOR_RELAY);
+  assert_int_equal(msrp_connector_get_kind(b.c), MSRP_ACCEPTOR_RELAY);
+  connect_pair(&a, &b);
+  send_text(&a, &b, "hello through the relay");
+  send_text(&b, &a, "and back again");
+  send_big(&a, &b);
+  finish(&a);
+  finish(&b);
+}
+
+static void test_tls_relay(void **state) {
+  (void)state;
+  msrp_relay_config r = relay(relay_tls);
+  msrp_tls_config tls = {.ca_file = relay_ca};
+  endpoint a, b;
+  start(&a, false, &r, 1, &tls);
+  start(&b, true, &r, 1, &tls);
+  connect_pair(&a, &b);
+  assert_true(msrp_transport_use_tls(msrp_session_transport(a.s)));
+  assert_int_equal(a.path.uris[1].use_tls, 1); /* msrps, as the relay */
+  send_text(&a, &b, "over TLS, through the relay");
+  send_text(&b, &a, "and back over TLS");
+  finish(&a);
+  finish(&b);
+}
+
+/* Only the answering end uses the relay: the caller connects straight to
+ * the relay named first in the answerer's path. */
+static void test_one_end_on_relay(void **state) {
+  (void)state;
+  msrp_relay_config r = relay(relay_tcp);
+  endpoint a, b;
+  start(&a, false, NULL, 0, NULL); /* ConnectorDirect */
+  start(&b, true, &r, 1, NULL);    /* AcceptorRelay */
+  connect_pair(&a, &b);
+  assert_int_equal(msrp_connector_get_kind(a.c), MSRP_CONNECTOR_DIRECT);
+  send_text(&a, &b, "direct to your relay");
+  send_text(&b, &a, "back through my relay");
+  send_big(&b, &a);
+  finish(&a);
+  finish(&b);
+}
+
+static void test_wrong_password(void **state) {
+  (void)state;
+  msrp_relay_config r = relay(relay_tcp);
+  r.password = "not-the-password";
+  endpoint a;
+  start(&a, false, &r, 1, NULL);
+  wait_for(&a.prepared);
+  assert_int_equal(a.status, MSRP_ERR_RELAY_AUTH);
+  assert_int_equal(a.path.count, 0);
+  finish(&a);
+}
+
+/* The first relay cannot be reached (a port nothing listens on): the
+ * second one is used. */
+static void test_fallback(void **state) {
+  (void)state;
+  uv_tcp_t probe;
+  uv_tcp_init(&loop, &probe);
+  struct sockaddr_in sa;
+  uv_ip4_addr("127.0.0.1", 0, &sa);
+  assert_int_equal(uv_tcp_bind(&probe, (struct sockaddr *)&sa, 0), 0);
+  int len = sizeof sa;
+  uv_tcp_getsockname(&probe, (struct sockaddr *)&sa, &len);
+  uv_close((uv_handle_t *)&probe, NULL);
+  char dead[128];
+  snprintf(dead, sizeof dead, "msrp://127.0.0.1:%d;tcp", ntohs(sa.sin_port));
+  msrp_relay_config rs[2] = {relay(dead), relay(relay_tcp)};
+  endpoint a, b;
+  start(&a, false, rs, 2, NULL);
+  start(&b, true, rs, 2, NULL);
+  connect_pair(&a, &b);
+  assert_int_equal(a.path.uris[0].port, tcp_port);
+  send_text(&a, &b, "the second relay works");
+  finish(&a);
+  finish(&b);
+}
+
+static void read_ports(void) {
+  FILE *f = fopen(MSRP_RELAY_DIR "/ports", "r");
+  if (!f)
+    fail_msg("no %s/ports: Kamailio was not started", MSRP_RELAY_DIR);
+  char line[128];
+  while (fgets(line, sizeof line, f)) {
+    sscanf(line, "TCP_PORT=%d", &tcp_port);
+    sscanf(line, "TLS_PORT=%d", &tls_port);
+  }
+  fclose(f);
+  snprintf(relay_tcp, sizeof relay_tcp, "msrp://127.0.0.1:%d;tcp", tcp_port);
+  snprintf(relay_tls, sizeof relay_tls, "msrps://127.0.0.1:%d;tcp", tls_port);
+  snprintf(relay_ca, sizeof relay_ca, "%s/relay.pem", MSRP_RELAY_DIR);
+}
+
+static int group_setup(void **state) {
+  (void)state;
+  read_ports();
+  return tcp_port && tls_port ? 0 : -1;
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_both_ends_on_relay, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_tls_relay, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_one_end_on_relay, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_wrong_password, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fallback, setup, teardown),
+  };
+  if (getenv("MSRP_TEST_FILTER"))
+    cmocka_set_test_filter(getenv("MSRP_TEST_FILTER"));
+  return cmocka_run_group_tests(tests, group_setup, NULL);
+}
