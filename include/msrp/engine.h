@@ -124,6 +124,11 @@ typedef struct msrp_engine_callbacks {
   void (*on_writable)(msrp_engine *e, void *ud);
   /* Diagnostics: a late response dropped, a bad request answered. */
   void (*on_log)(msrp_engine *e, const char *message, void *ud);
+  /* A relay reservation was refreshed (status 0, `granted` seconds from
+   * now) or could not be (MSRP_ERR_RELAY_AUTH, the code the relay answered
+   * with, or 408 when it did not answer). See msrp_engine_keep_relay. */
+  void (*on_relay_refresh)(msrp_engine *e, int status, int code,
+                           uint32_t granted, void *ud);
 } msrp_engine_callbacks;
 
 /* ---- lifetime ---------------------------------------------------------- */
@@ -256,6 +261,27 @@ MSRP_API int msrp_engine_abort_message(msrp_engine *e,
  * MSRP_ERR_MESSAGE_REFUSED. MSRP_ERR_NOT_FOUND if it is not in progress. */
 MSRP_API int msrp_engine_refuse_message(msrp_engine *e,
                                         const char *message_id);
+
+/* ---- keeping a relay reservation (RFC 4976 section 5) ---------------- */
+
+typedef struct msrp_relay_refresh {
+  const msrp_uri *relay; /* the relay's URI (To-Path of the AUTH) */
+  const msrp_uri *local; /* ours (From-Path) */
+  const char *username;
+  const char *password;
+  uint32_t expires; /* what to ask for each time */
+  uint32_t granted; /* what the relay granted at the reservation */
+} msrp_relay_refresh;
+
+/* Keep a reservation alive for as long as the engine lives: when three
+ * quarters of what the relay granted have passed (and at the latest 5 s
+ * before it lapses), AUTH again on this connection, answer the relay's
+ * Digest challenge, and take the new Expires. A 423 adjusts the interval
+ * asked for. Each outcome goes to on_relay_refresh. The strings are
+ * copied. `now` is the time of the reservation. */
+MSRP_API int msrp_engine_keep_relay(msrp_engine *e,
+                                    const msrp_relay_refresh *r,
+                                    uint64_t now);
 
 /* Stop accepting new requests to send (MSRP_ERR_CLOSED); what is queued
  * still goes out. msrp_engine_idle() tells when nothing is left to write

@@ -5,6 +5,8 @@
 #include "core/chunk_internal.h"
 #include "core/util.h"
 
+#include <msrp/auth.h>
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +200,18 @@ struct msrp_engine {
   size_t refused_next;
   bool paused;
   uint64_t now;
+
+  /* keeping a relay reservation */
+  struct {
+    bool on;
+    bool waiting; /* an AUTH is out */
+    msrp_uri relay, local;
+    char *user, *pass;
+    uint32_t expires;
+    uint64_t at; /* when to AUTH next (0: not scheduled) */
+    int auths;   /* in this round */
+    char authorization[1024];
+  } keep;
 };
 
 static void logf_(msrp_engine *e, const char *fmt, ...)
@@ -396,6 +410,10 @@ void msrp_engine_free(msrp_engine *e) {
   msrp_path_clear(&e->local);
   msrp_path_clear(&e->remote);
   msrp__buf_free(&e->head);
+  msrp_uri_clear(&e->keep.relay);
+  msrp_uri_clear(&e->keep.local);
+  free(e->keep.user);
+  free(e->keep.pass);
   free(e->single);
   free(e->paths);
   free(e->answer_paths);
@@ -530,7 +548,10 @@ static void tx_start(msrp_engine *e, tx *t, uint64_t now) {
 }
 
 uint64_t msrp_engine_next_expiry(const msrp_engine *e) {
-  return e->txs ? e->txs->deadline : MSRP_NO_EXPIRY;
+  uint64_t t = e->txs ? e->txs->deadline : MSRP_NO_EXPIRY;
+  if (e->keep.on && e->keep.at && !e->keep.waiting && e->keep.at < t)
+    t = e->keep.at;
+  return t;
 }
 
 static void finish_msg(msrp_engine *e, outmsg *m);
@@ -592,8 +613,12 @@ static void deliver_response(msrp_engine *e, tx *t, const msrp_chunk *resp) {
   free(t);
 }
 
+static void refresh_now(msrp_engine *e);
+
 void msrp_engine_handle_expiry(msrp_engine *e, uint64_t now) {
   e->now = now;
+  if (e->keep.on && e->keep.at && !e->keep.waiting && e->keep.at <= now)
+    refresh_now(e);
   while (e->txs && e->txs->deadline && e->txs->deadline <= now) {
     tx *t = e->txs;
     e->txs = t->next;
@@ -1490,4 +1515,142 @@ void msrp_engine_resume(msrp_engine *e) {
 
 int msrp_engine_paused(const msrp_engine *e) {
   return e->paused;
+}
+
+/* ---- keeping a relay reservation ----------------------------------------- */
+
+static void schedule_refresh(msrp_engine *e, uint32_t granted) {
+  /* at three quarters of the time granted, and no later than 5 s before
+   * it lapses */
+  uint64_t ms = (uint64_t)granted * 1000;
+  uint64_t at = ms * 3 / 4;
+  if (ms > 5000 && ms - at < 5000)
+    at = ms - 5000;
+  e->keep.at = e->now + (at ? at : 1);
+}
+
+static void refresh_done(msrp_engine *e, int status, int code,
+                         uint32_t granted) {
+  e->keep.waiting = false;
+  e->keep.auths = 0;
+  e->keep.authorization[0] = '\0';
+  if (e->cb.on_relay_refresh)
+    e->cb.on_relay_refresh(e, status, code, granted, e->ud);
+}
+
+static int send_auth(msrp_engine *e);
+
+static void on_auth_answer(msrp_engine *e, int status, const msrp_chunk *resp,
+                           void *ud) {
+  (void)ud;
+  if (status)
+    return; /* the engine is going away */
+  int code = msrp_chunk_code(resp);
+  if (code == 401 && !e->keep.authorization[0]) {
+    msrp_digest_challenge ch;
+    const char *www = msrp_chunk_header_by_id(resp, MSRP_HDR_WWW_AUTHENTICATE);
+    char uri[512];
+    msrp_uri_format(&e->keep.relay, uri, sizeof uri);
+    int n = www && msrp_digest_parse_challenge(www, &ch) == 0
+                ? msrp_digest_authorization(
+                      &ch, e->keep.user, e->keep.pass, "AUTH", uri, NULL, 1,
+                      e->keep.authorization, sizeof e->keep.authorization)
+                : -1;
+    if (n > 0 && (size_t)n < sizeof e->keep.authorization &&
+        send_auth(e) == 0)
+      return;
+  } else if (code == 423) {
+    uint32_t v;
+    if ((msrp_chunk_expiry(resp, MSRP_HDR_MIN_EXPIRES, &v) == 0 &&
+         v > e->keep.expires) ||
+        (msrp_chunk_expiry(resp, MSRP_HDR_MAX_EXPIRES, &v) == 0 &&
+         v < e->keep.expires)) {
+      e->keep.expires = v;
+      e->keep.authorization[0] = '\0'; /* a fresh challenge for the retry */
+      if (send_auth(e) == 0)
+        return;
+    }
+  } else if (code == 200) {
+    uint32_t granted = e->keep.expires;
+    msrp_chunk_expiry(resp, MSRP_HDR_EXPIRES, &granted);
+    schedule_refresh(e, granted);
+    refresh_done(e, 0, 200, granted);
+    return;
+  }
+  logf_(e, "relay refresh failed: %d %s", code,
+        msrp_chunk_comment(resp) ? msrp_chunk_comment(resp) : "");
+  refresh_done(e, MSRP_ERR_RELAY_AUTH, code, 0);
+}
+
+static int send_auth(msrp_engine *e) {
+  if (++e->keep.auths > 4)
+    return MSRP_ERR_RELAY_AUTH;
+  msrp_chunk *c;
+  int rc = msrp_chunk_new_request(&c, NULL, "AUTH");
+  if (rc)
+    return rc;
+  msrp_path to = {1, &e->keep.relay}, from = {1, &e->keep.local};
+  char num[16];
+  snprintf(num, sizeof num, "%u", (unsigned)e->keep.expires);
+  if ((rc = msrp_chunk_set_to_path(c, &to)) ||
+      (rc = msrp_chunk_set_from_path(c, &from)) ||
+      (rc = msrp_chunk_set_header(c, "Expires", num)) ||
+      (e->keep.authorization[0] &&
+       (rc = msrp_chunk_set_header(c, "Authorization",
+                                   e->keep.authorization)))) {
+    msrp_chunk_free(c);
+    return rc;
+  }
+  bool shut = e->shut;
+  e->shut = false; /* keeping the reservation is not new traffic */
+  rc = msrp_engine_send_chunk(e, c, on_auth_answer, NULL);
+  e->shut = shut;
+  if (rc)
+    msrp_chunk_free(c);
+  return rc;
+}
+
+static void refresh_now(msrp_engine *e) {
+  e->keep.waiting = true;
+  e->keep.at = 0;
+  e->keep.auths = 0;
+  e->keep.authorization[0] = '\0';
+  int rc = send_auth(e);
+  if (rc) {
+    logf_(e, "relay refresh: %s", msrp_strerror(rc));
+    refresh_done(e, rc, 0, 0);
+  }
+}
+
+int msrp_engine_keep_relay(msrp_engine *e, const msrp_relay_refresh *r,
+                           uint64_t now) {
+  if (!e || !r || !r->relay || !r->local || !r->username || !r->password ||
+      !r->expires)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  msrp_uri relay = MSRP_URI_INIT, local = MSRP_URI_INIT;
+  char *user = msrp__strndup(r->username, strlen(r->username));
+  char *pass = msrp__strndup(r->password, strlen(r->password));
+  int rc = !user || !pass ? MSRP_ERR_NOMEM : msrp_uri_copy(&relay, r->relay);
+  if (!rc)
+    rc = msrp_uri_copy(&local, r->local);
+  if (rc) {
+    free(user);
+    free(pass);
+    msrp_uri_clear(&relay);
+    return rc;
+  }
+  msrp_uri_clear(&e->keep.relay);
+  msrp_uri_clear(&e->keep.local);
+  free(e->keep.user);
+  free(e->keep.pass);
+  e->keep.relay = relay;
+  e->keep.local = local;
+  e->keep.user = user;
+  e->keep.pass = pass;
+  e->keep.expires = r->expires;
+  e->keep.on = true;
+  e->keep.waiting = false;
+  e->now = now;
+  schedule_refresh(e, r->granted ? r->granted : r->expires);
+  return 0;
 }

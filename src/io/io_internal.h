@@ -127,6 +127,20 @@ int msrp__relay_reserve(msrp__relay **out, uv_loop_t *loop,
 /* Stop a reservation under way; its callback will not run. */
 void msrp__relay_cancel(msrp__relay *r);
 
+/* The reservation a relay connection carries, for keeping it alive. */
+typedef struct msrp__relay_info {
+  msrp_uri relay;
+  char *username, *password;
+  uint32_t expires; /* asked for (0: none: nothing to keep) */
+  uint32_t granted; /* what the relay's 200 said */
+} msrp__relay_info;
+
+/* Record it (copied) on the transport. */
+int msrp__transport_set_relay(msrp_transport *t, const msrp_uri *relay,
+                              const char *username, const char *password,
+                              uint32_t expires, uint32_t granted);
+const msrp__relay_info *msrp__transport_relay(const msrp_transport *t);
+
 /* The most body bytes a chunk may carry on this connection (0: no limit). */
 void msrp__transport_set_chunk_limit(msrp_transport *t, size_t bytes);
 

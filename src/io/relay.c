@@ -232,6 +232,9 @@ static void on_auth_response(msrp_transport *t, int status, msrp_chunk *c,
                 text, (unsigned)exp);
       msrp_path copy = MSRP_PATH_INIT;
       rc = msrp_path_copy(&copy, use);
+      if (!rc)
+        rc = msrp__transport_set_relay(r->t, &r->relay_uri, e->username,
+                                       e->password, r->expires, exp);
       msrp_chunk_free(c);
       if (rc) {
         try_next(r, rc);

@@ -106,6 +106,13 @@ static void fwd_writable(msrp_engine *e, void *ud) {
     s->user.on_writable(e, s->ud);
 }
 
+static void fwd_refresh(msrp_engine *e, int status, int code,
+                        uint32_t granted, void *ud) {
+  msrp_session *s = ud;
+  if (s->user.on_relay_refresh)
+    s->user.on_relay_refresh(e, status, code, granted, s->ud);
+}
+
 static void fwd_log(msrp_engine *e, const char *msg, void *ud) {
   msrp_session *s = ud;
   if (s->user.on_log)
@@ -404,8 +411,21 @@ int msrp_session_new(msrp_session **out, msrp_transport *t,
       .on_output = on_output,
       .on_writable = fwd_writable,
       .on_log = fwd_log,
+      .on_relay_refresh = fwd_refresh,
   };
   int rc = msrp_engine_new(&s->e, &ec, &mine, s);
+  /* a relay reservation with an Expires is kept alive for the session */
+  const msrp__relay_info *ri = msrp__transport_relay(t);
+  if (!rc && ri && ri->expires && ri->username && ri->password) {
+    const msrp_path *lp = msrp_transport_local_path(t);
+    msrp_relay_refresh keep = {.relay = &ri->relay,
+                               .local = &lp->uris[lp->count - 1],
+                               .username = ri->username,
+                               .password = ri->password,
+                               .expires = ri->expires,
+                               .granted = ri->granted};
+    rc = msrp_engine_keep_relay(s->e, &keep, uv_now(s->loop));
+  }
   if (!rc)
     rc = msrp_transport_read_start(t, on_event, s);
   if (rc) {
@@ -417,6 +437,7 @@ int msrp_session_new(msrp_session **out, msrp_transport *t,
   uv_timer_init(s->loop, &s->timer);
   s->timer.data = s;
   s->holds = 1;
+  rearm(s); /* a relay refresh may be due one day */
   *out = s;
   return 0;
 }

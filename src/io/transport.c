@@ -78,6 +78,8 @@ struct msrp_transport {
   size_t chunk_size;
   size_t max_chunk;
   size_t chunk_limit; /* what a relay on this connection accepts */
+  msrp__relay_info relay;
+  bool has_relay;
   msrp__buf body;
 
   /* binding */
@@ -137,6 +139,9 @@ static void kick(msrp_transport *t) {
 /* ---- lifetime ---------------------------------------------------------- */
 
 static void release(msrp_transport *t) {
+  msrp_uri_clear(&t->relay.relay);
+  free(t->relay.username);
+  free(t->relay.password);
   if (t->ssl)
     SSL_free(t->ssl); /* frees both BIOs */
   msrp_parser_free(t->parser);
@@ -322,6 +327,36 @@ const char *msrp_transport_peer(const msrp_transport *t) {
 
 int msrp_transport_use_tls(const msrp_transport *t) {
   return t->ssl != NULL;
+}
+
+int msrp__transport_set_relay(msrp_transport *t, const msrp_uri *relay,
+                              const char *username, const char *password,
+                              uint32_t expires, uint32_t granted) {
+  msrp__relay_info ri = {.relay = MSRP_URI_INIT,
+                         .expires = expires,
+                         .granted = granted};
+  int rc = msrp_uri_copy(&ri.relay, relay);
+  if (!rc && username &&
+      !(ri.username = msrp__strndup(username, strlen(username))))
+    rc = MSRP_ERR_NOMEM;
+  if (!rc && password &&
+      !(ri.password = msrp__strndup(password, strlen(password))))
+    rc = MSRP_ERR_NOMEM;
+  if (rc) {
+    msrp_uri_clear(&ri.relay);
+    free(ri.username);
+    return rc;
+  }
+  msrp_uri_clear(&t->relay.relay);
+  free(t->relay.username);
+  free(t->relay.password);
+  t->relay = ri;
+  t->has_relay = true;
+  return 0;
+}
+
+const msrp__relay_info *msrp__transport_relay(const msrp_transport *t) {
+  return t->has_relay ? &t->relay : NULL;
 }
 
 void msrp__transport_set_chunk_limit(msrp_transport *t, size_t bytes) {

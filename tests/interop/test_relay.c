@@ -406,6 +406,61 @@ static void test_fallback(void **state) {
   finish(&b);
 }
 
+/* Expires asked for: the reservation is kept alive by a new AUTH before
+ * it lapses (a 4 s reservation: the first refresh comes at 3 s). Kamailio
+ * grants it; every AUTH creates a new relay session there, so what this
+ * shows is the refresh itself (see tests/interop/kamailio/README.md). */
+static int refreshed, refresh_status, refresh_code;
+static uint32_t refresh_granted;
+
+static void on_refresh(msrp_engine *en, int status, int code,
+                       uint32_t granted, void *ud) {
+  (void)en;
+  (void)ud;
+  refreshed++;
+  refresh_status = status;
+  refresh_code = code;
+  refresh_granted = granted;
+}
+
+static bool refreshed_twice(const void *p) {
+  (void)p;
+  return refreshed >= 2;
+}
+
+static void test_expires_refresh(void **state) {
+  (void)state;
+  msrp_relay_config r = relay(relay_tcp);
+  r.expires = 1; /* too short: the relay's 423 says at least 2 */
+  endpoint a, b;
+  start(&a, false, &r, 1, NULL);
+  start(&b, true, &r, 1, NULL);
+  wait_for(&a.prepared);
+  wait_for(&b.prepared);
+  assert_int_equal(a.status, 0);
+  assert_int_equal(msrp_connector_complete(a.c, &b.path, on_completed, &a),
+                   0);
+  assert_int_equal(msrp_connector_complete(b.c, &a.path, on_completed, &b),
+                   0);
+  wait_for(&a.completed);
+  wait_for(&b.completed);
+  msrp_engine_callbacks with_refresh = cbs;
+  with_refresh.on_relay_refresh = on_refresh;
+  refreshed = 0;
+  assert_int_equal(msrp_session_new(&a.s, a.t, NULL, &with_refresh, &a), 0);
+  assert_int_equal(msrp_session_new(&b.s, b.t, NULL, &cbs, &b), 0);
+  /* two rounds of AUTH, 401, AUTH with the answer, 200: about 1.5 s and
+   * 3 s after the reservation */
+  wait_until(refreshed_twice, NULL);
+  assert_int_equal(refresh_status, 0);
+  assert_int_equal(refresh_code, 200);
+  assert_int_equal(refresh_granted, 2);
+  /* and the session still carries messages */
+  send_text(&a, &b, "still here after two refreshes");
+  finish(&a);
+  finish(&b);
+}
+
 static void read_ports(void) {
   FILE *f = fopen(MSRP_RELAY_DIR "/ports", "r");
   if (!f)
@@ -435,6 +490,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_one_end_on_relay, setup, teardown),
       cmocka_unit_test_setup_teardown(test_wrong_password, setup, teardown),
       cmocka_unit_test_setup_teardown(test_fallback, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_expires_refresh, setup, teardown),
   };
   if (getenv("MSRP_TEST_FILTER"))
     cmocka_set_test_filter(getenv("MSRP_TEST_FILTER"));

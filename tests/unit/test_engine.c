@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include <msrp/auth.h>
 #include <msrp/engine.h>
 
 #define URI_A "msrp://127.0.0.1:1001/aaaa;tcp"
@@ -459,7 +460,24 @@ static void message_cb(msrp_engine *e, const char *message_id, int status,
   x->tag = (intptr_t)ud;
 }
 
+/* Relay refreshes, recorded apart from the event log. */
+static struct {
+  int calls, status, code;
+  uint32_t granted;
+} refreshes;
+
+static void on_relay_refresh(msrp_engine *e, int status, int code,
+                             uint32_t granted, void *ud) {
+  (void)e;
+  (void)ud;
+  refreshes.calls++;
+  refreshes.status = status;
+  refreshes.code = code;
+  refreshes.granted = granted;
+}
+
 static const msrp_engine_callbacks callbacks = {
+    .on_relay_refresh = on_relay_refresh,
     .on_message = on_message,
     .on_message_start = on_message_start,
     .on_message_data = on_message_data,
@@ -2767,6 +2785,129 @@ static void test_backpressure_after_failure(void **state) {
       msrp_engine_send_message(A->e, &mq, message_cb, TAG(2), NULL), 0);
 }
 
+
+/* Keeping a relay reservation (RFC 4976 section 5), on the fake clock:
+ * AUTH at three quarters of the time granted, the Digest challenge
+ * answered, the new Expires taken; 423 adjusts the interval; silence is a
+ * 408 failure. */
+#define RELAY "msrp://127.0.0.1:9000;tcp"
+
+static const char *last_auth(peer *P, size_t k) {
+  out_chunk *oc = nth_method(P, MSRP_METHOD_AUTH, k);
+  assert_non_null(oc);
+  assert_int_equal(oc->flag, '$');
+  return msrp_chunk_transaction_id(oc->c);
+}
+
+static void feed_resp(peer *P, const char *tid, const char *status_line,
+                      const char *headers) {
+  char msg[1024];
+  snprintf(msg, sizeof msg,
+           "MSRP %s %s\r\nTo-Path: " URI_A "\r\nFrom-Path: " RELAY
+           "\r\n%s-------%s$\r\n",
+           tid, status_line, headers, tid);
+  feed(P, msg);
+}
+
+static void test_relay_refresh(void **state) {
+  (void)state;
+  start(A, NULL);
+  memset(&refreshes, 0, sizeof refreshes);
+  msrp_uri relay = MSRP_URI_INIT, local = MSRP_URI_INIT;
+  assert_int_equal(msrp_uri_parse(&relay, RELAY, strlen(RELAY)), 0);
+  assert_int_equal(msrp_uri_parse(&local, URI_A, strlen(URI_A)), 0);
+  msrp_relay_refresh r = {.relay = &relay,
+                          .local = &local,
+                          .username = "alice",
+                          .password = "secret",
+                          .expires = 600,
+                          .granted = 600};
+  W.now = T0;
+  assert_int_equal(msrp_engine_keep_relay(A->e, &r, T0), 0);
+  assert_true(msrp_engine_next_expiry(A->e) == T0 + 450000);
+  msrp_engine_handle_expiry(A->e, T0 + 449999);
+  drain(A);
+  assert_int_equal(count_method(A, MSRP_METHOD_AUTH, 0), 0);
+
+  /* the round: AUTH, 401, AUTH with the answer, 200 */
+  W.now = T0 + 450000;
+  msrp_engine_handle_expiry(A->e, W.now);
+  drain(A);
+  out_chunk *a1 = nth_method(A, MSRP_METHOD_AUTH, 0);
+  assert_non_null(a1);
+  assert_string_equal(msrp_chunk_header_by_id(a1->c, MSRP_HDR_TO_PATH),
+                      RELAY);
+  assert_string_equal(msrp_chunk_header_by_id(a1->c, MSRP_HDR_FROM_PATH),
+                      URI_A);
+  assert_string_equal(msrp_chunk_header_by_id(a1->c, MSRP_HDR_EXPIRES), "600");
+  assert_null(msrp_chunk_header_by_id(a1->c, MSRP_HDR_AUTHORIZATION));
+  feed_resp(A, last_auth(A, 0), "401 Unauthorized",
+            "WWW-Authenticate: Digest realm=\"relay\", nonce=\"n0nce\", "
+            "qop=\"auth\"\r\n");
+  drain(A);
+  out_chunk *a2 = nth_method(A, MSRP_METHOD_AUTH, 1);
+  assert_non_null(a2);
+  const char *auth = msrp_chunk_header_by_id(a2->c, MSRP_HDR_AUTHORIZATION);
+  assert_non_null(auth);
+  /* the answer is right: recompute it with the cnonce it chose */
+  const char *cn = strstr(auth, "cnonce=\"");
+  assert_non_null(cn);
+  char cnonce[64];
+  assert_int_equal(sscanf(cn, "cnonce=\"%63[^\"]", cnonce), 1);
+  msrp_digest_challenge ch;
+  assert_int_equal(msrp_digest_parse_challenge(
+                       "Digest realm=\"relay\", nonce=\"n0nce\", qop=\"auth\"",
+                       &ch),
+                   0);
+  char want[1024];
+  msrp_digest_authorization(&ch, "alice", "secret", "AUTH", RELAY, cnonce, 1,
+                            want, sizeof want);
+  assert_string_equal(auth, want);
+  assert_int_equal(refreshes.calls, 0);
+  feed_resp(A, last_auth(A, 1), "200 OK",
+            "Use-Path: msrp://127.0.0.1:9000/s1;tcp\r\nExpires: 300\r\n");
+  assert_int_equal(refreshes.calls, 1);
+  assert_int_equal(refreshes.status, 0);
+  assert_int_equal(refreshes.code, 200);
+  assert_int_equal(refreshes.granted, 300);
+  assert_true(msrp_engine_next_expiry(A->e) == W.now + 225000);
+
+  /* next round: 423 asks for at least 900; the retry asks for 900 */
+  W.now += 225000;
+  msrp_engine_handle_expiry(A->e, W.now);
+  drain(A);
+  feed_resp(A, last_auth(A, 2), "401 Unauthorized",
+            "WWW-Authenticate: Digest realm=\"relay\", nonce=\"n2\"\r\n");
+  drain(A);
+  feed_resp(A, last_auth(A, 3), "423 Interval Out-of-Bounds",
+            "Min-Expires: 900\r\n");
+  drain(A);
+  out_chunk *a5 = nth_method(A, MSRP_METHOD_AUTH, 4);
+  assert_non_null(a5);
+  assert_string_equal(msrp_chunk_header_by_id(a5->c, MSRP_HDR_EXPIRES), "900");
+  feed_resp(A, last_auth(A, 4), "401 Unauthorized",
+            "WWW-Authenticate: Digest realm=\"relay\", nonce=\"n3\"\r\n");
+  drain(A);
+  feed_resp(A, last_auth(A, 5), "200 OK", "Expires: 900\r\n");
+  assert_int_equal(refreshes.calls, 2);
+  assert_int_equal(refreshes.granted, 900);
+  assert_true(msrp_engine_next_expiry(A->e) == W.now + 675000);
+
+  /* a relay that says nothing: 408 after the response timeout */
+  W.now += 675000;
+  msrp_engine_handle_expiry(A->e, W.now);
+  drain(A);
+  assert_non_null(nth_method(A, MSRP_METHOD_AUTH, 6));
+  W.now += 30000;
+  msrp_engine_handle_expiry(A->e, W.now);
+  assert_int_equal(refreshes.calls, 3);
+  assert_int_equal(refreshes.status, MSRP_ERR_RELAY_AUTH);
+  assert_int_equal(refreshes.code, 408);
+  msrp_uri_clear(&relay);
+  msrp_uri_clear(&local);
+  stop(A);
+}
+
 int main(void) {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
   const struct CMUnitTest tests[] = {
@@ -2813,6 +2954,7 @@ int main(void) {
       T(test_failure_mid_chunk),
       T(test_pair_interleave_large),
       T(test_interrupted_chunk),
+      T(test_relay_refresh),
       T(test_expiry_order),
       T(test_recv_large_interleaved),
       T(test_abort_queued),
