@@ -369,6 +369,25 @@ static void test_one_end_on_relay(void **state) {
   finish(&b);
 }
 
+/* Only the calling end uses the relay: the relay opens its own connection
+ * to the answerer's address (an AcceptorDirect), which sees From-Path
+ * <the caller's relay> <the caller>. */
+static void test_caller_on_relay(void **state) {
+  (void)state;
+  msrp_relay_config r = relay(relay_tcp);
+  endpoint a, b;
+  start(&a, false, &r, 1, NULL);  /* ConnectorRelay */
+  start(&b, true, NULL, 0, NULL); /* AcceptorDirect */
+  connect_pair(&a, &b);
+  assert_int_equal(msrp_connector_get_kind(b.c), MSRP_ACCEPTOR_DIRECT);
+  assert_int_equal(
+      msrp_transport_remote_path(msrp_session_transport(b.s))->count, 2);
+  send_text(&a, &b, "from behind my relay");
+  send_text(&b, &a, "straight back to your relay");
+  finish(&a);
+  finish(&b);
+}
+
 static void test_wrong_password(void **state) {
   (void)state;
   msrp_relay_config r = relay(relay_tcp);
@@ -488,6 +507,7 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_tls_relay, setup, teardown),
       cmocka_unit_test_setup_teardown(test_one_end_on_relay, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_caller_on_relay, setup, teardown),
       cmocka_unit_test_setup_teardown(test_wrong_password, setup, teardown),
       cmocka_unit_test_setup_teardown(test_fallback, setup, teardown),
       cmocka_unit_test_setup_teardown(test_expires_refresh, setup, teardown),

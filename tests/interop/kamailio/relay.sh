@@ -15,6 +15,7 @@
 #   relay.sh stop RUNDIR
 #       Stops the relay started in RUNDIR (TERM, then KILL) and removes
 #       RUNDIR/kamailio.pid and RUNDIR/ports.  Safe to call repeatedly.
+#       Exits non-zero only if Kamailio processes could not be killed.
 #
 # Environment:
 #   KAMAILIO        binary (default /usr/sbin/kamailio)
@@ -188,6 +189,12 @@ stop_relay() {
     return 1
   fi
   rm -f "$pidfile"
+  # All dead.  Give init a moment (bounded, best effort) to reap the
+  # zombies too, so that a pgrep right after stop finds nothing.
+  for ((i = 0; i < 40; i++)); do
+    pgrep -g "$pid" >/dev/null 2>&1 || break
+    sleep 0.1
+  done
   return 0
 }
 
@@ -234,6 +241,9 @@ start_relay() {
   fi
 
   local attempt ports tcp_port tls_port="" pid listens end up extra=()
+  # interrupted while starting (Ctrl-C, a test driver's timeout): take the
+  # half-started relay down with us
+  trap 'echo "relay.sh: interrupted" >&2; stop_relay; exit 1' INT TERM HUP
   # KAM_EXTRA_ARGS is split on whitespace (no quoting inside)
   read -r -a extra <<<"${KAM_EXTRA_ARGS:-}"
   for attempt in 1 2 3; do
@@ -249,10 +259,19 @@ start_relay() {
     # -E: log to stderr, i.e. kamailio.log.  setsid gives it a process
     # group of its own (pgid = pid) so stop can reach every child.  A
     # sanitizer LD_PRELOAD from the test environment is not for Kamailio.
-    env -u LD_PRELOAD setsid "$KAMAILIO" -DD -E --atexit=no \
-      -f "$RUN/relay.cfg" -Y "$RUN" -w "$RUN" -m 128 -M 8 --debug="$KAM_DEBUG" \
-      "${defs[@]}" "${listens[@]}" "${extra[@]}" \
-      >"$RUN/kamailio.log" 2>&1 </dev/null &
+    # Inherited descriptors other than 0-2 are closed: a pipe of whoever
+    # runs this script (a test driver reading our output) must not be held
+    # open by the relay.  The subshell execs, so $! is Kamailio's pid.
+    (
+      for fd in /proc/self/fd/*; do
+        fd=${fd##*/}
+        ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
+      done
+      exec env -u LD_PRELOAD setsid "$KAMAILIO" -DD -E --atexit=no \
+        -f "$RUN/relay.cfg" -Y "$RUN" -w "$RUN" -m 128 -M 8 --debug="$KAM_DEBUG" \
+        "${defs[@]}" "${listens[@]}" "${extra[@]}" \
+        >"$RUN/kamailio.log" 2>&1 </dev/null
+    ) &
     pid=$!
     echo "$pid" >"$RUN/kamailio.pid"
 
@@ -304,6 +323,7 @@ start_relay() {
     stop_relay
     die "cannot write $RUN/ports"
   fi
+  trap - INT TERM HUP
   echo "relay.sh: kamailio $pid relaying on msrp://127.0.0.1:$tcp_port;tcp${tls_port:+ and msrps://127.0.0.1:$tls_port;tcp} (ports in $RUN/ports)"
 }
 
