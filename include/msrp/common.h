@@ -99,7 +99,11 @@ typedef enum msrp_err {
   MSRP_ERR_TRANSACTION = -133,     /* a request got a failure response */
 
   /* Relays */
-  MSRP_ERR_RELAY_AUTH = -140 /* the relay refused the AUTH (see the log) */
+  MSRP_ERR_RELAY_AUTH = -140, /* the relay refused the AUTH (see the log) */
+
+  /* Chat */
+  MSRP_ERR_CHAT_PRIVATE = -150, /* the remote takes no private messages */
+  MSRP_ERR_CHAT_TYPE = -151     /* the remote accepts no such content */
 } msrp_err;
 
 /* A static English sentence for an error code (never NULL). */

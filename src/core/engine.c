@@ -92,6 +92,7 @@ typedef struct outmsg {
   bool all_emitted;  /* the last chunk's end-line is out */
   bool stopped;      /* a failure, 413 or abort: no more chunks */
   bool abort;        /* end the chunk in progress with '#' */
+  bool abort_chunk;  /* the '#' still has to go out, in a chunk of its own */
   bool done;         /* callback ran */
   bool in_queue;
   int pending_tx;    /* chunks waiting for their response */
@@ -177,6 +178,7 @@ struct msrp_engine {
   item *step_item;
   size_t step_body;  /* body bytes in the current step */
   bool step_tail;    /* the step ends the chunk */
+  char step_flag;    /* ... with this flag */
   char tail[128];
   uint8_t *pbuf; /* provider bytes for the current step */
   struct iovec iov[4];
@@ -448,6 +450,14 @@ static void push_msg(msrp_engine *e, outmsg *m) {
   else
     e->mq = m;
   e->mq_tail = m;
+}
+
+static void push_msg_front(msrp_engine *e, outmsg *m) {
+  m->in_queue = true;
+  m->next = e->mq;
+  e->mq = m;
+  if (!e->mq_tail)
+    e->mq_tail = m;
 }
 
 static outmsg *pop_msg(msrp_engine *e) {
@@ -729,6 +739,7 @@ static void add_tail(msrp_engine *e, char flag) {
            e->cur->content_type ? "\r\n" : "", e->cur_tid, flag);
   e->iov[e->niov++] = (struct iovec){e->tail, strlen(e->tail)};
   e->step_tail = true;
+  e->step_flag = flag;
 }
 
 /* Next body bytes of the open chunk into the step; sets step_tail when the
@@ -831,6 +842,19 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
       }
       if (it->t)
         tx_unsent(e, it->t);
+    } else if (e->mq && e->mq->abort_chunk) {
+      /* RFC 4975 7.1.1: a chunk of its own, ending in '#', tells the
+       * receiver the message will not be completed */
+      outmsg *next = pop_msg(e);
+      next->abort_chunk = false;
+      next->abort = true;
+      int rc = open_chunk(e, next);
+      if (rc) {
+        finish_msg(e, next);
+        return rc;
+      }
+      add_tail(e, MSRP_FLAG_ABORT);
+      e->step = STEP_CHUNK;
     } else if (e->mq) {
       outmsg *next = pop_msg(e);
       int rc = open_chunk(e, next);
@@ -895,7 +919,14 @@ void msrp_engine_output_done(msrp_engine *e, uint64_t now) {
       e->cur = NULL;
       bool ended = m->eof || (m->size != MSRP_BYTE_RANGE_UNKNOWN &&
                               m->sent >= m->size);
-      if (m->abort) {
+      if (m->abort && e->step_flag != MSRP_FLAG_ABORT) {
+        /* the abort came while this step ended the chunk another way */
+        m->abort = false;
+        m->abort_chunk = true;
+        drop_unsent(e, m);
+        push_msg_front(e, m);
+        want_output(e);
+      } else if (m->abort) {
         m->stopped = true;
         if (!m->status && m->code != MSRP_STATUS_STOP_SENDING)
           m->status = MSRP_ERR_MESSAGE_ABORTED;
@@ -1038,8 +1069,15 @@ int msrp_engine_abort_message(msrp_engine *e, const char *id) {
   if (e->cur == m) {
     m->abort = true; /* the open chunk ends with '#' */
     want_output(e);
-  } else {
+  } else if (m->sent > 0) {
+    /* between its chunks: one more chunk, empty, ends it with '#' */
     unlink_msg(e, m);
+    drop_unsent(e, m);
+    m->abort_chunk = true;
+    push_msg_front(e, m);
+    want_output(e);
+  } else {
+    unlink_msg(e, m); /* nothing of it went out: nothing to tell */
     drop_unsent(e, m);
     finish_msg(e, m);
   }

@@ -89,6 +89,8 @@ static const err_entry errors[] = {
     E(MSRP_ERR_MESSAGE_REFUSED, "the message was refused (413)"),
     E(MSRP_ERR_TRANSACTION, "the request got a failure response"),
     E(MSRP_ERR_RELAY_AUTH, "the relay refused to authenticate the session"),
+    E(MSRP_ERR_CHAT_PRIVATE, "the remote party does not accept private messages (no CPIM)"),
+    E(MSRP_ERR_CHAT_TYPE, "the remote party accepts no message of this content type"),
 };
 #undef E
 

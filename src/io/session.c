@@ -242,6 +242,8 @@ static void on_event(msrp_transport *t, int status, const msrp_event *ev,
   rearm(s);
   if (msrp_engine_paused(s->e))
     msrp_transport_read_stop(s->t);
+  /* the last response may be what a shutdown was waiting for */
+  check_shutdown(s);
 }
 
 static void update_reading(msrp_session *s) {

@@ -16,64 +16,12 @@
 
 #include <msrp/connect.h>
 
+#include "loop.h"
+
 #ifndef MSRP_CERT_DIR
 #error MSRP_CERT_DIR must name the directory make_certs.sh filled
 #endif
 #define CERT(name) MSRP_CERT_DIR "/" name
-
-static uv_loop_t loop;
-static uv_timer_t watchdog;
-static uv_prepare_t stopper;
-static bool expired;
-static const bool *awaited;
-
-static void on_watchdog(uv_timer_t *h) {
-  (void)h;
-  expired = true;
-}
-
-/* Before the loop polls: stop it if what we wait for has happened (libuv
- * runs due timers before polling, so a flag set by one would otherwise
- * wait for the poll to time out). */
-static void on_stopper(uv_prepare_t *h) {
-  if (expired || (awaited && *awaited))
-    uv_stop(h->loop);
-}
-
-/* Run the loop until *flag (or until 20 s pass: a failure, not a hang). */
-static void wait_for(const bool *flag) {
-  expired = false;
-  awaited = flag;
-  uv_timer_start(&watchdog, on_watchdog, 20000, 0);
-  while (!*flag && !expired)
-    uv_run(&loop, UV_RUN_ONCE);
-  uv_timer_stop(&watchdog);
-  awaited = NULL;
-  if (!*flag)
-    fail_msg("timed out waiting for an event");
-}
-
-static int setup(void **state) {
-  (void)state;
-  uv_loop_init(&loop);
-  uv_timer_init(&loop, &watchdog);
-  uv_prepare_init(&loop, &stopper);
-  uv_prepare_start(&stopper, on_stopper);
-  uv_unref((uv_handle_t *)&stopper);
-  return 0;
-}
-
-/* Every handle the library made must be gone: the loop closes cleanly
- * (bounded: a handle left open fails the test instead of hanging it). */
-static int teardown(void **state) {
-  (void)state;
-  uv_close((uv_handle_t *)&watchdog, NULL);
-  uv_close((uv_handle_t *)&stopper, NULL);
-  for (int i = 0; i < 1000 && uv_run(&loop, UV_RUN_NOWAIT); i++)
-    ;
-  assert_int_equal(uv_loop_close(&loop), 0);
-  return 0;
-}
 
 /* ---- logging into a buffer, to assert on what was said --------------- */
 
@@ -155,8 +103,7 @@ static void send_text(msrp_transport *t, const char *text) {
  * ours, and it passes check_incoming_SEND. */
 static void expect_text(msrp_transport *t, const char *text) {
   msrp_chunk *c = NULL;
-  assert_int_equal(msrp_transport_read_chunk_wait(t, MSRP_READ_WHOLE, &c,
-                                                  NULL),
+  assert_int_equal(msrp_transport_read_chunk_wait(t, MSRP_READ_WHOLE, &c, NULL),
                    0);
   assert_int_equal(msrp_chunk_method_id(c), MSRP_METHOD_SEND);
   size_t len;
@@ -164,8 +111,8 @@ static void expect_text(msrp_transport *t, const char *text) {
   assert_int_equal(len, strlen(text));
   assert_memory_equal(body, text, len);
   assert_int_equal(msrp_transport_check_incoming_send(t, c, NULL), 0);
-  assert_true(msrp_path_equal(msrp_chunk_from_path(c),
-                              msrp_transport_remote_path(t)));
+  assert_true(
+      msrp_path_equal(msrp_chunk_from_path(c), msrp_transport_remote_path(t)));
   msrp_chunk_free(c);
 }
 
@@ -179,18 +126,9 @@ static void exchange(msrp_transport *a, msrp_transport *b) {
 
 /* ---- ConnectorDirect <-> AcceptorDirect ------------------------------- */
 
-static const msrp_tls_config server_tls = {
-    .cert_file = CERT("server.pem"), .key_file = CERT("server.key")};
+static const msrp_tls_config server_tls = {.cert_file = CERT("server.pem"),
+                                           .key_file = CERT("server.key")};
 static const msrp_tls_config client_tls = {.ca_file = CERT("ca.pem")};
-
-/* MSRP_TEST_LOG=1 in the environment: log and trace to stderr. */
-static const msrp_logger *test_logger(void) {
-  static msrp_logger lg;
-  if (!getenv("MSRP_TEST_LOG"))
-    return NULL;
-  lg = msrp_logger_stderr(MSRP_LOG_DEBUG, 1);
-  return &lg;
-}
 
 static void direct_pair(const char *host, int tls) {
   msrp_connect_config acfg = {.tls = tls ? &server_tls : NULL,
@@ -291,9 +229,8 @@ static void server_pair(const char *host, int tls) {
   result cp, sr = {0}, cr = {0};
   prepare(con, &curi, &cp);
   msrp_path spath = {1, &suri};
-  assert_int_equal(msrp_server_complete(srv, &cp.path, on_server_completed,
-                                        &sr),
-                   0);
+  assert_int_equal(
+      msrp_server_complete(srv, &cp.path, on_server_completed, &sr), 0);
   assert_int_equal(msrp_connector_complete(con, &spath, on_completed, &cr), 0);
   wait_for(&sr.done);
   wait_for(&cr.done);
@@ -363,8 +300,7 @@ static void test_server_200_sessions(void **state) {
     assert_int_equal(msrp_server_prepare(srv, &s->suri, NULL), 0);
     port = s->suri.port;
     assert_int_equal(msrp_get_connector(&s->con, &loop, NULL), 0);
-    assert_int_equal(msrp_uri_init(&s->curi, 0, "127.0.0.1", 0, NULL, NULL),
-                     0);
+    assert_int_equal(msrp_uri_init(&s->curi, 0, "127.0.0.1", 0, NULL, NULL), 0);
     prepare(s->con, &s->curi, &s->cp);
   }
   /* one more session is expected but nobody ever binds it */
@@ -374,18 +310,15 @@ static void test_server_200_sessions(void **state) {
   assert_int_equal(msrp_uri_init(&ghost, 0, "127.0.0.1", 9, "ghost", NULL), 0);
   msrp_path ghost_path = {1, &ghost};
   result lr = {0};
-  assert_int_equal(msrp_server_complete(srv, &ghost_path, on_server_completed,
-                                        &lr),
-                   0);
+  assert_int_equal(
+      msrp_server_complete(srv, &ghost_path, on_server_completed, &lr), 0);
 
   for (int i = 0; i < NSESS; i++) {
     session *s = &ss[i];
     msrp_path sp = {1, &s->suri};
-    assert_int_equal(msrp_server_complete(srv, &s->cp.path,
-                                          on_server_completed, &s->sr),
-                     0);
-    assert_int_equal(msrp_connector_complete(s->con, &sp, on_completed,
-                                             &s->cr),
+    assert_int_equal(
+        msrp_server_complete(srv, &s->cp.path, on_server_completed, &s->sr), 0);
+    assert_int_equal(msrp_connector_complete(s->con, &sp, on_completed, &s->cr),
                      0);
   }
   for (int i = 0; i < NSESS; i++) {
@@ -436,7 +369,7 @@ typedef struct raw_peer {
   bool closed;
   char got[4096];
   size_t got_len;
-  size_t want;    /* have_want turns true once this many bytes came */
+  size_t want; /* have_want turns true once this many bytes came */
   bool have_want;
   bool eof;
 } raw_peer;
@@ -541,10 +474,11 @@ static void test_bind_wrong_to_path(void **state) {
   (void)state;
   raw_session rs;
   raw_session_start(&rs);
-  raw_write(&rs.peer, "MSRP b1nd SEND\r\n"
-                      "To-Path: msrp://127.0.0.1:1/not-this-one;tcp\r\n" FROM_RAW
-                      "Message-ID: m1\r\nByte-Range: 1-0/0\r\n"
-                      "-------b1nd$\r\n");
+  raw_write(&rs.peer,
+            "MSRP b1nd SEND\r\n"
+            "To-Path: msrp://127.0.0.1:1/not-this-one;tcp\r\n" FROM_RAW
+            "Message-ID: m1\r\nByte-Range: 1-0/0\r\n"
+            "-------b1nd$\r\n");
   wait_for(&rs.ar.done);
   assert_int_equal(rs.ar.status, MSRP_ERR_BIND_PATH);
   assert_null(rs.ar.t);
@@ -723,8 +657,8 @@ static void test_read_chunk_segments(void **state) {
     unsigned segment;
     uint64_t start, end;
     char flag;
-  } want[] = {{"0123", 1, 1, 4, '+'}, {"4567", 2, 5, 8, '+'},
-              {"89", 3, 9, 10, '$'}};
+  } want[] = {
+      {"0123", 1, 1, 4, '+'}, {"4567", 2, 5, 8, '+'}, {"89", 3, 9, 10, '$'}};
   for (int i = 0; i < 3; i++) {
     msrp_chunk *c;
     unsigned seg;
@@ -833,9 +767,9 @@ static void test_connect_refused(void **state) {
   int len = sizeof sa;
   uv_tcp_getsockname(&probe, (struct sockaddr *)&sa, &len);
   uv_close((uv_handle_t *)&probe, NULL);
-  assert_int_equal(msrp_uri_init(&nobody, 0, "127.0.0.1", ntohs(sa.sin_port),
-                                 "x1", NULL),
-                   0);
+  assert_int_equal(
+      msrp_uri_init(&nobody, 0, "127.0.0.1", ntohs(sa.sin_port), "x1", NULL),
+      0);
   msrp_path np = {1, &nobody};
   assert_int_equal(msrp_connector_complete(con, &np, on_completed, &cr), 0);
   wait_for(&cr.done);
@@ -939,8 +873,7 @@ static void test_traffic_log(void **state) {
   assert_int_equal(msrp_get_connector(&con, &loop, &cfg), 0);
   msrp_uri auri = MSRP_URI_INIT, curi = MSRP_URI_INIT;
   assert_int_equal(msrp_uri_init(&auri, 0, "127.0.0.1", 0, "bob1", NULL), 0);
-  assert_int_equal(msrp_uri_init(&curi, 0, "127.0.0.1", 0, "alice1", NULL),
-                   0);
+  assert_int_equal(msrp_uri_init(&curi, 0, "127.0.0.1", 0, "alice1", NULL), 0);
   result ap, cp, ar = {0}, cr = {0};
   prepare(acc, &auri, &ap);
   prepare(con, &curi, &cp);
@@ -958,16 +891,16 @@ static void test_traffic_log(void **state) {
   tracebuf[0] = '\0';
   msrp_chunk *c;
   static const unsigned char bin[5] = {0, 1, 2, 3, 255};
-  assert_int_equal(msrp_transport_make_chunk(
-                       cr.t,
-                       &(msrp_chunk_params){.transaction_id = "tr4c3",
-                                            .message_id = "bin1",
-                                            .data = bin,
-                                            .data_len = sizeof bin,
-                                            .content_type =
-                                                "application/octet-stream"},
-                       &c),
-                   0);
+  assert_int_equal(
+      msrp_transport_make_chunk(
+          cr.t,
+          &(msrp_chunk_params){.transaction_id = "tr4c3",
+                               .message_id = "bin1",
+                               .data = bin,
+                               .data_len = sizeof bin,
+                               .content_type = "application/octet-stream"},
+          &c),
+      0);
   assert_int_equal(msrp_transport_write_chunk_wait(cr.t, c), 0);
   msrp_chunk_free(c);
   msrp_chunk *got;
@@ -1032,9 +965,8 @@ static void test_resolve_names(void **state) {
   result ap, cp, ar = {0}, cr = {0};
   prepare(acc, &auri, &ap);
   prepare(con, &curi, &cp);
-  assert_int_equal(msrp_uri_init(&named, 0, "localhost", auri.port, "bob2",
-                                 NULL),
-                   0);
+  assert_int_equal(
+      msrp_uri_init(&named, 0, "localhost", auri.port, "bob2", NULL), 0);
   msrp_path np = {1, &named};
   assert_int_equal(msrp_connector_complete(acc, &cp.path, on_completed, &ar),
                    0);
@@ -1068,37 +1000,51 @@ static void test_resolve_names(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_direct_tcp_ipv4, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_direct_tcp_ipv6, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_direct_tls_ipv4, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_direct_tls_ipv6, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_server_tcp_ipv4, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_server_tcp_ipv6, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_server_tls_ipv4, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_server_tls_ipv6, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_server_200_sessions, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(test_bind_wrong_to_path, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_bind_raw_ok, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_garbage_closes, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_disconnect_mid_chunk, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(test_disconnect_between_chunks, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(test_bind_with_body, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_read_chunk_segments, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(test_tls_verify_and_fingerprint, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(test_connect_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_direct_tcp_ipv4, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_direct_tcp_ipv6, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_direct_tls_ipv4, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_direct_tls_ipv6, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_server_tcp_ipv4, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_server_tcp_ipv6, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_server_tls_ipv4, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_server_tls_ipv6, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_server_200_sessions, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_bind_wrong_to_path, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_bind_raw_ok, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_garbage_closes, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_disconnect_mid_chunk, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_disconnect_between_chunks,
+                                      loop_setup, loop_teardown),
+      cmocka_unit_test_setup_teardown(test_bind_with_body, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_read_chunk_segments, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_tls_verify_and_fingerprint,
+                                      loop_setup, loop_teardown),
+      cmocka_unit_test_setup_teardown(test_connect_refused, loop_setup,
+                                      loop_teardown),
       cmocka_unit_test_setup_teardown(test_acceptor_bind_timeout_and_cancel,
-                                      setup, teardown),
-      cmocka_unit_test_setup_teardown(test_free_cancels_reader, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(test_traffic_log, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_resolve_names, setup, teardown),
+                                      loop_setup, loop_teardown),
+      cmocka_unit_test_setup_teardown(test_free_cancels_reader, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_traffic_log, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_resolve_names, loop_setup,
+                                      loop_teardown),
   };
-  if (getenv("MSRP_TEST_FILTER")) /* run only the tests matching it */
-    cmocka_set_test_filter(getenv("MSRP_TEST_FILTER"));
+  apply_test_filter();
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

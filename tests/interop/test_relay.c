@@ -20,79 +20,14 @@
 #include <msrp/connect.h>
 #include <msrp/session.h>
 
+#include "integration/loop.h"
+
 #ifndef MSRP_RELAY_DIR
 #error MSRP_RELAY_DIR must name the directory relay.sh started Kamailio in
 #endif
 
-static uv_loop_t loop;
-static uv_timer_t watchdog;
-static uv_prepare_t stopper;
-static bool expired;
-static bool (*await_fn)(const void *);
-static const void *await_ctx;
 static int tcp_port, tls_port;
 static char relay_tcp[128], relay_tls[128], relay_ca[512];
-
-static void on_watchdog(uv_timer_t *h) {
-  (void)h;
-  expired = true;
-}
-
-/* Before the loop polls: stop it once what we wait for holds. */
-static void on_stopper(uv_prepare_t *h) {
-  if (expired || (await_fn && await_fn(await_ctx)))
-    uv_stop(h->loop);
-}
-
-/* Run the loop until cond(ctx) holds, for 30 s at most (then fail). */
-static void wait_until(bool (*cond)(const void *), const void *ctx) {
-  expired = false;
-  await_fn = cond;
-  await_ctx = ctx;
-  uv_timer_start(&watchdog, on_watchdog, 30000, 0);
-  while (!cond(ctx) && !expired)
-    uv_run(&loop, UV_RUN_ONCE);
-  uv_timer_stop(&watchdog);
-  await_fn = NULL;
-  if (!cond(ctx))
-    fail_msg("timed out waiting for an event");
-}
-
-static bool flag_set(const void *p) {
-  return *(const bool *)p;
-}
-
-static void wait_for(const bool *flag) {
-  wait_until(flag_set, flag);
-}
-
-static int setup(void **state) {
-  (void)state;
-  uv_loop_init(&loop);
-  uv_timer_init(&loop, &watchdog);
-  uv_prepare_init(&loop, &stopper);
-  uv_prepare_start(&stopper, on_stopper);
-  uv_unref((uv_handle_t *)&stopper);
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  uv_close((uv_handle_t *)&watchdog, NULL);
-  uv_close((uv_handle_t *)&stopper, NULL);
-  for (int i = 0; i < 1000 && uv_run(&loop, UV_RUN_NOWAIT); i++)
-    ;
-  assert_int_equal(uv_loop_close(&loop), 0);
-  return 0;
-}
-
-static const msrp_logger *test_logger(void) {
-  static msrp_logger lg;
-  if (!getenv("MSRP_TEST_LOG"))
-    return NULL;
-  lg = msrp_logger_stderr(MSRP_LOG_DEBUG, 1);
-  return &lg;
-}
 
 /* ---- an endpoint --------------------------------------------------------- */
 
@@ -218,10 +153,8 @@ static void connect_pair(endpoint *a, endpoint *b) {
   wait_for(&b->prepared);
   assert_int_equal(a->status, 0);
   assert_int_equal(b->status, 0);
-  assert_int_equal(msrp_connector_complete(a->c, &b->path, on_completed, a),
-                   0);
-  assert_int_equal(msrp_connector_complete(b->c, &a->path, on_completed, b),
-                   0);
+  assert_int_equal(msrp_connector_complete(a->c, &b->path, on_completed, a), 0);
+  assert_int_equal(msrp_connector_complete(b->c, &a->path, on_completed, b), 0);
   wait_for(&a->completed);
   wait_for(&b->completed);
   assert_int_equal(a->status, 0);
@@ -258,8 +191,7 @@ static bool reported(const void *p) {
 }
 
 static void send_text(endpoint *from, endpoint *to, const char *text) {
-  progress g = {from, to, to->messages, from->reports_complete,
-                from->sent_ok};
+  progress g = {from, to, to->messages, from->reports_complete, from->sent_ok};
   msrp_message_params p = {.content_type = "text/plain",
                            .data = text,
                            .len = strlen(text),
@@ -307,7 +239,8 @@ static void send_big(endpoint *from, endpoint *to) {
                 msrp_transport_chunk_limit(msrp_session_transport(from->s)));
 }
 
-/* ---- the tests ------------------------------------------------------------ */
+/* ---- the tests ------------------------------------------------------------
+ */
 
 static msrp_relay_config relay(const char *uri) {
   return (msrp_relay_config){
@@ -432,8 +365,8 @@ static void test_fallback(void **state) {
 static int refreshed, refresh_status, refresh_code;
 static uint32_t refresh_granted;
 
-static void on_refresh(msrp_engine *en, int status, int code,
-                       uint32_t granted, void *ud) {
+static void on_refresh(msrp_engine *en, int status, int code, uint32_t granted,
+                       void *ud) {
   (void)en;
   (void)ud;
   refreshed++;
@@ -457,10 +390,8 @@ static void test_expires_refresh(void **state) {
   wait_for(&a.prepared);
   wait_for(&b.prepared);
   assert_int_equal(a.status, 0);
-  assert_int_equal(msrp_connector_complete(a.c, &b.path, on_completed, &a),
-                   0);
-  assert_int_equal(msrp_connector_complete(b.c, &a.path, on_completed, &b),
-                   0);
+  assert_int_equal(msrp_connector_complete(a.c, &b.path, on_completed, &a), 0);
+  assert_int_equal(msrp_connector_complete(b.c, &a.path, on_completed, &b), 0);
   wait_for(&a.completed);
   wait_for(&b.completed);
   msrp_engine_callbacks with_refresh = cbs;
@@ -503,16 +434,20 @@ static int group_setup(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_both_ends_on_relay, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(test_tls_relay, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_one_end_on_relay, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_caller_on_relay, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_wrong_password, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_fallback, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_expires_refresh, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_both_ends_on_relay, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_tls_relay, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_one_end_on_relay, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_caller_on_relay, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_wrong_password, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_fallback, loop_setup, loop_teardown),
+      cmocka_unit_test_setup_teardown(test_expires_refresh, loop_setup,
+                                      loop_teardown),
   };
-  if (getenv("MSRP_TEST_FILTER"))
-    cmocka_set_test_filter(getenv("MSRP_TEST_FILTER"));
+  apply_test_filter();
   return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -1,0 +1,87 @@
+#include "loop.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+uv_loop_t loop;
+bool expired;
+static uv_timer_t watchdog;
+static uv_prepare_t stopper;
+static bool (*await_fn)(const void *);
+static const void *await_ctx;
+
+static void on_watchdog(uv_timer_t *h) {
+  (void)h;
+  expired = true;
+}
+
+/* Before the loop polls: stop it once what we wait for holds (libuv runs
+ * due timers before it polls, so a flag set by one would otherwise wait
+ * for the poll to time out). */
+static void on_stopper(uv_prepare_t *h) {
+  if (expired || (await_fn && await_fn(await_ctx)))
+    uv_stop(h->loop);
+}
+
+void wait_until_for(bool (*cond)(const void *), const void *ctx, int seconds) {
+  expired = false;
+  await_fn = cond;
+  await_ctx = ctx;
+  uv_timer_start(&watchdog, on_watchdog, (uint64_t)seconds * 1000, 0);
+  while (!cond(ctx) && !expired)
+    uv_run(&loop, UV_RUN_ONCE);
+  uv_timer_stop(&watchdog);
+  await_fn = NULL;
+  if (!cond(ctx))
+    fail_msg("timed out waiting for an event");
+}
+
+void wait_until(bool (*cond)(const void *), const void *ctx) {
+  wait_until_for(cond, ctx, 20);
+}
+
+static bool flag_set(const void *p) {
+  return *(const bool *)p;
+}
+
+void wait_for(const bool *flag) {
+  wait_until(flag_set, flag);
+}
+
+int loop_setup(void **state) {
+  (void)state;
+  uv_loop_init(&loop);
+  uv_timer_init(&loop, &watchdog);
+  uv_prepare_init(&loop, &stopper);
+  uv_prepare_start(&stopper, on_stopper);
+  uv_unref((uv_handle_t *)&stopper);
+  return 0;
+}
+
+int loop_teardown(void **state) {
+  (void)state;
+  uv_close((uv_handle_t *)&watchdog, NULL);
+  uv_close((uv_handle_t *)&stopper, NULL);
+  for (int i = 0; i < 1000 && uv_run(&loop, UV_RUN_NOWAIT); i++)
+    ;
+  assert_int_equal(uv_loop_close(&loop), 0);
+  return 0;
+}
+
+const msrp_logger *test_logger(void) {
+  static msrp_logger lg;
+  if (!getenv("MSRP_TEST_LOG"))
+    return NULL;
+  lg = msrp_logger_stderr(MSRP_LOG_DEBUG, 1);
+  return &lg;
+}
+
+void apply_test_filter(void) {
+  if (getenv("MSRP_TEST_FILTER"))
+    cmocka_set_test_filter(getenv("MSRP_TEST_FILTER"));
+}

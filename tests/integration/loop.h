@@ -1,0 +1,32 @@
+/* What the loopback tests share: one libuv loop per test, waits that run
+ * the loop until something has happened (bounded by a watchdog, so a test
+ * fails instead of hanging), and a set-up/teardown pair that checks every
+ * handle was closed. No sleeping anywhere. */
+#ifndef MSRP_TEST_LOOP_H
+#define MSRP_TEST_LOOP_H
+
+#include <msrp/log.h>
+
+#include <stdbool.h>
+#include <uv.h>
+
+extern uv_loop_t loop;
+extern bool expired; /* the last wait's watchdog fired */
+
+/* Run the loop until cond(ctx) holds; fail the test after `seconds`. */
+void wait_until_for(bool (*cond)(const void *), const void *ctx, int seconds);
+void wait_until(bool (*cond)(const void *), const void *ctx); /* 20 s */
+void wait_for(const bool *flag);                              /* 20 s */
+
+/* cmocka set-up and teardown: a fresh loop; at the end every handle must
+ * be closed (uv_loop_close succeeds). */
+int loop_setup(void **state);
+int loop_teardown(void **state);
+
+/* MSRP_TEST_LOG=1 in the environment: log and trace to stderr; else NULL. */
+const msrp_logger *test_logger(void);
+
+/* MSRP_TEST_FILTER=name runs only the tests whose names match it. */
+void apply_test_filter(void);
+
+#endif
