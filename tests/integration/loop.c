@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -84,4 +85,28 @@ const msrp_logger *test_logger(void) {
 void apply_test_filter(void) {
   if (getenv("MSRP_TEST_FILTER"))
     cmocka_set_test_filter(getenv("MSRP_TEST_FILTER"));
+}
+
+void on_prepared(msrp_connector *c, int status, const msrp_path *p, void *ud) {
+  (void)c;
+  result *r = ud;
+  r->done = true;
+  r->status = status;
+  if (!status)
+    assert_int_equal(msrp_path_copy(&r->path, p), 0);
+}
+
+void on_completed(msrp_connector *c, int status, msrp_transport *t, void *ud) {
+  (void)c;
+  result *r = ud;
+  r->done = true;
+  r->status = status;
+  r->t = t;
+}
+
+void prepare(msrp_connector *c, msrp_uri *uri, result *r) {
+  memset(r, 0, sizeof *r);
+  assert_int_equal(msrp_connector_prepare(c, uri, on_prepared, r), 0);
+  wait_for(&r->done);
+  assert_int_equal(r->status, 0);
 }

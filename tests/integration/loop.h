@@ -5,6 +5,7 @@
 #ifndef MSRP_TEST_LOOP_H
 #define MSRP_TEST_LOOP_H
 
+#include <msrp/connect.h>
 #include <msrp/log.h>
 
 #include <stdbool.h>
@@ -28,5 +29,19 @@ const msrp_logger *test_logger(void);
 
 /* MSRP_TEST_FILTER=name runs only the tests whose names match it. */
 void apply_test_filter(void);
+
+/* What a connector's prepare() or complete() reported. */
+typedef struct result {
+  bool done;
+  int status;
+  msrp_transport *t; /* complete(): the bound transport */
+  msrp_path path;    /* prepare(): a copy of the full local path */
+} result;
+
+void on_prepared(msrp_connector *c, int status, const msrp_path *p, void *ud);
+void on_completed(msrp_connector *c, int status, msrp_transport *t, void *ud);
+
+/* prepare() with `uri`, wait for it, and require success. */
+void prepare(msrp_connector *c, msrp_uri *uri, result *r);
 
 #endif

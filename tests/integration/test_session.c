@@ -31,39 +31,6 @@ static void drain(void) {
 
 /* ---- a bound pair: A connects, B accepts ------------------------------- */
 
-typedef struct result {
-  bool done;
-  int status;
-  msrp_transport *t;
-  msrp_path path;
-} result;
-
-static void on_prepared(msrp_connector *c, int status, const msrp_path *p,
-                        void *ud) {
-  (void)c;
-  result *r = ud;
-  r->done = true;
-  r->status = status;
-  if (!status)
-    assert_int_equal(msrp_path_copy(&r->path, p), 0);
-}
-
-static void on_completed(msrp_connector *c, int status, msrp_transport *t,
-                         void *ud) {
-  (void)c;
-  result *r = ud;
-  r->done = true;
-  r->status = status;
-  r->t = t;
-}
-
-static void prepare(msrp_connector *c, msrp_uri *uri, result *r) {
-  memset(r, 0, sizeof *r);
-  assert_int_equal(msrp_connector_prepare(c, uri, on_prepared, r), 0);
-  wait_for(&r->done);
-  assert_int_equal(r->status, 0);
-}
-
 typedef struct pair {
   msrp_connector *acc, *con;
   msrp_uri auri, curi;

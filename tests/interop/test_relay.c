@@ -50,8 +50,8 @@ typedef struct endpoint {
   int sent_ok;
 } endpoint;
 
-static void on_prepared(msrp_connector *c, int status, const msrp_path *p,
-                        void *ud) {
+static void endpoint_prepared(msrp_connector *c, int status, const msrp_path *p,
+                              void *ud) {
   (void)c;
   endpoint *e = ud;
   e->prepared = true;
@@ -60,8 +60,8 @@ static void on_prepared(msrp_connector *c, int status, const msrp_path *p,
     assert_int_equal(msrp_path_copy(&e->path, p), 0);
 }
 
-static void on_completed(msrp_connector *c, int status, msrp_transport *t,
-                         void *ud) {
+static void endpoint_completed(msrp_connector *c, int status, msrp_transport *t,
+                               void *ud) {
   (void)c;
   endpoint *e = ud;
   e->completed = true;
@@ -81,7 +81,8 @@ static void start(endpoint *e, bool acceptor, const msrp_relay_config *relays,
                    0);
   e->uri = (msrp_uri)MSRP_URI_INIT;
   assert_int_equal(msrp_uri_init(&e->uri, 0, "127.0.0.1", 0, NULL, NULL), 0);
-  assert_int_equal(msrp_connector_prepare(e->c, &e->uri, on_prepared, e), 0);
+  assert_int_equal(msrp_connector_prepare(e->c, &e->uri, endpoint_prepared, e),
+                   0);
 }
 
 static void on_message(msrp_engine *en, const msrp_message_info *m,
@@ -153,8 +154,10 @@ static void connect_pair(endpoint *a, endpoint *b) {
   wait_for(&b->prepared);
   assert_int_equal(a->status, 0);
   assert_int_equal(b->status, 0);
-  assert_int_equal(msrp_connector_complete(a->c, &b->path, on_completed, a), 0);
-  assert_int_equal(msrp_connector_complete(b->c, &a->path, on_completed, b), 0);
+  assert_int_equal(
+      msrp_connector_complete(a->c, &b->path, endpoint_completed, a), 0);
+  assert_int_equal(
+      msrp_connector_complete(b->c, &a->path, endpoint_completed, b), 0);
   wait_for(&a->completed);
   wait_for(&b->completed);
   assert_int_equal(a->status, 0);
@@ -390,8 +393,10 @@ static void test_expires_refresh(void **state) {
   wait_for(&a.prepared);
   wait_for(&b.prepared);
   assert_int_equal(a.status, 0);
-  assert_int_equal(msrp_connector_complete(a.c, &b.path, on_completed, &a), 0);
-  assert_int_equal(msrp_connector_complete(b.c, &a.path, on_completed, &b), 0);
+  assert_int_equal(
+      msrp_connector_complete(a.c, &b.path, endpoint_completed, &a), 0);
+  assert_int_equal(
+      msrp_connector_complete(b.c, &a.path, endpoint_completed, &b), 0);
   wait_for(&a.completed);
   wait_for(&b.completed);
   msrp_engine_callbacks with_refresh = cbs;
