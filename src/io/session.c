@@ -479,6 +479,11 @@ void msrp_session_free(msrp_session *s) {
     s->recv_cb = NULL;
     cb(s, MSRP_ERR_CANCELLED, NULL, s->recv_ud);
   }
+  if (s->closed_cb) { /* a shutdown under way ends here */
+    msrp_session_closed_cb cb = s->closed_cb;
+    s->closed_cb = NULL;
+    cb(s, s->closed_ud);
+  }
   /* the session is the transport's reader: it needs no cancellation */
   msrp_transport_read_stop(s->t);
   msrp_transport_free(s->t);
@@ -613,6 +618,11 @@ static void on_transport_shut(msrp_transport *t, int status, void *ud) {
   (void)t;
   (void)status;
   msrp_session *s = ud;
+  s->holds--;
+  if (s->freeing) {
+    maybe_release(s); /* its callback ran when the session was freed */
+    return;
+  }
   msrp_session_closed_cb cb = s->closed_cb;
   s->closed_cb = NULL;
   if (cb)
@@ -626,6 +636,7 @@ static void check_shutdown(msrp_session *s) {
   if (!msrp_engine_idle(s->e) && !s->read_status)
     return;
   s->closing_transport = true;
+  s->holds++; /* the shutdown request refers to the session */
   if (msrp_transport_shutdown(s->t, on_transport_shut, s) != 0)
     on_transport_shut(s->t, 0, s);
 }

@@ -1,0 +1,153 @@
+/* libmsrp — instant messaging over MSRP (sipsimple's MSRPChat).
+ *
+ * One chat is one MSRP media stream of a SIP session:
+ *
+ *   msrp_chat_new(&chat, loop, center, &account, "sip:bob@example.com", 1);
+ *   msrp_chat_initialize(chat);         -> MSRPChatDidInitialize (sdp)
+ *     ... the SDP goes in the offer or answer; the remote's comes back ...
+ *   msrp_chat_start(chat, remote_sdp);  -> MSRPChatDidStart
+ *   msrp_chat_send_message(chat, "hi", 2, NULL, NULL, 0, &id);
+ *     -> MSRPChatDidDeliverMessage / MSRPChatDidNotDeliverMessage
+ *     <- MSRPChatGotMessage
+ *   msrp_chat_end(chat);                -> MSRPChatWillEnd, MSRPChatDidEnd
+ *
+ * Everything it has to say is posted on the notification centre, with the
+ * chat as the sender and a payload whose type the name gives (below).
+ * Messages are wrapped in Message/CPIM when the remote's accept-types
+ * require it, or when a recipient or a time must be carried and the remote
+ * accepts CPIM; otherwise they go raw. They carry "Failure-Report: partial"
+ * and "Success-Report: yes": a REPORT says delivered, a failure response
+ * or REPORT says not.
+ */
+#ifndef MSRP_CHAT_H
+#define MSRP_CHAT_H
+
+#include <msrp/chunk.h>
+#include <msrp/common.h>
+#include <msrp/connect.h>
+#include <msrp/cpim.h>
+#include <msrp/notification.h>
+
+#include <time.h>
+#include <uv.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct msrp_chat msrp_chat;
+
+/* Who we are, and how we reach the network. Copied by msrp_chat_new. */
+typedef struct msrp_account {
+  const char *display_name; /* "Alice" (may be NULL) */
+  const char *uri;          /* our SIP URI, "sip:alice@example.com" */
+  const char *local_host;   /* the IP address MSRP listens or binds on */
+  int use_tls;              /* msrps */
+  const msrp_tls_config *tls;       /* certificate (to accept), CA */
+  const msrp_relay_config *relays;  /* NULL: direct */
+  size_t nrelays;
+  const msrp_logger *logger;
+  /* Play the freedesktop sound-theme events "message-sent-instant" and
+   * "message-new-instant" through libcanberra, when it is installed
+   * (loaded at run time). Off unless set; msrp_chat_set_sound_hook()
+   * replaces it. */
+  int sounds;
+  /* What we accept, for a=accept-types and a=accept-wrapped-types. NULL
+   * (and 0) gives sipsimple's chat: message/cpim, every text type and
+   * application/im-iscomposing+xml; wrapped, everything. */
+  const char *const *accept_types;
+  size_t naccept_types;
+  const char *const *accept_wrapped_types;
+  size_t naccept_wrapped_types;
+  /* How long a message may wait for its delivery REPORT before it counts
+   * as not delivered (408); 0: MSRP_RESPONSE_TIMEOUT_MS. */
+  uint64_t response_timeout_ms;
+} msrp_account;
+
+/* The notifications, and their payloads (valid during the delivery). */
+#define MSRP_CHAT_DID_INITIALIZE "MSRPChatDidInitialize"
+#define MSRP_CHAT_DID_START "MSRPChatDidStart"
+#define MSRP_CHAT_WILL_END "MSRPChatWillEnd"
+#define MSRP_CHAT_DID_END "MSRPChatDidEnd"
+#define MSRP_CHAT_DID_FAIL "MSRPChatDidFail"
+#define MSRP_CHAT_GOT_MESSAGE "MSRPChatGotMessage"
+#define MSRP_CHAT_DID_DELIVER_MESSAGE "MSRPChatDidDeliverMessage"
+#define MSRP_CHAT_DID_NOT_DELIVER_MESSAGE "MSRPChatDidNotDeliverMessage"
+
+typedef struct msrp_chat_did_initialize {
+  const char *sdp; /* our media description (m=, c=, a= lines) */
+} msrp_chat_did_initialize;
+
+typedef struct msrp_chat_did_fail {
+  const char *context; /* "initialize", "sdp_negotiation", "start",
+                          "reading" */
+  const char *reason;  /* a sentence */
+  int failure;         /* the library error behind it */
+} msrp_chat_did_fail;
+
+typedef struct msrp_chat_got_message {
+  const uint8_t *content; /* what the remote user typed (unwrapped) */
+  size_t len;
+  const char *content_type;
+  const msrp_cpim *cpim; /* its CPIM headers, or NULL if not wrapped */
+  const msrp_chunk *message; /* the MSRP side: headers of the last chunk */
+} msrp_chat_got_message;
+
+typedef struct msrp_chat_delivery {
+  const char *message_id;
+  int code;                  /* 200, or the failure code (408, 415, ...) */
+  const char *reason;
+  const msrp_chunk *message; /* the REPORT or response, or NULL */
+} msrp_chat_delivery;
+
+/* Called for each message sent (sent = 1) and received (sent = 0) instead
+ * of the default sounds. */
+typedef void (*msrp_chat_sound_cb)(msrp_chat *chat, int sent, void *ud);
+
+/* A chat with the remote party `remote_uri` (a SIP URI: the default CPIM
+ * To). `outgoing`: we make the offer (and, with no a=setup saying
+ * otherwise, connect). Errors: MSRP_ERR_INVALID_ARGUMENT, MSRP_ERR_NOMEM,
+ * MSRP_ERR_TLS_CONFIG. */
+MSRP_API int msrp_chat_new(msrp_chat **out, uv_loop_t *loop,
+                           msrp_notification_center *center,
+                           const msrp_account *account,
+                           const char *remote_uri, int outgoing);
+
+/* Prepare the MSRP side (listen, or reserve at the relay) and post
+ * MSRPChatDidInitialize with our SDP media, or MSRPChatDidFail (context
+ * "initialize"). */
+MSRP_API int msrp_chat_initialize(msrp_chat *chat);
+
+/* With the remote's SDP media: connect or accept, bind, post
+ * MSRPChatDidStart and send what was queued; or MSRPChatDidFail (context
+ * "sdp_negotiation" for SDP we cannot use, "start" for the connection). */
+MSRP_API int msrp_chat_start(msrp_chat *chat, const char *remote_sdp);
+
+/* Post MSRPChatWillEnd, close, and post MSRPChatDidEnd (always, from the
+ * loop). */
+MSRP_API int msrp_chat_end(msrp_chat *chat);
+
+/* Send a message. `content_type` NULL means "text/plain"; `to_uri` NULL
+ * means the remote party; `dt` 0 means no DateTime. Sent before
+ * MSRPChatDidStart, it waits and goes out in order on start.
+ * `*message_id` (may be NULL) gets its Message-ID, valid until the chat is
+ * freed. Errors: MSRP_ERR_CHAT_PRIVATE (a `to_uri` other than the remote
+ * party's, which the remote cannot take: it does not accept CPIM),
+ * MSRP_ERR_CHAT_TYPE (the remote accepts this content type neither raw nor
+ * wrapped), MSRP_ERR_CLOSED (ended), MSRP_ERR_INVALID_ARGUMENT,
+ * MSRP_ERR_NOMEM. */
+MSRP_API int msrp_chat_send_message(msrp_chat *chat, const void *content,
+                                    size_t len, const char *content_type,
+                                    const char *to_uri, time_t dt,
+                                    const char **message_id);
+
+MSRP_API void msrp_chat_set_sound_hook(msrp_chat *chat, msrp_chat_sound_cb cb,
+                                       void *ud);
+
+/* Free a chat; end it first for the notifications. NULL is ignored. */
+MSRP_API void msrp_chat_free(msrp_chat *chat);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

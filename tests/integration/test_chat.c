@@ -1,0 +1,526 @@
+/* Two msrp_chat instances in one process, over loopback TCP and TLS: the
+ * whole lifecycle with every notification in order and its payload; CPIM
+ * by accept-types; private messages; messages queued before start; bad
+ * SDP; delivery failures (a 415, and a peer that never reports). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <msrp/chat.h>
+
+#include "loop.h"
+
+#define CERT(name) MSRP_CERT_DIR "/" name
+
+/* ---- a chat and what it posted ------------------------------------------- */
+
+typedef struct peer {
+  msrp_chat *chat;
+  char log[2048]; /* notification names, space-separated */
+  char *sdp;
+  int initialized, started, ended, failed;
+  char fail_context[32];
+  int fail_error;
+  /* the last message received */
+  int got;
+  char content[256];
+  char content_type[64];
+  bool cpim;
+  char cpim_from[128], cpim_to[128];
+  int64_t cpim_dt;
+  char received[8][64]; /* in order */
+  /* deliveries */
+  int delivered, not_delivered, last_code;
+  char last_id[64];
+} peer;
+
+static void observe(msrp_notification_center *nc, const msrp_notification *n,
+                    void *ud) {
+  (void)nc;
+  peer *p = ud;
+  size_t len = strlen(p->log);
+  snprintf(p->log + len, sizeof p->log - len, "%s%s", len ? " " : "",
+           n->name + strlen("MSRPChat"));
+  if (!strcmp(n->name, MSRP_CHAT_DID_INITIALIZE)) {
+    const msrp_chat_did_initialize *d = n->payload;
+    assert_string_equal(n->payload_type, "msrp_chat_did_initialize");
+    free(p->sdp);
+    p->sdp = strdup(d->sdp);
+    p->initialized++;
+  } else if (!strcmp(n->name, MSRP_CHAT_DID_START)) {
+    p->started++;
+  } else if (!strcmp(n->name, MSRP_CHAT_DID_END)) {
+    p->ended++;
+  } else if (!strcmp(n->name, MSRP_CHAT_DID_FAIL)) {
+    const msrp_chat_did_fail *f = n->payload;
+    snprintf(p->fail_context, sizeof p->fail_context, "%s", f->context);
+    p->fail_error = f->failure;
+    assert_non_null(f->reason);
+    p->failed++;
+  } else if (!strcmp(n->name, MSRP_CHAT_GOT_MESSAGE)) {
+    const msrp_chat_got_message *g = n->payload;
+    assert_string_equal(n->payload_type, "msrp_chat_got_message");
+    snprintf(p->content, sizeof p->content, "%.*s", (int)g->len,
+             (const char *)g->content);
+    snprintf(p->content_type, sizeof p->content_type, "%s", g->content_type);
+    if (p->got < 8)
+      snprintf(p->received[p->got], sizeof p->received[0], "%.63s",
+               p->content);
+    p->cpim = g->cpim != NULL;
+    p->cpim_from[0] = p->cpim_to[0] = '\0';
+    p->cpim_dt = 0;
+    if (g->cpim) {
+      msrp_cpim_address a;
+      size_t pos = 0;
+      if (msrp_cpim_next_address(g->cpim, "From", &pos, &a) == 0) {
+        snprintf(p->cpim_from, sizeof p->cpim_from, "%s <%s>",
+                 a.display_name ? a.display_name : "", a.uri);
+        msrp_cpim_address_clear(&a);
+      }
+      pos = 0;
+      if (msrp_cpim_next_address(g->cpim, "To", &pos, &a) == 0) {
+        snprintf(p->cpim_to, sizeof p->cpim_to, "%s", a.uri);
+        msrp_cpim_address_clear(&a);
+      }
+      msrp_cpim_time t;
+      if (msrp_cpim_datetime(g->cpim, &t) == 0)
+        p->cpim_dt = t.seconds;
+    }
+    assert_non_null(g->message);
+    p->got++;
+  } else if (!strcmp(n->name, MSRP_CHAT_DID_DELIVER_MESSAGE) ||
+             !strcmp(n->name, MSRP_CHAT_DID_NOT_DELIVER_MESSAGE)) {
+    const msrp_chat_delivery *d = n->payload;
+    snprintf(p->last_id, sizeof p->last_id, "%s", d->message_id);
+    p->last_code = d->code;
+    if (!strcmp(n->name, MSRP_CHAT_DID_DELIVER_MESSAGE))
+      p->delivered++;
+    else
+      p->not_delivered++;
+  }
+}
+
+static msrp_notification_center *nc;
+static peer alice, bob;
+
+static const msrp_tls_config tls_both = {.cert_file = CERT("server.pem"),
+                                         .key_file = CERT("server.key"),
+                                         .ca_file = CERT("ca.pem")};
+
+static void make(peer *p, const char *me, const char *other, int outgoing,
+                 int tls, const char *const *accept, size_t naccept,
+                 const char *const *wrapped, size_t nwrapped) {
+  free(p->sdp);
+  memset(p, 0, sizeof *p);
+  msrp_account a = {.display_name = outgoing ? "Alice" : "Bob",
+                    .uri = me,
+                    .local_host = "127.0.0.1",
+                    .use_tls = tls,
+                    .tls = tls ? &tls_both : NULL,
+                    .logger = test_logger(),
+                    .accept_types = accept,
+                    .naccept_types = naccept,
+                    .accept_wrapped_types = wrapped,
+                    .naccept_wrapped_types = nwrapped,
+                    .response_timeout_ms = 2000};
+  assert_int_equal(msrp_chat_new(&p->chat, &loop, nc, &a, other, outgoing),
+                   0);
+  assert_int_equal(msrp_notification_center_add_observer(nc, NULL, p->chat,
+                                                         observe, p, NULL),
+                   0);
+}
+
+static int chat_setup(void **state) {
+  loop_setup(state);
+  assert_int_equal(msrp_notification_center_new(&nc), 0);
+  return 0;
+}
+
+static int chat_teardown(void **state) {
+  msrp_chat_free(alice.chat);
+  msrp_chat_free(bob.chat);
+  alice.chat = bob.chat = NULL;
+  free(alice.sdp);
+  free(bob.sdp);
+  alice.sdp = bob.sdp = NULL;
+  msrp_notification_center_free(nc);
+  return loop_teardown(state);
+}
+
+static bool atleast(const void *p) {
+  const int *const *v = p;
+  return *v[0] >= *v[1];
+}
+
+/* Run the loop until *counter >= want. */
+static void until(const int *counter, int want) {
+  const int *v[2] = {counter, &want};
+  wait_until(atleast, v);
+}
+
+static void initialize_both(void) {
+  assert_int_equal(msrp_chat_initialize(alice.chat), 0);
+  assert_int_equal(msrp_chat_initialize(bob.chat), 0);
+  until(&alice.initialized, 1);
+  until(&bob.initialized, 1);
+}
+
+static void start_both(void) {
+  assert_int_equal(msrp_chat_start(bob.chat, alice.sdp), 0);
+  assert_int_equal(msrp_chat_start(alice.chat, bob.sdp), 0);
+  until(&alice.started, 1);
+  until(&bob.started, 1);
+}
+
+static void end_both(void) {
+  assert_int_equal(msrp_chat_end(alice.chat), 0);
+  assert_int_equal(msrp_chat_end(bob.chat), 0);
+  until(&alice.ended, 1);
+  until(&bob.ended, 1);
+}
+
+/* ---- the lifecycle --------------------------------------------------------- */
+
+static void lifecycle(int tls) {
+  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, tls, NULL,
+       0, NULL, 0);
+  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, tls, NULL, 0,
+       NULL, 0);
+  initialize_both();
+  /* the offer and the answer, as SIP would carry them */
+  assert_non_null(strstr(alice.sdp, tls ? "m=message " : "m=message "));
+  assert_non_null(strstr(alice.sdp, tls ? "TCP/TLS/MSRP *" : "TCP/MSRP *"));
+  assert_non_null(strstr(alice.sdp, "a=setup:active"));
+  assert_non_null(strstr(bob.sdp, "a=setup:passive"));
+  assert_non_null(strstr(bob.sdp, "a=accept-types:message/cpim text/*"));
+  if (tls)
+    assert_non_null(strstr(bob.sdp, "a=fingerprint:sha-256 "));
+  start_both();
+
+  const char *id;
+  assert_int_equal(msrp_chat_send_message(alice.chat, "hello Bob", 9, NULL,
+                                          NULL, 0, &id),
+                   0);
+  char alice_id[64];
+  snprintf(alice_id, sizeof alice_id, "%s", id);
+  until(&bob.got, 1);
+  until(&alice.delivered, 1);
+  assert_string_equal(bob.content, "hello Bob");
+  assert_string_equal(bob.content_type, "text/plain");
+  assert_false(bob.cpim); /* bob takes text/plain raw */
+  assert_string_equal(alice.last_id, alice_id);
+  assert_int_equal(alice.last_code, 200);
+
+  /* a time to carry: wrapped in CPIM, UTF-8 intact */
+  const char *utf8 = "Gr\xc3\xbc\xc3\x9f"
+                     "e \xf0\x9f\x91\x8b";
+  assert_int_equal(msrp_chat_send_message(bob.chat, utf8, strlen(utf8),
+                                          "text/plain", NULL, 1700000000, NULL),
+                   0);
+  until(&alice.got, 1);
+  until(&bob.delivered, 1);
+  assert_string_equal(alice.content, utf8);
+  assert_string_equal(alice.content_type, "text/plain");
+  assert_true(alice.cpim);
+  assert_string_equal(alice.cpim_from, "Bob <sip:bob@example.com>");
+  assert_string_equal(alice.cpim_to, "sip:alice@example.com");
+  assert_int_equal(alice.cpim_dt, 1700000000);
+
+  end_both();
+  assert_string_equal(alice.log, "DidInitialize DidStart DidDeliverMessage "
+                                 "GotMessage WillEnd DidEnd");
+  assert_string_equal(bob.log, "DidInitialize DidStart GotMessage "
+                               "DidDeliverMessage WillEnd DidEnd");
+}
+
+static void test_lifecycle_tcp(void **state) {
+  (void)state;
+  lifecycle(0);
+}
+
+static void test_lifecycle_tls(void **state) {
+  (void)state;
+  lifecycle(1);
+}
+
+/* ---- messages sent before start go out after it, in order -------------- */
+
+static void test_queued_before_start(void **state) {
+  (void)state;
+  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
+       NULL, 0);
+  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, NULL, 0,
+       NULL, 0);
+  assert_int_equal(msrp_chat_send_message(alice.chat, "one", 3, NULL, NULL, 0,
+                                          NULL),
+                   0);
+  initialize_both();
+  assert_int_equal(msrp_chat_send_message(alice.chat, "two", 3, NULL, NULL, 0,
+                                          NULL),
+                   0);
+  assert_int_equal(msrp_chat_send_message(alice.chat, "three", 5, NULL, NULL,
+                                          0, NULL),
+                   0);
+  assert_int_equal(bob.got, 0);
+  start_both();
+  until(&bob.got, 3);
+  assert_string_equal(bob.received[0], "one");
+  assert_string_equal(bob.received[1], "two");
+  assert_string_equal(bob.received[2], "three");
+  until(&alice.delivered, 3);
+  end_both();
+}
+
+/* ---- CPIM by accept-types ------------------------------------------------- */
+
+static const char *const only_cpim[] = {"message/cpim"};
+static const char *const wrapped_text[] = {"text/plain"};
+static const char *const only_text[] = {"text/plain"};
+
+static void test_remote_only_cpim(void **state) {
+  (void)state;
+  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
+       NULL, 0);
+  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, only_cpim,
+       1, wrapped_text, 1);
+  initialize_both();
+  start_both();
+  assert_int_equal(msrp_chat_send_message(alice.chat, "wrapped", 7, NULL,
+                                          NULL, 0, NULL),
+                   0);
+  until(&bob.got, 1);
+  assert_true(bob.cpim);
+  assert_string_equal(bob.content, "wrapped");
+  assert_string_equal(bob.content_type, "text/plain");
+  assert_string_equal(bob.cpim_from, "Alice <sip:alice@example.com>");
+  /* a type the remote takes neither raw nor wrapped */
+  assert_int_equal(msrp_chat_send_message(alice.chat, "{}", 2,
+                                          "application/json", NULL, 0, NULL),
+                   MSRP_ERR_CHAT_TYPE);
+  end_both();
+}
+
+static void test_remote_only_text(void **state) {
+  (void)state;
+  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
+       NULL, 0);
+  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, only_text,
+       1, NULL, 0);
+  initialize_both();
+  start_both();
+  /* a private message needs CPIM, which bob does not take */
+  assert_int_equal(msrp_chat_send_message(alice.chat, "psst", 4, NULL,
+                                          "sip:carol@example.com", 0, NULL),
+                   MSRP_ERR_CHAT_PRIVATE);
+  /* to bob himself it goes raw, a time or not */
+  assert_int_equal(msrp_chat_send_message(alice.chat, "raw", 3, NULL,
+                                          "sip:bob@example.com", 1700000000,
+                                          NULL),
+                   0);
+  until(&bob.got, 1);
+  assert_false(bob.cpim);
+  assert_string_equal(bob.content, "raw");
+  end_both();
+}
+
+static void test_remote_both(void **state) {
+  (void)state;
+  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
+       NULL, 0);
+  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, NULL, 0,
+       NULL, 0);
+  initialize_both();
+  start_both();
+  assert_int_equal(msrp_chat_send_message(alice.chat, "plain", 5, NULL, NULL,
+                                          0, NULL),
+                   0);
+  until(&bob.got, 1);
+  assert_false(bob.cpim);
+  /* private: wrapped, To the one it is for */
+  assert_int_equal(msrp_chat_send_message(alice.chat, "for carol", 9, NULL,
+                                          "sip:carol@example.com", 0, NULL),
+                   0);
+  until(&bob.got, 2);
+  assert_true(bob.cpim);
+  assert_string_equal(bob.cpim_to, "sip:carol@example.com");
+  assert_string_equal(bob.content, "for carol");
+  end_both();
+}
+
+/* ---- failures ---------------------------------------------------------------- */
+
+static void test_bad_sdp(void **state) {
+  (void)state;
+  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
+       NULL, 0);
+  assert_int_equal(msrp_chat_initialize(alice.chat), 0);
+  until(&alice.initialized, 1);
+  assert_int_equal(msrp_chat_start(alice.chat, "m=audio 9 RTP/AVP 0\r\n"), 0);
+  until(&alice.failed, 1);
+  assert_string_equal(alice.fail_context, "sdp_negotiation");
+  assert_int_equal(msrp_chat_start(alice.chat,
+                                   "m=message 2855 TCP/MSRP *\r\n"
+                                   "a=accept-types:text/plain\r\n"),
+                   0);
+  until(&alice.failed, 2);
+  assert_string_equal(alice.fail_context, "sdp_negotiation");
+  assert_int_equal(msrp_chat_end(alice.chat), 0);
+  until(&alice.ended, 1);
+  assert_string_equal(alice.log, "DidInitialize DidFail DidFail WillEnd "
+                                 "DidEnd");
+}
+
+/* Bob's SDP is doctored to say he takes everything; his session takes only
+ * text/plain and answers 415: alice is told it was not delivered. */
+static void test_not_delivered_415(void **state) {
+  (void)state;
+  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
+       NULL, 0);
+  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, only_text,
+       1, NULL, 0);
+  initialize_both();
+  char *doctored = strdup(bob.sdp);
+  char *at = strstr(doctored, "a=accept-types:text/plain");
+  assert_non_null(at);
+  /* the same length: "*" and blanks, which SDP parsing ignores */
+  memcpy(at, "a=accept-types:*         ", 25);
+  assert_int_equal(msrp_chat_start(bob.chat, alice.sdp), 0);
+  assert_int_equal(msrp_chat_start(alice.chat, doctored), 0);
+  free(doctored);
+  until(&alice.started, 1);
+  until(&bob.started, 1);
+  const char *id;
+  assert_int_equal(msrp_chat_send_message(alice.chat, "{}", 2,
+                                          "application/json", NULL, 0, &id),
+                   0);
+  until(&alice.not_delivered, 1);
+  assert_int_equal(alice.last_code, 415);
+  assert_int_equal(bob.got, 0);
+  end_both();
+}
+
+/* The peer binds and then says nothing more: no REPORT ever comes, and
+ * once the response timeout has passed the message counts as not
+ * delivered (408). */
+typedef struct silent {
+  uv_tcp_t srv, conn;
+  bool accepted;
+  char buf[8192];
+  size_t len;
+  bool answered;
+  char alice_uri[256];
+  int port;
+} silent;
+
+static void silent_alloc(uv_handle_t *h, size_t n, uv_buf_t *b) {
+  (void)n;
+  silent *s = h->data;
+  *b = uv_buf_init(s->buf + s->len, (unsigned)(sizeof s->buf - 1 - s->len));
+}
+
+static void silent_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b) {
+  (void)b;
+  silent *s = st->data;
+  if (n <= 0)
+    return;
+  s->len += (size_t)n;
+  s->buf[s->len] = '\0';
+  if (s->answered || !strstr(s->buf, "$\r\n"))
+    return;
+  /* answer the binding SEND (and nothing ever after) */
+  char tid[64];
+  assert_int_equal(sscanf(s->buf, "MSRP %63s SEND", tid), 1);
+  static char resp[512];
+  int k = snprintf(resp, sizeof resp,
+                   "MSRP %s 200 OK\r\nTo-Path: %s\r\n"
+                   "From-Path: msrp://127.0.0.1:%d/silent;tcp\r\n"
+                   "-------%s$\r\n",
+                   tid, s->alice_uri, s->port, tid);
+  (void)k;
+  uv_buf_t out = uv_buf_init(resp, (unsigned)strlen(resp));
+  uv_try_write(st, &out, 1);
+  s->answered = true;
+}
+
+static void silent_conn(uv_stream_t *srv, int status) {
+  silent *s = srv->data;
+  assert_int_equal(status, 0);
+  uv_tcp_init(&loop, &s->conn);
+  s->conn.data = s;
+  assert_int_equal(uv_accept(srv, (uv_stream_t *)&s->conn), 0);
+  uv_read_start((uv_stream_t *)&s->conn, silent_alloc, silent_read);
+  s->accepted = true;
+}
+
+static void test_not_delivered_silent(void **state) {
+  (void)state;
+  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
+       NULL, 0);
+  assert_int_equal(msrp_chat_initialize(alice.chat), 0);
+  until(&alice.initialized, 1);
+  static silent s;
+  memset(&s, 0, sizeof s);
+  uv_tcp_init(&loop, &s.srv);
+  s.srv.data = &s;
+  struct sockaddr_in sa;
+  uv_ip4_addr("127.0.0.1", 0, &sa);
+  assert_int_equal(uv_tcp_bind(&s.srv, (struct sockaddr *)&sa, 0), 0);
+  assert_int_equal(uv_listen((uv_stream_t *)&s.srv, 1, silent_conn), 0);
+  int len = sizeof sa;
+  uv_tcp_getsockname(&s.srv, (struct sockaddr *)&sa, &len);
+  s.port = ntohs(sa.sin_port);
+  /* alice's URI, for the answer's To-Path */
+  const char *p = strstr(alice.sdp, "a=path:");
+  assert_non_null(p);
+  assert_int_equal(sscanf(p, "a=path:%255s", s.alice_uri), 1);
+  char sdp[512];
+  snprintf(sdp, sizeof sdp,
+           "m=message %d TCP/MSRP *\r\nc=IN IP4 127.0.0.1\r\n"
+           "a=path:msrp://127.0.0.1:%d/silent;tcp\r\n"
+           "a=accept-types:text/plain\r\na=setup:passive\r\n",
+           ntohs(sa.sin_port), ntohs(sa.sin_port));
+  assert_int_equal(msrp_chat_start(alice.chat, sdp), 0);
+  wait_for(&s.accepted);
+  until(&alice.started, 1);
+  assert_int_equal(msrp_chat_send_message(alice.chat, "anyone?", 7, NULL,
+                                          NULL, 0, NULL),
+                   0);
+  until(&alice.not_delivered, 1);
+  assert_int_equal(alice.last_code, 408);
+  assert_int_equal(msrp_chat_end(alice.chat), 0);
+  until(&alice.ended, 1);
+  uv_close((uv_handle_t *)&s.conn, NULL);
+  uv_close((uv_handle_t *)&s.srv, NULL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_lifecycle_tcp, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_lifecycle_tls, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_queued_before_start, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_remote_only_cpim, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_remote_only_text, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_remote_both, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_bad_sdp, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_not_delivered_415, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_not_delivered_silent, chat_setup,
+                                      chat_teardown),
+  };
+  apply_test_filter();
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
