@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include <msrp/connect.h>
+#include <msrp/chat.h>
 #include <msrp/session.h>
 
 #include "integration/loop.h"
@@ -416,6 +417,110 @@ static void test_expires_refresh(void **state) {
   finish(&b);
 }
 
+/* ---- chat through the relay ------------------------------------------------
+ */
+
+typedef struct chat_seen {
+  char log[512];
+  char *sdp;
+  int initialized, started, got, delivered, ended;
+  char content[128];
+} chat_seen;
+
+static void chat_observe(msrp_notification_center *nc,
+                         const msrp_notification *n, void *ud) {
+  (void)nc;
+  chat_seen *p = ud;
+  size_t len = strlen(p->log);
+  snprintf(p->log + len, sizeof p->log - len, "%s%s", len ? " " : "",
+           n->name + strlen("MSRPChat"));
+  if (!strcmp(n->name, MSRP_CHAT_DID_INITIALIZE)) {
+    p->sdp = strdup(((const msrp_chat_did_initialize *)n->payload)->sdp);
+    p->initialized++;
+  } else if (!strcmp(n->name, MSRP_CHAT_DID_START)) {
+    p->started++;
+  } else if (!strcmp(n->name, MSRP_CHAT_GOT_MESSAGE)) {
+    const msrp_chat_got_message *g = n->payload;
+    snprintf(p->content, sizeof p->content, "%.*s", (int)g->len,
+             (const char *)g->content);
+    p->got++;
+  } else if (!strcmp(n->name, MSRP_CHAT_DID_DELIVER_MESSAGE)) {
+    p->delivered++;
+  } else if (!strcmp(n->name, MSRP_CHAT_DID_END)) {
+    p->ended++;
+  }
+}
+
+static bool both(const void *p) {
+  const int *const *v = p;
+  return *v[0] > 0 && *v[1] > 0;
+}
+
+static void wait_both(const int *a, const int *b) {
+  const int *v[2] = {a, b};
+  wait_until(both, v);
+}
+
+/* Two chats, both behind the relay: the SDP paths go through it, and
+ * messages and their REPORTs cross it both ways. */
+static void test_chat_through_relay(void **state) {
+  (void)state;
+  msrp_notification_center *nc;
+  assert_int_equal(msrp_notification_center_new(&nc), 0);
+  msrp_relay_config r = relay(relay_tcp);
+  msrp_account aa = {.display_name = "Alice",
+                     .uri = "sip:alice@example.com",
+                     .local_host = "127.0.0.1",
+                     .relays = &r,
+                     .nrelays = 1,
+                     .logger = test_logger()};
+  msrp_account ba = aa;
+  ba.display_name = "Bob";
+  ba.uri = "sip:bob@example.com";
+  msrp_chat *alice, *bob;
+  chat_seen sa = {0}, sb = {0};
+  assert_int_equal(
+      msrp_chat_new(&alice, &loop, nc, &aa, "sip:bob@example.com", 1), 0);
+  assert_int_equal(
+      msrp_chat_new(&bob, &loop, nc, &ba, "sip:alice@example.com", 0), 0);
+  msrp_notification_center_add_observer(nc, NULL, alice, chat_observe, &sa,
+                                        NULL);
+  msrp_notification_center_add_observer(nc, NULL, bob, chat_observe, &sb, NULL);
+  assert_int_equal(msrp_chat_initialize(alice), 0);
+  assert_int_equal(msrp_chat_initialize(bob), 0);
+  wait_both(&sa.initialized, &sb.initialized);
+  /* the relay's Use-Path first in each a=path */
+  char want[64];
+  snprintf(want, sizeof want, "a=path:msrp://127.0.0.1:%d/", tcp_port);
+  assert_non_null(strstr(sa.sdp, want));
+  assert_non_null(strstr(sb.sdp, want));
+  assert_int_equal(msrp_chat_start(bob, sa.sdp), 0);
+  assert_int_equal(msrp_chat_start(alice, sb.sdp), 0);
+  wait_both(&sa.started, &sb.started);
+  assert_int_equal(
+      msrp_chat_send_message(alice, "via the relay", 13, NULL, NULL, 0, NULL),
+      0);
+  wait_both(&sb.got, &sa.delivered);
+  assert_string_equal(sb.content, "via the relay");
+  assert_int_equal(
+      msrp_chat_send_message(bob, "and back", 8, NULL, NULL, 1700000000, NULL),
+      0);
+  wait_both(&sa.got, &sb.delivered);
+  assert_string_equal(sa.content, "and back");
+  assert_int_equal(msrp_chat_end(alice), 0);
+  assert_int_equal(msrp_chat_end(bob), 0);
+  wait_both(&sa.ended, &sb.ended);
+  assert_string_equal(sa.log, "DidInitialize DidStart DidDeliverMessage "
+                              "GotMessage WillEnd DidEnd");
+  assert_string_equal(sb.log, "DidInitialize DidStart GotMessage "
+                              "DidDeliverMessage WillEnd DidEnd");
+  msrp_chat_free(alice);
+  msrp_chat_free(bob);
+  free(sa.sdp);
+  free(sb.sdp);
+  msrp_notification_center_free(nc);
+}
+
 static void read_ports(void) {
   FILE *f = fopen(MSRP_RELAY_DIR "/ports", "r");
   if (!f)
@@ -450,6 +555,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_wrong_password, loop_setup,
                                       loop_teardown),
       cmocka_unit_test_setup_teardown(test_fallback, loop_setup, loop_teardown),
+      cmocka_unit_test_setup_teardown(test_chat_through_relay, loop_setup,
+                                      loop_teardown),
       cmocka_unit_test_setup_teardown(test_expires_refresh, loop_setup,
                                       loop_teardown),
   };
