@@ -8,7 +8,7 @@ packages=(
   libssl-dev openssl libuv1-dev libxml2-dev
   libcmocka-dev
   clang libclang-rt-14-dev
-  tshark python3 openssl
+  tshark python3 openssl tmux
   kamailio kamailio-tls-modules
 )
 

@@ -1,0 +1,69 @@
+#!/bin/bash
+# Two `msrp chat --script` processes on loopback: Alice connects and sends
+# two messages, Bob listens, expects them, and answers one. Their paths go
+# through files and a FIFO, as SIP would carry them. Checks every line
+# each prints, and both exit codes.
+#
+#   cli_script.sh MSRP WORKDIR tcp|tls|relay [CERTDIR|RELAYDIR]
+set -euo pipefail
+msrp=$1 dir=$2 mode=$3 extra=${4:-}
+rm -rf "$dir"
+mkdir -p "$dir"
+cd "$dir"
+mkfifo to-bob
+
+common=(--script --timeout 20)
+alice=(--connect) bob=(--listen)
+case $mode in
+tcp) ;;
+tls)
+  bob+=(--tls --cert "$extra/server.pem" --key "$extra/server.key")
+  alice+=(--tls --ca "$extra/ca.pem")
+  ;;
+relay)
+  source "$extra/ports"
+  relay=(--relay "msrp://127.0.0.1:$TCP_PORT;tcp" --user "$RELAY_USER" --password "$RELAY_PASS")
+  alice+=("${relay[@]}") bob+=("${relay[@]}")
+  ;;
+*) echo "mode?" >&2; exit 2 ;;
+esac
+
+# Bob reads Alice's path from the FIFO (kept open here so it never blocks)
+exec 3<>to-bob
+"$msrp" chat "${bob[@]}" "${common[@]}" --expect 2 --local-file bob.path \
+  "I am fine" <&3 >bob.out 2>bob.err &
+bob_pid=$!
+wait_file() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
+wait_file bob.path || { cat bob.err; exit 1; }
+"$msrp" chat "${alice[@]}" "${common[@]}" --expect 1 --local-file alice.path \
+  --remote-file bob.path "hello Bob" "how are you?" </dev/null >alice.out 2>alice.err &
+alice_pid=$!
+wait_file alice.path || { cat alice.err; exit 1; }
+cat alice.path >&3
+alice_rc=0 bob_rc=0
+wait $alice_pid || alice_rc=$?
+wait $bob_pid || bob_rc=$?
+exec 3>&-
+
+fail() {
+  echo "cli ($mode): $*" >&2
+  for f in alice.out alice.err bob.out bob.err; do echo "--- $f"; cat $f; done >&2
+  exit 1
+}
+[ $alice_rc -eq 0 ] || fail "alice exited $alice_rc"
+[ $bob_rc -eq 0 ] || fail "bob exited $bob_rc"
+grep -q '^msrps\?://' alice.path || fail "alice.path is not a path"
+# exact lines, message ids aside
+norm() { sed -E 's/^(sent|delivered) [A-Za-z0-9]+/\1 ID/' "$1"; }
+want_alice=$'started\nsent ID hello Bob\nsent ID how are you?'
+[ "$(norm alice.out | head -3)" = "$want_alice" ] || fail "alice's first lines"
+[ "$(norm alice.out | grep -c '^delivered ID$')" -eq 2 ] || fail "alice: 2 delivered"
+grep -qx 'received I am fine' alice.out || fail "alice did not get the answer"
+[ "$(tail -1 alice.out)" = ended ] || fail "alice did not end"
+grep -qx 'received hello Bob' bob.out || fail "bob: first message"
+grep -qx 'received how are you?' bob.out || fail "bob: second message"
+[ "$(grep -n 'received hello Bob' bob.out | cut -d: -f1)" -lt \
+  "$(grep -n 'received how are you' bob.out | cut -d: -f1)" ] || fail "bob: order"
+grep -qE '^delivered [A-Za-z0-9]+$' bob.out || fail "bob: his answer delivered"
+[ "$(tail -1 bob.out)" = ended ] || fail "bob did not end"
+echo "cli ($mode): both sides printed what they should and exited 0"

@@ -1,0 +1,49 @@
+#!/bin/bash
+# The interactive `msrp chat`, driven as a person would in two terminals:
+# tmux runs both, send-keys types, capture-pane reads the screens. Bob
+# listens and is given Alice's path at his prompt; a line Alice types
+# appears on Bob's screen, and Bob's answer on Alice's.
+#
+#   cli_tmux.sh MSRP WORKDIR
+set -euo pipefail
+msrp=$1 dir=$2
+rm -rf "$dir"
+mkdir -p "$dir"
+cd "$dir"
+sock="$dir/tmux.sock"
+t() { tmux -S "$sock" "$@"; }
+cleanup() { t kill-server 2>/dev/null || true; }
+trap cleanup EXIT
+
+# wait (bounded) until pane $1 shows text $2
+screen_has() {
+  for _ in $(seq 200); do
+    t capture-pane -p -t "$1" | grep -qF -- "$2" && return 0
+    sleep 0.05
+  done
+  echo "pane $1 never showed: $2" >&2
+  t capture-pane -p -t "$1" >&2
+  return 1
+}
+wait_file() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
+
+t -f /dev/null new-session -d -s chat -x 120 -y 30 \
+  "$msrp chat --listen --local-file bob.path --timeout 30"
+# keep a pane readable after its program has ended
+t set-option -t chat remain-on-exit on
+t split-window -t chat -v \
+  "$msrp chat --connect --local-file alice.path --remote-file bob.path --timeout 30"
+wait_file bob.path
+wait_file alice.path
+screen_has chat.0 "peer's path"
+t send-keys -t chat.0 "$(cat alice.path)" Enter
+screen_has chat.0 "connected"
+screen_has chat.1 "connected"
+t send-keys -t chat.1 "hello from the other terminal" Enter
+screen_has chat.0 "peer> hello from the other terminal"
+t send-keys -t chat.0 "and hello back" Enter
+screen_has chat.1 "peer> and hello back"
+# Ctrl-D ends Alice's chat; Bob is told the peer went away
+t send-keys -t chat.1 C-d
+screen_has chat.0 "reading failed"
+echo "cli (tmux): a line typed in one terminal appeared in the other, both ways"

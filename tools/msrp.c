@@ -1,0 +1,504 @@
+/* msrp — MSRP chat from the command line, on libmsrp's public API.
+ *
+ * Two terminals talk without SIP: each side prints its MSRP path (or its
+ * SDP media) and reads the other's, exactly what a SIP offer and answer
+ * would carry. See `msrp chat --help` and docs/msrp.1.
+ */
+#include <msrp/chat.h>
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage_chat[] =
+    "usage: msrp chat [OPTIONS] [MESSAGE...]\n"
+    "\n"
+    "Chat over MSRP with one peer. This side prints its MSRP path (or, with\n"
+    "--sdp, its SDP media) and reads the peer's, as SIP would carry them.\n"
+    "\n"
+    "Roles:\n"
+    "  --listen              wait for the peer to connect (the default)\n"
+    "  --connect             connect to the peer\n"
+    "  --local-host IP       the address to use (default 127.0.0.1)\n"
+    "The peer:\n"
+    "  --remote TEXT         its path (msrp://...) or SDP media\n"
+    "  --remote-file FILE    read it from FILE; otherwise from standard\n"
+    "                        input (a path line, or SDP up to an empty line)\n"
+    "  --local-file FILE     write our path/SDP to FILE, not standard output\n"
+    "  --sdp                 print our whole SDP media, not just the path\n"
+    "TLS (msrps):\n"
+    "  --tls                 use TLS\n"
+    "  --cert FILE --key FILE  our certificate and key (needed to listen)\n"
+    "  --ca FILE             trust anchors for the peer's certificate\n"
+    "  --fingerprint FP      accept the peer's certificate by its SHA-256\n"
+    "                        fingerprint (\"sha-256 AB:CD:...\") instead\n"
+    "A relay (RFC 4976):\n"
+    "  --relay URI           msrp://IP:PORT;tcp or msrps://...\n"
+    "  --user NAME --password SECRET\n"
+    "Scripting:\n"
+    "  --script              one line per event, no prompts; send the\n"
+    "                        MESSAGE arguments (or, without any, the lines\n"
+    "                        of standard input after the peer's path), then\n"
+    "                        end; exit 0 only if every message was delivered\n"
+    "  --expect N            also wait until N messages have been received\n"
+    "  --timeout SECONDS     give up after this long (default 30)\n"
+    "  --trace               the wire, and the connection's log, on stderr\n"
+    "  -h, --help            this help\n";
+
+static const char usage_main[] =
+    "usage: msrp COMMAND [OPTIONS]\n"
+    "\n"
+    "Commands:\n"
+    "  chat    chat with one peer (msrp chat --help)\n"
+    "  help    this help\n";
+
+typedef struct opts {
+  bool connect, sdp, tls, script, trace;
+  const char *local_host, *remote, *remote_file, *local_file;
+  const char *cert, *key, *ca, *fingerprint;
+  const char *relay, *user, *password;
+  int expect, timeout;
+  char **messages;
+  int nmessages;
+} opts;
+
+typedef struct app {
+  opts o;
+  uv_loop_t *loop;
+  msrp_notification_center *nc;
+  msrp_chat *chat;
+  FILE *out; /* our path or SDP goes here */
+  char *local_sdp;
+  bool started, ended, failed, ending;
+  int sent, settled, delivered, received;
+  uv_tty_t tty;
+  uv_pipe_t pipe;
+  uv_stream_t *in;
+  char line[8192];
+  size_t line_len;
+  bool want_remote; /* the next input is the peer's path or SDP */
+  char remote[8192];
+  size_t remote_len;
+  bool remote_is_sdp;
+  bool input_done;
+  uv_timer_t deadline;
+} app;
+
+/* A bad command line: say what, and exit 2. */
+static void die(const char *what, const char *arg) {
+  fprintf(stderr, "msrp: %s%s\n", what, arg ? arg : "");
+  exit(2);
+}
+
+/* ---- the peer's description ------------------------------------------------ */
+
+/* A bare path becomes the SDP a peer with that path would have sent. */
+static char *sdp_from_path(const char *path_text, bool they_listen) {
+  msrp_path p = MSRP_PATH_INIT;
+  if (msrp_path_parse(&p, path_text, strlen(path_text), 0))
+    return NULL;
+  const msrp_uri *first = &p.uris[0];
+  char *sdp = malloc(strlen(path_text) + 256);
+  if (sdp)
+    sprintf(sdp,
+            "m=message %d %s *\r\nc=IN %s %s\r\na=path:%s\r\n"
+            "a=accept-types:*\r\na=accept-wrapped-types:*\r\na=setup:%s\r\n",
+            msrp_uri_effective_port(first),
+            first->use_tls ? "TCP/TLS/MSRP" : "TCP/MSRP",
+            first->host_type == MSRP_HOST_IPV6 ? "IP6" : "IP4", first->host,
+            path_text, they_listen ? "passive" : "active");
+  msrp_path_clear(&p);
+  return sdp;
+}
+
+static void start_chat(app *a) {
+  char *sdp = a->remote_is_sdp ? strdup(a->remote)
+                               : sdp_from_path(a->remote, a->o.connect);
+  if (!sdp) {
+    fprintf(stderr, "msrp: the peer's path is not an MSRP path: %s\n",
+            a->remote);
+    a->failed = true;
+    msrp_chat_end(a->chat);
+    return;
+  }
+  msrp_chat_start(a->chat, sdp);
+  free(sdp);
+}
+
+/* ---- standard input: the peer's path, then messages ------------------------ */
+
+static void send_text(app *a, const char *text) {
+  const char *id;
+  int rc = msrp_chat_send_message(a->chat, text, strlen(text), NULL, NULL, 0,
+                                  &id);
+  if (rc) {
+    fprintf(stderr, "msrp: cannot send: %s\n", msrp_strerror(rc));
+    a->failed = true;
+    return;
+  }
+  a->sent++;
+  if (a->o.script)
+    printf("sent %s %s\n", id, text);
+  fflush(stdout);
+}
+
+static void maybe_finish(app *a);
+static void end_chat(app *a);
+
+static void on_line(app *a, char *line) {
+  size_t n = strlen(line);
+  if (n && line[n - 1] == '\r')
+    line[--n] = '\0';
+  if (a->want_remote) {
+    if (a->remote_len == 0 && strncmp(line, "m=", 2) != 0) {
+      snprintf(a->remote, sizeof a->remote, "%s", line); /* a path */
+      a->remote_len = n;
+      a->want_remote = false;
+      start_chat(a);
+      return;
+    }
+    if (n == 0) { /* the end of SDP */
+      a->remote_is_sdp = true;
+      a->want_remote = false;
+      start_chat(a);
+      return;
+    }
+    a->remote_len += (size_t)snprintf(a->remote + a->remote_len,
+                                      sizeof a->remote - a->remote_len,
+                                      "%s\r\n", line);
+    return;
+  }
+  if (a->o.nmessages || n == 0)
+    return; /* messages come from the arguments, or blank */
+  send_text(a, line);
+}
+
+/* Take input bytes: whole lines go to on_line. */
+static void take_input(app *a, const char *data, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (data[i] == '\n') {
+      a->line[a->line_len] = '\0';
+      a->line_len = 0;
+      on_line(a, a->line);
+    } else if (a->line_len + 1 < sizeof a->line) {
+      a->line[a->line_len++] = data[i]; /* longer lines are cut */
+    }
+  }
+}
+
+static void input_ended(app *a) {
+  a->input_done = true;
+  if (a->line_len) {
+    a->line[a->line_len] = '\0';
+    a->line_len = 0;
+    on_line(a, a->line);
+  }
+  if (a->want_remote && a->remote_len) { /* SDP ended by the end of input */
+    a->remote_is_sdp = true;
+    a->want_remote = false;
+    start_chat(a);
+  }
+  if (!a->o.script && !a->want_remote && a->started)
+    end_chat(a); /* Ctrl-D in a terminal: the chat is over */
+  maybe_finish(a);
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
+  (void)h;
+  (void)hint;
+  static char chunk[4096];
+  *buf = uv_buf_init(chunk, sizeof chunk);
+}
+
+static void on_input(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
+  app *a = s->data;
+  if (n < 0) {
+    uv_read_stop(s);
+    input_ended(a);
+    return;
+  }
+  take_input(a, buf->base, (size_t)n);
+}
+
+static void open_input(app *a) {
+  uv_handle_type t = uv_guess_handle(0);
+  if (t == UV_TTY && uv_tty_init(a->loop, &a->tty, 0, 1) == 0) {
+    a->in = (uv_stream_t *)&a->tty;
+  } else if (t == UV_NAMED_PIPE && uv_pipe_init(a->loop, &a->pipe, 0) == 0 &&
+             uv_pipe_open(&a->pipe, 0) == 0) {
+    a->in = (uv_stream_t *)&a->pipe;
+  } else {
+    /* a file (or nothing): read it all now */
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, stdin)) > 0)
+      take_input(a, buf, n);
+    input_ended(a);
+    return;
+  }
+  a->in->data = a;
+  uv_read_start(a->in, on_alloc, on_input);
+}
+
+/* ---- what the chat says ------------------------------------------------------ */
+
+static void end_chat(app *a) {
+  if (!a->ending) {
+    a->ending = true;
+    msrp_chat_end(a->chat);
+  }
+}
+
+static void maybe_finish(app *a) {
+  if (!a->o.script || !a->started || a->ending)
+    return;
+  bool inputs_done = a->o.nmessages || a->input_done;
+  if (inputs_done && a->settled >= a->sent && a->received >= a->o.expect)
+    end_chat(a);
+}
+
+static void print_escaped(const uint8_t *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '\n')
+      fputs("\\n", stdout);
+    else if (s[i] == '\\')
+      fputs("\\\\", stdout);
+    else if (s[i] >= 0x20 || s[i] == '\t')
+      putchar(s[i]);
+  }
+}
+
+static void observe(msrp_notification_center *nc, const msrp_notification *n,
+                    void *ud) {
+  (void)nc;
+  app *a = ud;
+  if (!strcmp(n->name, MSRP_CHAT_DID_INITIALIZE)) {
+    const char *sdp = ((const msrp_chat_did_initialize *)n->payload)->sdp;
+    a->local_sdp = strdup(sdp);
+    if (a->o.sdp) {
+      fprintf(a->out, "%s\n", sdp);
+    } else {
+      const char *p = strstr(sdp, "a=path:");
+      if (p)
+        fprintf(a->out, "%.*s\n", (int)strcspn(p + 7, "\r\n"), p + 7);
+    }
+    fflush(a->out);
+    if (a->out != stdout)
+      fclose(a->out);
+    a->out = stdout;
+    if (!a->want_remote)
+      start_chat(a);
+    if (!a->o.script && a->want_remote)
+      fprintf(stderr, "peer's path (or SDP, then an empty line)? ");
+  } else if (!strcmp(n->name, MSRP_CHAT_DID_START)) {
+    a->started = true;
+    if (a->o.script)
+      printf("started\n");
+    else
+      fprintf(stderr, "connected; type to chat, Ctrl-D to end\n");
+    for (int i = 0; i < a->o.nmessages; i++)
+      send_text(a, a->o.messages[i]);
+    maybe_finish(a);
+  } else if (!strcmp(n->name, MSRP_CHAT_GOT_MESSAGE)) {
+    const msrp_chat_got_message *g = n->payload;
+    a->received++;
+    printf(a->o.script ? "received " : "peer> ");
+    print_escaped(g->content, g->len);
+    printf("\n");
+    maybe_finish(a);
+  } else if (!strcmp(n->name, MSRP_CHAT_DID_DELIVER_MESSAGE) ||
+             !strcmp(n->name, MSRP_CHAT_DID_NOT_DELIVER_MESSAGE)) {
+    const msrp_chat_delivery *d = n->payload;
+    bool ok = !strcmp(n->name, MSRP_CHAT_DID_DELIVER_MESSAGE);
+    a->settled++;
+    a->delivered += ok;
+    if (a->o.script) {
+      if (ok)
+        printf("delivered %s\n", d->message_id);
+      else
+        printf("not-delivered %s %d %s\n", d->message_id, d->code,
+               d->reason ? d->reason : "");
+    } else if (!ok) {
+      printf("   (not delivered: %d %s)\n", d->code,
+             d->reason ? d->reason : "");
+    }
+    maybe_finish(a);
+  } else if (!strcmp(n->name, MSRP_CHAT_DID_FAIL)) {
+    const msrp_chat_did_fail *f = n->payload;
+    a->failed = true;
+    if (a->o.script)
+      printf("failed %s %s\n", f->context, f->reason);
+    else
+      fprintf(stderr, "msrp: %s failed: %s\n", f->context, f->reason);
+    end_chat(a);
+  } else if (!strcmp(n->name, MSRP_CHAT_DID_END)) {
+    a->ended = true;
+    if (a->o.script)
+      printf("ended\n");
+    if (a->in && !uv_is_closing((uv_handle_t *)a->in))
+      uv_close((uv_handle_t *)a->in, NULL);
+    uv_close((uv_handle_t *)&a->deadline, NULL);
+  }
+  fflush(stdout);
+}
+
+static void on_deadline(uv_timer_t *t) {
+  app *a = t->data;
+  fprintf(stderr, "msrp: gave up after %d seconds\n", a->o.timeout);
+  a->failed = true;
+  end_chat(a);
+}
+
+/* ---- main --------------------------------------------------------------------- */
+
+static int chat_main(int argc, char **argv) {
+  app a;
+  memset(&a, 0, sizeof a);
+  opts *o = &a.o;
+  o->local_host = "127.0.0.1";
+  o->timeout = 30;
+  enum { LISTEN = 256, CONNECT, LOCALHOST, REMOTE, REMOTEFILE, LOCALFILE,
+         SDP, TLS, CERT, KEY, CA, FP, RELAY, USER, PASS, SCRIPT, EXPECT,
+         TIMEOUT, TRACE };
+  static const struct option longs[] = {
+      {"listen", no_argument, 0, LISTEN},
+      {"connect", no_argument, 0, CONNECT},
+      {"local-host", required_argument, 0, LOCALHOST},
+      {"remote", required_argument, 0, REMOTE},
+      {"remote-file", required_argument, 0, REMOTEFILE},
+      {"local-file", required_argument, 0, LOCALFILE},
+      {"sdp", no_argument, 0, SDP},
+      {"tls", no_argument, 0, TLS},
+      {"cert", required_argument, 0, CERT},
+      {"key", required_argument, 0, KEY},
+      {"ca", required_argument, 0, CA},
+      {"fingerprint", required_argument, 0, FP},
+      {"relay", required_argument, 0, RELAY},
+      {"user", required_argument, 0, USER},
+      {"password", required_argument, 0, PASS},
+      {"script", no_argument, 0, SCRIPT},
+      {"expect", required_argument, 0, EXPECT},
+      {"timeout", required_argument, 0, TIMEOUT},
+      {"trace", no_argument, 0, TRACE},
+      {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0}};
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+    switch (c) {
+    case LISTEN: o->connect = false; break;
+    case CONNECT: o->connect = true; break;
+    case LOCALHOST: o->local_host = optarg; break;
+    case REMOTE: o->remote = optarg; break;
+    case REMOTEFILE: o->remote_file = optarg; break;
+    case LOCALFILE: o->local_file = optarg; break;
+    case SDP: o->sdp = true; break;
+    case TLS: o->tls = true; break;
+    case CERT: o->cert = optarg; break;
+    case KEY: o->key = optarg; break;
+    case CA: o->ca = optarg; break;
+    case FP: o->fingerprint = optarg; break;
+    case RELAY: o->relay = optarg; break;
+    case USER: o->user = optarg; break;
+    case PASS: o->password = optarg; break;
+    case SCRIPT: o->script = true; break;
+    case EXPECT: o->expect = atoi(optarg); break;
+    case TIMEOUT: o->timeout = atoi(optarg); break;
+    case TRACE: o->trace = true; break;
+    case 'h': fputs(usage_chat, stdout); return 0;
+    default: fputs(usage_chat, stderr); return 2;
+    }
+  }
+  o->messages = argv + optind;
+  o->nmessages = argc - optind;
+  if (o->tls && !o->connect && (!o->cert || !o->key) && !o->relay)
+    die("--tls --listen needs --cert and --key", NULL);
+  if (o->timeout <= 0 || o->expect < 0)
+    die("--timeout and --expect take a positive number", NULL);
+
+  a.loop = uv_default_loop();
+  if (msrp_notification_center_new(&a.nc))
+    die("out of memory", NULL);
+  msrp_tls_config tls = {.cert_file = o->cert,
+                         .key_file = o->key,
+                         .ca_file = o->ca,
+                         .fingerprint = o->fingerprint};
+  msrp_relay_config relay = {
+      .uri = o->relay, .username = o->user, .password = o->password};
+  msrp_logger lg = msrp_logger_stderr(MSRP_LOG_INFO, 1);
+  msrp_account acc = {.display_name = getenv("USER"),
+                      .uri = o->connect ? "sip:caller@localhost"
+                                        : "sip:callee@localhost",
+                      .local_host = o->local_host,
+                      .use_tls = o->tls,
+                      .tls = (o->tls || o->ca || o->fingerprint) ? &tls : NULL,
+                      .relays = o->relay ? &relay : NULL,
+                      .nrelays = o->relay ? 1 : 0,
+                      .logger = o->trace ? &lg : NULL,
+                      .response_timeout_ms = (uint64_t)o->timeout * 1000};
+  int rc = msrp_chat_new(&a.chat, a.loop, a.nc, &acc,
+                         o->connect ? "sip:callee@localhost"
+                                    : "sip:caller@localhost",
+                         o->connect);
+  if (rc) {
+    fprintf(stderr, "msrp: %s\n", msrp_strerror(rc));
+    return 2;
+  }
+  msrp_notification_center_add_observer(a.nc, NULL, a.chat, observe, &a,
+                                        NULL);
+  a.out = stdout;
+  if (o->local_file && !(a.out = fopen(o->local_file, "w")))
+    die("cannot write ", o->local_file);
+
+  /* the peer's description: an argument, a file, or standard input */
+  if (o->remote) {
+    snprintf(a.remote, sizeof a.remote, "%s", o->remote);
+    a.remote_is_sdp = strncmp(o->remote, "m=", 2) == 0;
+  } else if (o->remote_file && strcmp(o->remote_file, "-") != 0) {
+    FILE *f = fopen(o->remote_file, "r");
+    if (!f)
+      die("cannot read ", o->remote_file);
+    size_t n = fread(a.remote, 1, sizeof a.remote - 1, f);
+    fclose(f);
+    a.remote[n] = '\0';
+    a.remote_is_sdp = strncmp(a.remote, "m=", 2) == 0;
+    if (!a.remote_is_sdp) /* a path: its first line */
+      a.remote[strcspn(a.remote, "\r\n")] = '\0';
+  } else {
+    a.want_remote = true;
+  }
+  uv_timer_init(a.loop, &a.deadline);
+  a.deadline.data = &a;
+  uv_timer_start(&a.deadline, on_deadline, (uint64_t)o->timeout * 1000, 0);
+  uv_unref((uv_handle_t *)&a.deadline);
+  rc = msrp_chat_initialize(a.chat);
+  if (rc) {
+    fprintf(stderr, "msrp: %s\n", msrp_strerror(rc));
+    return 1;
+  }
+  open_input(&a);
+  while (!a.ended)
+    if (uv_run(a.loop, UV_RUN_ONCE) == 0 && !a.ended)
+      break;
+  msrp_chat_free(a.chat);
+  uv_run(a.loop, UV_RUN_DEFAULT);
+  msrp_notification_center_free(a.nc);
+  free(a.local_sdp);
+  bool ok = !a.failed && a.delivered == a.sent && a.received >= o->expect;
+  return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
+      !strcmp(argv[1], "-h")) {
+    fputs(usage_main, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (!strcmp(argv[1], "chat"))
+    return chat_main(argc - 1, argv + 1);
+  fprintf(stderr, "msrp: unknown command '%s'\n%s", argv[1], usage_main);
+  return 2;
+}
