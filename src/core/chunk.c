@@ -442,12 +442,10 @@ static ssize_t find_id(const msrp_chunk *c, msrp_header_id id) {
 static int grow_headers(msrp_chunk *c) {
   if (c->nhdrs < c->hcap)
     return 0;
-  size_t cap = c->hcap ? c->hcap * 2 : 8;
-  header *h = realloc(c->hdrs, cap * sizeof *h);
+  header *h = msrp__grow_array(c->hdrs, &c->hcap, sizeof *h, 8);
   if (!h)
     return MSRP_ERR_NOMEM;
   c->hdrs = h;
-  c->hcap = cap;
   return 0;
 }
 

@@ -256,14 +256,10 @@ static int hdr_set_value(hdr *h, const char *value, size_t vlen) {
 static int list_reserve(hdr_list *l) {
   if (l->n < l->cap)
     return 0;
-  if (l->cap > SIZE_MAX / 2 / sizeof *l->v)
-    return MSRP_ERR_NOMEM;
-  size_t cap = l->cap ? l->cap * 2 : 8;
-  hdr *v = realloc(l->v, cap * sizeof *v);
+  hdr *v = msrp__grow_array(l->v, &l->cap, sizeof *v, 8);
   if (!v)
     return MSRP_ERR_NOMEM;
   l->v = v;
-  l->cap = cap;
   return 0;
 }
 

@@ -32,12 +32,10 @@ static int ranges_add(ranges *r, uint64_t lo, uint64_t hi) {
   if (r->n >= RANGES_MAX)
     return MSRP_ERR_NOMEM;
   if (r->n == r->cap) {
-    size_t cap = r->cap ? r->cap * 2 : 4;
-    void *p = realloc(r->iv, cap * sizeof *r->iv);
+    void *p = msrp__grow_array(r->iv, &r->cap, sizeof *r->iv, 4);
     if (!p)
       return MSRP_ERR_NOMEM;
     r->iv = p;
-    r->cap = cap;
   }
   size_t i = 0;
   while (i < r->n && r->iv[i][1] < lo)

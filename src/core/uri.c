@@ -690,18 +690,12 @@ int msrp_path_parse(msrp_path *out, const char *text, size_t len,
       goto fail;
     }
     if (tmp.count == cap) {
-      size_t ncap = cap ? cap * 2 : 4;
-      if (ncap > SIZE_MAX / sizeof(msrp_uri)) {
-        rc = MSRP_ERR_NOMEM;
-        goto fail;
-      }
-      msrp_uri *p = realloc(tmp.uris, ncap * sizeof(msrp_uri));
+      msrp_uri *p = msrp__grow_array(tmp.uris, &cap, sizeof *p, 4);
       if (!p) {
         rc = MSRP_ERR_NOMEM;
         goto fail;
       }
       tmp.uris = p;
-      cap = ncap;
     }
     rc = msrp_uri_parse(&tmp.uris[tmp.count], text + start, i - start);
     if (rc)

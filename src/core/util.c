@@ -163,6 +163,19 @@ int msrp__secret_token(char *out, size_t len) {
   return 0;
 }
 
+void *msrp__grow_array(void *items, size_t *cap, size_t elem_size,
+                       size_t first) {
+  size_t n = *cap ? *cap : first;
+  if (*cap && n > SIZE_MAX / 2 / elem_size)
+    return NULL;
+  if (*cap)
+    n *= 2;
+  void *p = realloc(items, n * elem_size);
+  if (p)
+    *cap = n;
+  return p;
+}
+
 int msrp__buf_reserve(msrp__buf *b, size_t extra) {
   if (extra > SIZE_MAX - b->len - 1)
     return MSRP_ERR_NOMEM;

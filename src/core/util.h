@@ -33,6 +33,12 @@ bool msrp__ieq_lit(const char *a, size_t alen, const char *lit);
  * else or on a value above `max`. */
 bool msrp__parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out);
 
+/* Double an array's capacity (to `first` elements when it has none):
+ * returns the reallocated array and updates *cap, or NULL on overflow or
+ * allocation failure, leaving the array and *cap as they were. */
+void *msrp__grow_array(void *items, size_t *cap, size_t elem_size,
+                       size_t first);
+
 /* Fill `out` with `len` random characters from [a-zA-Z0-9] and a NUL
  * (out must hold len + 1 bytes). msrp__random_token is for identifiers
  * that must be unique and unpredictable enough (transaction ids,

@@ -10,6 +10,8 @@
  * A free requested during delivery waits for that moment too. */
 #include <msrp/notification.h>
 
+#include "core/util.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,14 +95,11 @@ int msrp_notification_center_add_observer(msrp_notification_center *center,
   if (center == NULL || cb == NULL || center->freeing)
     return MSRP_ERR_INVALID_ARGUMENT;
   if (center->n == center->cap) {
-    size_t cap = center->cap ? center->cap * 2 : 8;
-    if (cap > SIZE_MAX / sizeof *center->obs)
-      return MSRP_ERR_NOMEM;
-    observer *obs = realloc(center->obs, cap * sizeof *obs);
+    observer *obs =
+        msrp__grow_array(center->obs, &center->cap, sizeof *obs, 8);
     if (obs == NULL)
       return MSRP_ERR_NOMEM;
     center->obs = obs;
-    center->cap = cap;
   }
   observer o = {0};
   if (name != NULL) {
