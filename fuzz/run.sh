@@ -1,26 +1,37 @@
 #!/bin/bash
-# Build the fuzzers (the parser, the session engine) with clang's libFuzzer,
-# ASan and UBSan, and run each for at most the given number of seconds
-# (default 60 in all, shared) from a seed corpus of RFC examples.
+# Build the fuzzers (the parser, the session engine, URIs and paths) with
+# clang's libFuzzer, ASan and UBSan, and run each for at most the given
+# number of seconds (default 60 in all, shared) from a seed corpus: RFC
+# examples for the first two, fuzz/corpus/uri-* for the third.
+# FUZZ_TARGETS="parser uri" picks targets; FUZZ_EACH=600 gives each that many
+# seconds instead of a share.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
-each=$((secs / 2 > 0 ? secs / 2 : 1))
+targets=${FUZZ_TARGETS:-parser engine uri}
+n=$(echo $targets | wc -w)
+each=${FUZZ_EACH:-$((secs / n > 0 ? secs / n : 1))}
 out=build-fuzz
 mkdir -p "$out"
-for target in parser engine; do
+for target in $targets; do
   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
     -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc \
     src/core/*.c "fuzz/fuzz_$target.c" -lcrypto -o "$out/fuzz_$target"
   corpus="$out/corpus-$target"
   mkdir -p "$corpus"
   # seeds: the target's split settings, then an RFC example
-  for f in tests/data/rfc/*.msrp fuzz/corpus/*; do
-    [ -f "$f" ] || continue
-    if [ "$target" = parser ]; then printf '\x05\x08'; else printf '\x05'; fi \
-      >"$corpus/$(basename "$f")"
-    cat "$f" >>"$corpus/$(basename "$f")"
-  done
+  if [ "$target" = uri ]; then
+    for f in fuzz/corpus/uri-*; do
+      { printf '\x00'; cat "$f"; } >"$corpus/$(basename "$f")"
+    done
+  else
+    for f in tests/data/rfc/*.msrp fuzz/corpus/engine-*; do
+      [ -f "$f" ] || continue
+      if [ "$target" = parser ]; then printf '\x05\x08'; else printf '\x05'; fi \
+        >"$corpus/$(basename "$f")"
+      cat "$f" >>"$corpus/$(basename "$f")"
+    done
+  fi
   "$out/fuzz_$target" -max_total_time="$each" -max_len=4096 -timeout=10 \
     -print_final_stats=1 "$corpus" 2>"$out/fuzz-$target.log" || {
     tail -40 "$out/fuzz-$target.log"
