@@ -120,7 +120,10 @@ MSRP_API int msrp_chat_initialize(msrp_chat *chat);
 
 /* With the remote's SDP media: connect or accept, bind, post
  * MSRPChatDidStart and send what was queued; or MSRPChatDidFail (context
- * "sdp_negotiation" for SDP we cannot use, "start" for the connection). */
+ * "sdp_negotiation" for SDP we cannot use, "start" for the connection).
+ * Connecting over TLS straight to the endpoint (no relay on either side),
+ * its certificate must have the SHA-256 a=fingerprint of its SDP, unless
+ * the account's TLS settings name a fingerprint themselves. */
 MSRP_API int msrp_chat_start(msrp_chat *chat, const char *remote_sdp);
 
 /* Post MSRPChatWillEnd, close, and post MSRPChatDidEnd (always, from the

@@ -103,6 +103,17 @@ MSRP_API int msrp_connector_complete(msrp_connector *c,
                                      const msrp_path *full_remote_path,
                                      msrp_complete_cb cb, void *user_data);
 
+/* Pin the certificate of the peer a ConnectorDirect connects to over TLS,
+ * before complete(): typically the remote SDP's a=fingerprint value
+ * (RFC 4572/8122), "sha-256 AB:CD:..." or just the hex pairs. The peer is
+ * then accepted if and only if its certificate has that SHA-256 digest,
+ * which is how self-signed endpoint certificates are authenticated; it
+ * replaces msrp_tls_config.fingerprint. Only the direct connector has the
+ * remote endpoint as its TLS peer: the other kinds give
+ * MSRP_ERR_NOT_SUPPORTED. MSRP_ERR_TLS_CONFIG for a malformed value. */
+MSRP_API int msrp_connector_set_peer_fingerprint(msrp_connector *c,
+                                                 const char *fingerprint);
+
 /* Blocking forms (never from inside a callback). `full_local_path` gets a
  * copy the caller clears with msrp_path_clear(). */
 MSRP_API int msrp_connector_prepare_wait(msrp_connector *c,

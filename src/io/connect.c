@@ -515,6 +515,20 @@ static void on_connected(uv_connect_t *req, int status) {
                         c);
 }
 
+int msrp_connector_set_peer_fingerprint(msrp_connector *c,
+                                        const char *fingerprint) {
+  if (!c || !fingerprint)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  if (c->kind != MSRP_CONNECTOR_DIRECT)
+    return MSRP_ERR_NOT_SUPPORTED;
+  unsigned char fp[32];
+  if (msrp__parse_fingerprint(fingerprint, fp))
+    return MSRP_ERR_TLS_CONFIG;
+  memcpy(c->fingerprint, fp, sizeof fp);
+  c->has_fingerprint = true;
+  return 0;
+}
+
 static int start_connect(msrp_connector *c, const struct sockaddr *sa) {
   c->connect_req.data = c;
   int rc = uv_tcp_connect(&c->connect_req, msrp__transport_tcp(c->t), sa,

@@ -72,6 +72,9 @@ struct msrp_chat {
 
   uv_timer_t end_timer; /* DidEnd is posted from the loop */
   bool timer_open, ending, freeing;
+  /* connector callbacks still owed to us: a freed connector runs them
+   * (cancelled) from the loop, so the chat's memory outlives them */
+  int con_pending;
 };
 
 static const char *const default_accept[] = {
@@ -272,8 +275,26 @@ static void release(msrp_chat *c) {
   free(c);
 }
 
+/* The memory goes once the timer is closed and no callback is owed. */
+static void maybe_release(msrp_chat *c) {
+  if (c->freeing && !c->timer_open && c->con_pending == 0)
+    release(c);
+}
+
 static void on_timer_closed(uv_handle_t *h) {
-  release(h->data);
+  msrp_chat *c = h->data;
+  c->timer_open = false;
+  maybe_release(c);
+}
+
+/* Entering a connector callback: false when the chat is being freed (and
+ * released here if this was the last thing it waited for). */
+static bool connector_returned(msrp_chat *c) {
+  c->con_pending--;
+  if (!c->freeing)
+    return true;
+  maybe_release(c);
+  return false;
 }
 
 static void close_down(msrp_chat *c) {
@@ -293,7 +314,7 @@ void msrp_chat_free(msrp_chat *c) {
     uv_timer_stop(&c->end_timer);
     uv_close((uv_handle_t *)&c->end_timer, on_timer_closed);
   } else {
-    release(c);
+    maybe_release(c);
   }
 }
 
@@ -349,7 +370,7 @@ static void on_prepared(msrp_connector *con, int status, const msrp_path *p,
                         void *ud) {
   (void)con;
   msrp_chat *c = ud;
-  if (c->state != CHAT_INITIALIZING)
+  if (!connector_returned(c) || c->state != CHAT_INITIALIZING)
     return;
   if (!status)
     status = build_sdp(c, p);
@@ -374,8 +395,12 @@ int msrp_chat_initialize(msrp_chat *c) {
   if (!rc)
     rc = msrp_uri_init(&c->local_uri, c->use_tls, c->local_host, 0, NULL,
                        NULL);
-  if (!rc)
+  if (!rc) {
+    c->con_pending++;
     rc = msrp_connector_prepare(c->con, &c->local_uri, on_prepared, c);
+    if (rc)
+      c->con_pending--;
+  }
   if (rc) {
     msrp_connector_free(c->con);
     c->con = NULL;
@@ -609,10 +634,12 @@ static void on_completed(msrp_connector *con, int status, msrp_transport *t,
                          void *ud) {
   (void)con;
   msrp_chat *c = ud;
-  if (c->state != CHAT_STARTING) {
+  if (c->state != CHAT_STARTING || c->freeing) {
     msrp_transport_free(t);
+    connector_returned(c);
     return;
   }
+  c->con_pending--;
   if (!status) {
     msrp_session_config sc = {0};
     sc.response_timeout_ms = c->response_timeout_ms;
@@ -641,6 +668,27 @@ static void on_completed(msrp_connector *con, int status, msrp_transport *t,
   flush_queue(c);
 }
 
+/* Connecting straight to the remote endpoint over TLS, its certificate is
+ * the one its SDP names (RFC 4572/8122): commonly self-signed, so the
+ * a=fingerprint is what authenticates it. A fingerprint set in the
+ * account's TLS settings wins; with a relay on either side (our relays, or
+ * a remote path longer than the endpoint itself) the TLS peer is a relay,
+ * not the endpoint, and nothing is pinned. Only SHA-256 is checked; without one, the usual
+ * certificate verification applies. */
+static int pin_remote_certificate(msrp_chat *c, msrp_sdp_media *remote) {
+  const msrp_path *path = msrp_sdp_media_path(remote);
+  if (!c->outgoing || c->nrelays || (c->has_tls && c->tls.fingerprint) ||
+      !path || path->count != 1 || !path->uris[0].use_tls)
+    return 0;
+  for (size_t i = 0; i < msrp_sdp_media_fingerprint_count(remote); i++) {
+    const char *hash, *value;
+    if (msrp_sdp_media_fingerprint(remote, i, &hash, &value) == 0 &&
+        msrp__ieq_lit(hash, strlen(hash), "sha-256"))
+      return msrp_connector_set_peer_fingerprint(c->con, value);
+  }
+  return 0;
+}
+
 int msrp_chat_start(msrp_chat *c, const char *remote_sdp) {
   if (!c || !remote_sdp)
     return MSRP_ERR_INVALID_ARGUMENT;
@@ -662,6 +710,8 @@ int msrp_chat_start(msrp_chat *c, const char *remote_sdp) {
     if (rc)
       msrp_sdp_media_free(remote);
   }
+  if (!rc)
+    rc = pin_remote_certificate(c, remote);
   if (rc) {
     post_fail(c, "sdp_negotiation", rc);
     return 0; /* the failure is the notification */
@@ -669,9 +719,11 @@ int msrp_chat_start(msrp_chat *c, const char *remote_sdp) {
   msrp_sdp_media_free(c->remote_media);
   c->remote_media = remote;
   c->state = CHAT_STARTING;
+  c->con_pending++;
   rc = msrp_connector_complete(c->con, msrp_sdp_media_path(remote),
                                on_completed, c);
   if (rc) {
+    c->con_pending--;
     c->state = CHAT_INITIALIZED;
     post_fail(c, "start", rc);
   }

@@ -114,6 +114,9 @@ static const msrp_tls_config tls_both = {.cert_file = CERT("server.pem"),
                                          .key_file = CERT("server.key"),
                                          .ca_file = CERT("ca.pem")};
 
+/* Bob's certificate when a test wants another one (reset after each). */
+static const msrp_tls_config *bob_tls;
+
 static void make(peer *p, const char *me, const char *other, int outgoing,
                  int tls, const char *const *accept, size_t naccept,
                  const char *const *wrapped, size_t nwrapped) {
@@ -123,7 +126,9 @@ static void make(peer *p, const char *me, const char *other, int outgoing,
                     .uri = me,
                     .local_host = "127.0.0.1",
                     .use_tls = tls,
-                    .tls = tls ? &tls_both : NULL,
+                    .tls = !tls                       ? NULL
+                           : (p == &bob && bob_tls) ? bob_tls
+                                                    : &tls_both,
                     .logger = test_logger(),
                     .accept_types = accept,
                     .naccept_types = naccept,
@@ -150,6 +155,7 @@ static int chat_teardown(void **state) {
   free(alice.sdp);
   free(bob.sdp);
   alice.sdp = bob.sdp = NULL;
+  bob_tls = NULL;
   msrp_notification_center_free(nc);
   return loop_teardown(state);
 }
@@ -354,6 +360,63 @@ static void test_remote_both(void **state) {
   end_both();
 }
 
+/* ---- the remote certificate pinned by the SDP fingerprint ---------------- */
+
+/* Bob's certificate is self-signed: nothing in Alice's trust store (ca.pem)
+ * vouches for it, only the a=fingerprint of his SDP. */
+static const msrp_tls_config tls_self_signed = {
+    .cert_file = CERT("rogue.pem"), .key_file = CERT("rogue.key")};
+
+static void test_tls_pinned_by_sdp(void **state) {
+  (void)state;
+  bob_tls = &tls_self_signed;
+  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 1, NULL, 0,
+       NULL, 0);
+  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 1, NULL, 0,
+       NULL, 0);
+  initialize_both();
+  char fp[128];
+  assert_int_equal(msrp_tls_fingerprint_file(CERT("rogue.pem"), fp, sizeof fp), 0);
+  assert_non_null(strstr(bob.sdp, fp));
+  start_both();
+  assert_int_equal(
+      msrp_chat_send_message(alice.chat, "pinned", 6, NULL, NULL, 0, NULL), 0);
+  until(&bob.got, 1);
+  until(&alice.delivered, 1);
+  assert_string_equal(bob.content, "pinned");
+  end_both();
+  assert_int_equal(alice.failed, 0);
+}
+
+/* The same, with Bob's SDP naming another certificate: Alice refuses the
+ * connection with the fingerprint error, and never starts. */
+static void test_tls_fingerprint_mismatch(void **state) {
+  (void)state;
+  bob_tls = &tls_self_signed;
+  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 1, NULL, 0,
+       NULL, 0);
+  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 1, NULL, 0,
+       NULL, 0);
+  initialize_both();
+  char real[128], other[128];
+  assert_int_equal(
+      msrp_tls_fingerprint_file(CERT("rogue.pem"), real, sizeof real), 0);
+  assert_int_equal(
+      msrp_tls_fingerprint_file(CERT("server.pem"), other, sizeof other), 0);
+  char *at = strstr(bob.sdp, real);
+  assert_non_null(at);
+  assert_int_equal(strlen(real), strlen(other));
+  memcpy(at, other, strlen(other));
+  assert_int_equal(msrp_chat_start(bob.chat, alice.sdp), 0);
+  assert_int_equal(msrp_chat_start(alice.chat, bob.sdp), 0);
+  until(&alice.failed, 1);
+  assert_int_equal(alice.fail_error, MSRP_ERR_TLS_FINGERPRINT);
+  assert_string_equal(alice.fail_context, "start");
+  assert_int_equal(alice.started, 0);
+  assert_int_equal(msrp_chat_end(alice.chat), 0);
+  until(&alice.ended, 1);
+}
+
 /* ---- failures ---------------------------------------------------------------- */
 
 static void test_bad_sdp(void **state) {
@@ -506,6 +569,10 @@ int main(void) {
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_lifecycle_tls, chat_setup,
                                       chat_teardown),
+      cmocka_unit_test_setup_teardown(test_tls_pinned_by_sdp, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_tls_fingerprint_mismatch,
+                                      chat_setup, chat_teardown),
       cmocka_unit_test_setup_teardown(test_queued_before_start, chat_setup,
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_remote_only_cpim, chat_setup,
