@@ -367,16 +367,22 @@ static void test_remote_both(void **state) {
 static const msrp_tls_config tls_self_signed = {
     .cert_file = CERT("rogue.pem"), .key_file = CERT("rogue.key")};
 
-static void test_tls_pinned_by_sdp(void **state) {
-  (void)state;
+/* Alice calls Bob over TLS; Bob has the self-signed certificate. */
+static void initialize_self_signed(void) {
   bob_tls = &tls_self_signed;
   make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 1, NULL, 0,
        NULL, 0);
   make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 1, NULL, 0,
        NULL, 0);
   initialize_both();
+}
+
+static void test_tls_pinned_by_sdp(void **state) {
+  (void)state;
+  initialize_self_signed();
   char fp[128];
-  assert_int_equal(msrp_tls_fingerprint_file(CERT("rogue.pem"), fp, sizeof fp), 0);
+  assert_int_equal(
+      msrp_tls_fingerprint_file(CERT("rogue.pem"), fp, sizeof fp), 0);
   assert_non_null(strstr(bob.sdp, fp));
   start_both();
   assert_int_equal(
@@ -392,12 +398,7 @@ static void test_tls_pinned_by_sdp(void **state) {
  * connection with the fingerprint error, and never starts. */
 static void test_tls_fingerprint_mismatch(void **state) {
   (void)state;
-  bob_tls = &tls_self_signed;
-  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 1, NULL, 0,
-       NULL, 0);
-  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 1, NULL, 0,
-       NULL, 0);
-  initialize_both();
+  initialize_self_signed();
   char real[128], other[128];
   assert_int_equal(
       msrp_tls_fingerprint_file(CERT("rogue.pem"), real, sizeof real), 0);
