@@ -780,6 +780,16 @@ static char *chunk_bytes(msrp_chunk *c) {
  * construction
  * ===================================================================== */
 
+/* Queue a message with the given id, type and body on P; the default
+ * report settings; message_cb gets `tag`. */
+static void send_msg(peer *P, const char *id, const char *type,
+                     const void *data, size_t len, void *tag) {
+  msrp_message_params mp = {
+      .content_type = type, .data = data, .len = len, .message_id = id};
+  assert_int_equal(msrp_engine_send_message(P->e, &mp, message_cb, tag, NULL),
+                   0);
+}
+
 static void test_new_errors(void **state) {
   (void)state;
   msrp_engine *e = (msrp_engine *)(void *)&W; /* must stay untouched */
@@ -950,12 +960,7 @@ static void test_free_cancels(void **state) {
   c = make_send("tidfree2", &W.path_b, &W.path_a, "queued");
   assert_int_equal(msrp_engine_send_chunk(A->e, c, response_cb, TAG(2)), 0);
   /* not written yet */
-  msrp_message_params mp = {.content_type = "text/plain",
-                            .data = "message",
-                            .len = 7,
-                            .message_id = "mfree"};
-  assert_int_equal(
-      msrp_engine_send_message(A->e, &mp, message_cb, TAG(3), NULL), 0);
+  send_msg(A, "mfree", "text/plain", "message", 7, TAG(3));
   /* an incoming message half received */
   char s[1024];
   feed(A,
@@ -1345,12 +1350,7 @@ static void test_send_message_chunks(void **state) {
   msrp_engine_config c = cfg(A);
   c.chunk_size = 10;
   start(A, &c);
-  msrp_message_params mp = {.content_type = "text/plain",
-                            .data = body25,
-                            .len = 25,
-                            .message_id = "m2"};
-  assert_int_equal(
-      msrp_engine_send_message(A->e, &mp, message_cb, TAG(21), NULL), 0);
+  send_msg(A, "m2", "text/plain", body25, 25, TAG(21));
   /* answer each chunk as it comes; the callback waits for the last */
   for (int k = 0; k < 100 && ev_count(0, EV_MSGCB) == 0; k++) {
     drain(A);
@@ -1482,12 +1482,7 @@ static size_t check_message_failure(int code, const char *comment,
   msrp_engine_config c = cfg(A);
   c.chunk_size = 10;
   start(A, &c);
-  msrp_message_params mp = {.content_type = "text/plain",
-                            .data = body25,
-                            .len = 25,
-                            .message_id = "mf"};
-  assert_int_equal(
-      msrp_engine_send_message(A->e, &mp, message_cb, TAG(41), NULL), 0);
+  send_msg(A, "mf", "text/plain", body25, 25, TAG(41));
   for (size_t k = 0; k < fail_at; k++)
     answer(step_until_send_ended(k), 200, "OK");
   out_chunk *oc = step_until_send_ended(fail_at);
@@ -1554,12 +1549,7 @@ static void test_abort_message(void **state) {
   msrp_engine_config c = cfg(A);
   c.chunk_size = 10;
   start(A, &c);
-  msrp_message_params mp = {.content_type = "text/plain",
-                            .data = body25,
-                            .len = 25,
-                            .message_id = "mab"};
-  assert_int_equal(
-      msrp_engine_send_message(A->e, &mp, message_cb, TAG(51), NULL), 0);
+  send_msg(A, "mab", "text/plain", body25, 25, TAG(51));
   assert_err(msrp_engine_abort_message(A->e, "nosuch"), MSRP_ERR_NOT_FOUND);
   /* one output step, then abort wherever that left the message */
   assert_int_equal(step(A), 1);
@@ -2343,12 +2333,7 @@ static void test_pair_refuse(void **state) {
   c.whole_max = 8;
   start(B, &c);
   B->refuse_on_start = 1;
-  msrp_message_params mp = {.content_type = "text/plain",
-                            .data = body25,
-                            .len = 25,
-                            .message_id = "pr1"};
-  assert_int_equal(
-      msrp_engine_send_message(A->e, &mp, message_cb, TAG(1), NULL), 0);
+  send_msg(A, "pr1", "text/plain", body25, 25, TAG(1));
   pump();
   msrp_engine_handle_expiry(A->e, W.now + 100000);
   assert_int_equal(B->refuse_rc, 0);
@@ -2376,12 +2361,7 @@ static void test_abort_mid_chunk(void **state) {
   start(A, &c);
   size_t n = 300000;
   uint8_t *big = gen_body(n);
-  msrp_message_params mp = {.content_type = "application/octet-stream",
-                            .data = big,
-                            .len = n,
-                            .message_id = "mbig"};
-  assert_int_equal(
-      msrp_engine_send_message(A->e, &mp, message_cb, TAG(52), NULL), 0);
+  send_msg(A, "mbig", "application/octet-stream", big, n, TAG(52));
   int mid = 0;
   for (int i = 0; i < 1000 && step(A); i++)
     if (A->w.n > 0 && !msrp_parser_between_chunks(A->w.p)) {
@@ -2432,12 +2412,7 @@ static size_t check_failure_mid_chunk(int code, const char *comment) {
   start(A, &c);
   size_t n = 300000;
   uint8_t *big = gen_body(n);
-  msrp_message_params mp = {.content_type = "application/octet-stream",
-                            .data = big,
-                            .len = n,
-                            .message_id = "mfm"};
-  assert_int_equal(
-      msrp_engine_send_message(A->e, &mp, message_cb, TAG(53), NULL), 0);
+  send_msg(A, "mfm", "application/octet-stream", big, n, TAG(53));
   out_chunk *first = step_until_send_ended(0);
   (void)first;
   /* into chunk 2, if the engine writes it in several steps */
@@ -2485,12 +2460,7 @@ static void test_interrupted_chunk(void **state) {
   start(B, NULL);
   size_t n = 300000;
   uint8_t *big = gen_body(n);
-  msrp_message_params mp = {.content_type = "application/octet-stream",
-                            .data = big,
-                            .len = n,
-                            .message_id = "ic-big"};
-  assert_int_equal(
-      msrp_engine_send_message(A->e, &mp, message_cb, TAG(1), NULL), 0);
+  send_msg(A, "ic-big", "application/octet-stream", big, n, TAG(1));
   msrp_message_params small = {.content_type = "text/plain",
                                .data = "cutting in",
                                .len = 10,
@@ -2538,12 +2508,7 @@ static void test_pair_interleave_large(void **state) {
   start(B, NULL);
   size_t n = 300000;
   uint8_t *big = gen_body(n);
-  msrp_message_params mp = {.content_type = "application/octet-stream",
-                            .data = big,
-                            .len = n,
-                            .message_id = "il-big"};
-  assert_int_equal(
-      msrp_engine_send_message(A->e, &mp, message_cb, TAG(1), NULL), 0);
+  send_msg(A, "il-big", "application/octet-stream", big, n, TAG(1));
   msrp_message_params small = {.content_type = "text/plain",
                                .data = "small one",
                                .len = 9,
@@ -2552,12 +2517,7 @@ static void test_pair_interleave_large(void **state) {
       msrp_engine_send_message(A->e, &small, message_cb, TAG(2), NULL), 0);
   static const char *const bids[] = {"il-b1", "il-b2", "il-b3"};
   for (int i = 0; i < 3; i++) {
-    msrp_message_params bp = {.content_type = "text/plain",
-                              .data = "from B",
-                              .len = 6,
-                              .message_id = bids[i]};
-    assert_int_equal(
-        msrp_engine_send_message(B->e, &bp, message_cb, TAG(10 + i), NULL), 0);
+    send_msg(B, bids[i], "text/plain", "from B", 6, TAG(10 + i));
   }
   pump();
   /* B: the large one in pieces, the small one whole */
@@ -2775,12 +2735,7 @@ static void test_backpressure_after_failure(void **state) {
   start(A, &c);
   char body[90];
   memset(body, 'y', sizeof body);
-  msrp_message_params mp = {.content_type = "text/plain",
-                            .data = body,
-                            .len = sizeof body,
-                            .message_id = "bf1"};
-  assert_int_equal(
-      msrp_engine_send_message(A->e, &mp, message_cb, TAG(1), NULL), 0);
+  send_msg(A, "bf1", "text/plain", body, sizeof body, TAG(1));
   out_chunk *oc = step_until_send_ended(0);
   msrp_message_params mq = {.content_type = "text/plain",
                             .data = "0123456789012345678901234567890",
