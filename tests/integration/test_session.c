@@ -578,10 +578,9 @@ typedef struct delivered {
   char tid[64];
 } delivered;
 
-static void on_delivered(msrp_session *s, int status, const msrp_chunk *resp,
-                         void *ud) {
-  (void)s;
-  delivered *d = ud;
+/* What a completion reported: the status and, when there was one, the
+ * response (from deliver_chunk, or straight from the engine). */
+static void record(delivered *d, int status, const msrp_chunk *resp) {
   d->calls++;
   d->done = true;
   d->status = status;
@@ -591,6 +590,12 @@ static void on_delivered(msrp_session *s, int status, const msrp_chunk *resp,
            resp && msrp_chunk_comment(resp) ? msrp_chunk_comment(resp) : "");
   snprintf(d->tid, sizeof d->tid, "%s",
            resp ? msrp_chunk_transaction_id(resp) : "");
+}
+
+static void on_delivered(msrp_session *s, int status, const msrp_chunk *resp,
+                         void *ud) {
+  (void)s;
+  record(ud, status, resp);
 }
 
 static void test_deliver_chunk_to_session(void **state) {
@@ -705,29 +710,10 @@ static void test_deliver_chunk_481(void **state) {
 
 /* ---- 3. a peer that never answers ---------------------------------------- */
 
-typedef struct answered {
-  bool done;
-  int calls;
-  int status;
-  int code;
-  bool had_response;
-  char comment[80];
-  char tid[64];
-} answered;
-
 static void on_answer(msrp_engine *e, int status, const msrp_chunk *resp,
                       void *ud) {
   (void)e;
-  answered *r = ud;
-  r->calls++;
-  r->done = true;
-  r->status = status;
-  r->had_response = resp != NULL;
-  r->code = resp ? msrp_chunk_code(resp) : 0;
-  snprintf(r->comment, sizeof r->comment, "%s",
-           resp && msrp_chunk_comment(resp) ? msrp_chunk_comment(resp) : "");
-  snprintf(r->tid, sizeof r->tid, "%s",
-           resp ? msrp_chunk_transaction_id(resp) : "");
+  record(ud, status, resp);
 }
 
 static void test_response_timeout(void **state) {
@@ -749,7 +735,7 @@ static void test_response_timeout(void **state) {
       {"no", 200, "OK"},
   };
   enum { N = sizeof cases / sizeof cases[0] };
-  answered r[N];
+  delivered r[N];
   char tids[N][64];
   memset(r, 0, sizeof r);
   for (int i = 0; i < N; i++) {
@@ -768,12 +754,12 @@ static void test_response_timeout(void **state) {
     assert_string_equal(r[i].comment, cases[i].comment);
     assert_string_equal(r[i].tid, tids[i]);
   }
-  /* the peer did get every request, and answered none */
+  /* the peer did get every request, and delivered none */
   assert_int_equal(rs.peer.requests, N);
   assert_int_equal(rs.peer.answered, 0);
 
   /* one more, still waiting when the session is freed: cancelled, once */
-  answered last = {0};
+  delivered last = {0};
   assert_int_equal(
       msrp_session_send_chunk(a.s, make_text_chunk(a.s, "cut short", NULL),
                               on_answer, &last),
@@ -1083,7 +1069,7 @@ static void test_shutdown(void **state) {
                                               .len = 4},
                        on_sent, &late, NULL),
                    MSRP_ERR_CLOSED);
-  /* every message is answered first ... */
+  /* every message is delivered first ... */
   for (int i = 0; i < 3; i++)
     wait_for(&r[i].done);
   wait_for(&b.got_messages);
