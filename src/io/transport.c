@@ -450,13 +450,22 @@ static int submit(msrp_transport *t, const struct iovec *iov, int n,
   uv_buf_t bufs[8];
   int nb = 0;
   if (t->ssl) {
-    for (int i = 0; i < n; i++)
-      if (iov[i].iov_len &&
-          SSL_write(t->ssl, iov[i].iov_base, (int)iov[i].iov_len) <= 0) {
-        free(w->copy);
-        free(w);
-        return MSRP_ERR_IO;
+    /* SSL_write_ex may stop after a record (partial writes are on): go on
+     * until each buffer is wholly encrypted into net_out */
+    for (int i = 0; i < n; i++) {
+      const char *p = iov[i].iov_base;
+      size_t left = iov[i].iov_len;
+      while (left > 0) {
+        size_t done = 0;
+        if (SSL_write_ex(t->ssl, p, left, &done) != 1 || done == 0) {
+          free(w->copy);
+          free(w);
+          return MSRP_ERR_IO;
+        }
+        p += done;
+        left -= done;
       }
+    }
     size_t pending = BIO_ctrl_pending(t->net_out);
     char *ct = malloc(pending ? pending : 1);
     if (!ct) {

@@ -89,6 +89,16 @@ static void exchange(msrp_transport *a, msrp_transport *b) {
   expect_text(b, "hello from the connecting side");
   send_text(b, "and back from the accepting side");
   expect_text(a, "and back from the accepting side");
+  /* a body of many TLS records (16 KiB each at most) arrives whole */
+  size_t n = 100000;
+  char *big = malloc(n + 1);
+  assert_non_null(big);
+  for (size_t i = 0; i < n; i++)
+    big[i] = (char)('a' + i % 26);
+  big[n] = '\0';
+  send_text(a, big);
+  expect_text(b, big);
+  free(big);
 }
 
 /* ---- ConnectorDirect <-> AcceptorDirect ------------------------------- */
