@@ -46,15 +46,6 @@ static bool is_wsp(int c) {
   return c == ' ' || c == '\t';
 }
 
-static bool is_hex(int c) {
-  return msrp__is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static unsigned hex_val(int c) {
-  if (c <= '9')
-    return (unsigned)(c - '0');
-  return (unsigned)((c | 0x20) - 'a' + 10);
-}
 
 static bool utf8_valid(const char *str, size_t len) {
   const unsigned char *s = (const unsigned char *)str;
@@ -578,9 +569,9 @@ static long read_u_escape(const char *s, size_t i, size_t e) {
     return -1;
   long v = 0;
   for (size_t k = i + 2; k < i + 6; k++) {
-    if (!is_hex((unsigned char)s[k]))
+    if (msrp__hex_value((unsigned char)s[k]) < 0)
       return -1;
-    v = v * 16 + (long)hex_val((unsigned char)s[k]);
+    v = v * 16 + (long)msrp__hex_value((unsigned char)s[k]);
   }
   return v;
 }

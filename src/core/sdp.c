@@ -83,9 +83,6 @@ static bool is_token(span s) {
   return true;
 }
 
-static bool is_hex(int c) {
-  return msrp__is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
 
 /* ------------------------------------------------------------------ */
 /* Media types                                                         */
@@ -358,7 +355,7 @@ static bool valid_fingerprint(span hash, span fp) {
     if (i % 3 == 2) {
       if (fp.p[i] != ':')
         return false;
-    } else if (!is_hex((unsigned char)fp.p[i])) {
+    } else if (msrp__hex_value((unsigned char)fp.p[i]) < 0) {
       return false;
     }
   }

@@ -41,13 +41,7 @@ static int fold(int c) {
 }
 
 static bool is_hex(int c) {
-  return msrp__is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static int hex_value(int c) {
-  if (msrp__is_digit(c))
-    return c - '0';
-  return fold(c) - 'a' + 10;
+  return msrp__hex_value(c) >= 0;
 }
 
 static bool is_sub_delim(int c) {
@@ -616,8 +610,8 @@ static int host_unit(const char *s, size_t n, size_t *i) {
   int c = (unsigned char)s[*i];
   if (c == '%' && n - *i >= 3 && is_hex((unsigned char)s[*i + 1]) &&
       is_hex((unsigned char)s[*i + 2])) {
-    int v = hex_value((unsigned char)s[*i + 1]) * 16 +
-            hex_value((unsigned char)s[*i + 2]);
+    int v = msrp__hex_value((unsigned char)s[*i + 1]) * 16 +
+            msrp__hex_value((unsigned char)s[*i + 2]);
     *i += 3;
     return msrp__is_unreserved(v) ? fold(v) : 256 + v;
   }

@@ -17,6 +17,16 @@ bool msrp__is_upalpha(int c) {
   return c >= 'A' && c <= 'Z';
 }
 
+int msrp__hex_value(int c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
 bool msrp__is_digit(int c) {
   return c >= '0' && c <= '9';
 }

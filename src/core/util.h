@@ -11,6 +11,9 @@
 bool msrp__is_alnum(int c);
 bool msrp__is_upalpha(int c);
 bool msrp__is_digit(int c);
+/* The value of a hexadecimal digit (either case), or -1 for any other
+ * character. */
+int msrp__hex_value(int c);
 /* ident-char = ALPHANUM / "." / "-" / "+" / "%" / "=" */
 bool msrp__is_ident_char(int c);
 /* RFC 3986 unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~" */

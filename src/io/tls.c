@@ -2,6 +2,8 @@
  * lives in transport.c, on memory BIOs. */
 #include "io/io_internal.h"
 
+#include "core/util.h"
+
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -51,15 +53,6 @@ fail:
   return rc;
 }
 
-static int hexval(int c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 int msrp__parse_fingerprint(const char *text, unsigned char out[32]) {
   if (!text)
@@ -72,8 +65,8 @@ int msrp__parse_fingerprint(const char *text, unsigned char out[32]) {
       text++;
   }
   for (int i = 0; i < 32; i++) {
-    int hi = hexval((unsigned char)text[0]);
-    int lo = hi < 0 ? -1 : hexval((unsigned char)text[1]);
+    int hi = msrp__hex_value((unsigned char)text[0]);
+    int lo = hi < 0 ? -1 : msrp__hex_value((unsigned char)text[1]);
     if (hi < 0 || lo < 0)
       return MSRP_ERR_INVALID_ARGUMENT;
     out[i] = (unsigned char)(hi * 16 + lo);
