@@ -1126,7 +1126,8 @@ static void on_bind_response(msrp_transport *t, int status,
     /* the answer comes back to us from the first hop */
     const msrp_path *to = msrp_chunk_to_path(chunk);
     const msrp_path *from = msrp_chunk_from_path(chunk);
-    if (!msrp_uri_equal(&to->uris[to->count - 1],
+    if (!to || !from ||
+        !msrp_uri_equal(&to->uris[to->count - 1],
                         &t->local_path.uris[t->local_path.count - 1]) ||
         !msrp_uri_equal(&from->uris[0], &t->remote_path.uris[0])) {
       msrp__log(&t->logger, MSRP_LOG_WARNING,
@@ -1230,6 +1231,8 @@ static void bind_event(msrp_transport *t, const msrp_event *ev) {
     int code;
     if (msrp_chunk_method_id(c) != MSRP_METHOD_SEND)
       code = msrp_chunk_is_request(c) ? MSRP_STATUS_NO_SESSION : -1;
+    else if (msrp_chunk_error(c))
+      code = MSRP_STATUS_BAD_REQUEST; /* maybe without the paths to decide */
     else
       code = t->bind_decide(t, c, t->bind_ud);
     if (code == -1) {

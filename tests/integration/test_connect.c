@@ -469,6 +469,48 @@ static void test_bind_wrong_to_path(void **state) {
   raw_session_end(&rs);
 }
 
+/* A malformed binding SEND gets a 400 and no transport, also when it lacks
+ * the To-Path the binding would be decided on (this crashed before). */
+static void test_bind_malformed(void **state) {
+  (void)state;
+  raw_session rs;
+  raw_session_start(&rs);
+  char s[512];
+  snprintf(s, sizeof s,
+           "MSRP b4d SEND\r\n" TO_ACC FROM_RAW
+           "Message-ID: m1\r\nByte-Range: 1-x/0\r\n"
+           "-------b4d$\r\n",
+           rs.auri.port);
+  raw_write(&rs.peer, s);
+  wait_for(&rs.ar.done);
+  assert_int_equal(rs.ar.status, MSRP_ERR_BIND_PATH);
+  assert_null(rs.ar.t);
+  wait_for(&rs.peer.eof);
+  snprintf(s, sizeof s,
+           "MSRP b4d 400 Bad Request\r\n"
+           "To-Path: msrp://127.0.0.1:2855/raw1;tcp\r\n"
+           "From-Path: msrp://127.0.0.1:%d/acc1;tcp\r\n"
+           "-------b4d$\r\n",
+           rs.auri.port);
+  assert_string_equal(rs.peer.got, s);
+  raw_session_end(&rs);
+
+  raw_session_start(&rs);
+  raw_write(&rs.peer, "MSRP n0to SEND\r\n" FROM_RAW
+                      "Message-ID: m1\r\nByte-Range: 1-0/0\r\n"
+                      "-------n0to$\r\n");
+  wait_for(&rs.ar.done);
+  assert_int_equal(rs.ar.status, MSRP_ERR_BIND_PATH);
+  assert_null(rs.ar.t);
+  wait_for(&rs.peer.eof);
+  /* answered as the core answers any request it cannot parse: back to the
+   * sender's path, with no From-Path to give */
+  assert_string_equal(rs.peer.got, "MSRP n0to 400 Bad Request\r\n"
+                                   "To-Path: msrp://127.0.0.1:2855/raw1;tcp\r\n"
+                                   "-------n0to$\r\n");
+  raw_session_end(&rs);
+}
+
 /* The right paths from a raw peer bind, and the 200 has the exact bytes. */
 static void test_bind_raw_ok(void **state) {
   (void)state;
@@ -996,6 +1038,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_server_200_sessions, loop_setup,
                                       loop_teardown),
       cmocka_unit_test_setup_teardown(test_bind_wrong_to_path, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_bind_malformed, loop_setup,
                                       loop_teardown),
       cmocka_unit_test_setup_teardown(test_bind_raw_ok, loop_setup,
                                       loop_teardown),
