@@ -848,6 +848,7 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
       next->abort = true;
       int rc = open_chunk(e, next);
       if (rc) {
+        drop_unsent(e, next); /* its bytes leave the queue's count */
         finish_msg(e, next);
         return rc;
       }
@@ -859,6 +860,7 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
       if (rc) {
         next->stopped = true;
         next->status = rc;
+        drop_unsent(e, next);
         finish_msg(e, next);
         return rc;
       }

@@ -72,6 +72,9 @@ struct msrp_chat {
 
   uv_timer_t end_timer; /* DidEnd is posted from the loop */
   bool timer_open, ending, freeing;
+  /* DidStart is being posted: what observers send then waits behind the
+   * messages queued before start */
+  bool announcing;
   /* connector callbacks still owed to us: a freed connector runs them
    * (cancelled) from the loop, so the chat's memory outlives them */
   int con_pending;
@@ -560,7 +563,7 @@ int msrp_chat_send_message(msrp_chat *c, const void *content, size_t len,
   else
     c->msgs = m;
   c->msgs_tail = m;
-  if (c->state == CHAT_STARTED && (rc = send_now(c, m))) {
+  if (c->state == CHAT_STARTED && !c->announcing && (rc = send_now(c, m))) {
     forget(c, m);
     return rc;
   }
@@ -646,15 +649,19 @@ static void on_completed(msrp_connector *con, int status, msrp_transport *t,
     sc.whole_max = 1u << 20;
     sc.on_read_end = on_read_end;
     /* our session checks what the SDP said we take */
-    char accept[512] = "";
-    for (size_t i = 0, k = 0; i < c->naccept; i++)
-      k += (size_t)snprintf(accept + k, sizeof accept - k, "%s%s",
-                            i ? " " : "", c->accept[i]);
-    sc.accept_types = accept;
+    msrp__buf accept = {0};
+    for (size_t i = 0; !status && i < c->naccept; i++) {
+      status = msrp__buf_append_str(&accept, i ? " " : "");
+      if (!status)
+        status = msrp__buf_append_str(&accept, c->accept[i]);
+    }
+    sc.accept_types = accept.data ? accept.data : "";
     msrp_engine_callbacks cbs = {.on_message = on_message,
                                  .on_message_start = on_message_start,
                                  .on_report = on_report};
-    status = msrp_session_new(&c->s, t, &sc, &cbs, c);
+    if (!status)
+      status = msrp_session_new(&c->s, t, &sc, &cbs, c);
+    msrp__buf_free(&accept);
     if (status)
       msrp_transport_free(t);
   }
@@ -664,7 +671,9 @@ static void on_completed(msrp_connector *con, int status, msrp_transport *t,
     return;
   }
   c->state = CHAT_STARTED;
+  c->announcing = true;
   post(c, MSRP_CHAT_DID_START, NULL, NULL);
+  c->announcing = false;
   flush_queue(c);
 }
 

@@ -26,6 +26,7 @@ typedef struct peer {
   char log[2048]; /* notification names, space-separated */
   char *sdp;
   int initialized, started, ended, failed;
+  const char *send_on_start; /* sent from the DidStart observer */
   char fail_context[32];
   int fail_error;
   /* the last message received */
@@ -56,6 +57,11 @@ static void observe(msrp_notification_center *nc, const msrp_notification *n,
     p->initialized++;
   } else if (!strcmp(n->name, MSRP_CHAT_DID_START)) {
     p->started++;
+    if (p->send_on_start)
+      assert_int_equal(msrp_chat_send_message(p->chat, p->send_on_start,
+                                              strlen(p->send_on_start), NULL,
+                                              NULL, 0, NULL),
+                       0);
   } else if (!strcmp(n->name, MSRP_CHAT_DID_END)) {
     p->ended++;
   } else if (!strcmp(n->name, MSRP_CHAT_DID_FAIL)) {
@@ -275,12 +281,15 @@ static void test_queued_before_start(void **state) {
                                           0, NULL),
                    0);
   assert_int_equal(bob.got, 0);
+  /* sent as DidStart is posted: after what was queued before */
+  alice.send_on_start = "four";
   start_both();
-  until(&bob.got, 3);
+  until(&bob.got, 4);
   assert_string_equal(bob.received[0], "one");
   assert_string_equal(bob.received[1], "two");
   assert_string_equal(bob.received[2], "three");
-  until(&alice.delivered, 3);
+  assert_string_equal(bob.received[3], "four");
+  until(&alice.delivered, 4);
   end_both();
 }
 
