@@ -153,6 +153,8 @@ static void on_line(app *a, char *line) {
   if (n && line[n - 1] == '\r')
     line[--n] = '\0';
   if (a->want_remote) {
+    if (n + 3 > sizeof a->remote - a->remote_len)
+      die("the peer's description is too long (8 KiB at most)", NULL);
     if (a->remote_len == 0 && strncmp(line, "m=", 2) != 0) {
       snprintf(a->remote, sizeof a->remote, "%s", line); /* a path */
       a->remote_len = n;
