@@ -227,7 +227,11 @@ typedef struct msrp_message_params {
   msrp_report_mode failure_report; /* ABSENT: no header (peer default yes) */
   const char *message_id;          /* NULL: random */
   const char *const *headers;      /* extra "Name", "value" pairs, NULL-
-                                      terminated; written on every chunk */
+                                      terminated; written on every chunk.
+                                      Not the headers the engine writes
+                                      itself (paths, Message-ID, Byte-Range,
+                                      reports, Content-Type); no control
+                                      characters in values. */
 } msrp_message_params;
 
 /* A message's transactions are over: status 0 and the final code (200, or

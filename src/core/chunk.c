@@ -154,7 +154,7 @@ static int check_tid_strict(const char *tid) {
 
 /* A Message-ID we send: 1*256ident-char (RFC 4975: ident is at most 32,
  * but peers and relays are known to send longer ones). */
-static bool valid_message_id(const char *v, size_t len) {
+bool msrp__valid_message_id(const char *v, size_t len) {
   if (len == 0 || len > 256)
     return false;
   for (size_t i = 0; i < len; i++)
@@ -415,7 +415,7 @@ static void forget_typed(msrp_chunk *c, msrp_header_id id) {
 /* ---- header storage ---------------------------------------------------- */
 
 /* hname = ALPHA *token-char (RFC 4975 section 9) */
-static bool valid_name(const char *name, size_t len) {
+bool msrp__valid_header_name(const char *name, size_t len) {
   if (len == 0 || !msrp__is_alnum((unsigned char)name[0]) ||
       msrp__is_digit((unsigned char)name[0]))
     return false;
@@ -473,14 +473,14 @@ static int put_header(msrp_chunk *c, const char *name, size_t nlen,
                       const char *value, size_t vlen, size_t max_uris,
                       put_mode mode) {
   bool api = mode != PUT_RECEIVED;
-  if (!valid_name(name, nlen))
+  if (!msrp__valid_header_name(name, nlen))
     return MSRP_ERR_PARSE_HEADER;
   /* a received value was checked by the parser (or came from a chunk that
    * was): only what the API is given needs looking at */
   if (api && msrp__has_ctl(value, vlen))
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp_header_id id = msrp_header_lookup(name, nlen);
-  if (api && id == MSRP_HDR_MESSAGE_ID && !valid_message_id(value, vlen))
+  if (api && id == MSRP_HDR_MESSAGE_ID && !msrp__valid_message_id(value, vlen))
     return MSRP_ERR_INVALID_ARGUMENT;
   ssize_t at = find_header(c, name, nlen);
   bool replace = mode == PUT_SET && at >= 0;

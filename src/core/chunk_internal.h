@@ -1,8 +1,10 @@
-/* What the parser needs from the chunk beyond the public API. */
+/* What the parser and the engine need from the chunk beyond the public API. */
 #ifndef MSRP_CORE_CHUNK_INTERNAL_H
 #define MSRP_CORE_CHUNK_INTERNAL_H
 
 #include <msrp/chunk.h>
+
+#include <stdbool.h>
 
 /* A chunk from start-line parts already checked by the caller. `method`
  * NULL makes a response with `code` and `comment` (clen bytes, may be 0
@@ -31,6 +33,11 @@ int msrp__check_tid(const char *tid, size_t len);
 
 /* Check a method name: 1*UPALPHA. */
 int msrp__check_method(const char *method, size_t len);
+
+/* A Message-ID we may send: 1*256 ident-char. */
+bool msrp__valid_message_id(const char *v, size_t len);
+/* hname = ALPHA *token-char (RFC 4975 section 9). */
+bool msrp__valid_header_name(const char *name, size_t len);
 
 /* Set the flag without checking (the parser checked it). */
 void msrp__chunk_set_flag_raw(msrp_chunk *c, char flag);

@@ -979,10 +979,27 @@ int msrp_engine_send_chunk(msrp_engine *e, msrp_chunk *chunk,
   return 0;
 }
 
+/* The extra headers of a message, checked: they go verbatim on the wire. */
 static int copy_headers(outmsg *m, const char *const *h) {
   size_t n = 0;
-  while (h && h[n] && h[n + 1])
-    n += 2;
+  for (; h && h[n]; n += 2) {
+    const char *name = h[n], *value = h[n + 1];
+    if (!value || !msrp__valid_header_name(name, strlen(name)) ||
+        msrp__has_ctl(value, strlen(value)))
+      return MSRP_ERR_INVALID_ARGUMENT;
+    switch (msrp_header_lookup(name, strlen(name))) {
+    case MSRP_HDR_TO_PATH:
+    case MSRP_HDR_FROM_PATH:
+    case MSRP_HDR_MESSAGE_ID:
+    case MSRP_HDR_BYTE_RANGE:
+    case MSRP_HDR_SUCCESS_REPORT:
+    case MSRP_HDR_FAILURE_REPORT:
+    case MSRP_HDR_CONTENT_TYPE:
+      return MSRP_ERR_INVALID_ARGUMENT; /* ours to write */
+    default:
+      break;
+    }
+  }
   if (!n)
     return 0;
   m->headers = calloc(n + 1, sizeof *m->headers);
@@ -1000,7 +1017,10 @@ int msrp_engine_send_message(msrp_engine *e, const msrp_message_params *p,
   if (!e || !p || (p->len && !p->data) || (p->provider && p->data))
     return MSRP_ERR_INVALID_ARGUMENT;
   uint64_t size = p->provider ? p->size : p->len;
-  if (size && !p->content_type)
+  if ((size && !p->content_type) ||
+      (p->content_type && (!*p->content_type ||
+                           msrp__has_ctl(p->content_type,
+                                         strlen(p->content_type)))))
     return MSRP_ERR_INVALID_ARGUMENT;
   if (e->shut)
     return MSRP_ERR_CLOSED;
@@ -1015,11 +1035,9 @@ int msrp_engine_send_message(msrp_engine *e, const msrp_message_params *p,
   int rc = 0;
   if (p->message_id) {
     size_t n = strlen(p->message_id);
-    rc = n == 0 || n > 256 ? MSRP_ERR_INVALID_ARGUMENT : 0;
-    for (size_t i = 0; i < n && !rc; i++)
-      if (!msrp__is_ident_char((unsigned char)p->message_id[i]))
-        rc = MSRP_ERR_INVALID_ARGUMENT;
-    if (!rc)
+    if (!msrp__valid_message_id(p->message_id, n))
+      rc = MSRP_ERR_INVALID_ARGUMENT;
+    else
       memcpy(m->id, p->message_id, n + 1);
   } else {
     rc = msrp__random_token(m->id, 16);

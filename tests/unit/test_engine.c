@@ -950,6 +950,50 @@ static void test_send_chunk_invalid(void **state) {
   assert_int_equal(W.nev, 0);
 }
 
+/* What a message carries goes verbatim on the wire: headers and a content
+ * type that would break the framing, or headers the engine writes itself,
+ * are refused and nothing is written. */
+static void test_send_message_invalid(void **state) {
+  (void)state;
+  start(A, NULL);
+  static const char *const crlf[] = {"X-Note", "a\r\n-------x$", NULL};
+  static const char *const ours[] = {"Message-ID", "m1", NULL};
+  static const char *const byte_range[] = {"byte-range", "1-1/1", NULL};
+  static const char *const odd[] = {"X-Note", NULL};
+  static const char *const bad_name[] = {"X Note", "v", NULL};
+  const char *const *lists[] = {crlf, ours, byte_range, odd, bad_name};
+  for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+    msrp_message_params mp = {.content_type = "text/plain",
+                              .data = "hi",
+                              .len = 2,
+                              .headers = lists[i]};
+    assert_err(msrp_engine_send_message(A->e, &mp, message_cb, NULL, NULL),
+               MSRP_ERR_INVALID_ARGUMENT);
+  }
+  msrp_message_params mp = {.content_type = "text/plain\r\nTo-Path: x",
+                            .data = "hi",
+                            .len = 2};
+  assert_err(msrp_engine_send_message(A->e, &mp, message_cb, NULL, NULL),
+             MSRP_ERR_INVALID_ARGUMENT);
+  mp.content_type = "text/plain";
+  mp.message_id = "bad id";
+  assert_err(msrp_engine_send_message(A->e, &mp, message_cb, NULL, NULL),
+             MSRP_ERR_INVALID_ARGUMENT);
+  drain(A);
+  assert_int_equal(A->w.all.n, 0);
+  assert_int_equal(W.nev, 0);
+  /* a good extra header goes out on the chunk */
+  static const char *const good[] = {"X-Note", "fine", NULL};
+  mp.message_id = "good1";
+  mp.headers = good;
+  assert_int_equal(
+      msrp_engine_send_message(A->e, &mp, message_cb, NULL, NULL), 0);
+  drain(A);
+  out_chunk *s0 = nth_method(A, MSRP_METHOD_SEND, 0);
+  assert_non_null(s0);
+  assert_string_equal(msrp_chunk_header(s0->c, "X-Note"), "fine");
+}
+
 /* Freeing the engine: every pending callback once with CANCELLED. */
 static void test_free_cancels(void **state) {
   (void)state;
@@ -2886,6 +2930,7 @@ int main(void) {
       T(test_send_chunk_timeout_modes),
       T(test_send_chunk_response),
       T(test_send_chunk_invalid),
+      T(test_send_message_invalid),
       T(test_free_cancels),
       T(test_incoming_send_200),
       T(test_incoming_bytewise),
