@@ -38,6 +38,9 @@ struct msrp_session {
   msrp_receive_cb recv_cb;
   void *recv_ud;
 
+  /* deliveries with Failure-Report no, completing from the loop */
+  struct deliver *at_once;
+
   /* shutdown */
   bool shutting;
   bool closing_transport;
@@ -47,6 +50,7 @@ struct msrp_session {
 
 static void pump(msrp_session *s);
 static void rearm(msrp_session *s);
+static void deliver_now(struct deliver *d, int status);
 
 static uint64_t now(const msrp_session *s) {
   return uv_now(s->loop);
@@ -479,6 +483,8 @@ void msrp_session_free(msrp_session *s) {
     s->recv_cb = NULL;
     cb(s, MSRP_ERR_CANCELLED, NULL, s->recv_ud);
   }
+  while (s->at_once)
+    deliver_now(s->at_once, MSRP_ERR_CANCELLED);
   if (s->closed_cb) { /* a shutdown under way ends here */
     msrp_session_closed_cb cb = s->closed_cb;
     s->closed_cb = NULL;
@@ -536,6 +542,7 @@ typedef struct deliver {
   msrp_deliver_cb cb;
   void *ud;
   uv_timer_t timer; /* for Failure-Report no: complete from the loop */
+  struct deliver *next; /* in s->at_once */
 } deliver;
 
 static void on_deliver_response(msrp_engine *e, int status,
@@ -556,10 +563,20 @@ static void on_deliver_closed(uv_handle_t *h) {
   free(h->data);
 }
 
-static void on_deliver_now(uv_timer_t *h) {
-  deliver *d = h->data;
-  d->cb(d->s, 0, NULL, d->ud);
+/* Complete an at-once delivery (0, or CANCELLED from the session's free)
+ * and let its timer go. */
+static void deliver_now(deliver *d, int status) {
+  deliver **p = &d->s->at_once;
+  while (*p != d)
+    p = &(*p)->next;
+  *p = d->next;
+  uv_timer_stop(&d->timer);
+  d->cb(d->s, status, NULL, d->ud);
   uv_close((uv_handle_t *)&d->timer, on_deliver_closed);
+}
+
+static void on_deliver_now(uv_timer_t *h) {
+  deliver_now(h->data, 0);
 }
 
 int msrp_session_deliver_chunk(msrp_session *s, msrp_chunk *chunk,
@@ -586,6 +603,8 @@ int msrp_session_deliver_chunk(msrp_session *s, msrp_chunk *chunk,
     uv_timer_init(s->loop, &d->timer);
     d->timer.data = d;
     uv_timer_start(&d->timer, on_deliver_now, 0, 0);
+    d->next = s->at_once;
+    s->at_once = d;
   }
   return 0;
 }
