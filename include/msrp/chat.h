@@ -133,8 +133,11 @@ MSRP_API int msrp_chat_end(msrp_chat *chat);
 /* Send a message. `content_type` NULL means "text/plain"; `to_uri` NULL
  * means the remote party; `dt` 0 means no DateTime. Sent before
  * MSRPChatDidStart, it waits and goes out in order on start.
- * `*message_id` (may be NULL) gets its Message-ID, valid until the chat is
- * freed. Errors: MSRP_ERR_CHAT_PRIVATE (a `to_uri` other than the remote
+ * `*message_id` (may be NULL) gets its Message-ID, valid until its
+ * delivery notification returns. Every message accepted here gets one:
+ * DidDeliverMessage, or DidNotDeliverMessage (also when the chat ends
+ * first: code 0, the reason msrp_strerror(MSRP_ERR_CANCELLED)); none once msrp_chat_free()
+ * has begun. Errors: MSRP_ERR_CHAT_PRIVATE (a `to_uri` other than the remote
  * party's, which the remote cannot take: it does not accept CPIM),
  * MSRP_ERR_CHAT_TYPE (the remote accepts this content type neither raw nor
  * wrapped), MSRP_ERR_CLOSED (ended), MSRP_ERR_INVALID_ARGUMENT,

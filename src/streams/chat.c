@@ -449,7 +449,7 @@ static void on_sent(msrp_engine *e, const char *id, int status, int code,
   chat_msg *m = find_msg(c, id);
   if (!m)
     return;
-  if (status == MSRP_ERR_CANCELLED) {
+  if (status == MSRP_ERR_CANCELLED && c->freeing) {
     forget(c, m);
     return;
   }
@@ -744,7 +744,13 @@ int msrp_chat_start(msrp_chat *c, const char *remote_sdp) {
 /* DidEnd, from the loop: everything is closed by then. */
 static void on_end_timer(uv_timer_t *h) {
   msrp_chat *c = h->data;
-  close_down(c);
+  close_down(c); /* what was in flight is cancelled, and said so */
+  /* what never went out (ended before it started) */
+  while (c->msgs && !c->freeing) {
+    post_delivery(c, c->msgs, false, 0, msrp_strerror(MSRP_ERR_CANCELLED),
+                  NULL);
+    forget(c, c->msgs);
+  }
   c->state = CHAT_ENDED;
   c->ending = false;
   post(c, MSRP_CHAT_DID_END, NULL, NULL);

@@ -293,6 +293,28 @@ static void test_queued_before_start(void **state) {
   end_both();
 }
 
+/* Ended before it started: the waiting message is not delivered, and the
+ * chat says so before DidEnd. */
+static void test_ended_before_start(void **state) {
+  (void)state;
+  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
+       NULL, 0);
+  assert_int_equal(msrp_chat_initialize(alice.chat), 0);
+  until(&alice.initialized, 1);
+  const char *id;
+  assert_int_equal(
+      msrp_chat_send_message(alice.chat, "late", 4, NULL, NULL, 0, &id), 0);
+  char want[64];
+  snprintf(want, sizeof want, "%s", id);
+  assert_int_equal(msrp_chat_end(alice.chat), 0);
+  until(&alice.ended, 1);
+  assert_int_equal(alice.not_delivered, 1);
+  assert_string_equal(alice.last_id, want);
+  assert_int_equal(alice.last_code, 0);
+  assert_string_equal(alice.log, "DidInitialize WillEnd DidNotDeliverMessage "
+                                 "DidEnd");
+}
+
 /* ---- CPIM by accept-types ------------------------------------------------- */
 
 static const char *const only_cpim[] = {"message/cpim"};
@@ -584,6 +606,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_tls_fingerprint_mismatch,
                                       chat_setup, chat_teardown),
       cmocka_unit_test_setup_teardown(test_queued_before_start, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_ended_before_start, chat_setup,
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_remote_only_cpim, chat_setup,
                                       chat_teardown),
