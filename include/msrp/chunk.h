@@ -260,6 +260,20 @@ MSRP_API int msrp_chunk_set_byte_range(msrp_chunk *chunk, uint64_t start,
 MSRP_API msrp_report_mode msrp_chunk_success_report(const msrp_chunk *chunk);
 MSRP_API msrp_report_mode msrp_chunk_failure_report(const msrp_chunk *chunk);
 
+/* 1 if `request` gets a transaction response with `code`, 0 if not
+ * (RFC 4975 section 7.2): never a REPORT, never with Failure-Report "no",
+ * only a failure (not a 200) with "partial". */
+MSRP_API int msrp_chunk_wants_response(const msrp_chunk *request, int code);
+
+/* RFC 4975 section 7.3: 0 if `request` is addressed to the session whose
+ * paths are `local` (ours) and `remote` (the peer's full path): the last
+ * To-Path URI is our last URI, and the From-Path equals `remote`.
+ * MSRP_STATUS_NO_SESSION (481) if not; MSRP_STATUS_BAD_REQUEST (400) for
+ * a response or a request without both paths. */
+MSRP_API int msrp_chunk_check_session(const msrp_chunk *request,
+                                      const msrp_path *local,
+                                      const msrp_path *remote);
+
 /* 0 and *out filled, or MSRP_ERR_NOT_FOUND. */
 MSRP_API int msrp_chunk_status(const msrp_chunk *chunk,
                                msrp_status_header *out);

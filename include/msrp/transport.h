@@ -47,8 +47,8 @@ MSRP_API int msrp_transport_make_chunk(msrp_transport *t,
 /* The seed's check_incoming_SEND_chunk(): 0 when the chunk's To-Path ends
  * with this session's URI and its From-Path is the remote path; else the
  * MSRP status code to answer with (481 for paths that are not this
- * session's, 400 for a chunk that is not a request) and, in *comment, its
- * comment. */
+ * session's, 400 for a chunk that is not a request or lacks a path) and,
+ * in *comment, its comment (msrp_chunk_check_session() does the check). */
 MSRP_API int msrp_transport_check_incoming_send(const msrp_transport *t,
                                                 const msrp_chunk *chunk,
                                                 const char **comment);

@@ -1023,6 +1023,25 @@ msrp_report_mode msrp_chunk_failure_report(const msrp_chunk *c) {
   return c->failure;
 }
 
+int msrp_chunk_wants_response(const msrp_chunk *c, int code) {
+  if (!c || !c->method || c->method_id == MSRP_METHOD_REPORT)
+    return 0;
+  return !(c->failure == MSRP_REPORT_NO ||
+           (c->failure == MSRP_REPORT_PARTIAL && code == MSRP_STATUS_OK));
+}
+
+int msrp_chunk_check_session(const msrp_chunk *c, const msrp_path *local,
+                             const msrp_path *remote) {
+  if (!c || !c->method || !c->has_to || !c->has_from || !local || !remote)
+    return MSRP_STATUS_BAD_REQUEST;
+  if (local->count == 0 ||
+      !msrp_uri_equal(&c->to_path.uris[c->to_path.count - 1],
+                      &local->uris[local->count - 1]) ||
+      !msrp_path_equal(&c->from_path, remote))
+    return MSRP_STATUS_NO_SESSION;
+  return 0;
+}
+
 int msrp_chunk_status(const msrp_chunk *c, msrp_status_header *out) {
   if (!c->has_status)
     return MSRP_ERR_NOT_FOUND;

@@ -1131,10 +1131,7 @@ static void queue_bytes(msrp_engine *e, msrp_chunk *c) {
 
 /* The transaction response to request `c`, by the Failure-Report rules. */
 static void respond(msrp_engine *e, const msrp_chunk *c, int code) {
-  if (msrp_chunk_method_id(c) == MSRP_METHOD_REPORT)
-    return; /* REPORTs are never answered */
-  msrp_report_mode fr = msrp_chunk_failure_report(c);
-  if (fr == MSRP_REPORT_NO || (fr == MSRP_REPORT_PARTIAL && code == 200))
+  if (!msrp_chunk_wants_response(c, code))
     return;
   if (code == 200 && msrp_chunk_to_path(c)->count == 1) {
     /* the common answer, rendered without building a chunk: its paths
@@ -1347,13 +1344,8 @@ static void on_headers(msrp_engine *e, const msrp_chunk *c) {
     return;
   }
   /* RFC 4975 7.3: the last To-Path URI is us; From-Path the session's */
-  const msrp_path *to = msrp_chunk_to_path(c);
-  if (!msrp_uri_equal(&to->uris[to->count - 1],
-                      &e->local.uris[e->local.count - 1]) ||
-      !msrp_path_equal(msrp_chunk_from_path(c), &e->remote)) {
-    in->code = MSRP_STATUS_NO_SESSION;
+  if ((in->code = msrp_chunk_check_session(c, &e->local, &e->remote)))
     return;
-  }
   if (method == MSRP_METHOD_REPORT)
     return;
   const char *ct = msrp_chunk_content_type(c);

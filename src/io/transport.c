@@ -387,21 +387,9 @@ int msrp_transport_check_incoming_send(const msrp_transport *t,
   const char *dummy;
   if (!comment)
     comment = &dummy;
-  if (!msrp_chunk_is_request(c)) {
-    *comment = "Bad Request";
-    return MSRP_STATUS_BAD_REQUEST;
-  }
-  const msrp_path *to = msrp_chunk_to_path(c), *from = msrp_chunk_from_path(c);
-  /* the last To-Path URI is us; the From-Path is the remote's full path */
-  if (!to || !from || t->local_path.count == 0 ||
-      !msrp_uri_equal(&to->uris[to->count - 1],
-                      &t->local_path.uris[t->local_path.count - 1]) ||
-      !msrp_path_equal(from, &t->remote_path)) {
-    *comment = msrp_status_comment(MSRP_STATUS_NO_SESSION);
-    return MSRP_STATUS_NO_SESSION;
-  }
-  *comment = NULL;
-  return 0;
+  int code = msrp_chunk_check_session(c, &t->local_path, &t->remote_path);
+  *comment = code ? msrp_status_comment(code) : NULL;
+  return code;
 }
 
 /* ---- writing ----------------------------------------------------------- */
@@ -1079,8 +1067,7 @@ static void on_refusal_written(msrp_transport *t, int status, void *ud) {
 void msrp__transport_refuse(msrp_transport *t, const msrp_chunk *c,
                             int code) {
   msrp_chunk *resp;
-  if (msrp_chunk_failure_report(c) != MSRP_REPORT_NO &&
-      msrp_chunk_is_request(c) &&
+  if (msrp_chunk_wants_response(c, code) &&
       msrp_chunk_make_response(&resp, c, code, NULL) == 0) {
     /* the response goes out before the socket closes */
     struct iovec iov[MSRP_CHUNK_IOV_MAX];
@@ -1177,9 +1164,7 @@ static void on_bind_ok_written(msrp_transport *t, int status, void *ud) {
 }
 
 static int answer(msrp_transport *t, const msrp_chunk *c, int code) {
-  if (msrp_chunk_failure_report(c) == MSRP_REPORT_NO)
-    return 0;
-  if (code == 200 && msrp_chunk_failure_report(c) == MSRP_REPORT_PARTIAL)
+  if (!msrp_chunk_wants_response(c, code))
     return 0;
   msrp_chunk *resp;
   int rc = msrp_chunk_make_response(&resp, c, code, NULL);

@@ -2147,6 +2147,38 @@ static void test_free_null(void **state) {
   msrp_chunk_free(NULL);
 }
 
+/* Who gets a response (RFC 4975 7.2) and whose session a request is
+ * (7.3): the one rule the engine and the transports share. */
+static void test_wants_response_and_session(void **state) {
+  (void)state;
+  msrp_chunk *c = make_send("wr01", "hi");
+  assert_int_equal(msrp_chunk_wants_response(c, 200), 1);
+  assert_int_equal(msrp_chunk_wants_response(c, 481), 1);
+  assert_int_equal(msrp_chunk_set_header(c, "Failure-Report", "partial"), 0);
+  assert_int_equal(msrp_chunk_wants_response(c, 200), 0);
+  assert_int_equal(msrp_chunk_wants_response(c, 415), 1);
+  assert_int_equal(msrp_chunk_set_header(c, "Failure-Report", "no"), 0);
+  assert_int_equal(msrp_chunk_wants_response(c, 400), 0);
+
+  msrp_path bob, alice, other;
+  parse_path(&bob, BOB);
+  parse_path(&alice, ALICE);
+  parse_path(&other, "msrp://127.0.0.9:1/zz;tcp");
+  /* we are Bob (the To-Path), the peer Alice (the From-Path) */
+  assert_int_equal(msrp_chunk_check_session(c, &bob, &alice), 0);
+  assert_int_equal(msrp_chunk_check_session(c, &other, &alice), 481);
+  assert_int_equal(msrp_chunk_check_session(c, &bob, &other), 481);
+  msrp_chunk *r;
+  assert_int_equal(msrp_chunk_make_response(&r, c, 200, NULL), 0);
+  assert_int_equal(msrp_chunk_wants_response(r, 200), 0);
+  assert_int_equal(msrp_chunk_check_session(r, &bob, &alice), 400);
+  msrp_chunk_free(r);
+  msrp_path_clear(&bob);
+  msrp_path_clear(&alice);
+  msrp_path_clear(&other);
+  msrp_chunk_free(c);
+}
+
 
 /* Control characters are refused wherever they stand in a value (the check
  * runs eight bytes at a time: every position of a word is tried), while a
@@ -2227,6 +2259,7 @@ int main(void) {
       cmocka_unit_test(test_content_type_stays_last),
       cmocka_unit_test(test_dup_received_errors),
       cmocka_unit_test(test_free_null),
+      cmocka_unit_test(test_wants_response_and_session),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
