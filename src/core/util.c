@@ -2,7 +2,7 @@
 
 #include <openssl/rand.h>
 
-#include <unistd.h>
+#include <pthread.h>
 
 #include <limits.h>
 #include <stdlib.h>
@@ -111,19 +111,30 @@ bool msrp__parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out) {
 /* Identifiers (transaction ids, Message-IDs, session-ids) need to be
  * unpredictable and unique, not secret: a xorshift generator seeded from
  * OpenSSL's RAND_bytes serves them without a system call each. Reseeded
- * every 2^20 draws and after fork (the pid changes). */
+ * every 2^20 draws and in a forked child (so that parent and child do not
+ * draw the same identifiers): the fork handler moves the generation on. */
 static _Thread_local uint64_t prng_s[2];
 static _Thread_local uint32_t prng_left;
-static _Thread_local pid_t prng_pid;
+static _Thread_local unsigned prng_gen;
+static unsigned fork_gen = 1;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void on_fork_child(void) {
+  fork_gen++;
+}
+
+static void watch_forks(void) {
+  pthread_atfork(NULL, NULL, on_fork_child);
+}
 
 static int prng_next(uint64_t *out) {
-  pid_t pid = getpid();
-  if (prng_left == 0 || pid != prng_pid) {
+  if (prng_left == 0 || prng_gen != fork_gen) {
+    pthread_once(&fork_once, watch_forks);
     if (RAND_bytes((unsigned char *)prng_s, sizeof prng_s) != 1)
       return MSRP_ERR_RANDOM;
     prng_s[0] |= 1;
     prng_left = 1u << 20;
-    prng_pid = pid;
+    prng_gen = fork_gen;
   }
   prng_left--;
   /* xorshift128+ */

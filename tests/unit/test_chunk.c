@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -495,6 +497,43 @@ static void test_make_random_ids(void **state) {
   assert_bytes(a, want);
   msrp_chunk_free(a);
   msrp_chunk_free(b);
+}
+
+/* A forked child does not draw the identifiers its parent draws next. */
+static void test_random_ids_after_fork(void **state) {
+  (void)state;
+  msrp_chunk_params p = {
+      .data = "hi", .data_len = 2, .content_type = "text/plain"};
+  msrp_chunk *c = NULL;
+  assert_int_equal(msrp_chunk_make(&c, &p), 0); /* the generator is seeded */
+  msrp_chunk_free(c);
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    msrp_chunk *k = NULL;
+    int ok = msrp_chunk_make(&k, &p) == 0;
+    const char *id = ok ? msrp_chunk_message_id(k) : "";
+    ssize_t w = write(fds[1], id, strlen(id) + 1);
+    _exit(ok && w > 0 ? 0 : 1);
+  }
+  close(fds[1]);
+  assert_int_equal(msrp_chunk_make(&c, &p), 0);
+  char child[64] = "";
+  size_t got = 0;
+  ssize_t r;
+  while (got < sizeof child - 1 &&
+         (r = read(fds[0], child + got, sizeof child - 1 - got)) > 0)
+    got += (size_t)r;
+  close(fds[0]);
+  int st;
+  assert_int_equal(waitpid(pid, &st, 0), pid);
+  assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  assert_int_equal(strlen(child), 16);
+  assert_string_not_equal(child, msrp_chunk_message_id(c));
+  msrp_chunk_free(c);
 }
 
 static void test_make_report(void **state) {
@@ -2220,6 +2259,7 @@ int main(void) {
       cmocka_unit_test(test_make_empty_send),
       cmocka_unit_test(test_make_partial),
       cmocka_unit_test(test_make_random_ids),
+      cmocka_unit_test(test_random_ids_after_fork),
       cmocka_unit_test(test_make_report),
       cmocka_unit_test(test_make_response),
       cmocka_unit_test(test_make_content_type_no_body),
