@@ -142,7 +142,6 @@ typedef struct inmsg {
 
 /* What the chunk being received is about. */
 typedef struct incoming {
-  bool active;
   bool request;
   bool single;  /* a whole small message in this one chunk: no bookkeeping */
   uint64_t single_total;
@@ -882,8 +881,6 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
 }
 
 static void maybe_writable(msrp_engine *e) {
-  if (e->queued > e->max_queue / 2)
-    return;
   if (e->blocked && e->queued <= e->max_queue / 2) {
     e->blocked = false;
     if (e->cb.on_writable)
@@ -1160,9 +1157,7 @@ static void respond(msrp_engine *e, const msrp_chunk *c, int code) {
  * along the SEND's From-Path, which on_headers found to be the remote path:
  * the path headers are the ones every chunk of ours carries. The
  * Message-ID passed the parser's checks (no control characters). */
-static void send_report(msrp_engine *e, const msrp_chunk *c, const char *id,
-                        uint64_t total) {
-  (void)c;
+static void send_report(msrp_engine *e, const char *id, uint64_t total) {
   char tid[16];
   if (msrp__random_token(tid, 12))
     return;
@@ -1211,8 +1206,6 @@ static bool type_accepted(const char *accept, const char *type) {
 }
 
 static bool refused_id(const msrp_engine *e, const char *id) {
-  if (e->refused_next == 0 && e->refused[0][0] == '\0')
-    return false; /* nothing refused yet: the usual case */
   for (size_t i = 0; i < REFUSED_MAX; i++)
     if (strcmp(e->refused[i], id) == 0)
       return true;
@@ -1328,7 +1321,6 @@ int msrp_engine_refuse_message(msrp_engine *e, const char *id) {
 static void on_headers(msrp_engine *e, const msrp_chunk *c) {
   incoming *in = &e->in;
   memset(in, 0, sizeof *in);
-  in->active = true;
   in->request = msrp_chunk_is_request(c);
   if (!in->request)
     return;
@@ -1427,7 +1419,6 @@ static void handle_report(msrp_engine *e, const msrp_chunk *c) {
 static void on_end(msrp_engine *e, const msrp_event *ev) {
   incoming *in = &e->in;
   const msrp_chunk *c = ev->chunk;
-  in->active = false;
   if (!in->request) {
     tx *t = tx_take(e, msrp_chunk_transaction_id(c));
     if (!t) {
@@ -1462,7 +1453,7 @@ static void on_end(msrp_engine *e, const msrp_event *ev) {
         e->cb.on_message(e, &info, e->single, (size_t)in->single_total,
                          e->ud);
       if (msrp_chunk_success_report(c) == MSRP_REPORT_YES)
-        send_report(e, c, info.message_id, in->single_total);
+        send_report(e, info.message_id, in->single_total);
     } else if (ev->flag == MSRP_FLAG_ABORT) {
       if (e->cb.on_message_end)
         e->cb.on_message_end(e, &info, MSRP_ERR_MESSAGE_ABORTED, e->ud);
@@ -1513,7 +1504,7 @@ static void on_end(msrp_engine *e, const msrp_event *ev) {
   }
   if (msrp_chunk_success_report(m->first) == MSRP_REPORT_YES ||
       msrp_chunk_success_report(c) == MSRP_REPORT_YES)
-    send_report(e, c, m->id, m->total);
+    send_report(e, m->id, m->total);
   drop_in(e, m);
 }
 

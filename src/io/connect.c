@@ -50,7 +50,6 @@ struct msrp_connector {
   msrp__relay_list relays;
   msrp__relay *reserving;
   msrp_path use_path;
-  size_t relay_chunk;
 };
 
 static int prepare_relay(msrp_connector *c, msrp_uri *local_uri,
@@ -356,7 +355,6 @@ static void on_reserved(msrp__relay *r, int status, msrp_transport *t,
       c->local_path = full;
       c->t = t;
       c->t_ready = true;
-      c->relay_chunk = max_chunk;
       msrp__transport_set_chunk_limit(t, max_chunk);
       c->prepared = true;
     } else {

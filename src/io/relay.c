@@ -31,7 +31,6 @@ struct msrp__relay {
   uv_timer_t timer;
   unsigned gen;     /* which attempt is current */
   int pending;      /* connect requests not yet called back */
-  bool connecting;  /* the current attempt's connect is pending */
   bool timer_open;
   bool cancelled;
   bool done;
@@ -317,7 +316,6 @@ static void on_connected(uv_connect_t *req, int status) {
     maybe_free(r); /* timed out, moved on, or cancelled */
     return;
   }
-  r->connecting = false;
   if (status) {
     msrp__log(&r->logger, MSRP_LOG_WARNING, "relay %s unreachable: %s",
               entry(r)->uri, uv_strerror(status));
@@ -353,7 +351,6 @@ static int try_relay(msrp__relay *r) {
     return msrp__uv_err(rc);
   }
   r->pending++;
-  r->connecting = true;
   uv_timer_start(&r->timer, on_timeout, r->timeout_ms, 0);
   msrp__log(&r->logger, MSRP_LOG_INFO, "connecting to relay %s", e->uri);
   return 0;
@@ -364,7 +361,6 @@ static void try_next(msrp__relay *r, int status) {
   r->last_error = status;
   if (r->t)
     msrp__transport_detach(r->t);
-  r->connecting = false;
   drop(r);
   while (++r->idx < r->list->n) {
     int rc = try_relay(r);

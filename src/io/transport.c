@@ -92,7 +92,6 @@ struct msrp_transport {
   /* shutdown */
   msrp_shutdown_cb shutdown_cb;
   void *shutdown_ud;
-  bool close_after_writes;
   bool free_after_writes;
   size_t writes_pending;
 };
@@ -394,7 +393,6 @@ int msrp_transport_check_incoming_send(const msrp_transport *t,
 
 /* ---- writing ----------------------------------------------------------- */
 
-static void maybe_finish_shutdown(msrp_transport *t);
 
 static void on_written(uv_write_t *req, int status) {
   write_req *w = (write_req *)req;
@@ -410,11 +408,8 @@ static void on_written(uv_write_t *req, int status) {
     w->cb(t, rc, w->ud);
   free(w->copy);
   free(w);
-  if (t->close_after_writes && t->writes_pending == 0 && !t->freeing)
-    close_socket(t);
   if (t->free_after_writes && t->writes_pending == 0)
     msrp_transport_free(t);
-  maybe_finish_shutdown(t);
 }
 
 /* Queue bytes on the socket; through TLS they are encrypted first (the
@@ -594,10 +589,6 @@ static void on_shutdown(uv_shutdown_t *req, int status) {
        : status == UV_ECANCELED ? MSRP_ERR_CANCELLED
                                 : MSRP_ERR_IO,
        t->shutdown_ud);
-}
-
-static void maybe_finish_shutdown(msrp_transport *t) {
-  (void)t; /* libuv orders the shutdown after the queued writes */
 }
 
 int msrp_transport_shutdown(msrp_transport *t, msrp_shutdown_cb cb,
@@ -1157,12 +1148,6 @@ int msrp__bind_active(msrp_transport *t, msrp__bind_done_cb done, void *ud) {
   return rc;
 }
 
-static void on_bind_ok_written(msrp_transport *t, int status, void *ud) {
-  (void)ud;
-  (void)t;
-  (void)status;
-}
-
 static int answer(msrp_transport *t, const msrp_chunk *c, int code) {
   if (!msrp_chunk_wants_response(c, code))
     return 0;
@@ -1179,7 +1164,7 @@ static int answer(msrp_transport *t, const msrp_chunk *c, int code) {
     if (n > 0)
       trace_chunk_out(t, resp, iov, n);
     struct iovec one = {bytes, len};
-    rc = submit(t, &one, 1, on_bind_ok_written, NULL, bytes);
+    rc = submit(t, &one, 1, NULL, NULL, bytes);
   }
   msrp_chunk_free(resp);
   return rc;
