@@ -50,6 +50,12 @@ typedef struct msrp_sdp_types {
  * ignored. */
 MSRP_API void msrp_sdp_types_clear(msrp_sdp_types *t);
 
+/* Parse a space-separated list of entries (the value of a=accept-types)
+ * into `*out`; a blank text gives an empty list. MSRP_ERR_PARSE_HEADER for
+ * an entry that is not "*", "type/\*" or "type/subtype";
+ * MSRP_ERR_INVALID_ARGUMENT, MSRP_ERR_NOMEM. On failure `*out` is empty. */
+MSRP_API int msrp_sdp_types_parse(msrp_sdp_types *out, const char *text);
+
 /* 1 if an entry of `t` admits the media type `type` ("text/plain"; any
  * ";parameters" are ignored), 0 if not or if `type` is not type/subtype.
  * "*" admits every type (as does a "*" type with a "*" subtype), "text/\*"

@@ -6,6 +6,7 @@
 #include "core/util.h"
 
 #include <msrp/auth.h>
+#include <msrp/sdp.h>
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -157,7 +158,7 @@ struct msrp_engine {
   msrp_path local, remote;
   uint64_t timeout;
   size_t chunk_size, max_queue, whole_max, max_incoming;
-  char *accept;
+  msrp_sdp_types accept; /* what incoming SENDs may carry */
   msrp_parser *parser;
 
   /* output */
@@ -277,9 +278,13 @@ int msrp_engine_new(msrp_engine **out, const msrp_engine_config *cfg,
   e->whole_max = cfg->whole_max ? cfg->whole_max : 65536;
   e->max_incoming = cfg->max_incoming ? cfg->max_incoming : 32;
   const char *acc = cfg->accept_types ? cfg->accept_types : "*";
-  int rc = MSRP_ERR_NOMEM;
-  if (!(e->accept = msrp__strndup(acc, strlen(acc))))
+  int rc = msrp_sdp_types_parse(&e->accept, acc);
+  if (rc) {
+    if (rc != MSRP_ERR_NOMEM)
+      rc = MSRP_ERR_INVALID_ARGUMENT;
     goto fail;
+  }
+  rc = MSRP_ERR_NOMEM;
   size_t slice = e->chunk_size < SLICE_MAX ? e->chunk_size : SLICE_MAX;
   if (!(e->pbuf = malloc(slice)))
     goto fail;
@@ -296,7 +301,7 @@ fail:
   msrp_path_clear(&e->local);
   msrp_path_clear(&e->remote);
   free(e->pbuf);
-  free(e->accept);
+  msrp_sdp_types_clear(&e->accept);
   free(e);
   return rc;
 }
@@ -417,7 +422,7 @@ void msrp_engine_free(msrp_engine *e) {
   free(e->paths);
   free(e->answer_paths);
   free(e->pbuf);
-  free(e->accept);
+  msrp_sdp_types_clear(&e->accept);
   free(e);
 }
 
@@ -1186,25 +1191,6 @@ static void send_report(msrp_engine *e, const char *id, uint64_t total) {
 }
 
 /* Whether `type` is acceptable: a list of type/subtype, "*" and "type/" "*". */
-static bool type_accepted(const char *accept, const char *type) {
-  size_t tlen = strcspn(type, "; \t");
-  const char *slash = memchr(type, '/', tlen);
-  for (const char *p = accept; *p;) {
-    while (*p == ' ')
-      p++;
-    size_t n = strcspn(p, " ");
-    if (n == 1 && p[0] == '*')
-      return true;
-    if (n >= 2 && p[n - 1] == '*' && p[n - 2] == '/' && slash &&
-        msrp__ieq(p, n - 1, type, (size_t)(slash - type) + 1))
-      return true;
-    if (n && msrp__ieq(p, n, type, tlen))
-      return true;
-    p += n;
-  }
-  return false;
-}
-
 static bool refused_id(const msrp_engine *e, const char *id) {
   for (size_t i = 0; i < REFUSED_MAX; i++)
     if (strcmp(e->refused[i], id) == 0)
@@ -1341,7 +1327,7 @@ static void on_headers(msrp_engine *e, const msrp_chunk *c) {
   if (method == MSRP_METHOD_REPORT)
     return;
   const char *ct = msrp_chunk_content_type(c);
-  if (ct && !type_accepted(e->accept, ct)) {
+  if (ct && !msrp_sdp_types_contain(&e->accept, ct)) {
     in->code = MSRP_STATUS_UNSUPPORTED_MEDIA;
     return;
   }

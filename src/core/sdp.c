@@ -227,6 +227,14 @@ static int types_parse(msrp_sdp_types *out, span v) {
   return rc;
 }
 
+int msrp_sdp_types_parse(msrp_sdp_types *out, const char *text) {
+  if (!out || !text)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  *out = (msrp_sdp_types)MSRP_SDP_TYPES_INIT;
+  span v = trim(span_of(text));
+  return v.n ? types_parse(out, v) : 0;
+}
+
 static bool types_admit(const msrp_sdp_types *t, const mtype *q) {
   for (size_t i = 0; i < t->count; i++) {
     mtype p;

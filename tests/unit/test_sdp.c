@@ -1024,6 +1024,24 @@ static void types_of(msrp_sdp_types *t, const char *text) {
   free(copy);
 }
 
+static void test_types_parse(void **state) {
+  (void)state;
+  msrp_sdp_types t;
+  assert_int_equal(msrp_sdp_types_parse(&t, "  text/*   message/cpim "), 0);
+  assert_int_equal(t.count, 2);
+  assert_string_equal(t.types[0], "text/*");
+  assert_string_equal(t.types[1], "message/cpim");
+  msrp_sdp_types_clear(&t);
+  assert_int_equal(msrp_sdp_types_parse(&t, " "), 0);
+  assert_int_equal(t.count, 0);
+  assert_int_equal(msrp_sdp_types_contain(&t, "text/plain"), 0);
+  assert_int_equal(msrp_sdp_types_parse(&t, "text/plain text"),
+                   MSRP_ERR_PARSE_HEADER);
+  assert_int_equal(t.count, 0);
+  assert_null(t.types);
+  assert_int_equal(msrp_sdp_types_parse(&t, NULL), MSRP_ERR_INVALID_ARGUMENT);
+}
+
 static void test_types_contain(void **state) {
   (void)state;
   msrp_sdp_types t;
@@ -1283,6 +1301,7 @@ int main(void) {
       cmocka_unit_test(test_setup_matrix),
       cmocka_unit_test(test_setup_from_parsed_sdp),
       cmocka_unit_test(test_setup_names),
+      cmocka_unit_test(test_types_parse),
       cmocka_unit_test(test_types_contain),
       cmocka_unit_test(test_types_intersect),
       cmocka_unit_test(test_common_types),
