@@ -1076,6 +1076,13 @@ int msrp_chunk_set_body(msrp_chunk *c, const void *data, size_t len) {
   return 0;
 }
 
+void msrp__chunk_take_body(msrp_chunk *c, void *data, size_t len) {
+  free(c->body_owned);
+  c->body_owned = data;
+  c->body = len ? data : NULL;
+  c->body_len = len;
+}
+
 void msrp_chunk_set_body_ref(msrp_chunk *c, const void *data, size_t len) {
   free(c->body_owned);
   c->body_owned = NULL;

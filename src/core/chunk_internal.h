@@ -34,6 +34,10 @@ int msrp__check_tid(const char *tid, size_t len);
 /* Check a method name: 1*UPALPHA. */
 int msrp__check_method(const char *method, size_t len);
 
+/* Give `data` (malloc'ed, `len` bytes) to the chunk as its body: the chunk
+ * frees it. */
+void msrp__chunk_take_body(msrp_chunk *c, void *data, size_t len);
+
 /* A Message-ID we may send: 1*256 ident-char. */
 bool msrp__valid_message_id(const char *v, size_t len);
 /* hname = ALPHA *token-char (RFC 4975 section 9). */

@@ -7,6 +7,7 @@
  * it is, which is how backpressure reaches the peer. */
 #include "io/io_internal.h"
 
+#include "core/chunk_internal.h"
 #include "core/util.h"
 
 #include <openssl/err.h>
@@ -1000,14 +1001,17 @@ static void chunk_mode_event(msrp_transport *t, const msrp_event *ev) {
       read_failed(t, MSRP_ERR_NOMEM);
     return;
   }
-  /* SEGMENT or END: hand over a copy with the body and the range */
+  /* SEGMENT or END: hand over a copy of the head, the collected body (not
+   * copied again) and the range */
   msrp_chunk *c;
   int rc = msrp_chunk_dup(&c, ev->chunk);
-  if (!rc && t->body.len)
-    rc = msrp_chunk_set_body(c, t->body.data, t->body.len);
+  if (!rc && t->body.len) {
+    msrp__chunk_take_body(c, t->body.data, t->body.len);
+    t->body = (msrp__buf){0};
+  }
   if (!rc) {
     msrp_chunk_set_flag(c, ev->flag);
-    msrp_byte_range r;
+    msrp_byte_range r; /* a virtual chunk of one that has a range */
     if (ev->segment && msrp_chunk_byte_range(ev->chunk, &r) == 0)
       rc = msrp_chunk_set_byte_range(c, ev->range.start, ev->range.end,
                                      ev->range.total);
