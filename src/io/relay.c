@@ -131,15 +131,8 @@ static int send_auth(msrp__relay *r) {
     return rc;
   }
   snprintf(r->tid, sizeof r->tid, "%s", msrp_chunk_transaction_id(c));
-  /* copied out, so that nothing of ours is needed when the write ends */
-  char *bytes;
-  size_t len;
-  rc = msrp_chunk_to_bytes(c, &bytes, &len);
+  rc = msrp__transport_send_chunk(r->t, c, NULL, NULL);
   msrp_chunk_free(c);
-  if (rc)
-    return rc;
-  rc = msrp_transport_write(r->t, bytes, len, NULL, NULL);
-  free(bytes);
   if (rc)
     return rc;
   return msrp_transport_read_chunk(r->t, MSRP_READ_WHOLE, on_auth_response,

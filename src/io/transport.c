@@ -487,11 +487,15 @@ int msrp_transport_write(msrp_transport *t, const void *data, size_t len,
                          msrp_write_cb cb, void *ud) {
   if (!t || (!data && len) || len > UINT32_MAX)
     return MSRP_ERR_INVALID_ARGUMENT;
+  trace(t, MSRP_TRACE_OUT, data, len);
+  if (t->ssl) { /* encrypted right away: no copy needed */
+    struct iovec iov = {(void *)data, len};
+    return submit(t, &iov, 1, cb, ud, NULL);
+  }
   void *copy = malloc(len ? len : 1);
   if (!copy)
     return MSRP_ERR_NOMEM;
   memcpy(copy, data, len);
-  trace(t, MSRP_TRACE_OUT, data, len);
   struct iovec iov = {copy, len};
   return submit(t, &iov, 1, cb, ud, copy);
 }
@@ -535,6 +539,27 @@ int msrp_transport_write_chunk(msrp_transport *t, msrp_chunk *c,
     return n;
   trace_chunk_out(t, c, iov, n);
   return submit(t, iov, n, cb, ud, NULL);
+}
+
+int msrp__transport_send_chunk(msrp_transport *t, msrp_chunk *c,
+                               msrp_write_cb cb, void *ud) {
+  struct iovec iov[MSRP_CHUNK_IOV_MAX];
+  int n = msrp_chunk_serialize(c, iov);
+  if (n < 0)
+    return n;
+  trace_chunk_out(t, c, iov, n);
+  if (t->ssl)
+    return submit(t, iov, n, cb, ud, NULL); /* encrypted right away */
+  size_t len = 0;
+  for (int i = 0; i < n; i++)
+    len += iov[i].iov_len;
+  char *bytes = malloc(len ? len : 1);
+  if (!bytes)
+    return MSRP_ERR_NOMEM;
+  for (size_t i = 0, off = 0; i < (size_t)n; off += iov[i].iov_len, i++)
+    memcpy(bytes + off, iov[i].iov_base, iov[i].iov_len);
+  struct iovec one = {bytes, len};
+  return submit(t, &one, 1, cb, ud, bytes);
 }
 
 typedef struct wait_state {
@@ -1065,19 +1090,10 @@ void msrp__transport_refuse(msrp_transport *t, const msrp_chunk *c,
   if (msrp_chunk_wants_response(c, code) &&
       msrp_chunk_make_response(&resp, c, code, NULL) == 0) {
     /* the response goes out before the socket closes */
-    struct iovec iov[MSRP_CHUNK_IOV_MAX];
-    int n = msrp_chunk_serialize(resp, iov);
-    char *bytes;
-    size_t len;
-    if (n > 0 && msrp_chunk_to_bytes(resp, &bytes, &len) == 0) {
-      trace_chunk_out(t, resp, iov, n);
-      struct iovec one = {bytes, len};
-      if (submit(t, &one, 1, on_refusal_written, NULL, bytes) == 0) {
-        msrp_chunk_free(resp);
-        return;
-      }
-    }
+    int rc = msrp__transport_send_chunk(t, resp, on_refusal_written, NULL);
     msrp_chunk_free(resp);
+    if (rc == 0)
+      return;
   }
   close_socket(t);
 }
@@ -1132,17 +1148,7 @@ int msrp__bind_active(msrp_transport *t, msrp__bind_done_cb done, void *ud) {
            msrp_chunk_transaction_id(c));
   t->bind_done = done;
   t->bind_ud = ud;
-  char *bytes;
-  size_t len;
-  rc = msrp_chunk_to_bytes(c, &bytes, &len);
-  if (!rc) {
-    struct iovec iov[MSRP_CHUNK_IOV_MAX];
-    int n = msrp_chunk_serialize(c, iov);
-    if (n > 0)
-      trace_chunk_out(t, c, iov, n);
-    struct iovec one = {bytes, len};
-    rc = submit(t, &one, 1, NULL, NULL, bytes);
-  }
+  rc = msrp__transport_send_chunk(t, c, NULL, NULL);
   msrp_chunk_free(c);
   if (rc)
     return rc;
@@ -1159,17 +1165,7 @@ static int answer(msrp_transport *t, const msrp_chunk *c, int code) {
   int rc = msrp_chunk_make_response(&resp, c, code, NULL);
   if (rc)
     return rc;
-  char *bytes;
-  size_t len;
-  rc = msrp_chunk_to_bytes(resp, &bytes, &len);
-  if (!rc) {
-    struct iovec iov[MSRP_CHUNK_IOV_MAX];
-    int n = msrp_chunk_serialize(resp, iov);
-    if (n > 0)
-      trace_chunk_out(t, resp, iov, n);
-    struct iovec one = {bytes, len};
-    rc = submit(t, &one, 1, NULL, NULL, bytes);
-  }
+  rc = msrp__transport_send_chunk(t, resp, NULL, NULL);
   msrp_chunk_free(resp);
   return rc;
 }
