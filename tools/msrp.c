@@ -5,6 +5,7 @@
  * would carry. See `msrp chat --help` and docs/msrp.1.
  */
 #include <msrp/chat.h>
+#include <msrp/sdp.h>
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -97,19 +98,23 @@ static void die(const char *what, const char *arg) {
 
 /* A bare path becomes the SDP a peer with that path would have sent. */
 static char *sdp_from_path(const char *path_text, bool they_listen) {
+  static const char *const any[] = {"*"};
   msrp_path p = MSRP_PATH_INIT;
-  if (msrp_path_parse(&p, path_text, strlen(path_text), 0))
-    return NULL;
-  const msrp_uri *first = &p.uris[0];
-  char *sdp = malloc(strlen(path_text) + 256);
-  if (sdp)
-    sprintf(sdp,
-            "m=message %d %s *\r\nc=IN %s %s\r\na=path:%s\r\n"
-            "a=accept-types:*\r\na=accept-wrapped-types:*\r\na=setup:%s\r\n",
-            msrp_uri_effective_port(first),
-            first->use_tls ? "TCP/TLS/MSRP" : "TCP/MSRP",
-            first->host_type == MSRP_HOST_IPV6 ? "IP6" : "IP4", first->host,
-            path_text, they_listen ? "passive" : "active");
+  msrp_sdp_media *m = NULL;
+  char *sdp = NULL;
+  int n = -1;
+  if (msrp_path_parse(&p, path_text, strlen(path_text), 0) == 0 &&
+      msrp_sdp_media_new(&m, &p, any, 1) == 0 &&
+      msrp_sdp_media_set_accept_wrapped_types(m, any, 1) == 0 &&
+      msrp_sdp_media_set_setup(m, they_listen ? MSRP_SDP_SETUP_PASSIVE
+                                              : MSRP_SDP_SETUP_ACTIVE) == 0)
+    n = msrp_sdp_media_format(m, NULL, 0);
+  if (n >= 0 && (sdp = malloc((size_t)n + 1)) != NULL &&
+      msrp_sdp_media_format(m, sdp, (size_t)n + 1) != n) {
+    free(sdp);
+    sdp = NULL;
+  }
+  msrp_sdp_media_free(m);
   msrp_path_clear(&p);
   return sdp;
 }
