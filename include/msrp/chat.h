@@ -59,8 +59,10 @@ typedef struct msrp_account {
   size_t naccept_types;
   const char *const *accept_wrapped_types;
   size_t naccept_wrapped_types;
-  /* How long a message may wait for its delivery REPORT before it counts
-   * as not delivered (408); 0: MSRP_RESPONSE_TIMEOUT_MS. */
+  /* The response timeout, and how long a message may wait for its
+   * delivery REPORT before it counts as not delivered (code 0, reason
+   * "no REPORT about the message came within the report timeout");
+   * 0: MSRP_RESPONSE_TIMEOUT_MS. */
   uint64_t response_timeout_ms;
 } msrp_account;
 
@@ -95,7 +97,9 @@ typedef struct msrp_chat_got_message {
 
 typedef struct msrp_chat_delivery {
   const char *message_id;
-  int code;                  /* 200, or the failure code (408, 415, ...) */
+  int code;                  /* 200, or the failure code (408, 415, ...);
+                                0 for a local reason (no REPORT came,
+                                cancelled, ...) */
   const char *reason;
   const msrp_chunk *message; /* the REPORT or response, or NULL */
 } msrp_chat_delivery;

@@ -91,12 +91,22 @@ typedef enum msrp_err {
   MSRP_ERR_CLOSED = -116,            /* the object is closed or closing */
   MSRP_ERR_ADDRESS = -117,           /* the local address is not usable */
   MSRP_ERR_NOT_SUPPORTED = -118,     /* not available in this build/kind */
+  MSRP_ERR_BIND_BACKLOG = -119,      /* the peer sent more than we keep
+                                        before answering the binding */
 
   /* Sessions */
   MSRP_ERR_WOULD_BLOCK = -130,     /* the outgoing queue is full: wait */
   MSRP_ERR_MESSAGE_ABORTED = -131, /* the message was aborted ('#') */
   MSRP_ERR_MESSAGE_REFUSED = -132, /* the message was refused (413) */
   MSRP_ERR_TRANSACTION = -133,     /* a request got a failure response */
+  MSRP_ERR_NO_REPORT = -134,       /* no REPORT came within the report
+                                      timeout */
+  MSRP_ERR_OUTPUT_FULL = -135,     /* the peer does not read our answers:
+                                      the hard output limit was passed */
+  MSRP_ERR_MESSAGE_EXPIRED = -136, /* an incomplete incoming message saw no
+                                      chunk for the idle timeout */
+  MSRP_ERR_MESSAGE_CORRUPT = -137, /* a chunk disagreed with its Byte-Range
+                                      or with bytes already received (400) */
 
   /* Relays */
   MSRP_ERR_RELAY_AUTH = -140, /* the relay refused the AUTH (see the log) */

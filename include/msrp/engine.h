@@ -49,6 +49,10 @@ extern "C" {
 
 /* The seed's RESPONSE_TIMEOUT, in milliseconds. */
 #define MSRP_RESPONSE_TIMEOUT_MS 30000
+/* How long a REPORT may take after its message has gone out. */
+#define MSRP_REPORT_TIMEOUT_MS 120000
+/* How long a message in several chunks may wait for its next chunk. */
+#define MSRP_INCOMING_IDLE_MS 120000
 /* No deadline pending. */
 #define MSRP_NO_EXPIRY UINT64_MAX
 
@@ -72,6 +76,26 @@ typedef struct msrp_engine_config {
    * NULL: "*". A malformed entry: MSRP_ERR_INVALID_ARGUMENT. */
   const char *accept_types;
   const msrp_parser_limits *limits; /* NULL: defaults */
+  /* How long after a message with Success-Report yes has gone out its
+   * REPORT may still come; then on_report says MSRP_ERR_NO_REPORT and the
+   * message is forgotten. 0: MSRP_REPORT_TIMEOUT_MS. */
+  uint64_t report_timeout_ms;
+  /* Memory that sent messages may hold while they wait for transactions
+   * and REPORTs (each costs its bookkeeping, a few hundred bytes; bodies
+   * are not kept). Past it, msrp_engine_send_message() says
+   * MSRP_ERR_WOULD_BLOCK until REPORTs or timeouts release some.
+   * 0: 16 MiB (some 30,000 messages in flight). */
+  size_t max_unreported_bytes;
+  /* Answers of our own (200s, error responses, REPORTs) waiting to be
+   * written. Past this bound the engine stops taking input
+   * (msrp_engine_paused() is true) until half of it is written; past four
+   * times it, the peer is not reading at all and the engine fails with
+   * MSRP_ERR_OUTPUT_FULL. 0: 256 KiB. */
+  size_t max_answer_bytes;
+  /* An incoming message in several chunks is dropped (on_message_end with
+   * MSRP_ERR_MESSAGE_EXPIRED) when no chunk of it came for this long.
+   * 0: MSRP_INCOMING_IDLE_MS. */
+  uint64_t incoming_idle_ms;
 } msrp_engine_config;
 
 /* ---- callbacks --------------------------------------------------------- */
@@ -85,15 +109,22 @@ typedef struct msrp_message_info {
   const msrp_chunk *chunk;  /* the chunk that brought this news */
 } msrp_message_info;
 
-/* A REPORT about a message this engine sent. */
+/* A REPORT about a message this engine sent, or the news that none came.
+ * Messages sent with Success-Report yes are remembered until success
+ * REPORTs cover them, a failure REPORT comes, or the report timeout passes;
+ * others while their transactions are open. */
 typedef struct msrp_report_info {
   const char *message_id;
-  int code;               /* from its Status header: 200, 413, ... */
+  int code;               /* from its Status header: 200, 413, ...; 0 when
+                             status is MSRP_ERR_NO_REPORT */
   const char *comment;    /* the Status reason, or NULL */
   msrp_byte_range range;  /* the bytes it reports on */
   int complete;           /* 1 when success REPORTs now cover the whole
                              message (REPORTs may come per chunk) */
-  const msrp_chunk *chunk;
+  const msrp_chunk *chunk; /* NULL when status is MSRP_ERR_NO_REPORT */
+  int status;             /* 0: a REPORT came; MSRP_ERR_NO_REPORT: the
+                             report timeout passed without one that covers
+                             the message */
 } msrp_report_info;
 
 typedef struct msrp_engine_callbacks {
@@ -159,20 +190,31 @@ MSRP_API void msrp_engine_handle_expiry(msrp_engine *e, uint64_t now);
 /* ---- input ------------------------------------------------------------- */
 
 /* Feed bytes from the peer. Returns how many were taken: all of them, or
- * fewer when the engine was paused (msrp_engine_pause) from a callback;
- * the caller keeps the rest for later. A negative return is fatal
- * (MSRP_ERR_PARSE_* for framing the parser cannot follow, MSRP_ERR_NOMEM):
- * close the connection. */
+ * fewer when the engine paused (msrp_engine_pause from a callback, or its
+ * own answers passed max_answer_bytes because the peer does not read
+ * them); the caller keeps the rest for when msrp_engine_paused() is false
+ * again. A negative return is fatal (MSRP_ERR_PARSE_* for framing the
+ * parser cannot follow, MSRP_ERR_OUTPUT_FULL, MSRP_ERR_NOMEM): close the
+ * connection. */
 MSRP_API ssize_t msrp_engine_recv(msrp_engine *e, const uint8_t *data,
                                   size_t len, uint64_t now);
 
 /* The same for input already parsed (a transport's reader gives events):
- * one event of the streaming parser. */
+ * one event of the streaming parser. A caller that goes on feeding events
+ * while msrp_engine_paused() is true finds msrp_engine_status() fatal once
+ * the hard output limit is passed. */
 MSRP_API void msrp_engine_recv_event(msrp_engine *e, const msrp_event *ev,
                                      uint64_t now);
 
+/* 0, or the fatal error that ended the engine's use (MSRP_ERR_OUTPUT_FULL):
+ * the only thing left to do is close the connection and free it. */
+MSRP_API int msrp_engine_status(const msrp_engine *e);
+
 /* Stop taking input (the user cannot keep up); msrp_engine_recv returns
- * early. Resume, and feed the rest again. */
+ * early. Resume, and feed the rest again. msrp_engine_paused() is also
+ * true, without a pause, while our own answers wait beyond
+ * max_answer_bytes; it turns false when msrp_engine_output_done() has
+ * drained them to half of that. */
 MSRP_API void msrp_engine_pause(msrp_engine *e);
 MSRP_API void msrp_engine_resume(msrp_engine *e);
 MSRP_API int msrp_engine_paused(const msrp_engine *e);
@@ -236,10 +278,11 @@ typedef struct msrp_message_params {
 } msrp_message_params;
 
 /* A message's transactions are over: status 0 and the final code (200, or
- * the failure code, e.g. 413 or 408, with its comment) — with
- * Failure-Report partial that is when the response timeout has passed
- * with no failure; with Failure-Report no (no response can come), as soon
- * as its last chunk is written — or
+ * the failure code, e.g. 413 or 408, with its comment; only 2xx is
+ * success) — with Failure-Report partial that is when success REPORTs
+ * cover the message or the response timeout has passed with no failure;
+ * with Failure-Report no (no response can come), as soon as its last chunk
+ * is written — or
  * MSRP_ERR_MESSAGE_ABORTED (msrp_engine_abort_message or the provider
  * failed), MSRP_ERR_CANCELLED. REPORTs arrive separately (on_report). */
 typedef void (*msrp_message_cb)(msrp_engine *e, const char *message_id,
@@ -247,9 +290,10 @@ typedef void (*msrp_message_cb)(msrp_engine *e, const char *message_id,
                                 void *ud);
 
 /* Queue a message; `*message_id` (may be NULL) gets its Message-ID, valid
- * until the callback has run. Errors: MSRP_ERR_WOULD_BLOCK (the queue is
- * full: wait for on_writable; nothing was queued),
- * MSRP_ERR_INVALID_ARGUMENT, MSRP_ERR_CLOSED, MSRP_ERR_NOMEM. */
+ * until the callback has run. Errors: MSRP_ERR_WOULD_BLOCK (the queue, or
+ * the memory of messages awaiting answers and REPORTs, is full: wait for
+ * on_writable; nothing was queued), MSRP_ERR_INVALID_ARGUMENT (also for a
+ * Message-ID a message in flight has), MSRP_ERR_CLOSED, MSRP_ERR_NOMEM. */
 MSRP_API int msrp_engine_send_message(msrp_engine *e,
                                       const msrp_message_params *p,
                                       msrp_message_cb cb, void *ud,

@@ -37,6 +37,11 @@ typedef struct msrp_session_config {
    * chunk (MSRP_ERR_CLOSED_MID_CHUNK), sent something unintelligible
    * (MSRP_ERR_PARSE_...), or the socket failed. May be NULL. */
   void (*on_read_end)(msrp_session *s, int status, void *user_data);
+  /* The engine's bounds and timers (engine.h; 0: its defaults). */
+  uint64_t report_timeout_ms;
+  size_t max_unreported_bytes;
+  size_t max_answer_bytes;
+  uint64_t incoming_idle_ms;
 } msrp_session_config;
 
 /* Take over a bound transport (it is freed with the session). Errors:

@@ -3,6 +3,7 @@
 #include <msrp/engine.h>
 
 #include "core/chunk_internal.h"
+#include "core/idmap.h"
 #include "core/util.h"
 
 #include <msrp/auth.h>
@@ -14,7 +15,6 @@
 #include <string.h>
 
 #define SLICE_MAX 65536 /* body bytes handed out per output step */
-#define HISTORY 64      /* sent messages remembered for late REPORTs */
 #define REFUSED_MAX 16  /* incoming message ids refused, remembered */
 
 /* ---- byte ranges ------------------------------------------------------- */
@@ -62,6 +62,16 @@ static int ranges_add(ranges *r, uint64_t lo, uint64_t hi) {
   return 0;
 }
 
+/* Whether adding [lo, hi) would need one interval more than allowed. */
+static bool ranges_full(const ranges *r, uint64_t lo, uint64_t hi) {
+  if (r->n < RANGES_MAX)
+    return false;
+  for (size_t i = 0; i < r->n; i++)
+    if (r->iv[i][0] <= hi && r->iv[i][1] >= lo)
+      return false; /* it merges with one that is there */
+  return true;
+}
+
 static bool ranges_cover(const ranges *r, uint64_t total) {
   return total == 0 ||
          (r->n == 1 && r->iv[0][0] == 0 && r->iv[0][1] >= total);
@@ -95,14 +105,19 @@ typedef struct outmsg {
   bool done;         /* callback ran */
   bool in_queue;
   int pending_tx;    /* chunks waiting for their response */
+  struct tx *txs;    /* ... those transactions (tx.msg_next) */
   int status, code;
+  bool failed;       /* a failure response: code and comment say which */
   char comment[80];
   ranges reported;   /* bytes success REPORTs confirmed */
   bool report_complete;
-  bool evicted;      /* out of the REPORT history: free once done */
+  bool report_over;  /* no success REPORT is awaited any more */
+  uint64_t report_deadline; /* awaiting: when to give up (0: not yet) */
+  size_t cost;       /* bytes this message holds while remembered */
   bool unqueued;     /* its unsent body no longer counts as queued */
   struct outmsg *next; /* message queue */
   struct outmsg *live_prev, *live_next; /* every message not yet freed */
+  struct outmsg *await_prev, *await_next; /* awaiting a REPORT, by deadline */
 } outmsg;
 
 typedef struct tx {
@@ -111,14 +126,16 @@ typedef struct tx {
   msrp_report_mode fr;
   msrp_response_cb cb;
   void *ud;
-  outmsg *msg; /* a chunk of a message */
-  struct tx *next;
+  outmsg *msg;              /* a chunk of a message */
+  struct tx *msg_next;      /* the message's other transactions */
+  struct tx *prev, *next;   /* written: in the order of their deadlines */
 } tx;
 
 /* Bytes the engine wrote itself (responses, REPORTs) or a user's chunk. */
 typedef struct item {
   char *bytes;
   size_t len;
+  bool own;          /* an answer the engine wrote (bounded: max_answer) */
   msrp_chunk *chunk; /* send_chunk: serialized on output */
   tx *t;
   struct item *next;
@@ -136,6 +153,7 @@ typedef struct inmsg {
   uint8_t *body;
   bool last_seen; /* the chunk with '$' arrived */
   bool refused;
+  uint64_t idle_deadline; /* dropped when no chunk came by then */
   ranges got;
   msrp_chunk *first; /* headers of its first chunk, for callbacks */
   struct inmsg *next;
@@ -147,6 +165,8 @@ typedef struct incoming {
   bool single;  /* a whole small message in this one chunk: no bookkeeping */
   uint64_t single_total;
   int code;     /* the response it will get (0: 200 if all goes well) */
+  bool corrupt; /* its bytes contradict its range or earlier chunks: 400 */
+  msrp_byte_range range; /* its Byte-Range (end/total may be unknown) */
   inmsg *msg;   /* SEND of a message we accept */
   uint64_t off; /* its first byte's offset in the message */
   uint64_t len; /* body bytes so far */
@@ -156,8 +176,9 @@ struct msrp_engine {
   msrp_engine_callbacks cb;
   void *ud;
   msrp_path local, remote;
-  uint64_t timeout;
+  uint64_t timeout, report_timeout, incoming_idle;
   size_t chunk_size, max_queue, whole_max, max_incoming;
+  size_t max_unreported, max_answer;
   msrp_sdp_types accept; /* what incoming SENDs may carry */
   msrp_parser *parser;
 
@@ -182,21 +203,28 @@ struct msrp_engine {
   struct iovec iov[4];
   int niov;
   size_t queued;
+  size_t answer_bytes; /* queued answers of our own (item.own) */
+  size_t live_bytes;   /* what messages not yet released hold */
   bool blocked;
   bool shut;
+  bool out_full;       /* answers passed max_answer: input waits */
+  int fatal;           /* MSRP_ERR_OUTPUT_FULL once the hard limit passed */
 
-  tx *txs;     /* written: in the order their deadlines were set */
-  tx *unsent;  /* being written: an answer may beat the write callback */
+  msrp__idmap txmap;   /* every transaction written or being written */
+  tx *txs, *txs_tail;  /* written: in the order their deadlines were set */
   outmsg *live;
-  outmsg *history[HISTORY];
-  size_t hist_next;
+  msrp__idmap sent;    /* live messages by Message-ID */
+  outmsg *await, *await_tail; /* awaiting a REPORT, by deadline */
 
   /* input */
   incoming in;
   uint8_t *single; /* whole_max bytes: the body of a one-chunk message */
   inmsg *msgs;
   size_t nmsgs;
-  char refused[REFUSED_MAX][257];
+  struct {
+    char id[257];
+    int code;
+  } refused[REFUSED_MAX];
   size_t refused_next;
   bool paused;
   uint64_t now;
@@ -216,6 +244,7 @@ struct msrp_engine {
 
 static void logf_(msrp_engine *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+static void maybe_writable(msrp_engine *e);
 
 #include <stdarg.h>
 static void logf_(msrp_engine *e, const char *fmt, ...) {
@@ -260,6 +289,14 @@ static int render_paths(msrp_engine *e) {
   return e->paths && e->answer_paths ? 0 : MSRP_ERR_NOMEM;
 }
 
+static const char *outmsg_key(const void *m) {
+  return ((const outmsg *)m)->id;
+}
+
+static const char *tx_key(const void *t) {
+  return ((const tx *)t)->tid;
+}
+
 int msrp_engine_new(msrp_engine **out, const msrp_engine_config *cfg,
                     const msrp_engine_callbacks *cbs, void *ud) {
   if (!out || !cfg || !cfg->local_path || !cfg->remote_path ||
@@ -277,6 +314,15 @@ int msrp_engine_new(msrp_engine **out, const msrp_engine_config *cfg,
   e->max_queue = cfg->max_queue_bytes ? cfg->max_queue_bytes : 4u << 20;
   e->whole_max = cfg->whole_max ? cfg->whole_max : 65536;
   e->max_incoming = cfg->max_incoming ? cfg->max_incoming : 32;
+  e->report_timeout = cfg->report_timeout_ms ? cfg->report_timeout_ms
+                                             : MSRP_REPORT_TIMEOUT_MS;
+  e->incoming_idle = cfg->incoming_idle_ms ? cfg->incoming_idle_ms
+                                           : MSRP_INCOMING_IDLE_MS;
+  e->max_unreported =
+      cfg->max_unreported_bytes ? cfg->max_unreported_bytes : 16u << 20;
+  e->max_answer = cfg->max_answer_bytes ? cfg->max_answer_bytes : 256u << 10;
+  msrp__idmap_init(&e->txmap, tx_key);
+  msrp__idmap_init(&e->sent, outmsg_key);
   const char *acc = cfg->accept_types ? cfg->accept_types : "*";
   int rc = msrp_sdp_types_parse(&e->accept, acc);
   if (rc) {
@@ -322,7 +368,25 @@ static void outmsg_free(outmsg *m) {
   free(m);
 }
 
+static void await_unlink(msrp_engine *e, outmsg *m) {
+  if (!m->report_deadline)
+    return;
+  if (m->await_prev)
+    m->await_prev->await_next = m->await_next;
+  else
+    e->await = m->await_next;
+  if (m->await_next)
+    m->await_next->await_prev = m->await_prev;
+  else
+    e->await_tail = m->await_prev;
+  m->await_prev = m->await_next = NULL;
+  m->report_deadline = 0;
+}
+
 static void release(msrp_engine *e, outmsg *m) {
+  await_unlink(e, m);
+  msrp__idmap_remove(&e->sent, m);
+  e->live_bytes -= m->cost;
   if (m->live_prev)
     m->live_prev->live_next = m->live_next;
   else
@@ -357,21 +421,18 @@ static void msg_info(const inmsg *m, const msrp_chunk *c,
 void msrp_engine_free(msrp_engine *e) {
   if (!e)
     return;
-  /* transactions: each callback once, cancelled */
-  for (tx *t = e->txs, *n; t; t = n) {
-    n = t->next;
-    if (t->cb)
-      t->cb(e, MSRP_ERR_CANCELLED, NULL, t->ud);
-    free(t);
-  }
-  for (tx *t = e->unsent, *n; t; t = n) {
-    n = t->next;
+  /* transactions written or being written: each callback once, cancelled */
+  for (size_t i = 0; i < e->txmap.cap; i++) {
+    tx *t = e->txmap.slots[i];
+    if (!t)
+      continue;
     if (t->cb)
       t->cb(e, MSRP_ERR_CANCELLED, NULL, t->ud);
     if (e->step_item && e->step_item->t == t)
       e->step_item->t = NULL;
     free(t);
   }
+  msrp__idmap_clear(&e->txmap);
   e->cur_tx = NULL;
   for (item *it = e->prio, *n; it; it = n) {
     n = it->next;
@@ -400,6 +461,7 @@ void msrp_engine_free(msrp_engine *e) {
     }
   while (e->live)
     release(e, e->live);
+  msrp__idmap_clear(&e->sent);
   /* incoming messages in progress end, cancelled */
   for (inmsg *m = e->msgs, *n; m; m = n) {
     n = m->next;
@@ -442,6 +504,31 @@ static void push_item(msrp_engine *e, item *it) {
   e->prio_tail = it;
   e->queued += it->len;
   want_output(e);
+}
+
+/* An answer of our own: counted against max_answer. A peer that sends
+ * requests and never reads their answers is held back (input pauses), and
+ * one that is fed past four times the bound anyway ends the engine. */
+static void push_answer(msrp_engine *e, char *bytes, size_t len) {
+  item *it = NULL;
+  if (e->fatal || !(it = calloc(1, sizeof *it))) {
+    free(bytes);
+    return;
+  }
+  if (e->answer_bytes + len > e->max_answer * 4) {
+    e->fatal = MSRP_ERR_OUTPUT_FULL;
+    logf_(e, "%s", msrp_strerror(e->fatal));
+    free(it);
+    free(bytes);
+    return;
+  }
+  it->bytes = bytes;
+  it->len = len;
+  it->own = true;
+  e->answer_bytes += len;
+  if (e->answer_bytes > e->max_answer)
+    e->out_full = true;
+  push_item(e, it);
 }
 
 static void push_msg(msrp_engine *e, outmsg *m) {
@@ -487,87 +574,129 @@ static void unlink_msg(msrp_engine *e, outmsg *m) {
   }
 }
 
-/* Keep the last HISTORY messages findable for REPORTs that come late. */
-static void remember(msrp_engine *e, outmsg *m) {
+/* Keep a message findable by its Message-ID for as long as answers or
+ * REPORTs about it may come. */
+static int remember(msrp_engine *e, outmsg *m) {
+  int rc = msrp__idmap_add(&e->sent, m);
+  if (rc)
+    return rc;
   m->live_next = e->live;
   if (e->live)
     e->live->live_prev = m;
   e->live = m;
-  outmsg *old = e->history[e->hist_next];
-  if (old) {
-    old->evicted = true;
-    if (old->done)
-      release(e, old);
-  }
-  e->history[e->hist_next] = m;
-  e->hist_next = (e->hist_next + 1) % HISTORY;
+  e->live_bytes += m->cost;
+  return 0;
 }
 
 static outmsg *find_sent(msrp_engine *e, const char *id) {
-  for (size_t i = 0; i < HISTORY; i++)
-    if (e->history[i] && strcmp(e->history[i]->id, id) == 0)
-      return e->history[i];
-  return NULL;
+  return msrp__idmap_find(&e->sent, id);
+}
+
+/* Whether a success REPORT about `m` may still be worth waiting for. */
+static bool awaits_report(const outmsg *m) {
+  return m->sr == MSRP_REPORT_YES && !m->report_over && !m->status &&
+         !m->failed;
+}
+
+/* Its last chunk is out: the report clock starts. */
+static void await_report(msrp_engine *e, outmsg *m) {
+  if (!awaits_report(m) || m->report_deadline)
+    return;
+  m->report_deadline = e->now + e->report_timeout;
+  if (!m->report_deadline)
+    m->report_deadline = 1;
+  m->await_prev = e->await_tail;
+  m->await_next = NULL;
+  if (e->await_tail)
+    e->await_tail->await_next = m;
+  else
+    e->await = m;
+  e->await_tail = m;
+}
+
+/* Nothing more can come about `m` once its callback ran and no REPORT is
+ * awaited. */
+static void maybe_forget(msrp_engine *e, outmsg *m) {
+  if (m->done && !awaits_report(m)) {
+    release(e, m);
+    maybe_writable(e);
+  }
 }
 
 /* ---- transactions ------------------------------------------------------- */
 
-static void tx_append(msrp_engine *e, tx *t) {
-  t->next = NULL;
-  tx **pp = &e->txs;
-  while (*pp)
-    pp = &(*pp)->next;
-  *pp = t;
-}
-
-static tx *take_from(tx **head, const char *tid) {
-  for (tx **pp = head; *pp; pp = &(*pp)->next)
-    if (strcmp((*pp)->tid, tid) == 0) {
-      tx *t = *pp;
-      *pp = t->next;
-      return t;
-    }
-  return NULL;
-}
-
-static tx *tx_take(msrp_engine *e, const char *tid) {
-  tx *t = take_from(&e->txs, tid);
-  if (!t && (t = take_from(&e->unsent, tid))) {
+/* Take transaction `t` out of every table (it is about to be answered). */
+static void tx_remove(msrp_engine *e, tx *t) {
+  msrp__idmap_remove(&e->txmap, t);
+  if (t->deadline) {
+    if (t->prev)
+      t->prev->next = t->next;
+    else
+      e->txs = t->next;
+    if (t->next)
+      t->next->prev = t->prev;
+    else
+      e->txs_tail = t->prev;
+  } else {
     /* answered before our write completed: forget the write's claim */
     if (e->cur_tx == t)
       e->cur_tx = NULL;
     if (e->step_item && e->step_item->t == t)
       e->step_item->t = NULL;
   }
+  if (t->msg)
+    for (tx **pp = &t->msg->txs; *pp; pp = &(*pp)->msg_next)
+      if (*pp == t) {
+        *pp = t->msg_next;
+        break;
+      }
+}
+
+static tx *tx_take(msrp_engine *e, const char *tid) {
+  tx *t = msrp__idmap_find(&e->txmap, tid);
+  if (t)
+    tx_remove(e, t);
   return t;
 }
 
-/* A request is going out: its answer can be matched from now on. */
-static void tx_unsent(msrp_engine *e, tx *t) {
-  t->next = e->unsent;
-  e->unsent = t;
+/* A request is going out: its answer can be matched from now on. A
+ * transaction id we already wait on (a caller's chunk reusing one) cannot
+ * be told apart: NOMEM-like failure, answered locally. */
+static int tx_unsent(msrp_engine *e, tx *t) {
+  t->deadline = 0;
+  t->prev = t->next = NULL;
+  if (msrp__idmap_find(&e->txmap, t->tid))
+    return MSRP_ERR_INVALID_ARGUMENT;
+  return msrp__idmap_add(&e->txmap, t);
 }
 
 /* Its last byte is written: the response clock starts. */
 static void tx_start(msrp_engine *e, tx *t, uint64_t now) {
-  for (tx **pp = &e->unsent; *pp; pp = &(*pp)->next)
-    if (*pp == t) {
-      *pp = t->next;
-      break;
-    }
   t->deadline = now + e->timeout;
-  tx_append(e, t);
+  if (!t->deadline)
+    t->deadline = 1;
+  t->next = NULL;
+  t->prev = e->txs_tail;
+  if (e->txs_tail)
+    e->txs_tail->next = t;
+  else
+    e->txs = t;
+  e->txs_tail = t;
 }
 
 uint64_t msrp_engine_next_expiry(const msrp_engine *e) {
   uint64_t t = e->txs ? e->txs->deadline : MSRP_NO_EXPIRY;
   if (e->keep.on && e->keep.at && !e->keep.waiting && e->keep.at < t)
     t = e->keep.at;
+  if (e->await && e->await->report_deadline < t)
+    t = e->await->report_deadline;
+  for (const inmsg *m = e->msgs; m; m = m->next)
+    if (m->idle_deadline < t)
+      t = m->idle_deadline;
   return t;
 }
 
 static void finish_msg(msrp_engine *e, outmsg *m);
-static void maybe_writable(msrp_engine *e);
 
 /* A stopped message will send no more: its unsent body leaves the queue. */
 static void drop_unsent(msrp_engine *e, outmsg *m) {
@@ -583,9 +712,11 @@ static void drop_unsent(msrp_engine *e, outmsg *m) {
 static void msg_answered(msrp_engine *e, outmsg *m, int code,
                          const char *comment) {
   m->pending_tx--;
-  if (code >= 300 && !m->stopped) {
+  /* only 2xx is success: MSRP has no 1xx class (RFC 4975 section 10) */
+  if ((code < 200 || code >= 300) && !m->stopped) {
     m->stopped = true;
     m->code = code;
+    m->failed = true;
     snprintf(m->comment, sizeof m->comment, "%s", comment ? comment : "");
     if (e->cur == m)
       m->abort = code == MSRP_STATUS_STOP_SENDING; /* 413: end it now */
@@ -607,14 +738,28 @@ static void finish_msg(msrp_engine *e, outmsg *m) {
     if (m->status)
       m->cb(e, m->id, m->status, 0, NULL, m->ud);
     else
-      m->cb(e, m->id, 0, m->code ? m->code : 200,
-            m->code ? m->comment : "OK", m->ud);
+      m->cb(e, m->id, 0, m->failed ? m->code : 200,
+            m->failed ? m->comment : "OK", m->ud);
   }
   /* the body in memory is the caller's again */
   m->data = NULL;
   m->provider = NULL;
-  if (m->evicted)
-    release(e, m);
+  maybe_forget(e, m);
+}
+
+/* Success REPORTs cover the whole message: with Failure-Report partial no
+ * 200 will come (RFC 4975 section 7.1.1), so the REPORT settles its
+ * transactions now instead of at the response timeout. */
+static void settle_by_report(msrp_engine *e, outmsg *m) {
+  while (m->txs) {
+    tx *t = m->txs;
+    bool last = !t->msg_next;
+    tx_remove(e, t);
+    free(t);
+    msg_answered(e, m, 200, "OK"); /* the last one may release `m` */
+    if (last)
+      break;
+  }
 }
 
 static void deliver_response(msrp_engine *e, tx *t, const msrp_chunk *resp) {
@@ -627,26 +772,53 @@ static void deliver_response(msrp_engine *e, tx *t, const msrp_chunk *resp) {
 
 static void refresh_now(msrp_engine *e);
 
+/* Complete `t` (out of every table) with a response made up here. */
+static void answer_locally(msrp_engine *e, tx *t, int code) {
+  msrp_chunk *resp;
+  const char *comment = msrp_status_comment(code);
+  if (msrp__chunk_new(&resp, t->tid, strlen(t->tid), NULL, 0, code, comment,
+                      strlen(comment)) == 0) {
+    deliver_response(e, t, resp);
+    msrp_chunk_free(resp);
+  } else {
+    if (t->msg)
+      msg_answered(e, t->msg, code, comment);
+    free(t);
+  }
+}
+
+static void expire_incoming(msrp_engine *e, uint64_t now);
+
+/* The report timeout of `m` passed: say so, and forget it once done. */
+static void report_expired(msrp_engine *e, outmsg *m) {
+  await_unlink(e, m);
+  m->report_over = true;
+  if (e->cb.on_report) {
+    msrp_report_info info = {0};
+    info.message_id = m->id;
+    info.status = MSRP_ERR_NO_REPORT;
+    info.range = (msrp_byte_range){1, m->sent, m->sent};
+    e->cb.on_report(e, &info, e->ud);
+  }
+  maybe_forget(e, m);
+}
+
 void msrp_engine_handle_expiry(msrp_engine *e, uint64_t now) {
   e->now = now;
   if (e->keep.on && e->keep.at && !e->keep.waiting && e->keep.at <= now)
     refresh_now(e);
-  while (e->txs && e->txs->deadline && e->txs->deadline <= now) {
+  while (e->await && e->await->report_deadline <= now)
+    report_expired(e, e->await);
+  expire_incoming(e, now);
+  while (e->txs && e->txs->deadline <= now) {
     tx *t = e->txs;
-    e->txs = t->next;
+    tx_remove(e, t);
     /* RFC 4975 7.1: no response in time means 408 when failures were
      * asked for, success otherwise */
-    int code = t->fr == MSRP_REPORT_YES || t->fr == MSRP_REPORT_ABSENT ? 408
-                                                                       : 200;
-    msrp_chunk *resp;
-    const char *comment = msrp_status_comment(code);
-    if (msrp__chunk_new(&resp, t->tid, strlen(t->tid), NULL, 0, code, comment,
-                        strlen(comment)) == 0) {
-      deliver_response(e, t, resp);
-      msrp_chunk_free(resp);
-    } else {
-      free(t);
-    }
+    answer_locally(e, t,
+                   t->fr == MSRP_REPORT_YES || t->fr == MSRP_REPORT_ABSENT
+                       ? MSRP_STATUS_TIMEOUT
+                       : MSRP_STATUS_OK);
   }
 }
 
@@ -722,9 +894,14 @@ static int open_chunk(msrp_engine *e, outmsg *m) {
       return MSRP_ERR_NOMEM;
     memcpy(t->tid, e->cur_tid, sizeof e->cur_tid);
     t->fr = m->fr;
+    if ((rc = tx_unsent(e, t))) {
+      free(t);
+      return rc;
+    }
     t->msg = m;
+    t->msg_next = m->txs;
+    m->txs = t;
     e->cur_tx = t;
-    tx_unsent(e, t);
     m->pending_tx++;
   }
   e->cur = m;
@@ -815,35 +992,26 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
         e->prio_tail = NULL;
       e->step_item = it;
       e->step = STEP_ITEM;
-      if (it->chunk) {
-        int n = msrp_chunk_serialize(it->chunk, e->iov);
-        if (n < 0) {
-          /* cannot be written: answer it locally as a failure */
-          e->step = STEP_NONE;
-          e->step_item = NULL;
-          logf_(e, "cannot serialize a chunk: %s", msrp_strerror(n));
-          if (it->t) {
-            msrp_chunk *resp;
-            if (msrp_chunk_new_response(&resp, NULL, 400, "Bad Request") ==
-                0) {
-              deliver_response(e, it->t, resp);
-              msrp_chunk_free(resp);
-            } else {
-              free(it->t);
-            }
-            it->t = NULL;
-          }
-          e->queued -= it->len;
-          item_free(it);
-          return msrp_engine_output(e, iov, max);
-        }
-        e->niov = n;
-      } else {
+      int n = 1;
+      if (it->chunk)
+        n = msrp_chunk_serialize(it->chunk, e->iov);
+      else
         e->iov[0] = (struct iovec){it->bytes, it->len};
-        e->niov = 1;
+      if (n > 0 && it->t && tx_unsent(e, it->t) < 0)
+        n = MSRP_ERR_INVALID_ARGUMENT; /* its tid is already waiting */
+      if (n < 0) {
+        /* cannot be written: answer it locally as a failure */
+        e->step = STEP_NONE;
+        e->step_item = NULL;
+        logf_(e, "cannot send a chunk: %s", msrp_strerror(n));
+        if (it->t)
+          answer_locally(e, it->t, MSRP_STATUS_BAD_REQUEST);
+        it->t = NULL;
+        e->queued -= it->len;
+        item_free(it);
+        return msrp_engine_output(e, iov, max);
       }
-      if (it->t)
-        tx_unsent(e, it->t);
+      e->niov = n;
     } else if (e->mq && e->mq->abort_chunk) {
       /* RFC 4975 7.1.1: a chunk of its own, ending in '#', tells the
        * receiver the message will not be completed */
@@ -886,7 +1054,8 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
 }
 
 static void maybe_writable(msrp_engine *e) {
-  if (e->blocked && e->queued <= e->max_queue / 2) {
+  if (e->blocked && e->queued <= e->max_queue / 2 &&
+      e->live_bytes <= e->max_unreported / 2) {
     e->blocked = false;
     if (e->cb.on_writable)
       e->cb.on_writable(e, e->ud);
@@ -901,11 +1070,22 @@ void msrp_engine_output_done(msrp_engine *e, uint64_t now) {
     item *it = e->step_item;
     e->step_item = NULL;
     e->queued -= it->len;
-    if (it->t) {
-      tx_start(e, it->t, now);
-      it->t = NULL;
+    if (it->own) {
+      e->answer_bytes -= it->len;
+      if (e->out_full && e->answer_bytes <= e->max_answer / 2)
+        e->out_full = false;
     }
+    tx *t = it->t;
+    it->t = NULL;
     item_free(it);
+    if (t && t->fr == MSRP_REPORT_NO) {
+      /* no response can come (a REPORT, or Failure-Report no): settled
+       * as soon as it is written */
+      tx_remove(e, t);
+      answer_locally(e, t, MSRP_STATUS_OK);
+    } else if (t) {
+      tx_start(e, t, now);
+    }
   } else if (kind == STEP_CHUNK) {
     outmsg *m = e->cur;
     m->sent += e->step_body;
@@ -930,13 +1110,14 @@ void msrp_engine_output_done(msrp_engine *e, uint64_t now) {
         want_output(e);
       } else if (m->abort) {
         m->stopped = true;
-        if (!m->status && m->code != MSRP_STATUS_STOP_SENDING)
+        if (!m->status && !(m->failed && m->code == MSRP_STATUS_STOP_SENDING))
           m->status = MSRP_ERR_MESSAGE_ABORTED;
         drop_unsent(e, m);
       } else if (m->stopped) {
         drop_unsent(e, m);
       } else if (ended) {
         m->all_emitted = true;
+        await_report(e, m);
       } else {
         push_msg(e, m); /* round robin with other messages */
       }
@@ -1027,7 +1208,8 @@ int msrp_engine_send_message(msrp_engine *e, const msrp_message_params *p,
   if (e->shut)
     return MSRP_ERR_CLOSED;
   size_t cost = p->provider ? 0 : p->len;
-  if (cost && e->queued + cost > e->max_queue && e->queued > 0) {
+  if ((cost && e->queued + cost > e->max_queue && e->queued > 0) ||
+      e->live_bytes > e->max_unreported) {
     e->blocked = true;
     return MSRP_ERR_WOULD_BLOCK;
   }
@@ -1037,12 +1219,15 @@ int msrp_engine_send_message(msrp_engine *e, const msrp_message_params *p,
   int rc = 0;
   if (p->message_id) {
     size_t n = strlen(p->message_id);
-    if (!msrp__valid_message_id(p->message_id, n))
-      rc = MSRP_ERR_INVALID_ARGUMENT;
+    if (!msrp__valid_message_id(p->message_id, n) ||
+        find_sent(e, p->message_id))
+      rc = MSRP_ERR_INVALID_ARGUMENT; /* REPORTs could not tell them apart */
     else
       memcpy(m->id, p->message_id, n + 1);
   } else {
-    rc = msrp__random_token(m->id, 16);
+    do
+      rc = msrp__random_token(m->id, 16);
+    while (!rc && find_sent(e, m->id));
   }
   if (!rc && p->content_type &&
       !(m->content_type =
@@ -1062,9 +1247,15 @@ int msrp_engine_send_message(msrp_engine *e, const msrp_message_params *p,
   m->fr = p->failure_report;
   m->cb = cb;
   m->ud = ud;
+  m->cost = sizeof *m + (m->content_type ? strlen(m->content_type) + 1 : 0);
+  for (char **h = m->headers; h && *h; h++)
+    m->cost += sizeof *h + strlen(*h) + 1;
+  if ((rc = remember(e, m))) {
+    outmsg_free(m);
+    return rc;
+  }
   e->queued += cost;
   push_msg(e, m);
-  remember(e, m);
   if (message_id)
     *message_id = m->id;
   want_output(e);
@@ -1109,8 +1300,8 @@ void msrp_engine_shutdown(msrp_engine *e) {
 }
 
 int msrp_engine_idle(const msrp_engine *e) {
-  return !e->prio && !e->mq && !e->cur && e->step == STEP_NONE && !e->txs &&
-         !e->unsent;
+  return !e->prio && !e->mq && !e->cur && e->step == STEP_NONE &&
+         e->txmap.n == 0;
 }
 
 /* ---- input: answering --------------------------------------------------- */
@@ -1118,16 +1309,8 @@ int msrp_engine_idle(const msrp_engine *e) {
 static void queue_bytes(msrp_engine *e, msrp_chunk *c) {
   char *bytes;
   size_t len;
-  if (msrp_chunk_to_bytes(c, &bytes, &len) == 0) {
-    item *it = calloc(1, sizeof *it);
-    if (it) {
-      it->bytes = bytes;
-      it->len = len;
-      push_item(e, it);
-    } else {
-      free(bytes);
-    }
-  }
+  if (msrp_chunk_to_bytes(c, &bytes, &len) == 0)
+    push_answer(e, bytes, len);
   msrp_chunk_free(c);
 }
 
@@ -1140,17 +1323,13 @@ static void respond(msrp_engine *e, const msrp_chunk *c, int code) {
      * were checked against ours (on_headers) */
     const char *tid = msrp_chunk_transaction_id(c);
     size_t n = strlen(tid) * 2 + strlen(e->answer_paths) + 40;
-    item *it = calloc(1, sizeof *it);
     char *bytes = malloc(n);
-    if (!it || !bytes) {
-      free(it);
-      free(bytes);
+    if (!bytes)
       return;
-    }
-    it->len = (size_t)snprintf(bytes, n, "MSRP %s 200 OK\r\n%s-------%s$\r\n",
-                               tid, e->answer_paths, tid);
-    it->bytes = bytes;
-    push_item(e, it);
+    size_t len = (size_t)snprintf(bytes, n,
+                                  "MSRP %s 200 OK\r\n%s-------%s$\r\n", tid,
+                                  e->answer_paths, tid);
+    push_answer(e, bytes, len);
     return;
   }
   msrp_chunk *resp;
@@ -1180,22 +1359,29 @@ static void send_report(msrp_engine *e, const char *id, uint64_t total) {
   rc |= msrp__buf_append_str(&b, "\r\nStatus: 000 200 OK\r\n-------");
   rc |= msrp__buf_append_str(&b, tid);
   rc |= msrp__buf_append_str(&b, "$\r\n");
-  item *it = rc ? NULL : calloc(1, sizeof *it);
-  if (!it) {
+  if (rc) {
     msrp__buf_free(&b);
     return;
   }
-  it->bytes = b.data;
-  it->len = b.len;
-  push_item(e, it);
+  push_answer(e, b.data, b.len);
 }
 
-/* Whether `type` is acceptable: a list of type/subtype, "*" and "type/" "*". */
-static bool refused_id(const msrp_engine *e, const char *id) {
+/* The code later chunks of a refused message get (413, or 400 for one
+ * whose bytes could not be trusted), or 0. */
+static int refused_code(const msrp_engine *e, const char *id) {
   for (size_t i = 0; i < REFUSED_MAX; i++)
-    if (strcmp(e->refused[i], id) == 0)
-      return true;
-  return false;
+    if (e->refused[i].code && strcmp(e->refused[i].id, id) == 0)
+      return e->refused[i].code;
+  return 0;
+}
+
+static void remember_refused(msrp_engine *e, const char *id, int code) {
+  if (refused_code(e, id))
+    return;
+  snprintf(e->refused[e->refused_next].id, sizeof e->refused[0].id, "%s",
+           id);
+  e->refused[e->refused_next].code = code;
+  e->refused_next = (e->refused_next + 1) % REFUSED_MAX;
 }
 
 static inmsg *find_in(msrp_engine *e, const char *id) {
@@ -1236,10 +1422,8 @@ static inmsg *message_for(msrp_engine *e, const msrp_chunk *c, int *code,
     *code = MSRP_STATUS_BAD_REQUEST;
     return NULL;
   }
-  if (refused_id(e, id)) {
-    *code = MSRP_STATUS_STOP_SENDING;
+  if ((*code = refused_code(e, id)))
     return NULL;
-  }
   inmsg *m = find_in(e, id);
   msrp_byte_range r = {1, MSRP_BYTE_RANGE_UNKNOWN, MSRP_BYTE_RANGE_UNKNOWN};
   msrp_chunk_byte_range(c, &r);
@@ -1258,6 +1442,7 @@ static inmsg *message_for(msrp_engine *e, const msrp_chunk *c, int *code,
   if (m) {
     if (m->total == MSRP_BYTE_RANGE_UNKNOWN)
       m->total = r.total;
+    m->idle_deadline = e->now + e->incoming_idle;
     return m;
   }
   if (e->nmsgs >= e->max_incoming) {
@@ -1281,6 +1466,7 @@ static inmsg *message_for(msrp_engine *e, const msrp_chunk *c, int *code,
     *code = MSRP_STATUS_BAD_REQUEST;
     return NULL;
   }
+  m->idle_deadline = e->now + e->incoming_idle;
   m->next = e->msgs;
   e->msgs = m;
   e->nmsgs++;
@@ -1297,8 +1483,7 @@ int msrp_engine_refuse_message(msrp_engine *e, const char *id) {
   if (!m)
     return MSRP_ERR_NOT_FOUND;
   m->refused = true;
-  snprintf(e->refused[e->refused_next], sizeof e->refused[0], "%s", id);
-  e->refused_next = (e->refused_next + 1) % REFUSED_MAX;
+  remember_refused(e, id, MSRP_STATUS_STOP_SENDING);
   return 0;
 }
 
@@ -1332,34 +1517,65 @@ static void on_headers(msrp_engine *e, const msrp_chunk *c) {
     return;
   }
   msrp_byte_range r = {1, 0, 0};
-  msrp_chunk_byte_range(c, &r);
+  bool has_range = msrp_chunk_byte_range(c, &r) == 0;
   if (!msrp_chunk_has_content(c) && r.total == 0)
     return; /* an empty SEND (keep-alive, binding): just 200 */
+  if (!has_range)
+    r = (msrp_byte_range){1, MSRP_BYTE_RANGE_UNKNOWN,
+                          MSRP_BYTE_RANGE_UNKNOWN};
+  in->range = r;
   in->msg = message_for(e, c, &in->code, true);
   in->off = r.start - 1;
   if (in->msg && in->msg->refused)
     in->code = MSRP_STATUS_STOP_SENDING;
 }
 
+/* Whether the bytes [at, at + n) contradict what earlier chunks of `m`
+ * brought. A message held whole is compared byte for byte; the bytes of a
+ * streamed one went to the application and cannot be compared, so any
+ * overlap with them is refused. */
+static bool contradicts(const inmsg *m, uint64_t at, const uint8_t *data,
+                        size_t n) {
+  for (size_t i = 0; i < m->got.n; i++) {
+    uint64_t lo = m->got.iv[i][0], hi = m->got.iv[i][1];
+    if (hi <= at || lo >= at + n)
+      continue;
+    if (!m->whole)
+      return true;
+    uint64_t a = lo > at ? lo : at, b = hi < at + n ? hi : at + n;
+    if (b > m->total)
+      b = m->total;
+    if (a < b && memcmp(m->body + a, data + (a - at), (size_t)(b - a)) != 0)
+      return true;
+  }
+  return false;
+}
+
 static void on_body(msrp_engine *e, const msrp_event *ev) {
   incoming *in = &e->in;
   inmsg *m = in->msg;
-  if (in->single && !in->code) {
+  in->len = ev->offset + ev->len;
+  if (in->code || in->corrupt)
+    return;
+  if (in->single) {
+    /* bytes past the range's end are caught at the end-line */
     if (ev->offset < in->single_total) {
       size_t n = ev->len;
       if (ev->offset + n > in->single_total)
         n = (size_t)(in->single_total - ev->offset);
       memcpy(e->single + ev->offset, ev->data, n);
     }
-    in->len = ev->offset + ev->len;
     return;
   }
-  if (!m || in->code)
+  if (!m)
     return;
   uint64_t at = in->off + ev->offset;
-  in->len = ev->offset + ev->len;
+  if (contradicts(m, at, ev->data, ev->len)) {
+    in->corrupt = true;
+    return;
+  }
   if (m->whole) {
-    /* bytes beyond the announced total are a broken peer: drop them */
+    /* bytes beyond the announced total: the chunk is refused at its end */
     if (at < m->total) {
       size_t n = ev->len;
       if (at + n > m->total)
@@ -1390,16 +1606,60 @@ static void handle_report(msrp_engine *e, const msrp_chunk *c) {
   info.chunk = c;
   if (msrp_chunk_byte_range(c, &info.range) != 0)
     info.range = (msrp_byte_range){1, m->sent, m->sent};
-  if (st.code == 200 && info.range.end != MSRP_BYTE_RANGE_UNKNOWN)
-    ranges_add(&m->reported, info.range.start - 1, info.range.end);
+  bool success = st.code >= 200 && st.code < 300;
+  if (success && info.range.end != MSRP_BYTE_RANGE_UNKNOWN &&
+      ranges_add(&m->reported, info.range.start - 1, info.range.end) != 0)
+    logf_(e, "REPORT ranges for %s too fragmented: ignored", m->id);
   uint64_t total = m->size != MSRP_BYTE_RANGE_UNKNOWN ? m->size : m->sent;
-  if (st.code == 200 && !m->report_complete && (m->all_emitted || m->eof) &&
+  if (success && !m->report_complete && (m->all_emitted || m->eof) &&
       ranges_cover(&m->reported, total)) {
     m->report_complete = true;
+    m->report_over = true;
     info.complete = 1;
   }
+  if (!success)
+    m->report_over = true; /* a failure: no success will follow */
+  if (m->report_over)
+    await_unlink(e, m);
   if (e->cb.on_report)
     e->cb.on_report(e, &info, e->ud);
+  if (info.complete && m->fr == MSRP_REPORT_PARTIAL && m->txs)
+    settle_by_report(e, m);
+  else
+    maybe_forget(e, m);
+}
+
+/* A chunk of a message we cannot trust: 400, and the message is never
+ * confirmed or delivered (its later chunks get 400 too). */
+static void refuse_corrupt(msrp_engine *e, const msrp_chunk *c,
+                           inmsg *m) {
+  const char *id = msrp_chunk_message_id(c);
+  logf_(e, "chunk %s of message %s: body disagrees with its Byte-Range or "
+           "earlier chunks: 400",
+        msrp_chunk_transaction_id(c), id ? id : "");
+  respond(e, c, MSRP_STATUS_BAD_REQUEST);
+  if (id)
+    remember_refused(e, id, MSRP_STATUS_BAD_REQUEST);
+  if (m)
+    end_in(e, m, c, MSRP_ERR_MESSAGE_CORRUPT);
+  else if (e->in.single && e->cb.on_message_end) {
+    msrp_message_info info = {id, msrp_chunk_content_type(c),
+                              e->in.single_total, c};
+    e->cb.on_message_end(e, &info, MSRP_ERR_MESSAGE_CORRUPT, e->ud);
+  }
+}
+
+/* Whether a chunk's body length agrees with its Byte-Range: an end that is
+ * not "*" names the chunk's last byte (RFC 4975 section 7.1.1), and no byte
+ * lies past a known total. A chunk cut short by '#' is exempt: its message
+ * ends there anyway. */
+static bool length_agrees(const incoming *in, char flag) {
+  const msrp_byte_range *r = &in->range;
+  if (flag == MSRP_FLAG_ABORT)
+    return true;
+  if (r->end != MSRP_BYTE_RANGE_UNKNOWN && in->len != r->end - r->start + 1)
+    return false;
+  return r->total == MSRP_BYTE_RANGE_UNKNOWN || in->off + in->len <= r->total;
 }
 
 static void on_end(msrp_engine *e, const msrp_event *ev) {
@@ -1421,43 +1681,55 @@ static void on_end(msrp_engine *e, const msrp_event *ev) {
     handle_report(e, c);
     return;
   }
+  inmsg *m = in->msg;
+  if (!in->code && (in->single || m) &&
+      (in->corrupt || !length_agrees(in, ev->flag))) {
+    refuse_corrupt(e, c, m);
+    return;
+  }
+  /* RFC 4975 10.5: a message cut finer than we keep track of gets 413
+   * before it is answered 200, and is remembered as refused */
+  if (!in->code && m && ev->flag != MSRP_FLAG_ABORT &&
+      ranges_full(&m->got, in->off, in->off + in->len)) {
+    m->refused = true;
+    in->code = MSRP_STATUS_STOP_SENDING;
+  }
   if (in->code) {
     if (in->code == MSRP_STATUS_UNKNOWN_METHOD && e->cb.on_request)
       e->cb.on_request(e, c, in->code, e->ud);
     respond(e, c, in->code);
-    if (in->code == MSRP_STATUS_STOP_SENDING && in->msg)
-      end_in(e, in->msg, c, MSRP_ERR_MESSAGE_REFUSED);
+    if (in->code == MSRP_STATUS_STOP_SENDING && m) {
+      remember_refused(e, m->id, MSRP_STATUS_STOP_SENDING);
+      end_in(e, m, c, MSRP_ERR_MESSAGE_REFUSED);
+    }
     return;
   }
-  inmsg *m = in->msg;
   respond(e, c, 200);
   if (in->single) {
     msrp_message_info info = {msrp_chunk_message_id(c),
                               msrp_chunk_content_type(c), in->single_total, c};
-    if (ev->flag == MSRP_FLAG_END && in->len == in->single_total) {
+    if (ev->flag == MSRP_FLAG_ABORT) {
+      if (e->cb.on_message_end)
+        e->cb.on_message_end(e, &info, MSRP_ERR_MESSAGE_ABORTED, e->ud);
+      return;
+    }
+    if (ev->flag == MSRP_FLAG_END) {
       if (e->cb.on_message)
         e->cb.on_message(e, &info, e->single, (size_t)in->single_total,
                          e->ud);
       if (msrp_chunk_success_report(c) == MSRP_REPORT_YES)
         send_report(e, info.message_id, in->single_total);
-    } else if (ev->flag == MSRP_FLAG_ABORT) {
-      if (e->cb.on_message_end)
-        e->cb.on_message_end(e, &info, MSRP_ERR_MESSAGE_ABORTED, e->ud);
-    } else {
-      /* cut short after all ('+', or fewer bytes than its range said):
-       * keep what came and wait for the rest like any message */
-      int code = 0;
-      in->single = false;
-      m = message_for(e, c, &code, false);
-      if (!m)
-        return;
-      if (m->whole && m->body)
-        memcpy(m->body, e->single,
-               (size_t)(in->len < m->total ? in->len : m->total));
-      if (ranges_add(&m->got, 0, in->len < m->total ? in->len : m->total))
-        end_in(e, m, c, MSRP_ERR_MESSAGE_REFUSED);
+      return;
     }
-    return;
+    /* '+' on a chunk that holds the whole body: the peer still owes the
+     * end of the message; keep what came and wait for it like any other */
+    int code = 0;
+    in->single = false;
+    m = message_for(e, c, &code, false);
+    if (!m)
+      return;
+    if (m->whole && m->body)
+      memcpy(m->body, e->single, (size_t)in->len);
   }
   if (!m)
     return;
@@ -1466,7 +1738,7 @@ static void on_end(msrp_engine *e, const msrp_event *ev) {
     return;
   }
   if (ranges_add(&m->got, in->off, in->off + in->len)) {
-    end_in(e, m, c, MSRP_ERR_MESSAGE_REFUSED);
+    end_in(e, m, c, MSRP_ERR_NOMEM);
     return;
   }
   if (ev->flag == MSRP_FLAG_END) {
@@ -1494,6 +1766,18 @@ static void on_end(msrp_engine *e, const msrp_event *ev) {
   drop_in(e, m);
 }
 
+/* Incomplete incoming messages that saw no chunk for the idle time. */
+static void expire_incoming(msrp_engine *e, uint64_t now) {
+  for (inmsg *m = e->msgs, *next; m; m = next) {
+    next = m->next;
+    if (m->idle_deadline <= now && m != e->in.msg) {
+      logf_(e, "incoming message %s: no chunk for %llu ms, dropped", m->id,
+            (unsigned long long)e->incoming_idle);
+      end_in(e, m, NULL, MSRP_ERR_MESSAGE_EXPIRED);
+    }
+  }
+}
+
 void msrp_engine_recv_event(msrp_engine *e, const msrp_event *ev,
                             uint64_t now) {
   e->now = now;
@@ -1515,7 +1799,7 @@ void msrp_engine_recv_event(msrp_engine *e, const msrp_event *ev,
 ssize_t msrp_engine_recv(msrp_engine *e, const uint8_t *data, size_t len,
                          uint64_t now) {
   size_t done = 0;
-  while (!e->paused) {
+  while (!msrp_engine_paused(e)) {
     size_t used;
     msrp_event ev;
     int rc = msrp_parser_execute(e->parser, data + done, len - done, &used,
@@ -1526,6 +1810,8 @@ ssize_t msrp_engine_recv(msrp_engine *e, const uint8_t *data, size_t len,
     if (ev.type == MSRP_EVENT_NONE)
       break;
     msrp_engine_recv_event(e, &ev, now);
+    if (e->fatal)
+      return e->fatal;
   }
   return (ssize_t)done;
 }
@@ -1539,7 +1825,11 @@ void msrp_engine_resume(msrp_engine *e) {
 }
 
 int msrp_engine_paused(const msrp_engine *e) {
-  return e->paused;
+  return e->paused || e->out_full;
+}
+
+int msrp_engine_status(const msrp_engine *e) {
+  return e->fatal;
 }
 
 /* ---- keeping a relay reservation ----------------------------------------- */

@@ -84,10 +84,23 @@ static const err_entry errors[] = {
     E(MSRP_ERR_CLOSED, "the object is closed"),
     E(MSRP_ERR_ADDRESS, "the local address cannot be used"),
     E(MSRP_ERR_NOT_SUPPORTED, "not supported"),
+    E(MSRP_ERR_BIND_BACKLOG,
+      "the peer sent more requests than are kept before answering the "
+      "binding"),
     E(MSRP_ERR_WOULD_BLOCK, "the outgoing queue is full; wait until it drains"),
     E(MSRP_ERR_MESSAGE_ABORTED, "the message was aborted"),
     E(MSRP_ERR_MESSAGE_REFUSED, "the message was refused (413)"),
     E(MSRP_ERR_TRANSACTION, "the request got a failure response"),
+    E(MSRP_ERR_NO_REPORT,
+      "no REPORT about the message came within the report timeout"),
+    E(MSRP_ERR_OUTPUT_FULL,
+      "the peer does not read what is sent to it: output limit passed"),
+    E(MSRP_ERR_MESSAGE_EXPIRED,
+      "an incomplete incoming message received nothing for the idle "
+      "timeout"),
+    E(MSRP_ERR_MESSAGE_CORRUPT,
+      "a chunk's body disagreed with its Byte-Range or with bytes already "
+      "received"),
     E(MSRP_ERR_RELAY_AUTH, "the relay refused to authenticate the session"),
     E(MSRP_ERR_CHAT_PRIVATE, "the remote party does not accept private messages (no CPIM)"),
     E(MSRP_ERR_CHAT_TYPE, "the remote party accepts no message of this content type"),

@@ -406,6 +406,10 @@ int msrp_session_new(msrp_session **out, msrp_transport *t,
       .max_queue_bytes = s->cfg.max_queue_bytes,
       .whole_max = s->cfg.whole_max,
       .accept_types = s->cfg.accept_types,
+      .report_timeout_ms = s->cfg.report_timeout_ms,
+      .max_unreported_bytes = s->cfg.max_unreported_bytes,
+      .max_answer_bytes = s->cfg.max_answer_bytes,
+      .incoming_idle_ms = s->cfg.incoming_idle_ms,
   };
   msrp_engine_callbacks mine = {
       .on_message = fwd_message,

@@ -35,6 +35,7 @@ typedef struct chat_msg {
   bool queued;    /* not sent yet */
   bool delivered; /* a REPORT said so */
   bool settled;   /* its outcome was posted */
+  bool sent;      /* its transactions are over (200) */
   struct chat_msg *next;
 } chat_msg;
 
@@ -439,9 +440,10 @@ static void forget(msrp_chat *c, chat_msg *m) {
   free(m);
 }
 
-/* The session's verdict on a message's transactions. With Failure-Report
- * partial, silence means success for the transaction; whether the message
- * arrived only its REPORT says, and by now it has had its time. */
+/* The session's verdict on a message's transactions. A failure ends it;
+ * a success says the next hop took it, and whether the message arrived
+ * only its REPORT says (on_report: a success, a failure, or none within
+ * the report timeout). */
 static void on_sent(msrp_engine *e, const char *id, int status, int code,
                     const char *comment, void *ud) {
   (void)e;
@@ -455,11 +457,11 @@ static void on_sent(msrp_engine *e, const char *id, int status, int code,
   }
   if (status)
     post_delivery(c, m, false, 0, msrp_strerror(status), NULL);
-  else if (code != 200)
+  else if (code < 200 || code >= 300)
     post_delivery(c, m, false, code, comment, NULL);
-  else if (!m->delivered)
-    post_delivery(c, m, false, 408, msrp_status_comment(408), NULL);
-  forget(c, m);
+  m->sent = true;
+  if (m->settled)
+    forget(c, m);
 }
 
 static void on_report(msrp_engine *e, const msrp_report_info *r, void *ud) {
@@ -468,12 +470,17 @@ static void on_report(msrp_engine *e, const msrp_report_info *r, void *ud) {
   chat_msg *m = find_msg(c, r->message_id);
   if (!m)
     return;
-  if (r->code != 200) {
+  if (r->status) {
+    post_delivery(c, m, false, 0, msrp_strerror(r->status), NULL);
+  } else if (r->code < 200 || r->code >= 300) {
     post_delivery(c, m, false, r->code, r->comment, r->chunk);
   } else if (r->complete) {
     m->delivered = true;
-    post_delivery(c, m, true, 200, r->comment ? r->comment : "OK", r->chunk);
+    post_delivery(c, m, true, r->code, r->comment ? r->comment : "OK",
+                  r->chunk);
   }
+  if (m->settled && m->sent)
+    forget(c, m);
 }
 
 /* Wrap or not, and send. Returns an error for a message that cannot go. */
@@ -646,6 +653,8 @@ static void on_completed(msrp_connector *con, int status, msrp_transport *t,
   if (!status) {
     msrp_session_config sc = {0};
     sc.response_timeout_ms = c->response_timeout_ms;
+    /* a chat message's REPORT has the time its transaction had */
+    sc.report_timeout_ms = c->response_timeout_ms;
     sc.whole_max = 1u << 20;
     sc.on_read_end = on_read_end;
     /* our session checks what the SDP said we take */

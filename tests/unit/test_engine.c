@@ -410,6 +410,7 @@ static void on_report(msrp_engine *e, const msrp_report_info *r, void *ud) {
   x->comment = xstrdup(r->comment);
   x->range = r->range;
   x->complete = r->complete;
+  x->status = r->status;
 }
 
 static void on_request(msrp_engine *e, const msrp_chunk *request, int code,
@@ -864,7 +865,8 @@ static void test_send_chunk_timeout_408(void **state) {
 }
 
 /* The made-up response follows Failure-Report: 408 for yes or absent, 200
- * for partial or no; the timeout comes from the configuration. */
+ * for partial after the timeout, which comes from the configuration; 200
+ * for no as soon as the chunk is written, since no response can come. */
 static void test_send_chunk_timeout_modes(void **state) {
   (void)state;
   static const struct {
@@ -885,6 +887,12 @@ static void test_send_chunk_timeout_modes(void **state) {
         msrp_engine_send_chunk(A->e, ch, response_cb, TAG(100 + (int)i)), 0);
     W.now = T0 + 10 * i;
     drain(A);
+    if (i == 3) {
+      assert_int_equal(ev_count(0, EV_RESPONSE), i + 1);
+      assert_int_equal(ev_get(0, EV_RESPONSE, i)->code, 200);
+      assert_true(msrp_engine_next_expiry(A->e) == MSRP_NO_EXPIRY);
+      continue;
+    }
     assert_int_equal(msrp_engine_next_expiry(A->e), W.now + 5000);
     msrp_engine_handle_expiry(A->e, W.now + 4999);
     assert_int_equal(ev_count(0, EV_RESPONSE), i);
@@ -1966,19 +1974,29 @@ static void test_report_received(void **state) {
     assert_int_equal(x->range.total, 25);
     assert_int_equal(x->complete, reps[i].complete);
   }
-  /* a failure REPORT */
-  feed(A, "MSRP rr09 REPORT\r\n" TO_A FROM_B
+  /* covered: the message is forgotten, a REPORT after that is ignored */
+  feed(A, "MSRP rr08 REPORT\r\n" TO_A FROM_B
           "Message-ID: mrep\r\nByte-Range: 1-25/25\r\n"
+          "Status: 000 200 OK\r\n-------rr08$\r\n");
+  assert_int_equal(ev_count(0, EV_REPORT), 3);
+  /* a failure REPORT, about a message still remembered */
+  mp.message_id = "mrep2";
+  assert_int_equal(
+      msrp_engine_send_message(A->e, &mp, message_cb, TAG(62), NULL), 0);
+  serve();
+  mark = A->w.all.n;
+  feed(A, "MSRP rr09 REPORT\r\n" TO_A FROM_B
+          "Message-ID: mrep2\r\nByte-Range: 1-25/25\r\n"
           "Status: 000 413 Too much\r\n-------rr09$\r\n");
   ev *f = ev_get(0, EV_REPORT, 3);
-  assert_string_equal(f->id, "mrep");
+  assert_string_equal(f->id, "mrep2");
   assert_int_equal(f->code, 413);
   assert_string_equal(f->comment, "Too much");
   assert_int_equal(f->range.start, 1);
   assert_int_equal(f->range.end, 25);
   drain(A);
   assert_int_equal(A->w.all.n, mark); /* no response to a REPORT */
-  assert_string_equal(ev_seq(0), "msgcb report report report report");
+  assert_string_equal(ev_seq(0), "msgcb report report report msgcb report");
 }
 
 /* ========================================================================
@@ -2922,10 +2940,447 @@ static void test_relay_refresh(void **state) {
   stop(A);
 }
 
+/* ========================================================================
+ * delivery you can trust (REPORT memory, Byte-Range consistency) and
+ * hostile peers (bounded answers, 413 before 200, 1xx, idle messages)
+ * ===================================================================== */
+
+/* A REPORT from B about A's message `id` for `range`, with `status`. */
+static void feed_report(const char *tid, const char *id, const char *range,
+                        const char *status) {
+  char r[1024];
+  int n = snprintf(r, sizeof r,
+                   "MSRP %s REPORT\r\n" TO_A FROM_B
+                   "Message-ID: %s\r\nByte-Range: %s\r\nStatus: %s\r\n"
+                   "-------%s$\r\n",
+                   tid, id, range, status, tid);
+  assert_true(n > 0 && (size_t)n < sizeof r);
+  feed(A, r);
+}
+
+/* 10,000 messages with Success-Report yes in one pipeline, answered and
+ * reported by a real engine B: every one is confirmed (the old 64-message
+ * history lost all but the last 64). */
+static void test_reports_pipelined_10000(void **state) {
+  (void)state;
+  enum { N = 10000 };
+  start(A, NULL);
+  /* the pair hands B all of A's output before B writes: let B's answers
+   * pile up (test_answers_bounded is about that bound) */
+  msrp_engine_config cb = cfg(B);
+  cb.max_answer_bytes = 64u << 20;
+  start(B, &cb);
+  static char ids[N][16];
+  for (int i = 0; i < N; i++) {
+    snprintf(ids[i], sizeof ids[i], "p%05d", i);
+    msrp_message_params mp = {.content_type = "text/plain",
+                              .data = "hello",
+                              .len = 5,
+                              .message_id = ids[i],
+                              .success_report = MSRP_REPORT_YES};
+    assert_int_equal(
+        msrp_engine_send_message(A->e, &mp, message_cb, TAG(i), NULL), 0);
+  }
+  /* everything goes out before anything comes back */
+  drain(A);
+  assert_int_equal(count_method(A, MSRP_METHOD_SEND, 0), N);
+  pump();
+  size_t reports = 0, complete = 0, msgcbs = 0;
+  for (size_t i = 0; i < W.nev; i++) {
+    const ev *x = &W.evs[i];
+    if (x->who != 0)
+      continue;
+    if (x->type == EV_REPORT) {
+      reports++;
+      if (x->complete && x->code == 200 && x->status == 0)
+        complete++;
+    } else if (x->type == EV_MSGCB) {
+      msgcbs++;
+      assert_int_equal(x->code, 200);
+    } else if (x->type == EV_LOG) {
+      fail_msg("A logged: %s", x->comment);
+    }
+  }
+  assert_int_equal(msgcbs, N);
+  assert_int_equal(reports, N);
+  assert_int_equal(complete, N);
+  /* nothing is left to wait for */
+  assert_true(msrp_engine_idle(A->e));
+  assert_true(msrp_engine_next_expiry(A->e) == MSRP_NO_EXPIRY);
+}
+
+/* REPORTs per chunk, out of order between messages and within one, and
+ * one long after the 200: all matched, each message complete once. */
+static void test_reports_out_of_order_and_late(void **state) {
+  (void)state;
+  msrp_engine_config c = cfg(A);
+  c.chunk_size = 10;
+  start(A, &c);
+  const char *ids[] = {"ra", "rb", "rc"};
+  for (int i = 0; i < 3; i++) {
+    msrp_message_params mp = {.content_type = "text/plain",
+                              .data = body25,
+                              .len = 25,
+                              .message_id = ids[i],
+                              .success_report = MSRP_REPORT_YES};
+    assert_int_equal(
+        msrp_engine_send_message(A->e, &mp, message_cb, TAG(i), NULL), 0);
+  }
+  serve();
+  assert_int_equal(ev_count(0, EV_MSGCB), 3);
+  feed_report("q1", "rc", "21-25/25", "000 200 OK");
+  feed_report("q2", "ra", "11-20/25", "000 200 OK");
+  feed_report("q3", "rb", "1-25/25", "000 200 OK");
+  feed_report("q4", "rc", "1-10/25", "000 200 OK");
+  feed_report("q5", "ra", "21-25/25", "000 200 OK");
+  feed_report("q6", "ra", "1-10/25", "000 200 OK");
+  /* rc's last REPORT comes 100 s later, inside the report timeout */
+  W.now += 100000;
+  msrp_engine_handle_expiry(A->e, W.now);
+  feed_report("q7", "rc", "11-20/25", "000 200 OK");
+  static const struct {
+    const char *id;
+    int complete;
+  } want[] = {{"rc", 0}, {"ra", 0}, {"rb", 1}, {"rc", 0},
+              {"ra", 0}, {"ra", 1}, {"rc", 1}};
+  assert_int_equal(ev_count(0, EV_REPORT), 7);
+  for (size_t i = 0; i < 7; i++) {
+    ev *x = ev_get(0, EV_REPORT, i);
+    assert_string_equal(x->id, want[i].id);
+    assert_int_equal(x->complete, want[i].complete);
+    assert_int_equal(x->status, 0);
+  }
+  assert_true(msrp_engine_next_expiry(A->e) == MSRP_NO_EXPIRY);
+}
+
+/* No REPORT within the report timeout is said as what it is, once, and a
+ * REPORT after that is ignored. */
+static void test_report_timeout(void **state) {
+  (void)state;
+  msrp_engine_config c = cfg(A);
+  c.report_timeout_ms = 7000;
+  start(A, &c);
+  msrp_message_params mp = {.content_type = "text/plain",
+                            .data = "hi",
+                            .len = 2,
+                            .message_id = "rt",
+                            .success_report = MSRP_REPORT_YES};
+  assert_int_equal(
+      msrp_engine_send_message(A->e, &mp, message_cb, TAG(1), NULL), 0);
+  serve();
+  assert_string_equal(ev_seq(0), "msgcb");
+  assert_int_equal(ev_get(0, EV_MSGCB, 0)->code, 200);
+  assert_int_equal(msrp_engine_next_expiry(A->e), T0 + 7000);
+  msrp_engine_handle_expiry(A->e, T0 + 6999);
+  assert_int_equal(ev_count(0, EV_REPORT), 0);
+  msrp_engine_handle_expiry(A->e, T0 + 7000);
+  assert_string_equal(ev_seq(0), "msgcb report");
+  ev *x = ev_get(0, EV_REPORT, 0);
+  assert_string_equal(x->id, "rt");
+  assert_err(x->status, MSRP_ERR_NO_REPORT);
+  assert_int_equal(x->code, 0);
+  assert_int_equal(x->complete, 0);
+  assert_true(msrp_engine_next_expiry(A->e) == MSRP_NO_EXPIRY);
+  feed_report("late", "rt", "1-2/2", "000 200 OK");
+  assert_int_equal(ev_count(0, EV_REPORT), 1);
+}
+
+/* Failure-Report partial: the peer sends no 200; the success REPORT
+ * settles the transaction at once, so a shutdown need not wait 30 s. */
+static void test_partial_settled_by_report(void **state) {
+  (void)state;
+  start(A, NULL);
+  msrp_message_params mp = {.content_type = "text/plain",
+                            .data = body25,
+                            .len = 25,
+                            .message_id = "pr",
+                            .success_report = MSRP_REPORT_YES,
+                            .failure_report = MSRP_REPORT_PARTIAL};
+  assert_int_equal(
+      msrp_engine_send_message(A->e, &mp, message_cb, TAG(1), NULL), 0);
+  drain(A);
+  msrp_engine_shutdown(A->e);
+  assert_false(msrp_engine_idle(A->e));
+  assert_int_equal(msrp_engine_next_expiry(A->e), T0 + 30000);
+  feed_report("s1", "pr", "1-25/25", "000 200 OK");
+  assert_string_equal(ev_seq(0), "report msgcb");
+  ev *x = ev_get(0, EV_MSGCB, 0);
+  assert_int_equal(x->status, 0);
+  assert_int_equal(x->code, 200);
+  assert_true(msrp_engine_idle(A->e));
+  assert_true(msrp_engine_next_expiry(A->e) == MSRP_NO_EXPIRY);
+}
+
+/* A REPORT written with send_chunk needs no response: it is settled when
+ * written, and a shutdown after it is idle at once. */
+static void test_sent_report_settles_on_write(void **state) {
+  (void)state;
+  start(A, NULL);
+  msrp_chunk *r;
+  assert_int_equal(msrp_chunk_new_request(&r, "rep1", "REPORT"), 0);
+  assert_int_equal(msrp_chunk_set_to_path(r, &W.path_b), 0);
+  assert_int_equal(msrp_chunk_set_from_path(r, &W.path_a), 0);
+  assert_int_equal(msrp_chunk_set_header(r, "Message-ID", "x1"), 0);
+  assert_int_equal(msrp_chunk_set_header(r, "Status", "000 200 OK"), 0);
+  assert_int_equal(msrp_engine_send_chunk(A->e, r, response_cb, TAG(5)), 0);
+  msrp_engine_shutdown(A->e);
+  drain(A);
+  assert_string_equal(ev_seq(0), "resp");
+  assert_true(msrp_engine_idle(A->e));
+  assert_true(msrp_engine_next_expiry(A->e) == MSRP_NO_EXPIRY);
+}
+
+/* The memory of messages awaiting REPORTs is bounded: past it, sending
+ * waits, and REPORTs that release them let it go on. */
+static void test_unreported_bound(void **state) {
+  (void)state;
+  msrp_engine_config c = cfg(A);
+  c.max_unreported_bytes = 4096;
+  start(A, &c);
+  int sent = 0, rc = 0;
+  char ids[64][16];
+  while (sent < 64) {
+    snprintf(ids[sent], sizeof ids[sent], "u%02d", sent);
+    msrp_message_params mp = {.content_type = "text/plain",
+                              .data = "x",
+                              .len = 1,
+                              .message_id = ids[sent],
+                              .success_report = MSRP_REPORT_YES};
+    rc = msrp_engine_send_message(A->e, &mp, message_cb, NULL, NULL);
+    if (rc)
+      break;
+    sent++;
+  }
+  assert_err(rc, MSRP_ERR_WOULD_BLOCK);
+  assert_true(sent > 1 && sent < 64);
+  serve();
+  assert_int_equal(ev_count(0, EV_WRITABLE), 0); /* answered, not reported */
+  for (int i = 0; i < sent; i++) {
+    char tid[16];
+    snprintf(tid, sizeof tid, "rep%02d", i);
+    feed_report(tid, ids[i], "1-1/1", "000 200 OK");
+  }
+  assert_int_equal(ev_count(0, EV_WRITABLE), 1);
+  msrp_message_params mp = {.content_type = "text/plain",
+                            .data = "x",
+                            .len = 1,
+                            .success_report = MSRP_REPORT_YES};
+  assert_int_equal(msrp_engine_send_message(A->e, &mp, NULL, NULL, NULL), 0);
+}
+
+/* A chunk whose body disagrees with its Byte-Range gets 400 and its message
+ * is never delivered or reported: body longer, body shorter, bytes past
+ * the total, and a chunk overlapping an earlier one with other bytes. */
+static void test_range_body_mismatch(void **state) {
+  (void)state;
+  static const struct {
+    const char *range;
+    size_t len;
+  } cases[] = {
+      {"1-10/10", 12}, /* longer */
+      {"1-10/10", 8},  /* shorter */
+      {"1-2048/4000", 3584},
+      {"1-*/6", 9},    /* past the total */
+  };
+  start(A, NULL);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char body[4096], tid[16], mid[16];
+    memset(body, 'a' + (int)i, cases[i].len);
+    body[cases[i].len] = '\0';
+    snprintf(tid, sizeof tid, "bad%zu", i);
+    snprintf(mid, sizeof mid, "mm%zu", i);
+    char *s = malloc(8192);
+    mk_send(s, 8192, tid, URI_A, URI_B, "Success-Report: yes\r\n", mid,
+            cases[i].range, "text/plain", body, '$');
+    size_t mark = A->w.all.n;
+    feed(A, s);
+    free(s);
+    drain(A);
+    char want[512];
+    snprintf(want, sizeof want,
+             "MSRP %s 400 Bad Request\r\nTo-Path: " URI_B
+             "\r\nFrom-Path: " URI_A "\r\n-------%s$\r\n",
+             tid, tid);
+    assert_string_equal(out_since(A, mark), want);
+  }
+  assert_int_equal(ev_count(0, EV_MESSAGE), 0);
+  /* overlap: bytes 1-5 "hello", then 3-7 claiming "XYlo!" */
+  char s1[1024], s2[1024];
+  feed(A, SEND_BA(s1, "ov1", "", "mo", "1-5/7", "text/plain", "hello", '+'));
+  size_t mark = A->w.all.n;
+  feed(A, SEND_BA(s2, "ov2", "", "mo", "3-7/7", "text/plain", "XYlo!", '$'));
+  drain(A);
+  assert_true(strstr(out_since(A, mark), "MSRP ov2 400 Bad Request\r\n"));
+  assert_int_equal(ev_count(0, EV_MESSAGE), 0);
+  ev *x = ev_get(0, EV_END, ev_count(0, EV_END) - 1);
+  assert_string_equal(x->id, "mo");
+  assert_err(x->status, MSRP_ERR_MESSAGE_CORRUPT);
+  /* its later chunks get 400 too */
+  mark = A->w.all.n;
+  feed(A, SEND_BA(s2, "ov3", "", "mo", "6-7/7", "text/plain", "!!", '$'));
+  drain(A);
+  assert_true(strstr(out_since(A, mark), "MSRP ov3 400 Bad Request\r\n"));
+  /* the same bytes again are fine: a retransmission */
+  feed(A, SEND_BA(s1, "ok1", "", "mk", "1-5/7", "text/plain", "hello", '+'));
+  feed(A, SEND_BA(s2, "ok2", "", "mk", "4-7/7", "text/plain", "lo!!", '$'));
+  assert_int_equal(ev_count(0, EV_MESSAGE), 1);
+  assert_string_equal(ev_get(0, EV_MESSAGE, 0)->data, "hello!!");
+  /* no REPORT for anything refused */
+  assert_null(strstr(A->w.all.p, " REPORT\r\n"));
+}
+
+/* A message cut finer than the engine tracks: the chunk that would
+ * overflow gets 413 instead of 200, and so does every later chunk. */
+static void test_too_many_pieces_413(void **state) {
+  (void)state;
+  msrp_engine_config c = cfg(A);
+  c.whole_max = 16; /* streamed, not buffered */
+  start(A, &c);
+  char s[1024], range[64], tid[16];
+  size_t mark = 0;
+  for (int i = 0; i <= 4096; i++) {
+    snprintf(range, sizeof range, "%d-%d/20000", 2 * i + 1, 2 * i + 1);
+    snprintf(tid, sizeof tid, "pc%04d", i);
+    if (i == 4096)
+      mark = A->w.all.n;
+    feed(A, SEND_BA(s, tid, "", "mp", range, "text/plain", "x", '+'));
+    drain(A);
+  }
+  assert_true(strstr(out_since(A, mark), "MSRP pc4096 413 "));
+  assert_int_equal(ev_count(0, EV_END), 1);
+  assert_err(ev_get(0, EV_END, 0)->status, MSRP_ERR_MESSAGE_REFUSED);
+  mark = A->w.all.n;
+  feed(A, SEND_BA(s, "pcmore", "", "mp", "9001-9001/20000", "text/plain", "x",
+                  '+'));
+  drain(A);
+  assert_true(strstr(out_since(A, mark), "MSRP pcmore 413 "));
+  assert_int_equal(ev_count(0, EV_START), 1);
+}
+
+/* MSRP has no 1xx class: a 1xx (or 000) response is a failure. */
+static void test_1xx_is_not_success(void **state) {
+  (void)state;
+  static const int codes[] = {100, 199, 0};
+  for (size_t i = 0; i < 3; i++) {
+    start(A, NULL);
+    send_msg(A, "m1", "text/plain", "hi", 2, TAG(1));
+    drain(A);
+    char r[512];
+    const char *tid = msrp_chunk_transaction_id(A->w.ch[0].c);
+    snprintf(r, sizeof r,
+             "MSRP %s %03d Odd\r\n" TO_A FROM_B "-------%s$\r\n", tid,
+             codes[i], tid);
+    feed(A, r);
+    ev *x = ev_get(0, EV_MSGCB, 0);
+    assert_int_equal(x->status, 0);
+    assert_int_equal(x->code, codes[i]);
+    stop(A);
+    wire_free(&A->w);
+    ev_clear();
+  }
+}
+
+/* A peer that never reads our answers: the engine stops taking input when
+ * its answers pass the bound and takes the rest once they are written;
+ * fed past four times the bound anyway, it fails. */
+static void test_answers_bounded(void **state) {
+  (void)state;
+  msrp_engine_config c = cfg(A);
+  c.max_answer_bytes = 2048;
+  start(A, &c);
+  buf in = {0};
+  for (int i = 0; i < 200; i++) {
+    char s[1024], tid[16];
+    snprintf(tid, sizeof tid, "ab%03d", i);
+    SEND_BA(s, tid, "Success-Report: yes\r\n", tid, "1-2/2", "text/plain",
+            "hi", '$');
+    buf_add(&in, s, strlen(s));
+  }
+  size_t off = 0;
+  int rounds = 0;
+  while (off < in.n) {
+    ssize_t n = msrp_engine_recv(A->e, (uint8_t *)in.p + off, in.n - off,
+                                 W.now);
+    assert_true(n >= 0);
+    off += (size_t)n;
+    if (off < in.n) {
+      assert_true(msrp_engine_paused(A->e));
+      assert_true(msrp_engine_queued_bytes(A->e) <= 2048 + 1024);
+      rounds++;
+      drain(A);
+      assert_false(msrp_engine_paused(A->e));
+    }
+  }
+  assert_true(rounds > 10);
+  drain(A);
+  assert_int_equal(ev_count(0, EV_MESSAGE), 200);
+  assert_int_equal(count_method(A, MSRP_METHOD_REPORT, 0), 200);
+  assert_int_equal(msrp_engine_status(A->e), 0);
+  /* a caller that ignores the pause (events fed one by one) */
+  msrp_parser *p;
+  assert_int_equal(msrp_parser_new(&p, NULL), 0);
+  size_t at = 0;
+  while (at < in.n && !msrp_engine_status(A->e)) {
+    size_t used;
+    msrp_event pev;
+    assert_int_equal(
+        msrp_parser_execute(p, (uint8_t *)in.p + at, in.n - at, &used, &pev),
+        0);
+    at += used;
+    if (pev.type != MSRP_EVENT_NONE)
+      msrp_engine_recv_event(A->e, &pev, W.now);
+  }
+  assert_err(msrp_engine_status(A->e), MSRP_ERR_OUTPUT_FULL);
+  assert_true(msrp_engine_queued_bytes(A->e) <= 4 * 2048);
+  msrp_parser_free(p);
+  buf_free(&in);
+}
+
+/* An incomplete incoming message is dropped after the idle time, so that a
+ * broken peer's leftovers do not fill the table for good. */
+static void test_incoming_idle_expiry(void **state) {
+  (void)state;
+  msrp_engine_config c = cfg(A);
+  c.incoming_idle_ms = 5000;
+  c.max_incoming = 2;
+  start(A, &c);
+  char s[1024];
+  feed(A, SEND_BA(s, "i1", "", "ia", "1-3/6", "text/plain", "abc", '+'));
+  W.now += 1000;
+  feed(A, SEND_BA(s, "i2", "", "ib", "1-3/6", "text/plain", "abc", '+'));
+  assert_int_equal(msrp_engine_next_expiry(A->e), T0 + 5000);
+  /* the table is full: a third message is refused */
+  size_t mark = A->w.all.n;
+  feed(A, SEND_BA(s, "i3", "", "ic", "1-3/6", "text/plain", "abc", '+'));
+  drain(A);
+  assert_true(strstr(out_since(A, mark), "MSRP i3 413 "));
+  msrp_engine_handle_expiry(A->e, T0 + 5000);
+  assert_int_equal(ev_count(0, EV_END), 1);
+  ev *x = ev_get(0, EV_END, 0);
+  assert_string_equal(x->id, "ia");
+  assert_err(x->status, MSRP_ERR_MESSAGE_EXPIRED);
+  /* room again */
+  mark = A->w.all.n;
+  feed(A, SEND_BA(s, "i4", "", "id", "1-3/6", "text/plain", "abc", '+'));
+  drain(A);
+  assert_true(strstr(out_since(A, mark), "MSRP i4 200 OK"));
+}
+
 int main(void) {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
   const struct CMUnitTest tests[] = {
       T(test_new_errors),
+      T(test_reports_pipelined_10000),
+      T(test_reports_out_of_order_and_late),
+      T(test_report_timeout),
+      T(test_partial_settled_by_report),
+      T(test_sent_report_settles_on_write),
+      T(test_unreported_bound),
+      T(test_range_body_mismatch),
+      T(test_too_many_pieces_413),
+      T(test_1xx_is_not_success),
+      T(test_answers_bounded),
+      T(test_incoming_idle_expiry),
       T(test_send_chunk_timeout_408),
       T(test_send_chunk_timeout_modes),
       T(test_send_chunk_response),

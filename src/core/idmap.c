@@ -1,0 +1,91 @@
+/* String-keyed set of objects; see idmap.h. */
+#include "core/idmap.h"
+
+#include <msrp/common.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static size_t hash(const char *s) {
+  uint64_t h = 1469598103934665603u; /* FNV-1a */
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 1099511628211u;
+  return (size_t)(h ^ (h >> 29));
+}
+
+void msrp__idmap_init(msrp__idmap *m, msrp__idmap_key key) {
+  memset(m, 0, sizeof *m);
+  m->key = key;
+}
+
+void msrp__idmap_clear(msrp__idmap *m) {
+  free(m->slots);
+  m->slots = NULL;
+  m->cap = m->n = 0;
+}
+
+static void put(void **slots, size_t cap, void *item, size_t h) {
+  size_t i = h & (cap - 1);
+  while (slots[i])
+    i = (i + 1) & (cap - 1);
+  slots[i] = item;
+}
+
+int msrp__idmap_add(msrp__idmap *m, void *item) {
+  if ((m->n + 1) * 4 > m->cap * 3) { /* keep the load under 3/4 */
+    size_t cap = m->cap ? m->cap * 2 : 16;
+    if (cap > SIZE_MAX / sizeof(void *))
+      return MSRP_ERR_NOMEM;
+    void **slots = calloc(cap, sizeof *slots);
+    if (!slots)
+      return MSRP_ERR_NOMEM;
+    for (size_t i = 0; i < m->cap; i++)
+      if (m->slots[i])
+        put(slots, cap, m->slots[i], hash(m->key(m->slots[i])));
+    free(m->slots);
+    m->slots = slots;
+    m->cap = cap;
+  }
+  put(m->slots, m->cap, item, hash(m->key(item)));
+  m->n++;
+  return 0;
+}
+
+static size_t slot_of(const msrp__idmap *m, const char *key, const void *item) {
+  if (!m->cap)
+    return SIZE_MAX;
+  for (size_t i = hash(key) & (m->cap - 1); m->slots[i];
+       i = (i + 1) & (m->cap - 1))
+    if (item ? m->slots[i] == item : strcmp(m->key(m->slots[i]), key) == 0)
+      return i;
+  return SIZE_MAX;
+}
+
+void *msrp__idmap_find(const msrp__idmap *m, const char *key) {
+  size_t i = slot_of(m, key, NULL);
+  return i == SIZE_MAX ? NULL : m->slots[i];
+}
+
+void msrp__idmap_remove(msrp__idmap *m, const void *item) {
+  size_t i = slot_of(m, m->key(item), item);
+  if (i == SIZE_MAX)
+    return;
+  /* backward shift: move later members of the cluster into the hole when
+   * their home slot is not between the hole and where they are */
+  size_t mask = m->cap - 1, j = i;
+  m->slots[i] = NULL;
+  for (;;) {
+    j = (j + 1) & mask;
+    if (!m->slots[j])
+      break;
+    size_t home = hash(m->key(m->slots[j])) & mask;
+    int between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+    if (!between) {
+      m->slots[i] = m->slots[j];
+      m->slots[j] = NULL;
+      i = j;
+    }
+  }
+  m->n--;
+}
