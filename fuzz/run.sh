@@ -27,9 +27,13 @@ for target in $targets; do
   else
     for f in tests/data/rfc/*.msrp fuzz/corpus/engine-*; do
       [ -f "$f" ] || continue
-      if [ "$target" = parser ]; then printf '\x05\x08'; else printf '\x05'; fi \
+      if [ "$target" = parser ]; then printf '\x05\x08'; else printf '\x04'; fi \
         >"$corpus/$(basename "$f")"
       cat "$f" >>"$corpus/$(basename "$f")"
+      # the engine also as a peer that never reads (odd first byte)
+      if [ "$target" = engine ]; then
+        { printf '\x05'; cat "$f"; } >"$corpus/stalled-$(basename "$f")"
+      fi
     done
   fi
   "$out/fuzz_$target" -max_total_time="$each" -max_len=4096 -timeout=10 \
