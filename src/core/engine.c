@@ -1714,11 +1714,13 @@ static void on_end(msrp_engine *e, const msrp_event *ev) {
       return;
     }
     if (ev->flag == MSRP_FLAG_END) {
+      /* the REPORT is queued first: a callback that shuts the session
+       * down finds it there, and it goes out before the close */
+      if (msrp_chunk_success_report(c) == MSRP_REPORT_YES)
+        send_report(e, info.message_id, in->single_total);
       if (e->cb.on_message)
         e->cb.on_message(e, &info, e->single, (size_t)in->single_total,
                          e->ud);
-      if (msrp_chunk_success_report(c) == MSRP_REPORT_YES)
-        send_report(e, info.message_id, in->single_total);
       return;
     }
     /* '+' on a chunk that holds the whole body: the peer still owes the
@@ -1748,7 +1750,10 @@ static void on_end(msrp_engine *e, const msrp_event *ev) {
   }
   if (!m->last_seen || !ranges_cover(&m->got, m->total))
     return;
-  /* the whole message is in */
+  /* the whole message is in (its REPORT queued first, as above) */
+  if (msrp_chunk_success_report(m->first) == MSRP_REPORT_YES ||
+      msrp_chunk_success_report(c) == MSRP_REPORT_YES)
+    send_report(e, m->id, m->total);
   if (m->whole) {
     if (e->cb.on_message) {
       msrp_message_info info;
@@ -1760,9 +1765,6 @@ static void on_end(msrp_engine *e, const msrp_event *ev) {
     msg_info(m, c, &info);
     e->cb.on_message_end(e, &info, 0, e->ud);
   }
-  if (msrp_chunk_success_report(m->first) == MSRP_REPORT_YES ||
-      msrp_chunk_success_report(c) == MSRP_REPORT_YES)
-    send_report(e, m->id, m->total);
   drop_in(e, m);
 }
 

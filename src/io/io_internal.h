@@ -91,6 +91,9 @@ void msrp__bind_resolve(msrp_transport *t, int code);
 /* Answer the chunk being read with `code` and close the connection once
  * the answer is written (a refused binding). */
 void msrp__transport_refuse(msrp_transport *t, const msrp_chunk *c, int code);
+/* End the connection for a reason found above the transport (an engine
+ * that must stop): the socket closes and the reader is told `status`. */
+void msrp__transport_fail(msrp_transport *t, int status);
 /* Write `c` now, traced; the chunk is not needed afterwards (its bytes are
  * encrypted or copied at once). */
 int msrp__transport_send_chunk(msrp_transport *t, msrp_chunk *c,

@@ -28,6 +28,7 @@ struct msrp_session {
   uint8_t *batch;   /* small steps gathered into one write */
   size_t batch_len;
   bool user_paused, queue_paused;
+  bool reading; /* the transport is read */
   int read_status;
   bool freeing;
   int holds; /* timer open + write in flight: the memory waits for both */
@@ -50,6 +51,7 @@ struct msrp_session {
 
 static void pump(msrp_session *s);
 static void rearm(msrp_session *s);
+static void update_reading(msrp_session *s);
 static void deliver_now(struct deliver *d, int status);
 
 static uint64_t now(const msrp_session *s) {
@@ -151,6 +153,9 @@ static void on_written(msrp_transport *t, int status, void *ud) {
     msrp_engine_output_done(s->e, now(s));
   rearm(s);
   pump(s);
+  /* answers written: a peer held back for not reading may go on */
+  if (!s->freeing)
+    update_reading(s);
 }
 
 /* Write what the engine has. Small steps (responses, REPORTs, short
@@ -236,6 +241,7 @@ static void on_event(msrp_transport *t, int status, const msrp_event *ev,
   msrp_session *s = ud;
   if (status) {
     s->read_status = status;
+    s->reading = false;
     if (s->cfg.on_read_end)
       s->cfg.on_read_end(s, status, s->ud);
     deliver_queued(s);
@@ -243,21 +249,33 @@ static void on_event(msrp_transport *t, int status, const msrp_event *ev,
     return;
   }
   msrp_engine_recv_event(s->e, ev, now(s));
+  int fatal = msrp_engine_status(s->e);
+  if (fatal) {
+    /* the peer sends and never reads: close, and say why */
+    msrp__transport_fail(s->t, fatal);
+    return;
+  }
   rearm(s);
   if (msrp_engine_paused(s->e))
-    msrp_transport_read_stop(s->t);
+    update_reading(s);
   /* the last response may be what a shutdown was waiting for */
   check_shutdown(s);
 }
 
+/* Read while nobody holds input back: the user, a full incoming queue, or
+ * the engine, whose answers wait for a peer that does not read them (TCP
+ * then holds that peer back in turn). */
 static void update_reading(msrp_session *s) {
-  bool pause = s->user_paused || s->queue_paused;
-  if (pause) {
+  if (s->user_paused || s->queue_paused)
     msrp_engine_pause(s->e);
-    msrp_transport_read_stop(s->t);
-  } else if (msrp_engine_paused(s->e) && !s->read_status) {
+  else
     msrp_engine_resume(s->e);
-    msrp_transport_read_start(s->t, on_event, s);
+  if (msrp_engine_paused(s->e) || s->read_status) {
+    if (s->reading)
+      msrp_transport_read_stop(s->t);
+    s->reading = false;
+  } else if (!s->reading) {
+    s->reading = msrp_transport_read_start(s->t, on_event, s) == 0;
   }
 }
 
@@ -438,6 +456,7 @@ int msrp_session_new(msrp_session **out, msrp_transport *t,
   }
   if (!rc)
     rc = msrp_transport_read_start(t, on_event, s);
+  s->reading = rc == 0;
   if (rc) {
     msrp_engine_free(s->e);
     free(s->batch);

@@ -13,6 +13,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,13 @@
 
 #define READ_BUF 65536
 #define DEFAULT_MAX_CHUNK (4u << 20)
+/* Requests a peer may send before it answers our binding SEND, kept for
+ * the session: how many, and how many body bytes in all. */
+#define HELD_MAX 64
+#define HELD_MAX_BYTES (256u << 10)
+/* How long a closing TLS connection waits for its close_notify (and what
+ * was queued before it) to be written. */
+#define LINGER_MS 1000
 
 typedef enum read_mode {
   READ_NONE = 0,
@@ -27,6 +35,15 @@ typedef enum read_mode {
   READ_CHUNK,  /* read_chunk */
   READ_BIND    /* the passive binder */
 } read_mode;
+
+/* A request that came before the answer to our binding SEND. */
+typedef struct held {
+  msrp_chunk *chunk;
+  msrp__buf body;
+  char flag;
+  msrp_byte_range range;
+  struct held *next;
+} held;
 
 typedef enum bind_state {
   BIND_NONE = 0,
@@ -40,6 +57,8 @@ struct msrp_transport {
   uv_loop_t *loop;
   uv_tcp_t tcp;
   uv_timer_t kick; /* runs deferred work from the loop */
+  uv_timer_t linger; /* bounds the wait for a close_notify to go out */
+  bool lingering;
   int open_handles;
   bool tcp_closed;
   bool freeing;
@@ -89,6 +108,11 @@ struct msrp_transport {
   msrp__bind_decide_cb bind_decide;
   void *bind_ud;
   char bind_tid[80];
+  bool bind_answer;   /* the chunk being read answers our binding SEND */
+  held *holding;      /* the request being kept while binding */
+  held *held, *held_tail; /* kept requests, for the next reader */
+  size_t nheld, held_bytes;
+  int replay_step;    /* of held->: 0 headers, 1 body, 2 end */
 
   /* shutdown */
   msrp_shutdown_cb shutdown_cb;
@@ -138,7 +162,21 @@ static void kick(msrp_transport *t) {
 
 /* ---- lifetime ---------------------------------------------------------- */
 
+static void held_free(held *h) {
+  if (!h)
+    return;
+  msrp_chunk_free(h->chunk);
+  msrp__buf_free(&h->body);
+  free(h);
+}
+
 static void release(msrp_transport *t) {
+  held_free(t->holding);
+  while (t->held) {
+    held *h = t->held;
+    t->held = h->next;
+    held_free(h);
+  }
   msrp_uri_clear(&t->relay.relay);
   free(t->relay.username);
   free(t->relay.password);
@@ -224,10 +262,43 @@ void msrp_transport_free(msrp_transport *t) {
     close_socket(t);
 }
 
-static void close_socket(msrp_transport *t) {
-  if (t->tcp_closed || uv_is_closing((uv_handle_t *)&t->tcp))
-    return;
+static void finish_close(msrp_transport *t) {
+  t->lingering = false;
+  uv_timer_stop(&t->linger);
+  uv_close((uv_handle_t *)&t->linger, on_handle_closed);
   uv_close((uv_handle_t *)&t->tcp, on_handle_closed);
+}
+
+static void on_linger(uv_timer_t *h) {
+  msrp_transport *t = h->data;
+  msrp__log(&t->logger, MSRP_LOG_INFO,
+            "%s: close_notify not written in time; closing", t->peer);
+  finish_close(t);
+}
+
+static int submit_now(msrp_transport *t, const struct iovec *iov, int n,
+                      msrp_write_cb cb, void *ud, void *copy);
+
+/* Close the socket. An established TLS connection says so first
+ * (close_notify, RFC 8446 section 6.1), best effort: the socket closes
+ * once that is written, or after LINGER_MS. */
+static void close_socket(msrp_transport *t) {
+  if (t->tcp_closed || t->lingering || uv_is_closing((uv_handle_t *)&t->tcp))
+    return;
+  if (t->ssl && t->tls_ready &&
+      !(SSL_get_shutdown(t->ssl) & SSL_SENT_SHUTDOWN)) {
+    ERR_clear_error();
+    SSL_shutdown(t->ssl);
+    ERR_clear_error();
+    if (BIO_ctrl_pending(t->net_out) &&
+        submit_now(t, NULL, 0, NULL, NULL, NULL) == 0) {
+      t->lingering = true;
+      stop_socket(t);
+      uv_timer_start(&t->linger, on_linger, LINGER_MS, 0);
+      return;
+    }
+  }
+  finish_close(t);
 }
 
 /* Reading is over for good: remember why, close the socket, tell the
@@ -251,8 +322,28 @@ static void read_failed(msrp_transport *t, int status) {
     tell_reader(t, status);
 }
 
+void msrp__transport_fail(msrp_transport *t, int status) {
+  read_failed(t, status);
+}
+
+/* A write to a connection the peer has reset raises SIGPIPE, whose default
+ * action ends the process: a hostile peer must not be able to do that. An
+ * application's own handler is left alone. */
+static void ignore_sigpipe(void) {
+  static bool done;
+  if (done)
+    return;
+  done = true;
+  struct sigaction sa;
+  if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+  }
+}
+
 int msrp__transport_new(msrp_transport **out, uv_loop_t *loop,
                         const msrp_logger *logger) {
+  ignore_sigpipe();
   msrp_transport *t = calloc(1, sizeof *t);
   if (!t)
     return MSRP_ERR_NOMEM;
@@ -270,8 +361,9 @@ int msrp__transport_new(msrp_transport **out, uv_loop_t *loop,
   snprintf(t->peer, sizeof t->peer, "(unconnected)");
   uv_tcp_init(loop, &t->tcp);
   uv_timer_init(loop, &t->kick);
-  t->tcp.data = t->kick.data = t;
-  t->open_handles = 2;
+  uv_timer_init(loop, &t->linger);
+  t->tcp.data = t->kick.data = t->linger.data = t;
+  t->open_handles = 3;
   *out = t;
   return 0;
 }
@@ -409,19 +501,28 @@ static void on_written(uv_write_t *req, int status) {
     w->cb(t, rc, w->ud);
   free(w->copy);
   free(w);
-  if (t->free_after_writes && t->writes_pending == 0)
-    msrp_transport_free(t);
+  if (t->writes_pending == 0) {
+    if (t->lingering)
+      finish_close(t);
+    if (t->free_after_writes)
+      msrp_transport_free(t);
+  }
 }
 
 /* Queue bytes on the socket; through TLS they are encrypted first (the
  * ciphertext is owned by the request). */
 static int submit(msrp_transport *t, const struct iovec *iov, int n,
                   msrp_write_cb cb, void *ud, void *copy) {
-  if (t->freeing || t->tcp_closed || t->fail ||
+  if (t->freeing || t->tcp_closed || t->fail || t->lingering ||
       uv_is_closing((uv_handle_t *)&t->tcp)) {
     free(copy);
     return MSRP_ERR_CLOSED;
   }
+  return submit_now(t, iov, n, cb, ud, copy);
+}
+
+static int submit_now(msrp_transport *t, const struct iovec *iov, int n,
+                      msrp_write_cb cb, void *ud, void *copy) {
   write_req *w = calloc(1, sizeof *w);
   if (!w) {
     free(copy);

@@ -12,7 +12,7 @@ mkdir -p "$dir"
 cd "$dir"
 mkfifo to-bob
 
-common=(--script --timeout 20)
+common=(--script --timeout 20 ${CLI_TRACE:+--trace})
 alice=(--connect) bob=(--listen)
 case $mode in
 tcp) ;;
