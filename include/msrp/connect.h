@@ -56,7 +56,17 @@ typedef struct msrp_connect_config {
    * msrp_get_connector/msrp_get_acceptor give the relay kinds. */
   const msrp_relay_config *relays;
   size_t nrelays;
+  /* Connections accepted but not bound yet, at most, per acceptor or
+   * server (each costs a socket and some 70 KB until it binds or its bind
+   * timeout passes); more are accepted and closed at once. 0:
+   * MSRP_MAX_UNBOUND for an acceptor (one session waits for one peer),
+   * MSRP_SERVER_MAX_UNBOUND for a server (many sessions bind at once). */
+  size_t max_unbound;
 } msrp_connect_config;
+
+/* The defaults of msrp_connect_config.max_unbound. */
+#define MSRP_MAX_UNBOUND 16
+#define MSRP_SERVER_MAX_UNBOUND 1024
 
 typedef enum msrp_connector_kind {
   MSRP_CONNECTOR_DIRECT = 0, /* calling endpoint, no relay */
@@ -95,22 +105,28 @@ MSRP_API int msrp_connector_prepare(msrp_connector *c, msrp_uri *local_uri,
                                     msrp_prepare_cb cb, void *user_data);
 
 /* complete(full_remote_path): connect (ConnectorDirect) or wait for the
- * peer (AcceptorDirect, one connection only, then the port closes), then
- * bind. Errors in `cb`: MSRP_ERR_CONNECT, MSRP_ERR_RESOLVE,
+ * peer (AcceptorDirect), then bind. An AcceptorDirect keeps listening until
+ * a connection binds with the right paths (and, over TLS with a pinned
+ * fingerprint, the right certificate) or the bind timeout passes: a port
+ * scan, a silent connection, garbage or a binding with other paths (481)
+ * costs that connection only, never the session; then the port closes. Errors in `cb`: MSRP_ERR_CONNECT, MSRP_ERR_RESOLVE,
  * MSRP_ERR_TIMEOUT, MSRP_ERR_TLS_*, MSRP_ERR_BIND_TIMEOUT,
  * MSRP_ERR_BIND_REFUSED, MSRP_ERR_BIND_PATH, MSRP_ERR_CANCELLED, ... */
 MSRP_API int msrp_connector_complete(msrp_connector *c,
                                      const msrp_path *full_remote_path,
                                      msrp_complete_cb cb, void *user_data);
 
-/* Pin the certificate of the peer a ConnectorDirect connects to over TLS,
- * before complete(): typically the remote SDP's a=fingerprint value
- * (RFC 4572/8122), "sha-256 AB:CD:..." or just the hex pairs. The peer is
- * then accepted if and only if its certificate has that SHA-256 digest,
- * which is how self-signed endpoint certificates are authenticated; it
- * replaces msrp_tls_config.fingerprint. Only the direct connector has the
- * remote endpoint as its TLS peer: the other kinds give
- * MSRP_ERR_NOT_SUPPORTED. MSRP_ERR_TLS_CONFIG for a malformed value. */
+/* Pin the certificate of the remote endpoint over TLS, before complete():
+ * typically the remote SDP's a=fingerprint value (RFC 4572/8122),
+ * "sha-256 AB:CD:..." or just the hex pairs. The peer is then accepted if
+ * and only if its certificate has that SHA-256 digest, which is how
+ * self-signed endpoint certificates are authenticated (RFC 4975 section
+ * 14.4). A ConnectorDirect checks the server it connects to (this replaces
+ * msrp_tls_config.fingerprint); an AcceptorDirect asks the connecting
+ * endpoint for its certificate and binds only a connection that presents
+ * this one. The relay kinds have a relay, not the endpoint, as their TLS
+ * peer: MSRP_ERR_NOT_SUPPORTED. MSRP_ERR_TLS_CONFIG for a malformed
+ * value. */
 MSRP_API int msrp_connector_set_peer_fingerprint(msrp_connector *c,
                                                  const char *fingerprint);
 
@@ -149,9 +165,28 @@ MSRP_API int msrp_server_new(msrp_server **out, uv_loop_t *loop,
 MSRP_API int msrp_server_prepare(msrp_server *s, msrp_uri *local_uri,
                                  const msrp_logger *logger);
 
-/* complete(full_remote_path): wait until a connection binds with a SEND
- * whose From-Path is `full_remote_path` and whose To-Path ends with a URI
- * this server expects. MSRP_ERR_BIND_TIMEOUT after the bind timeout. */
+/* complete(local_uri, full_remote_path): wait until a connection binds to
+ * the session `local_uri` names (as prepare() filled it in): a SEND whose
+ * To-Path ends with `local_uri` and whose From-Path is `full_remote_path`
+ * (RFC 4975 section 5.4: the To-Path names the session, and the From-Path
+ * must be that session's remote path). Anything else aimed at that URI
+ * gets 481; a URI binds once. `peer_fingerprint` (may be NULL): over TLS,
+ * bind only a peer whose certificate has this SHA-256 fingerprint (the
+ * remote SDP's a=fingerprint), which the server asks for. Errors:
+ * MSRP_ERR_NOT_FOUND (not prepared), MSRP_ERR_BUSY (complete() already
+ * called for it), MSRP_ERR_TLS_CONFIG (a malformed fingerprint). In `cb`:
+ * MSRP_ERR_BIND_TIMEOUT after the bind timeout, MSRP_ERR_CANCELLED. */
+MSRP_API int msrp_server_complete_uri(msrp_server *s,
+                                      const msrp_uri *local_uri,
+                                      const msrp_path *full_remote_path,
+                                      const char *peer_fingerprint,
+                                      msrp_server_complete_cb cb,
+                                      void *user_data);
+
+/* The seed's complete(full_remote_path), kept where it is unambiguous:
+ * exactly one prepared URI waits for its complete(), and this is it.
+ * Otherwise MSRP_ERR_INVALID_ARGUMENT: say which session with
+ * msrp_server_complete_uri(). */
 MSRP_API int msrp_server_complete(msrp_server *s,
                                   const msrp_path *full_remote_path,
                                   msrp_server_complete_cb cb,

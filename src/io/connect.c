@@ -13,6 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* AcceptorDirect: a connection accepted, not bound yet. */
+typedef struct candidate {
+  msrp_connector *c;
+  msrp_transport *t;
+  bool ready;   /* TLS (if any) is up */
+  bool binding; /* complete() came: binding under way */
+  struct candidate *next;
+} candidate;
+
 struct msrp_connector {
   msrp_connector_kind kind;
   uv_loop_t *loop;
@@ -35,7 +44,9 @@ struct msrp_connector {
   msrp_prepare_cb prepare_cb;
   void *prepare_ud;
 
-  msrp_transport *t; /* the connection in the making */
+  msrp_transport *t; /* the connection in the making (connecting kinds) */
+  candidate *cands;  /* AcceptorDirect: connections waiting to bind */
+  size_t ncands, max_unbound;
   bool t_ready;
   int accept_error;
   uv_connect_t connect_req;
@@ -150,6 +161,24 @@ static void drop_transport(msrp_connector *c) {
   }
 }
 
+static void drop_candidate(candidate *k) {
+  msrp_connector *c = k->c;
+  for (candidate **pp = &c->cands; *pp; pp = &(*pp)->next)
+    if (*pp == k) {
+      *pp = k->next;
+      break;
+    }
+  c->ncands--;
+  if (k->t)
+    msrp__transport_discard(k->t); /* a last answer (481) goes out first */
+  free(k);
+}
+
+static void drop_candidates(msrp_connector *c) {
+  while (c->cands)
+    drop_candidate(c->cands);
+}
+
 void msrp_connector_free(msrp_connector *c) {
   if (!c || c->freeing)
     return;
@@ -158,6 +187,7 @@ void msrp_connector_free(msrp_connector *c) {
   msrp__relay_cancel(c->reserving);
   c->reserving = NULL;
   drop_transport(c);
+  drop_candidates(c);
   close_listener(c);
   uv_close((uv_handle_t *)&c->timer, on_closed);
 }
@@ -173,8 +203,11 @@ static int connector_new(msrp_connector **out, msrp_connector_kind kind,
   c->loop = loop;
   c->bind_timeout_ms = MSRP_BIND_TIMEOUT_MS;
   c->connect_timeout_ms = 30000;
+  c->max_unbound = MSRP_MAX_UNBOUND;
   int rc = 0;
   if (cfg) {
+    if (cfg->max_unbound)
+      c->max_unbound = cfg->max_unbound;
     if (cfg->logger)
       c->logger = *cfg->logger;
     if (cfg->bind_timeout_ms)
@@ -420,6 +453,10 @@ static void fail_complete(msrp_connector *c, int status) {
     msrp__transport_detach(c->t);
   }
   drop_transport(c);
+  if (c->kind == MSRP_ACCEPTOR_DIRECT) {
+    drop_candidates(c);
+    close_listener(c);
+  }
   msrp_complete_cb cb = c->complete_cb;
   c->complete_cb = NULL;
   if (cb)
@@ -517,7 +554,7 @@ int msrp_connector_set_peer_fingerprint(msrp_connector *c,
                                         const char *fingerprint) {
   if (!c || !fingerprint)
     return MSRP_ERR_INVALID_ARGUMENT;
-  if (c->kind != MSRP_CONNECTOR_DIRECT)
+  if (c->kind != MSRP_CONNECTOR_DIRECT && c->kind != MSRP_ACCEPTOR_DIRECT)
     return MSRP_ERR_NOT_SUPPORTED;
   unsigned char fp[32];
   if (msrp__parse_fingerprint(fingerprint, fp))
@@ -561,26 +598,89 @@ static void on_resolved(uv_getaddrinfo_t *req, int status,
     fail_complete(c, rc);
 }
 
+/* ---- AcceptorDirect: every connection is a candidate until one binds -- */
+
+static void on_cand_bound(msrp_transport *t, int status, void *ud) {
+  candidate *k = ud;
+  msrp_connector *c = k->c;
+  if (status) {
+    /* this connection could not bind (481, garbage, closed): it goes, the
+     * session goes on waiting for its peer */
+    msrp__log(&c->logger, MSRP_LOG_INFO,
+              "%s: not the session's peer (%s); still listening",
+              msrp_transport_peer(t), msrp_strerror(status));
+    drop_candidate(k);
+    return;
+  }
+  k->t = NULL;
+  drop_candidate(k);
+  close_listener(c);
+  drop_candidates(c); /* the others were not the peer */
+  c->t = t;
+  succeed(c);
+}
+
+/* The binding decision for a candidate: the session's paths, and over TLS
+ * with a pinned fingerprint, the certificate the peer presented. */
+static int decide_cand(msrp_transport *t, const msrp_chunk *chunk, void *ud) {
+  candidate *k = ud;
+  int code = msrp_transport_check_incoming_send(t, chunk, NULL);
+  if (!code && k->c->has_fingerprint && msrp_transport_use_tls(t) &&
+      msrp__transport_check_fingerprint(t, k->c->fingerprint))
+    code = MSRP_STATUS_NO_SESSION;
+  return code;
+}
+
+static void cand_bind(candidate *k) {
+  msrp_connector *c = k->c;
+  k->binding = true;
+  int rc = msrp__transport_set_paths(k->t, &c->local_path, &c->remote_path);
+  if (!rc)
+    rc = msrp__bind_passive(k->t, decide_cand, on_cand_bound, k);
+  if (rc)
+    drop_candidate(k);
+}
+
+static void on_cand_ready(msrp_transport *t, int status, void *ud) {
+  (void)t;
+  candidate *k = ud;
+  if (status) {
+    drop_candidate(k);
+    return;
+  }
+  k->ready = true;
+  if (k->c->complete_cb)
+    cand_bind(k);
+}
+
 static void on_connection(uv_stream_t *server, int status) {
   msrp_connector *c = server->data;
-  if (status || c->t || c->freeing)
+  if (status || c->freeing)
     return;
-  int rc = msrp__transport_new(&c->t, c->loop, &c->logger);
-  if (!rc && uv_accept(server, (uv_stream_t *)msrp__transport_tcp(c->t))) {
-    drop_transport(c);
-    rc = MSRP_ERR_IO;
+  if (c->ncands >= c->max_unbound) {
+    msrp__log(&c->logger, MSRP_LOG_WARNING,
+              "%zu connections wait to bind already: one more refused",
+              c->ncands);
+    msrp__refuse_connection(server);
+    return;
   }
-  /* one connection only: the port closes now */
-  close_listener(c);
-  if (rc) {
-    c->accept_error = rc;
-    if (c->complete_cb)
-      fail_complete(c, rc);
+  candidate *k = calloc(1, sizeof *k);
+  if (!k || msrp__transport_new(&k->t, c->loop, &c->logger)) {
+    free(k);
+    msrp__refuse_connection(server);
+    return;
+  }
+  k->c = c;
+  k->next = c->cands;
+  c->cands = k;
+  c->ncands++;
+  if (uv_accept(server, (uv_stream_t *)msrp__transport_tcp(k->t))) {
+    drop_candidate(k);
     return;
   }
   msrp__log(&c->logger, MSRP_LOG_INFO, "accepted a connection");
-  msrp__transport_start(c->t, c->local_uri->use_tls ? c->ctx : NULL, 1, NULL,
-                        NULL, on_ready, c);
+  msrp__transport_start(k->t, c->local_uri->use_tls ? c->ctx : NULL, 1, NULL,
+                        NULL, on_cand_ready, k);
 }
 
 static void on_accept_error(uv_timer_t *h) {
@@ -625,14 +725,16 @@ int msrp_connector_complete(msrp_connector *c,
   }
 
   if (c->kind == MSRP_ACCEPTOR_DIRECT) {
-    if (c->accept_error || (!c->t && !c->listener)) {
-      if (!c->accept_error)
-        c->accept_error = MSRP_ERR_CLOSED;
+    if (!c->listener) { /* complete() already ran once */
+      c->accept_error = MSRP_ERR_CLOSED;
       uv_timer_start(&c->timer, on_accept_error, 0, 0);
-    } else if (c->t_ready) {
-      start_binding(c);
-    } else {
-      uv_timer_start(&c->timer, on_timeout, c->bind_timeout_ms, 0);
+      return 0;
+    }
+    uv_timer_start(&c->timer, on_timeout, c->bind_timeout_ms, 0);
+    for (candidate *k = c->cands, *next; k; k = next) {
+      next = k->next;
+      if (k->ready && !k->binding)
+        cand_bind(k);
     }
     return 0;
   }

@@ -39,6 +39,15 @@ int msrp__uv_err(int uv_status);
 /* A context for one side. Errors: MSRP_ERR_TLS_CONFIG, MSRP_ERR_NOMEM. */
 int msrp__tls_ctx_new(const msrp_tls_config *cfg, int server, SSL_CTX **out);
 
+/* 0 when the TLS peer of `t` presented a certificate with this SHA-256
+ * digest; else MSRP_ERR_TLS_FINGERPRINT (logged). */
+int msrp__transport_check_fingerprint(msrp_transport *t,
+                                      const unsigned char fp[32]);
+
+/* Accept a connection waiting on `listener` and close it at once (a
+ * listener with no room for more unbound connections). */
+void msrp__refuse_connection(uv_stream_t *listener);
+
 /* Parse "sha-256 AB:CD:.." or "AB:CD:.." into 32 bytes. */
 int msrp__parse_fingerprint(const char *text, unsigned char out[32]);
 

@@ -1,6 +1,9 @@
 /* MSRPServer: listening sockets shared by many sessions. A connection is
  * matched to its session by the binding SEND's paths, never by its source
- * address (peers advertise ports they do not connect from). */
+ * address (peers advertise ports they do not connect from): the To-Path
+ * names the session (a URI prepare() made), and the From-Path must be the
+ * remote path that session's complete() gave (RFC 4975 section 5.4), so
+ * that the peer of one session cannot bind another. */
 #include "io/io_internal.h"
 
 #include "core/util.h"
@@ -27,13 +30,19 @@ struct expected {
   msrp_logger logger;
   bool has_logger;
   listener *l;
+  pending *p; /* its complete(), once called */
+  bool bound; /* a URI binds once */
   expected *next;
 };
 
 struct pending { /* a complete() waiting for its binding */
   uv_timer_t timer; /* first */
   msrp_server *s;
+  expected *e; /* the session it completes */
   msrp_path remote;
+  unsigned char fp[32]; /* the peer's certificate, when pinned */
+  bool has_fp;
+  bool claimed; /* a connection is binding for it */
   msrp_server_complete_cb cb;
   void *ud;
   bool done;
@@ -55,6 +64,7 @@ struct msrp_server {
   msrp_logger logger;
   SSL_CTX *ctx;
   uint64_t bind_timeout_ms;
+  size_t max_unbound, nincoming;
   listener *listeners;
   expected *expected;
   pending *pending;
@@ -112,6 +122,12 @@ static void on_pending_closed(uv_handle_t *h) {
 static void finish_pending(pending *p, int status, msrp_transport *t) {
   msrp_server *s = p->s;
   UNLINK(s->pending, pending, p);
+  if (p->e) {
+    p->e->p = NULL;
+    if (!status)
+      p->e->bound = true;
+    p->e = NULL;
+  }
   uv_timer_stop(&p->timer);
   if (status != MSRP_ERR_CANCELLED) {
     p->done = true;
@@ -132,6 +148,10 @@ static void on_incoming_closed(uv_handle_t *h) {
 /* Drop an unbound connection (closing it unless it was handed over). */
 static void drop_incoming(incoming *in, bool close_transport) {
   UNLINK(in->s->incoming, incoming, in);
+  in->s->nincoming--;
+  if (in->claimed)
+    in->claimed->claimed = false; /* free for another connection */
+  in->claimed = NULL;
   uv_timer_stop(&in->timer);
   if (close_transport && in->t) {
     msrp__transport_discard(in->t);
@@ -151,7 +171,10 @@ int msrp_server_new(msrp_server **out, uv_loop_t *loop,
     return MSRP_ERR_NOMEM;
   s->loop = loop;
   s->bind_timeout_ms = MSRP_BIND_TIMEOUT_MS;
+  s->max_unbound = MSRP_SERVER_MAX_UNBOUND;
   if (cfg) {
+    if (cfg->max_unbound)
+      s->max_unbound = cfg->max_unbound;
     if (cfg->logger)
       s->logger = *cfg->logger;
     if (cfg->bind_timeout_ms)
@@ -196,23 +219,38 @@ static expected *find_expected(msrp_server *s, const msrp_uri *uri) {
   return NULL;
 }
 
-static pending *find_pending(msrp_server *s, const msrp_path *from) {
-  for (pending *p = s->pending; p; p = p->next)
-    if (msrp_path_equal(&p->remote, from))
-      return p;
-  return NULL;
-}
-
-/* Bind `in` to expected `e` for complete() `p`. */
-static int claim(incoming *in, expected *e, pending *p) {
+/* Whether a connection whose binding SEND has From-Path `from` may bind the
+ * session `e`, whose complete() has come: 0 (and the connection is claimed
+ * for it), or 481. */
+static int match(incoming *in, expected *e, const msrp_path *from) {
+  pending *p = e->p;
+  const char *peer = msrp_transport_peer(in->t);
+  if (p->claimed) {
+    msrp__log(&in->s->logger, MSRP_LOG_WARNING,
+              "%s: binding for a session another connection is binding",
+              peer);
+    return MSRP_STATUS_NO_SESSION;
+  }
+  if (!msrp_path_equal(&p->remote, from)) {
+    msrp__log(&in->s->logger, MSRP_LOG_WARNING,
+              "%s: binding SEND's From-Path is not the remote path of the "
+              "session its To-Path names",
+              peer);
+    return MSRP_STATUS_NO_SESSION;
+  }
+  if (p->has_fp && msrp__transport_check_fingerprint(in->t, p->fp)) {
+    msrp__log(&in->s->logger, MSRP_LOG_WARNING,
+              "%s: the peer's certificate is not the one its SDP names",
+              peer);
+    return MSRP_STATUS_NO_SESSION;
+  }
   msrp_path local = {1, &e->uri};
-  int rc = msrp__transport_set_paths(in->t, &local, &p->remote);
-  if (rc)
-    return rc;
+  if (msrp__transport_set_paths(in->t, &local, &p->remote))
+    return MSRP_STATUS_NO_SESSION;
   if (e->has_logger)
     msrp__transport_set_logger(in->t, &e->logger);
   in->claimed = p;
-  UNLINK(in->s->pending, pending, p); /* nobody else may take it */
+  p->claimed = true;
   return 0;
 }
 
@@ -221,15 +259,14 @@ static int decide(msrp_transport *t, const msrp_chunk *c, void *ud) {
   incoming *in = ud;
   const msrp_path *to = msrp_chunk_to_path(c), *from = msrp_chunk_from_path(c);
   expected *e = find_expected(in->s, &to->uris[to->count - 1]);
-  if (!e) {
+  if (!e || e->bound) {
     msrp__log(&in->s->logger, MSRP_LOG_WARNING,
               "%s: binding SEND for a session this server does not expect",
               msrp_transport_peer(in->t));
     return MSRP_STATUS_NO_SESSION;
   }
-  pending *p = find_pending(in->s, from);
-  if (p)
-    return claim(in, e, p) ? MSRP_STATUS_NO_SESSION : 0;
+  if (e->p)
+    return match(in, e, from);
   /* the session is expected but complete() has not come yet: wait for it,
    * within the bind timeout that already runs */
   if (msrp_path_copy(&in->from, from))
@@ -244,17 +281,13 @@ static void on_bound(msrp_transport *t, int status, void *ud) {
   if (status) {
     /* refused or failed: the connection goes; a claimed complete() waits
      * again for a good one */
-    if (p) {
-      p->next = in->s->pending;
-      in->s->pending = p;
-    }
     drop_incoming(in, true);
     return;
   }
+  in->claimed = NULL;
+  p->claimed = false;
   in->t = NULL;
   drop_incoming(in, false);
-  p->next = p->s->pending; /* finish_pending unlinks it */
-  p->s->pending = p;
   finish_pending(p, 0, t);
 }
 
@@ -263,10 +296,6 @@ static void on_unbound_timeout(uv_timer_t *h) {
   msrp__log(&in->s->logger, MSRP_LOG_WARNING,
             "%s: no binding within the bind timeout; closing",
             msrp_transport_peer(in->t));
-  if (in->claimed) {
-    in->claimed->next = in->s->pending;
-    in->s->pending = in->claimed;
-  }
   drop_incoming(in, true);
 }
 
@@ -285,6 +314,13 @@ static void on_connection(uv_stream_t *server, int status) {
   msrp_server *s = l->s;
   if (status || s->freeing)
     return;
+  if (s->nincoming >= s->max_unbound) {
+    msrp__log(&s->logger, MSRP_LOG_WARNING,
+              "%zu connections wait to bind already: one more refused",
+              s->nincoming);
+    msrp__refuse_connection(server);
+    return;
+  }
   incoming *in = calloc(1, sizeof *in);
   if (!in)
     return;
@@ -300,6 +336,7 @@ static void on_connection(uv_stream_t *server, int status) {
   }
   uv_timer_init(s->loop, &in->timer);
   s->open_handles++;
+  s->nincoming++;
   in->next = s->incoming;
   s->incoming = in;
   uv_timer_start(&in->timer, on_unbound_timeout, s->bind_timeout_ms, 0);
@@ -417,37 +454,73 @@ static void on_pending_timeout(uv_timer_t *h) {
   finish_pending(p, MSRP_ERR_BIND_TIMEOUT, NULL);
 }
 
-int msrp_server_complete(msrp_server *s, const msrp_path *full_remote_path,
-                         msrp_server_complete_cb cb, void *ud) {
-  if (!s || !full_remote_path || full_remote_path->count == 0 || !cb)
+int msrp_server_complete_uri(msrp_server *s, const msrp_uri *local_uri,
+                             const msrp_path *full_remote_path,
+                             const char *peer_fingerprint,
+                             msrp_server_complete_cb cb, void *ud) {
+  if (!s || !local_uri || !full_remote_path || full_remote_path->count == 0 ||
+      !cb)
     return MSRP_ERR_INVALID_ARGUMENT;
   if (s->freeing)
     return MSRP_ERR_CLOSED;
+  expected *e = find_expected(s, local_uri);
+  if (!e)
+    return MSRP_ERR_NOT_FOUND;
+  if (e->p || e->bound)
+    return MSRP_ERR_BUSY;
   pending *p = calloc(1, sizeof *p);
   if (!p)
     return MSRP_ERR_NOMEM;
+  if (peer_fingerprint) {
+    if (msrp__parse_fingerprint(peer_fingerprint, p->fp)) {
+      free(p);
+      return MSRP_ERR_TLS_CONFIG;
+    }
+    p->has_fp = true;
+  }
   int rc = msrp_path_copy(&p->remote, full_remote_path);
   if (rc) {
     free(p);
     return rc;
   }
   p->s = s;
+  p->e = e;
   p->cb = cb;
   p->ud = ud;
+  e->p = p;
   uv_timer_init(s->loop, &p->timer);
   s->open_handles++;
   p->next = s->pending;
   s->pending = p;
   uv_timer_start(&p->timer, on_pending_timeout, s->bind_timeout_ms, 0);
-  /* a connection may already be waiting for this complete() */
-  for (incoming *in = s->incoming; in; in = in->next) {
-    if (in->target && !in->claimed && msrp_path_equal(&in->from, &p->remote)) {
-      if (claim(in, in->target, p) == 0)
-        msrp__bind_resolve(in->t, 0);
-      break;
-    }
+  /* connections may already wait for this complete(): the one with the
+   * session's remote path binds, the others are refused */
+  for (incoming *in = s->incoming, *next; in; in = next) {
+    next = in->next;
+    if (in->target != e || in->claimed)
+      continue;
+    in->target = NULL;
+    msrp__bind_resolve(in->t, match(in, e, &in->from));
   }
   return 0;
+}
+
+int msrp_server_complete(msrp_server *s, const msrp_path *full_remote_path,
+                         msrp_server_complete_cb cb, void *ud) {
+  if (!s)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  expected *only = NULL;
+  for (expected *e = s->expected; e; e = e->next) {
+    if (e->p || e->bound)
+      continue;
+    if (only)
+      return MSRP_ERR_INVALID_ARGUMENT; /* which session? */
+    only = e;
+  }
+  if (!only)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  return msrp_server_complete_uri(s, &only->uri, full_remote_path, NULL, cb,
+                                  ud);
 }
 
 typedef struct wait_state {
@@ -486,14 +559,19 @@ int msrp_server_cleanup(msrp_server *s, const msrp_uri *local_uri) {
   if (!e)
     return MSRP_ERR_NOT_FOUND;
   UNLINK(s->expected, expected, e);
-  /* connections parked for it are refused */
+  /* connections parked or binding for it are refused; its complete()
+   * is cancelled */
   for (incoming *in = s->incoming, *next; in; in = next) {
     next = in->next;
     if (in->target == e && !in->claimed) {
       in->target = NULL;
       msrp__bind_resolve(in->t, MSRP_STATUS_NO_SESSION);
+    } else if (in->claimed && in->claimed == e->p) {
+      drop_incoming(in, true);
     }
   }
+  if (e->p)
+    finish_pending(e->p, MSRP_ERR_CANCELLED, NULL);
   if (--e->l->nexpected == 0)
     close_listener(e->l);
   msrp_uri_clear(&e->uri);

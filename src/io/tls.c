@@ -12,6 +12,12 @@
 #include <string.h>
 #include <strings.h>
 
+static int accept_any_certificate(int preverify_ok, X509_STORE_CTX *x) {
+  (void)preverify_ok;
+  (void)x;
+  return 1;
+}
+
 int msrp__tls_ctx_new(const msrp_tls_config *cfg, int server, SSL_CTX **out) {
   SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
   if (!ctx)
@@ -34,6 +40,12 @@ int msrp__tls_ctx_new(const msrp_tls_config *cfg, int server, SSL_CTX **out) {
   if (server) {
     if (!cfg->cert_file || !cfg->key_file)
       goto fail;
+    /* ask the connecting endpoint for its certificate: it is checked
+     * against the fingerprint its SDP gives (RFC 4572/8122, RFC 4975
+     * section 14.4), not against a CA, and a client without one may still
+     * connect where no fingerprint is pinned */
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE,
+                       accept_any_certificate);
   } else if (cfg->insecure_no_verify || cfg->fingerprint) {
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
   } else {

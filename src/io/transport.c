@@ -322,6 +322,19 @@ static void read_failed(msrp_transport *t, int status) {
     tell_reader(t, status);
 }
 
+static void on_refused_closed(uv_handle_t *h) {
+  free(h);
+}
+
+void msrp__refuse_connection(uv_stream_t *listener) {
+  uv_tcp_t *tcp = malloc(sizeof *tcp);
+  if (!tcp)
+    return;
+  uv_tcp_init(listener->loop, tcp);
+  uv_accept(listener, (uv_stream_t *)tcp);
+  uv_close((uv_handle_t *)tcp, on_refused_closed);
+}
+
 void msrp__transport_fail(msrp_transport *t, int status) {
   read_failed(t, status);
 }
@@ -764,14 +777,14 @@ static int classify_tls_failure(msrp_transport *t) {
   return MSRP_ERR_TLS_HANDSHAKE;
 }
 
-static int check_fingerprint(msrp_transport *t) {
-  if (!t->check_fingerprint)
-    return 0;
-  X509 *cert = SSL_get1_peer_certificate(t->ssl);
+int msrp__transport_check_fingerprint(msrp_transport *t,
+                                      const unsigned char fp[32]) {
+  X509 *cert = t->ssl && t->tls_ready ? SSL_get1_peer_certificate(t->ssl)
+                                      : NULL;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   int ok = cert && X509_digest(cert, EVP_sha256(), md, &n) && n == 32 &&
-           CRYPTO_memcmp(md, t->fingerprint, 32) == 0;
+           CRYPTO_memcmp(md, fp, 32) == 0;
   X509_free(cert);
   if (!ok) {
     msrp__log(&t->logger, MSRP_LOG_WARNING,
@@ -779,6 +792,12 @@ static int check_fingerprint(msrp_transport *t) {
     return MSRP_ERR_TLS_FINGERPRINT;
   }
   return 0;
+}
+
+static int check_fingerprint(msrp_transport *t) {
+  return t->check_fingerprint
+             ? msrp__transport_check_fingerprint(t, t->fingerprint)
+             : 0;
 }
 
 static void handshake_done(msrp_transport *t, int status) {
@@ -990,8 +1009,45 @@ static void trace_in(msrp_transport *t, const msrp_event *ev) {
   }
 }
 
+/* The next event of the first request kept while binding (active side),
+ * for the reader, before anything read after it. */
+static void replay_held(msrp_transport *t) {
+  held *h = t->held;
+  msrp_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.chunk = h->chunk;
+  if (t->replay_step == 0) {
+    ev.type = MSRP_EVENT_HEADERS;
+    t->replay_step = h->body.len ? 1 : 2;
+    deliver(t, &ev);
+    return;
+  }
+  if (t->replay_step == 1) {
+    ev.type = MSRP_EVENT_BODY;
+    ev.data = (const uint8_t *)h->body.data;
+    ev.len = h->body.len;
+    t->replay_step = 2;
+    deliver(t, &ev);
+    return;
+  }
+  ev.type = MSRP_EVENT_END;
+  ev.flag = h->flag;
+  ev.range = h->range;
+  t->held = h->next;
+  if (!t->held)
+    t->held_tail = NULL;
+  t->nheld--;
+  t->held_bytes -= h->body.len;
+  t->replay_step = 0;
+  deliver(t, &ev);
+  held_free(h);
+}
+
 static void process_input(msrp_transport *t) {
-  while (!t->freeing && t->mode != READ_NONE && !t->fail &&
+  /* requests kept while binding are the reader's even when the peer has
+   * gone since */
+  while (!t->freeing && t->mode != READ_NONE &&
+         (!t->fail || (t->held && t->mode != READ_BIND)) &&
          t->bind != BIND_PASSIVE_PARK) {
     msrp_event ev;
     if (t->replay_headers) {
@@ -1003,6 +1059,12 @@ static void process_input(msrp_transport *t) {
       deliver(t, &ev);
       continue;
     }
+    if (t->held && t->mode != READ_BIND) {
+      replay_held(t);
+      continue;
+    }
+    if (t->fail)
+      break;
     /* the parser may hold an event even when no input is left */
     size_t used;
     int rc = msrp_parser_execute(t->parser, t->rbuf + t->in_off,
@@ -1199,48 +1261,129 @@ void msrp__transport_refuse(msrp_transport *t, const msrp_chunk *c,
   close_socket(t);
 }
 
-static void on_bind_response(msrp_transport *t, int status,
-                             msrp_chunk *chunk, unsigned segment, void *ud) {
-  (void)segment;
-  (void)ud;
-  t->mode = READ_NONE;
-  t->bind = BIND_NONE;
+/* The active side ends binding: `status` 0 (bound), or why not. */
+static void active_done(msrp_transport *t, int status) {
+  held_free(t->holding);
+  t->holding = NULL;
+  t->bind_answer = false;
   if (status) {
-    t->bind_done(t, status, t->bind_ud);
+    t->fail = status; /* nothing more is read from a refused binding */
+    t->fail_told = true;
+  } else {
+    msrp__log(&t->logger, MSRP_LOG_INFO, "%s: session bound", t->peer);
+  }
+  bind_finish(t, status);
+}
+
+/* Whether the 200 to our binding SEND comes back to us from the first hop
+ * (RFC 4975 section 7.2). */
+static int check_bind_answer(msrp_transport *t, const msrp_chunk *c) {
+  if (msrp_chunk_code(c) != 200) {
+    msrp__log(&t->logger, MSRP_LOG_WARNING, "%s: binding refused: %d %s",
+              t->peer, msrp_chunk_code(c),
+              msrp_chunk_comment(c) ? msrp_chunk_comment(c) : "");
+    return MSRP_ERR_BIND_REFUSED;
+  }
+  const msrp_path *to = msrp_chunk_to_path(c);
+  const msrp_path *from = msrp_chunk_from_path(c);
+  if (!to || !from || !to->count || !from->count ||
+      !msrp_uri_equal(&to->uris[to->count - 1],
+                      &t->local_path.uris[t->local_path.count - 1]) ||
+      !msrp_uri_equal(&from->uris[0], &t->remote_path.uris[0])) {
+    msrp__log(&t->logger, MSRP_LOG_WARNING,
+              "%s: binding: the response's paths are not ours", t->peer);
+    return MSRP_ERR_BIND_PATH;
+  }
+  return 0;
+}
+
+/* Binding, active side: wait for the answer to our empty SEND. RFC 4975
+ * puts no order between that answer and the peer's own requests, and
+ * widely used peers send theirs first: requests whose paths are this
+ * session's are kept (up to HELD_MAX of them, HELD_MAX_BYTES of body) for
+ * the transport's next reader; one with other paths gets 481 and ends the
+ * binding, as does a failure answer. */
+static void bind_active_event(msrp_transport *t, const msrp_event *ev) {
+  const msrp_chunk *c = ev->chunk;
+  if (ev->type == MSRP_EVENT_HEADERS) {
+    if (!msrp_chunk_is_request(c)) {
+      if (strcmp(msrp_chunk_transaction_id(c), t->bind_tid) != 0) {
+        msrp__log(&t->logger, MSRP_LOG_WARNING,
+                  "%s: binding: a response to %s, not to our %s", t->peer,
+                  msrp_chunk_transaction_id(c), t->bind_tid);
+        active_done(t, MSRP_ERR_BIND_REFUSED);
+        return;
+      }
+      t->bind_answer = true;
+      return;
+    }
+    int code = msrp_chunk_error(c) ? MSRP_STATUS_BAD_REQUEST
+                                   : msrp_transport_check_incoming_send(
+                                         t, c, NULL);
+    if (code) {
+      msrp__log(&t->logger, MSRP_LOG_WARNING,
+                "%s: binding: a request with paths not this session's "
+                "(%d)",
+                t->peer, code);
+      stop_socket(t);
+      msrp__transport_refuse(t, c, code);
+      active_done(t, MSRP_ERR_BIND_PATH);
+      return;
+    }
+    held *h = NULL;
+    if (t->nheld >= HELD_MAX) {
+      msrp__log(&t->logger, MSRP_LOG_WARNING,
+                "%s: binding: more than %d requests before the answer",
+                t->peer, HELD_MAX);
+    } else if ((h = calloc(1, sizeof *h)) &&
+               msrp_chunk_dup(&h->chunk, c) == 0) {
+      t->holding = h;
+      return;
+    }
+    free(h);
+    active_done(t, h ? MSRP_ERR_NOMEM : MSRP_ERR_BIND_BACKLOG);
     return;
   }
-  int rc = 0;
-  if (msrp_chunk_is_request(chunk) ||
-      strcmp(msrp_chunk_transaction_id(chunk), t->bind_tid) != 0) {
-    msrp__log(&t->logger, MSRP_LOG_WARNING,
-              "%s: binding: expected the response to %s", t->peer,
-              t->bind_tid);
-    rc = MSRP_ERR_BIND_REFUSED;
-  } else if (msrp_chunk_code(chunk) != 200) {
-    msrp__log(&t->logger, MSRP_LOG_WARNING,
-              "%s: binding refused: %d %s", t->peer, msrp_chunk_code(chunk),
-              msrp_chunk_comment(chunk) ? msrp_chunk_comment(chunk) : "");
-    rc = MSRP_ERR_BIND_REFUSED;
-  } else {
-    /* the answer comes back to us from the first hop */
-    const msrp_path *to = msrp_chunk_to_path(chunk);
-    const msrp_path *from = msrp_chunk_from_path(chunk);
-    if (!to || !from ||
-        !msrp_uri_equal(&to->uris[to->count - 1],
-                        &t->local_path.uris[t->local_path.count - 1]) ||
-        !msrp_uri_equal(&from->uris[0], &t->remote_path.uris[0])) {
+  if (ev->type == MSRP_EVENT_BODY) {
+    held *h = t->holding;
+    if (!h)
+      return;
+    if (t->held_bytes + ev->len > HELD_MAX_BYTES) {
       msrp__log(&t->logger, MSRP_LOG_WARNING,
-                "%s: binding: the response's paths are not ours", t->peer);
-      rc = MSRP_ERR_BIND_PATH;
+                "%s: binding: more than %u body bytes before the answer",
+                t->peer, HELD_MAX_BYTES);
+      active_done(t, MSRP_ERR_BIND_BACKLOG);
+      return;
     }
+    if (msrp__buf_append(&h->body, ev->data, ev->len)) {
+      active_done(t, MSRP_ERR_NOMEM);
+      return;
+    }
+    t->held_bytes += ev->len;
+    return;
   }
-  msrp_chunk_free(chunk);
-  if (!rc)
-    msrp__log(&t->logger, MSRP_LOG_INFO, "%s: session bound", t->peer);
-  t->bind_done(t, rc, t->bind_ud);
+  if (ev->type != MSRP_EVENT_END)
+    return;
+  if (t->holding) {
+    held *h = t->holding;
+    t->holding = NULL;
+    h->flag = ev->flag;
+    h->range = ev->range;
+    if (t->held_tail)
+      t->held_tail->next = h;
+    else
+      t->held = h;
+    t->held_tail = h;
+    t->nheld++;
+    return;
+  }
+  if (t->bind_answer)
+    active_done(t, check_bind_answer(t, c));
 }
 
 int msrp__bind_active(msrp_transport *t, msrp__bind_done_cb done, void *ud) {
+  if (t->mode != READ_NONE)
+    return MSRP_ERR_BUSY;
   msrp_chunk *c;
   int rc = msrp_transport_make_chunk(t, NULL, &c);
   if (rc)
@@ -1253,10 +1396,12 @@ int msrp__bind_active(msrp_transport *t, msrp__bind_done_cb done, void *ud) {
   msrp_chunk_free(c);
   if (rc)
     return rc;
-  rc = msrp_transport_read_chunk(t, MSRP_READ_WHOLE, on_bind_response, NULL);
-  if (!rc)
-    t->bind = BIND_ACTIVE_WAIT;
-  return rc;
+  msrp_parser_set_segment_size(t->parser, MSRP_PARSER_NO_SEGMENTS);
+  t->bind = BIND_ACTIVE_WAIT;
+  t->mode = READ_BIND;
+  t->fail_told = false;
+  kick(t);
+  return 0;
 }
 
 static int answer(msrp_transport *t, const msrp_chunk *c, int code) {
@@ -1297,6 +1442,10 @@ static void bind_decided(msrp_transport *t, const msrp_chunk *c, int code) {
 }
 
 static void bind_event(msrp_transport *t, const msrp_event *ev) {
+  if (t->bind == BIND_ACTIVE_WAIT) {
+    bind_active_event(t, ev);
+    return;
+  }
   if (t->bind == BIND_PASSIVE_HEAD && ev->type == MSRP_EVENT_HEADERS) {
     const msrp_chunk *c = ev->chunk;
     int code;

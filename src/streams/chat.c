@@ -686,16 +686,19 @@ static void on_completed(msrp_connector *con, int status, msrp_transport *t,
   flush_queue(c);
 }
 
-/* Connecting straight to the remote endpoint over TLS, its certificate is
- * the one its SDP names (RFC 4572/8122): commonly self-signed, so the
- * a=fingerprint is what authenticates it. A fingerprint set in the
- * account's TLS settings wins; with a relay on either side (our relays, or
- * a remote path longer than the endpoint itself) the TLS peer is a relay,
- * not the endpoint, and nothing is pinned. Only SHA-256 is checked; without one, the usual
- * certificate verification applies. */
+/* Straight between the endpoints over TLS, the remote certificate is the
+ * one its SDP names (RFC 4572/8122, RFC 4975 section 14.4): commonly
+ * self-signed, so the a=fingerprint is what authenticates it, both ways:
+ * the connecting side checks the server it reaches, the accepting side
+ * asks the connecting one for its certificate and binds only that one. A
+ * fingerprint set in the account's TLS settings wins; with a relay on
+ * either side (our relays, or a remote path longer than the endpoint
+ * itself) the TLS peer is a relay, not the endpoint, and nothing is
+ * pinned. Only SHA-256 is checked; without one, the usual certificate
+ * verification applies (connecting), or none (accepting). */
 static int pin_remote_certificate(msrp_chat *c, msrp_sdp_media *remote) {
   const msrp_path *path = msrp_sdp_media_path(remote);
-  if (!c->outgoing || c->nrelays || (c->has_tls && c->tls.fingerprint) ||
+  if (c->nrelays || (c->has_tls && c->tls.fingerprint) ||
       !path || path->count != 1 || !path->uris[0].use_tls)
     return 0;
   for (size_t i = 0; i < msrp_sdp_media_fingerprint_count(remote); i++) {
