@@ -16,6 +16,9 @@
 #include <msrp/chat.h>
 
 #include "loop.h"
+#include "peer.h"
+
+#include <unistd.h>
 
 #define CERT(name) MSRP_CERT_DIR "/" name
 
@@ -601,6 +604,86 @@ static void test_not_delivered_silent(void **state) {
   uv_close((uv_handle_t *)&s.srv, NULL);
 }
 
+/* A TLS peer that answers our message with its REPORT only (Failure-Report
+ * partial lets it send no 200), as deployed clients do: the chat says
+ * delivered, ends at once (not after the 30 s response timeout, nor after
+ * its 2 s grace), and the peer sees TLS end with close_notify. */
+typedef struct report_only {
+  int listen_fd, port;
+} report_only;
+
+static void report_only_script(tthread *t) {
+  report_only *r = t->arg;
+  tpeer p;
+  char chunk[4096], tid[64], ours[512], me[128], id[300], range[64];
+  snprintf(me, sizeof me, "msrps://127.0.0.1:%d/ro;tcp", r->port);
+  t->result = -1;
+  if (tp_accept(&p, r->listen_fd) ||
+      tp_tls_server(&p, CERT("server.pem"), CERT("server.key")) ||
+      tp_read_until(&p, "$\r\n", chunk, sizeof chunk))
+    goto out;
+  tp_tid(chunk, tid, sizeof tid);
+  tp_header(chunk, "From-Path", ours, sizeof ours);
+  char out[2048];
+  snprintf(out, sizeof out,
+           "MSRP %s 200 OK\r\nTo-Path: %s\r\nFrom-Path: %s\r\n-------%s$\r\n",
+           tid, ours, me, tid);
+  if (tp_writes(&p, out) || tp_read_until(&p, "$\r\n", chunk, sizeof chunk))
+    goto out;
+  tp_header(chunk, "Message-ID", id, sizeof id);
+  tp_header(chunk, "Byte-Range", range, sizeof range);
+  snprintf(out, sizeof out,
+           "MSRP rep1 REPORT\r\nTo-Path: %s\r\nFrom-Path: %s\r\n"
+           "Message-ID: %s\r\nByte-Range: %s\r\nStatus: 000 200 OK\r\n"
+           "-------rep1$\r\n",
+           ours, me, id, range);
+  if (tp_writes(&p, out))
+    goto out;
+  int how = tp_read_close(&p);
+  if (how == 1)
+    t->result = 0;
+  else
+    snprintf(p.error, sizeof p.error, "the close was %s",
+             how == 0 ? "not a close_notify" : "not seen");
+out:
+  if (t->result)
+    snprintf(t->error, sizeof t->error, "%s", p.error);
+  tp_close(&p);
+}
+
+static void test_end_with_report_only_peer(void **state) {
+  (void)state;
+  make(&alice, "sip:alice@example.com", "sip:ro@example.com", 1, 1, NULL, 0,
+       NULL, 0);
+  assert_int_equal(msrp_chat_initialize(alice.chat), 0);
+  until(&alice.initialized, 1);
+  static report_only r;
+  assert_int_equal(tp_listen(&r.listen_fd, &r.port), 0);
+  static tthread th;
+  tt_start(&th, report_only_script, &r);
+  char sdp[512];
+  snprintf(sdp, sizeof sdp,
+           "m=message %d TCP/TLS/MSRP *\r\nc=IN IP4 127.0.0.1\r\n"
+           "a=path:msrps://127.0.0.1:%d/ro;tcp\r\n"
+           "a=accept-types:text/plain\r\na=setup:passive\r\n",
+           r.port, r.port);
+  assert_int_equal(msrp_chat_start(alice.chat, sdp), 0);
+  until(&alice.started, 1);
+  assert_int_equal(
+      msrp_chat_send_message(alice.chat, "hello", 5, NULL, NULL, 0, NULL), 0);
+  until(&alice.delivered, 1);
+  assert_int_equal(alice.not_delivered, 0);
+  assert_int_equal(msrp_chat_end(alice.chat), 0);
+  /* nothing is owed any more: the end is not the forced one after the
+   * grace (2 s), so it comes well within one second */
+  const int *v[2] = {&alice.ended, &(int){1}};
+  wait_until_for(atleast, v, 1);
+  tt_join(&th, 20);
+  if (th.result)
+    fail_msg("peer: %s", th.error);
+  close(r.listen_fd);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_lifecycle_tcp, chat_setup,
@@ -627,6 +710,8 @@ int main(void) {
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_not_delivered_silent, chat_setup,
                                       chat_teardown),
+      cmocka_unit_test_setup_teardown(test_end_with_report_only_peer,
+                                      chat_setup, chat_teardown),
   };
   apply_test_filter();
   return cmocka_run_group_tests(tests, NULL, NULL);
