@@ -175,7 +175,7 @@ int tp_read_until(tpeer *p, const char *needle, char *out, size_t size) {
     ssize_t n = more(p, NULL);
     if (n <= 0) {
       snprintf(p->error, sizeof p->error,
-               "waiting for \"%.60s\": %s; have \"%.120s\"", needle,
+               "waiting for \"%.60s\": %s; have \"%.100s\"", needle,
                n == 0 ? "the connection closed" : "timed out", p->in);
       return -1;
     }

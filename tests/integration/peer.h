@@ -21,7 +21,7 @@ typedef struct tpeer {
   SSL *ssl;
   char in[1 << 17]; /* what was read and not consumed, NUL-terminated */
   size_t nin;
-  char error[256];  /* why the script failed, for the test's message */
+  char error[320];  /* why the script failed, for the test's message */
 } tpeer;
 
 /* Each returns 0, or -1 with p->error set. */
@@ -56,7 +56,7 @@ typedef struct tthread {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   int step;
-  char error[256];
+  char error[512];
 } tthread;
 
 void tt_start(tthread *t, void (*fn)(tthread *), void *arg);
