@@ -730,7 +730,8 @@ static void msg_answered(msrp_engine *e, outmsg *m, int code,
 
 /* Run the message callback once everything about it is settled. */
 static void finish_msg(msrp_engine *e, outmsg *m) {
-  if (m->done || m->pending_tx > 0 || e->cur == m ||
+  /* in the queue still: its '#' chunk has yet to go out */
+  if (m->done || m->pending_tx > 0 || e->cur == m || m->in_queue ||
       (!m->all_emitted && !m->stopped))
     return;
   m->done = true;

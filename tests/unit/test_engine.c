@@ -3366,6 +3366,37 @@ static void test_incoming_idle_expiry(void **state) {
   assert_true(strstr(out_since(A, mark), "MSRP i4 200 OK"));
 }
 
+/* An abort that comes while the step ending a chunk with '+' is being
+ * written: the '#' chunk still has to go out, so the message is not done
+ * (nor forgotten) before it has. */
+static void test_abort_during_plus_step(void **state) {
+  (void)state;
+  msrp_engine_config c = cfg(A);
+  c.chunk_size = 10;
+  start(A, &c);
+  msrp_message_params mp = {.content_type = "text/plain",
+                            .data = body25,
+                            .len = 25,
+                            .message_id = "ab",
+                            .failure_report = MSRP_REPORT_NO};
+  assert_int_equal(
+      msrp_engine_send_message(A->e, &mp, message_cb, TAG(1), NULL), 0);
+  struct iovec iov[4];
+  int n = msrp_engine_output(A->e, iov, 4);
+  assert_true(n > 0);
+  assert_int_equal(msrp_engine_abort_message(A->e, "ab"), 0);
+  for (int i = 0; i < n; i++)
+    wire_feed(&A->w, iov[i].iov_base, iov[i].iov_len);
+  msrp_engine_output_done(A->e, W.now);
+  assert_int_equal(ev_count(0, EV_MSGCB), 0);
+  drain(A);
+  assert_int_equal(A->w.n, 2);
+  assert_int_equal(A->w.ch[0].flag, '+');
+  assert_int_equal(A->w.ch[1].flag, '#');
+  assert_string_equal(ev_seq(0), "msgcb");
+  assert_err(ev_get(0, EV_MSGCB, 0)->status, MSRP_ERR_MESSAGE_ABORTED);
+}
+
 int main(void) {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
   const struct CMUnitTest tests[] = {
@@ -3381,6 +3412,7 @@ int main(void) {
       T(test_1xx_is_not_success),
       T(test_answers_bounded),
       T(test_incoming_idle_expiry),
+      T(test_abort_during_plus_step),
       T(test_send_chunk_timeout_408),
       T(test_send_chunk_timeout_modes),
       T(test_send_chunk_response),
