@@ -282,6 +282,92 @@ static void test_close_notify_shutdown(void **state) {
   close_notify_case(BY_SHUTDOWN);
 }
 
+/* ---- 3. thousands of messages in flight -------------------------------- */
+
+/* 10,000 messages with Success-Report yes in one pipeline between two
+ * sessions over loopback: every one is confirmed by its REPORT. */
+typedef struct tally {
+  int sent_ok, complete, other;
+} tally;
+
+static void count_sent(msrp_engine *e, const char *id, int status, int code,
+                       const char *comment, void *ud) {
+  (void)e;
+  (void)id;
+  (void)comment;
+  tally *t = ud;
+  if (!status && code == 200)
+    t->sent_ok++;
+  else
+    t->other++;
+}
+
+static void count_report(msrp_engine *e, const msrp_report_info *r,
+                         void *ud) {
+  (void)e;
+  tally *t = ud;
+  if (!r->status && r->code == 200 && r->complete)
+    t->complete++;
+  else
+    t->other++;
+}
+
+static const msrp_engine_callbacks tally_cbs = {.on_report = count_report};
+
+#define PIPELINE 10000
+
+static bool all_confirmed(const void *p) {
+  const tally *t = p;
+  return (t->complete >= PIPELINE && t->sent_ok >= PIPELINE) || t->other;
+}
+
+static void test_pipeline_10000_reports(void **state) {
+  (void)state;
+  msrp_connector *acc, *con;
+  assert_int_equal(msrp_get_acceptor(&acc, &loop, NULL), 0);
+  assert_int_equal(msrp_get_connector(&con, &loop, NULL), 0);
+  msrp_uri au = MSRP_URI_INIT, cu = MSRP_URI_INIT;
+  assert_int_equal(msrp_uri_init(&au, 0, "127.0.0.1", 0, NULL, NULL), 0);
+  assert_int_equal(msrp_uri_init(&cu, 0, "127.0.0.1", 0, NULL, NULL), 0);
+  result ap, cp, ar = {0}, cr = {0};
+  prepare(acc, &au, &ap);
+  prepare(con, &cu, &cp);
+  assert_int_equal(msrp_connector_complete(acc, &cp.path, on_completed, &ar),
+                   0);
+  assert_int_equal(msrp_connector_complete(con, &ap.path, on_completed, &cr),
+                   0);
+  wait_for(&ar.done);
+  wait_for(&cr.done);
+  assert_int_equal(ar.status, 0);
+  assert_int_equal(cr.status, 0);
+  tally t = {0};
+  inbox in = {0};
+  msrp_session *a, *b;
+  assert_int_equal(msrp_session_new(&a, cr.t, NULL, &tally_cbs, &t), 0);
+  assert_int_equal(msrp_session_new(&b, ar.t, NULL, &inbox_cbs, &in), 0);
+  for (int i = 0; i < PIPELINE; i++) {
+    msrp_message_params mp = {.content_type = "text/plain",
+                              .data = "hello",
+                              .len = 5,
+                              .success_report = MSRP_REPORT_YES};
+    assert_int_equal(msrp_session_send_message(a, &mp, count_sent, &t, NULL),
+                     0);
+  }
+  wait_until(all_confirmed, &t);
+  assert_int_equal(t.other, 0);
+  assert_int_equal(t.sent_ok, PIPELINE);
+  assert_int_equal(t.complete, PIPELINE);
+  assert_int_equal(in.n, PIPELINE);
+  msrp_session_free(a);
+  msrp_session_free(b);
+  msrp_connector_free(acc);
+  msrp_connector_free(con);
+  msrp_path_clear(&ap.path);
+  msrp_path_clear(&cp.path);
+  msrp_uri_clear(&au);
+  msrp_uri_clear(&cu);
+}
+
 int main(void) {
 #define T(f) cmocka_unit_test_setup_teardown(f, loop_setup, loop_teardown)
   const struct CMUnitTest tests[] = {
@@ -290,6 +376,7 @@ int main(void) {
       T(test_close_notify_transport_free),
       T(test_close_notify_session_free),
       T(test_close_notify_shutdown),
+      T(test_pipeline_10000_reports),
   };
   apply_test_filter();
   return cmocka_run_group_tests(tests, NULL, NULL);
