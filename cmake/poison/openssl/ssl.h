@@ -1,0 +1,3 @@
+/* Put first on the include path of src/core (CMakeLists.txt): the core may
+ * use libcrypto (hashes, random numbers) but not TLS, which is I/O. */
+#error "src/core must not use libssl: TLS belongs in src/io"
