@@ -148,8 +148,8 @@ int main(int argc, char **argv) {
   static const struct {
     const char *name;
     size_t size;
-  } sizes[] = {{"100 B", 100}, {"4 KiB", 4096}, {"64 KiB", 65536},
-               {"1 MiB", 1 << 20}};
+  } sizes[] = {
+      {"100 B", 100}, {"4 KiB", 4096}, {"64 KiB", 65536}, {"1 MiB", 1 << 20}};
   for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
     size_t sz = sizes[k].size;
     /* the header is ~200 bytes: count so the stream is about `per` MiB */

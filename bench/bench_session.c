@@ -246,8 +246,8 @@ static void bulk_start(msrp_engine *e, const msrp_message_info *m, void *ud) {
   ((bulk_rx *)ud)->t0 = now_s();
 }
 
-static void bulk_data(msrp_engine *e, const msrp_message_info *m,
-                      uint64_t off, const uint8_t *d, size_t n, void *ud) {
+static void bulk_data(msrp_engine *e, const msrp_message_info *m, uint64_t off,
+                      const uint8_t *d, size_t n, void *ud) {
   (void)e;
   (void)m;
   (void)off;
@@ -380,12 +380,12 @@ static double msrp_small(unsigned count, bool success_report) {
     pair p;
     pair_setup(&p, false, down[0], up[1], NULL, NULL);
     small_tx s = {.p = &p, .total = count, .window = 200};
-    s.mp = (msrp_message_params){
-        .content_type = "text/plain",
-        .data = pattern,
-        .len = 100,
-        .success_report = success_report ? MSRP_REPORT_YES
-                                         : MSRP_REPORT_ABSENT};
+    s.mp = (msrp_message_params){.content_type = "text/plain",
+                                 .data = pattern,
+                                 .len = 100,
+                                 .success_report = success_report
+                                                       ? MSRP_REPORT_YES
+                                                       : MSRP_REPORT_ABSENT};
     small_pump(&s);
     while (s.answered < s.total)
       if (uv_run(&p.loop, UV_RUN_ONCE) == 0)

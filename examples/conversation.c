@@ -142,8 +142,7 @@ int main(int argc, char **argv) {
                msrp_chunk_comment(c), msrp_chunk_transaction_id(c));
       } else if (msrp_chunk_method_id(c) == MSRP_METHOD_REPORT &&
                  msrp_chunk_status(c, &st) == 0) {
-        printf("%-5s  REPORT: message delivered, status %d\n", who(c),
-               st.code);
+        printf("%-5s  REPORT: message delivered, status %d\n", who(c), st.code);
       } else if (msrp_chunk_byte_range(c, &r) == 0) {
         printf("%-5s  SEND bytes %llu-%llu of %llu%s: \"%.*s\"\n", who(c),
                (unsigned long long)r.start, (unsigned long long)r.end,

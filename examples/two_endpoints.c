@@ -112,8 +112,7 @@ int main(int argc, char **argv) {
   check(msrp_uri_init(&alice_uri, tls, "127.0.0.1", 0, NULL, NULL), "uri");
   msrp_path bob_path = MSRP_PATH_INIT, alice_path = MSRP_PATH_INIT;
   check(msrp_connector_prepare_wait(bob, &bob_uri, &bob_path), "prepare");
-  check(msrp_connector_prepare_wait(alice, &alice_uri, &alice_path),
-        "prepare");
+  check(msrp_connector_prepare_wait(alice, &alice_uri, &alice_path), "prepare");
   char text[256];
   msrp_path_format(&bob_path, text, sizeof text);
   printf("bob    a=path:%s\n", text);
@@ -150,8 +149,7 @@ int main(int argc, char **argv) {
   check(msrp_transport_make_chunk(b, &(msrp_chunk_params){.method = "REPORT"},
                                   &report),
         "make_chunk");
-  check(msrp_chunk_set_header(report, "Message-ID",
-                              msrp_chunk_message_id(got)),
+  check(msrp_chunk_set_header(report, "Message-ID", msrp_chunk_message_id(got)),
         "Message-ID");
   check(msrp_chunk_set_byte_range(report, 1, strlen(hello), strlen(hello)),
         "Byte-Range");

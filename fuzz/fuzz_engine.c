@@ -88,18 +88,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len) {
   if (msrp_engine_new(&e, &cfg, &cbs, NULL) || msrp_parser_new(&check, NULL))
     abort();
   /* something of ours in flight, so that responses and REPORTs match */
-  msrp_engine_send_message(e,
-                           &(msrp_message_params){.content_type = "text/plain",
-                                                  .data = "0123456789abcdef"
-                                                          "0123456789abcdef"
-                                                          "0123456789abcdef"
-                                                          "0123456789abcdef"
-                                                          "0123456789",
-                                                  .len = 74,
-                                                  .message_id = "mine1",
-                                                  .success_report =
-                                                      MSRP_REPORT_YES},
-                           NULL, NULL, NULL);
+  msrp_engine_send_message(
+      e,
+      &(msrp_message_params){.content_type = "text/plain",
+                             .data = "0123456789abcdef"
+                                     "0123456789abcdef"
+                                     "0123456789abcdef"
+                                     "0123456789abcdef"
+                                     "0123456789",
+                             .len = 74,
+                             .message_id = "mine1",
+                             .success_report = MSRP_REPORT_YES},
+      NULL, NULL, NULL);
   uint64_t now = 1000;
   drain(e, check, now);
   size_t off = 0;

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libssl-dev openssl libuv1-dev libxml2-dev
   libcmocka-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
   tshark python3 openssl tmux
   kamailio kamailio-tls-modules
 )

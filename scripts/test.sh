@@ -16,6 +16,8 @@ run_suite() { # build-dir extra-cmake-args...
   ctest --test-dir "$dir" --output-on-failure -j "$jobs"
 }
 
+echo "== formatting (.clang-format)"
+git ls-files '*.c' '*.h' | xargs clang-format --dry-run -Werror
 echo "== developer build and tests"
 run_suite build
 echo "== the same tests under ASan + UBSan"

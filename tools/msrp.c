@@ -94,7 +94,8 @@ static void die(const char *what, const char *arg) {
   exit(2);
 }
 
-/* ---- the peer's description ------------------------------------------------ */
+/* ---- the peer's description ------------------------------------------------
+ */
 
 /* A bare path becomes the SDP a peer with that path would have sent. */
 static char *sdp_from_path(const char *path_text, bool they_listen) {
@@ -133,12 +134,13 @@ static void start_chat(app *a) {
   free(sdp);
 }
 
-/* ---- standard input: the peer's path, then messages ------------------------ */
+/* ---- standard input: the peer's path, then messages ------------------------
+ */
 
 static void send_text(app *a, const char *text) {
   const char *id;
-  int rc = msrp_chat_send_message(a->chat, text, strlen(text), NULL, NULL, 0,
-                                  &id);
+  int rc =
+      msrp_chat_send_message(a->chat, text, strlen(text), NULL, NULL, 0, &id);
   if (rc) {
     fprintf(stderr, "msrp: cannot send: %s\n", msrp_strerror(rc));
     a->failed = true;
@@ -173,9 +175,9 @@ static void on_line(app *a, char *line) {
       start_chat(a);
       return;
     }
-    a->remote_len += (size_t)snprintf(a->remote + a->remote_len,
-                                      sizeof a->remote - a->remote_len,
-                                      "%s\r\n", line);
+    a->remote_len +=
+        (size_t)snprintf(a->remote + a->remote_len,
+                         sizeof a->remote - a->remote_len, "%s\r\n", line);
     return;
   }
   if (a->o.nmessages || n == 0)
@@ -250,7 +252,8 @@ static void open_input(app *a) {
   uv_read_start(a->in, on_alloc, on_input);
 }
 
-/* ---- what the chat says ------------------------------------------------------ */
+/* ---- what the chat says
+ * ------------------------------------------------------ */
 
 static void end_chat(app *a) {
   if (!a->ending) {
@@ -359,7 +362,8 @@ static void on_deadline(uv_timer_t *t) {
   end_chat(a);
 }
 
-/* ---- main --------------------------------------------------------------------- */
+/* ---- main
+ * --------------------------------------------------------------------- */
 
 static int chat_main(int argc, char **argv) {
   app a;
@@ -367,9 +371,27 @@ static int chat_main(int argc, char **argv) {
   opts *o = &a.o;
   o->local_host = "127.0.0.1";
   o->timeout = 30;
-  enum { LISTEN = 256, CONNECT, LOCALHOST, REMOTE, REMOTEFILE, LOCALFILE,
-         SDP, TLS, CERT, KEY, CA, FP, RELAY, USER, PASS, SCRIPT, EXPECT,
-         TIMEOUT, TRACE };
+  enum {
+    LISTEN = 256,
+    CONNECT,
+    LOCALHOST,
+    REMOTE,
+    REMOTEFILE,
+    LOCALFILE,
+    SDP,
+    TLS,
+    CERT,
+    KEY,
+    CA,
+    FP,
+    RELAY,
+    USER,
+    PASS,
+    SCRIPT,
+    EXPECT,
+    TIMEOUT,
+    TRACE
+  };
   static const struct option longs[] = {
       {"listen", no_argument, 0, LISTEN},
       {"connect", no_argument, 0, CONNECT},
@@ -396,27 +418,69 @@ static int chat_main(int argc, char **argv) {
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
     switch (c) {
-    case LISTEN: o->connect = false; break;
-    case CONNECT: o->connect = true; break;
-    case LOCALHOST: o->local_host = optarg; break;
-    case REMOTE: o->remote = optarg; break;
-    case REMOTEFILE: o->remote_file = optarg; break;
-    case LOCALFILE: o->local_file = optarg; break;
-    case SDP: o->sdp = true; break;
-    case TLS: o->tls = true; break;
-    case CERT: o->cert = optarg; break;
-    case KEY: o->key = optarg; break;
-    case CA: o->ca = optarg; break;
-    case FP: o->fingerprint = optarg; break;
-    case RELAY: o->relay = optarg; break;
-    case USER: o->user = optarg; break;
-    case PASS: o->password = optarg; break;
-    case SCRIPT: o->script = true; break;
-    case EXPECT: o->expect = atoi(optarg); break;
-    case TIMEOUT: o->timeout = atoi(optarg); break;
-    case TRACE: o->trace = true; break;
-    case 'h': fputs(usage_chat, stdout); return 0;
-    default: fputs(usage_chat, stderr); return 2;
+    case LISTEN:
+      o->connect = false;
+      break;
+    case CONNECT:
+      o->connect = true;
+      break;
+    case LOCALHOST:
+      o->local_host = optarg;
+      break;
+    case REMOTE:
+      o->remote = optarg;
+      break;
+    case REMOTEFILE:
+      o->remote_file = optarg;
+      break;
+    case LOCALFILE:
+      o->local_file = optarg;
+      break;
+    case SDP:
+      o->sdp = true;
+      break;
+    case TLS:
+      o->tls = true;
+      break;
+    case CERT:
+      o->cert = optarg;
+      break;
+    case KEY:
+      o->key = optarg;
+      break;
+    case CA:
+      o->ca = optarg;
+      break;
+    case FP:
+      o->fingerprint = optarg;
+      break;
+    case RELAY:
+      o->relay = optarg;
+      break;
+    case USER:
+      o->user = optarg;
+      break;
+    case PASS:
+      o->password = optarg;
+      break;
+    case SCRIPT:
+      o->script = true;
+      break;
+    case EXPECT:
+      o->expect = atoi(optarg);
+      break;
+    case TIMEOUT:
+      o->timeout = atoi(optarg);
+      break;
+    case TRACE:
+      o->trace = true;
+      break;
+    case 'h':
+      fputs(usage_chat, stdout);
+      return 0;
+    default:
+      fputs(usage_chat, stderr);
+      return 2;
     }
   }
   o->messages = argv + optind;
@@ -446,16 +510,14 @@ static int chat_main(int argc, char **argv) {
                       .nrelays = o->relay ? 1 : 0,
                       .logger = o->trace ? &lg : NULL,
                       .response_timeout_ms = (uint64_t)o->timeout * 1000};
-  int rc = msrp_chat_new(&a.chat, a.loop, a.nc, &acc,
-                         o->connect ? "sip:callee@localhost"
-                                    : "sip:caller@localhost",
-                         o->connect);
+  int rc = msrp_chat_new(
+      &a.chat, a.loop, a.nc, &acc,
+      o->connect ? "sip:callee@localhost" : "sip:caller@localhost", o->connect);
   if (rc) {
     fprintf(stderr, "msrp: %s\n", msrp_strerror(rc));
     return 2;
   }
-  msrp_notification_center_add_observer(a.nc, NULL, a.chat, observe, &a,
-                                        NULL);
+  msrp_notification_center_add_observer(a.nc, NULL, a.chat, observe, &a, NULL);
   a.out = stdout;
   if (o->local_file && !(a.out = fopen(o->local_file, "w")))
     die("cannot write ", o->local_file);

@@ -37,10 +37,9 @@ MSRP_API int msrp_digest_parse_challenge(const char *value,
  * for a username or uri with a quote, backslash or control character). */
 MSRP_API int msrp_digest_authorization(const msrp_digest_challenge *ch,
                                        const char *username,
-                                       const char *password,
-                                       const char *method, const char *uri,
-                                       const char *cnonce, unsigned nc,
-                                       char *out, size_t size);
+                                       const char *password, const char *method,
+                                       const char *uri, const char *cnonce,
+                                       unsigned nc, char *out, size_t size);
 
 #ifdef __cplusplus
 }

@@ -39,12 +39,12 @@ typedef struct msrp_chat msrp_chat;
 
 /* Who we are, and how we reach the network. Copied by msrp_chat_new. */
 typedef struct msrp_account {
-  const char *display_name; /* "Alice" (may be NULL) */
-  const char *uri;          /* our SIP URI, "sip:alice@example.com" */
-  const char *local_host;   /* the IP address MSRP listens or binds on */
-  int use_tls;              /* msrps */
-  const msrp_tls_config *tls;       /* certificate (to accept), CA */
-  const msrp_relay_config *relays;  /* NULL: direct */
+  const char *display_name;        /* "Alice" (may be NULL) */
+  const char *uri;                 /* our SIP URI, "sip:alice@example.com" */
+  const char *local_host;          /* the IP address MSRP listens or binds on */
+  int use_tls;                     /* msrps */
+  const msrp_tls_config *tls;      /* certificate (to accept), CA */
+  const msrp_relay_config *relays; /* NULL: direct */
   size_t nrelays;
   const msrp_logger *logger;
   /* Play the freedesktop sound-theme events "message-sent-instant" and
@@ -91,15 +91,15 @@ typedef struct msrp_chat_got_message {
   const uint8_t *content; /* what the remote user typed (unwrapped) */
   size_t len;
   const char *content_type;
-  const msrp_cpim *cpim; /* its CPIM headers, or NULL if not wrapped */
+  const msrp_cpim *cpim;     /* its CPIM headers, or NULL if not wrapped */
   const msrp_chunk *message; /* the MSRP side: headers of the last chunk */
 } msrp_chat_got_message;
 
 typedef struct msrp_chat_delivery {
   const char *message_id;
-  int code;                  /* 200, or the failure code (408, 415, ...);
-                                0 for a local reason (no REPORT came,
-                                cancelled, ...) */
+  int code; /* 200, or the failure code (408, 415, ...);
+               0 for a local reason (no REPORT came,
+               cancelled, ...) */
   const char *reason;
   const msrp_chunk *message; /* the REPORT or response, or NULL */
 } msrp_chat_delivery;
@@ -114,8 +114,8 @@ typedef void (*msrp_chat_sound_cb)(msrp_chat *chat, int sent, void *ud);
  * MSRP_ERR_TLS_CONFIG. */
 MSRP_API int msrp_chat_new(msrp_chat **out, uv_loop_t *loop,
                            msrp_notification_center *center,
-                           const msrp_account *account,
-                           const char *remote_uri, int outgoing);
+                           const msrp_account *account, const char *remote_uri,
+                           int outgoing);
 
 /* Prepare the MSRP side (listen, or reserve at the relay) and post
  * MSRPChatDidInitialize with our SDP media, or MSRPChatDidFail (context
@@ -140,11 +140,11 @@ MSRP_API int msrp_chat_end(msrp_chat *chat);
  * `*message_id` (may be NULL) gets its Message-ID, valid until its
  * delivery notification returns. Every message accepted here gets one:
  * DidDeliverMessage, or DidNotDeliverMessage (also when the chat ends
- * first: code 0, the reason msrp_strerror(MSRP_ERR_CANCELLED)); none once msrp_chat_free()
- * has begun. Errors: MSRP_ERR_CHAT_PRIVATE (a `to_uri` other than the remote
- * party's, which the remote cannot take: it does not accept CPIM),
- * MSRP_ERR_CHAT_TYPE (the remote accepts this content type neither raw nor
- * wrapped), MSRP_ERR_CLOSED (ended), MSRP_ERR_INVALID_ARGUMENT,
+ * first: code 0, the reason msrp_strerror(MSRP_ERR_CANCELLED)); none once
+ * msrp_chat_free() has begun. Errors: MSRP_ERR_CHAT_PRIVATE (a `to_uri` other
+ * than the remote party's, which the remote cannot take: it does not accept
+ * CPIM), MSRP_ERR_CHAT_TYPE (the remote accepts this content type neither raw
+ * nor wrapped), MSRP_ERR_CLOSED (ended), MSRP_ERR_INVALID_ARGUMENT,
  * MSRP_ERR_NOMEM. */
 MSRP_API int msrp_chat_send_message(msrp_chat *chat, const void *content,
                                     size_t len, const char *content_type,

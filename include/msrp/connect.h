@@ -41,16 +41,16 @@ typedef struct msrp_relay_config {
   const char *uri;      /* "msrps://192.0.2.1:2855;tcp" (an IP address) */
   const char *username; /* for the Digest challenge */
   const char *password;
-  uint32_t expires;     /* seconds to ask for; 0: no Expires header (the
-                           relay's default; see tests/interop/kamailio) */
+  uint32_t expires;      /* seconds to ask for; 0: no Expires header (the
+                            relay's default; see tests/interop/kamailio) */
   size_t max_chunk_size; /* body bytes per chunk through it; 0: 8192
                             (Kamailio relays frames of about 10 KB) */
 } msrp_relay_config;
 
 typedef struct msrp_connect_config {
-  const msrp_tls_config *tls; /* for msrps: URIs; copied strings kept */
-  const msrp_logger *logger;  /* NULL: no logging; the struct is copied */
-  uint64_t bind_timeout_ms;   /* 0: MSRP_BIND_TIMEOUT_MS */
+  const msrp_tls_config *tls;  /* for msrps: URIs; copied strings kept */
+  const msrp_logger *logger;   /* NULL: no logging; the struct is copied */
+  uint64_t bind_timeout_ms;    /* 0: MSRP_BIND_TIMEOUT_MS */
   uint64_t connect_timeout_ms; /* 0: 30000 */
   /* Relays to use, in order of preference (copied). With any,
    * msrp_get_connector/msrp_get_acceptor give the relay kinds. */
@@ -109,9 +109,10 @@ MSRP_API int msrp_connector_prepare(msrp_connector *c, msrp_uri *local_uri,
  * a connection binds with the right paths (and, over TLS with a pinned
  * fingerprint, the right certificate) or the bind timeout passes: a port
  * scan, a silent connection, garbage or a binding with other paths (481)
- * costs that connection only, never the session; then the port closes. Errors in `cb`: MSRP_ERR_CONNECT, MSRP_ERR_RESOLVE,
- * MSRP_ERR_TIMEOUT, MSRP_ERR_TLS_*, MSRP_ERR_BIND_TIMEOUT,
- * MSRP_ERR_BIND_REFUSED, MSRP_ERR_BIND_PATH, MSRP_ERR_CANCELLED, ... */
+ * costs that connection only, never the session; then the port closes. Errors
+ * in `cb`: MSRP_ERR_CONNECT, MSRP_ERR_RESOLVE, MSRP_ERR_TIMEOUT,
+ * MSRP_ERR_TLS_*, MSRP_ERR_BIND_TIMEOUT, MSRP_ERR_BIND_REFUSED,
+ * MSRP_ERR_BIND_PATH, MSRP_ERR_CANCELLED, ... */
 MSRP_API int msrp_connector_complete(msrp_connector *c,
                                      const msrp_path *full_remote_path,
                                      msrp_complete_cb cb, void *user_data);
@@ -132,8 +133,7 @@ MSRP_API int msrp_connector_set_peer_fingerprint(msrp_connector *c,
 
 /* Blocking forms (never from inside a callback). `full_local_path` gets a
  * copy the caller clears with msrp_path_clear(). */
-MSRP_API int msrp_connector_prepare_wait(msrp_connector *c,
-                                         msrp_uri *local_uri,
+MSRP_API int msrp_connector_prepare_wait(msrp_connector *c, msrp_uri *local_uri,
                                          msrp_path *full_local_path);
 MSRP_API int msrp_connector_complete_wait(msrp_connector *c,
                                           const msrp_path *full_remote_path,
@@ -176,8 +176,7 @@ MSRP_API int msrp_server_prepare(msrp_server *s, msrp_uri *local_uri,
  * MSRP_ERR_NOT_FOUND (not prepared), MSRP_ERR_BUSY (complete() already
  * called for it), MSRP_ERR_TLS_CONFIG (a malformed fingerprint). In `cb`:
  * MSRP_ERR_BIND_TIMEOUT after the bind timeout, MSRP_ERR_CANCELLED. */
-MSRP_API int msrp_server_complete_uri(msrp_server *s,
-                                      const msrp_uri *local_uri,
+MSRP_API int msrp_server_complete_uri(msrp_server *s, const msrp_uri *local_uri,
                                       const msrp_path *full_remote_path,
                                       const char *peer_fingerprint,
                                       msrp_server_complete_cb cb,
@@ -189,8 +188,7 @@ MSRP_API int msrp_server_complete_uri(msrp_server *s,
  * msrp_server_complete_uri(). */
 MSRP_API int msrp_server_complete(msrp_server *s,
                                   const msrp_path *full_remote_path,
-                                  msrp_server_complete_cb cb,
-                                  void *user_data);
+                                  msrp_server_complete_cb cb, void *user_data);
 MSRP_API int msrp_server_complete_wait(msrp_server *s,
                                        const msrp_path *full_remote_path,
                                        msrp_transport **out);

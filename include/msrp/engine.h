@@ -115,16 +115,16 @@ typedef struct msrp_message_info {
  * others while their transactions are open. */
 typedef struct msrp_report_info {
   const char *message_id;
-  int code;               /* from its Status header: 200, 413, ...; 0 when
-                             status is MSRP_ERR_NO_REPORT */
-  const char *comment;    /* the Status reason, or NULL */
-  msrp_byte_range range;  /* the bytes it reports on */
-  int complete;           /* 1 when success REPORTs now cover the whole
-                             message (REPORTs may come per chunk) */
+  int code;                /* from its Status header: 200, 413, ...; 0 when
+                              status is MSRP_ERR_NO_REPORT */
+  const char *comment;     /* the Status reason, or NULL */
+  msrp_byte_range range;   /* the bytes it reports on */
+  int complete;            /* 1 when success REPORTs now cover the whole
+                              message (REPORTs may come per chunk) */
   const msrp_chunk *chunk; /* NULL when status is MSRP_ERR_NO_REPORT */
-  int status;             /* 0: a REPORT came; MSRP_ERR_NO_REPORT: the
-                             report timeout passed without one that covers
-                             the message */
+  int status;              /* 0: a REPORT came; MSRP_ERR_NO_REPORT: the
+                              report timeout passed without one that covers
+                              the message */
 } msrp_report_info;
 
 typedef struct msrp_engine_callbacks {
@@ -142,8 +142,8 @@ typedef struct msrp_engine_callbacks {
    * completing: MSRP_ERR_MESSAGE_ABORTED (the peer sent '#'),
    * MSRP_ERR_MESSAGE_REFUSED (we answered 413), MSRP_ERR_CANCELLED (the
    * engine was freed). A small message gets this only when it fails. */
-  void (*on_message_end)(msrp_engine *e, const msrp_message_info *m,
-                         int status, void *ud);
+  void (*on_message_end)(msrp_engine *e, const msrp_message_info *m, int status,
+                         void *ud);
   /* A REPORT about one of our messages. */
   void (*on_report)(msrp_engine *e, const msrp_report_info *r, void *ud);
   /* Any other request this engine answers by itself (NICKNAME gets 501;
@@ -302,14 +302,12 @@ MSRP_API int msrp_engine_send_message(msrp_engine *e,
 /* Abort a message being sent: a chunk in progress ends with '#', the rest
  * is not sent, its callback runs with MSRP_ERR_MESSAGE_ABORTED.
  * MSRP_ERR_NOT_FOUND if it is not being sent. */
-MSRP_API int msrp_engine_abort_message(msrp_engine *e,
-                                       const char *message_id);
+MSRP_API int msrp_engine_abort_message(msrp_engine *e, const char *message_id);
 
 /* Refuse an incoming message: its chunks are answered 413 from now on
  * (the one arriving now too), and on_message_end runs with
  * MSRP_ERR_MESSAGE_REFUSED. MSRP_ERR_NOT_FOUND if it is not in progress. */
-MSRP_API int msrp_engine_refuse_message(msrp_engine *e,
-                                        const char *message_id);
+MSRP_API int msrp_engine_refuse_message(msrp_engine *e, const char *message_id);
 
 /* ---- keeping a relay reservation (RFC 4976 section 5) ---------------- */
 
@@ -328,8 +326,7 @@ typedef struct msrp_relay_refresh {
  * Digest challenge, and take the new Expires. A 423 adjusts the interval
  * asked for. Each outcome goes to on_relay_refresh. The strings are
  * copied. `now` is the time of the reservation. */
-MSRP_API int msrp_engine_keep_relay(msrp_engine *e,
-                                    const msrp_relay_refresh *r,
+MSRP_API int msrp_engine_keep_relay(msrp_engine *e, const msrp_relay_refresh *r,
                                     uint64_t now);
 
 /* Stop accepting new requests to send (MSRP_ERR_CLOSED); what is queued

@@ -71,8 +71,8 @@ typedef void (*msrp_deliver_cb)(msrp_session *s, int status,
 MSRP_API int msrp_session_deliver_chunk(msrp_session *s, msrp_chunk *chunk,
                                         msrp_deliver_cb cb, void *ud);
 /* Blocking form: *code gets the response code (0 when none came). */
-MSRP_API int msrp_session_deliver_chunk_wait(msrp_session *s,
-                                             msrp_chunk *chunk, int *code);
+MSRP_API int msrp_session_deliver_chunk_wait(msrp_session *s, msrp_chunk *chunk,
+                                             int *code);
 
 MSRP_API int msrp_session_send_message(msrp_session *s,
                                        const msrp_message_params *p,

@@ -120,8 +120,7 @@ typedef void (*msrp_read_chunk_cb)(msrp_transport *t, int status,
 
 /* Read the next chunk. MSRP_ERR_BUSY while another read is active. */
 MSRP_API int msrp_transport_read_chunk(msrp_transport *t, size_t size,
-                                       msrp_read_chunk_cb cb,
-                                       void *user_data);
+                                       msrp_read_chunk_cb cb, void *user_data);
 /* Blocking form: *out gets the chunk, *segment (may be NULL) its segment. */
 MSRP_API int msrp_transport_read_chunk_wait(msrp_transport *t, size_t size,
                                             msrp_chunk **out,

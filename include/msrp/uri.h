@@ -27,22 +27,22 @@ typedef enum msrp_host_type {
 } msrp_host_type;
 
 typedef struct msrp_uri {
-  int use_tls;               /* 1 for msrps:, 0 for msrp: */
-  const char *scheme;        /* as written: "msrp", "MSRPS", ... */
-  const char *user;          /* userinfo as written (no "@"), or NULL */
-  const char *host;          /* host as written; IPv6 without brackets */
-  msrp_host_type host_type;  /* what kind of host it is */
-  int port;                  /* 1..65535, or 0 when the URI has none */
-  const char *session_id;    /* after the "/", or NULL if absent */
-  const char *transport;     /* "tcp" or another token, as written */
-  const char *params;        /* further ";name[=value]" params, as written
-                                without the leading ";", or NULL */
-  char *mem_;                /* owns the strings above; internal */
+  int use_tls;              /* 1 for msrps:, 0 for msrp: */
+  const char *scheme;       /* as written: "msrp", "MSRPS", ... */
+  const char *user;         /* userinfo as written (no "@"), or NULL */
+  const char *host;         /* host as written; IPv6 without brackets */
+  msrp_host_type host_type; /* what kind of host it is */
+  int port;                 /* 1..65535, or 0 when the URI has none */
+  const char *session_id;   /* after the "/", or NULL if absent */
+  const char *transport;    /* "tcp" or another token, as written */
+  const char *params;       /* further ";name[=value]" params, as written
+                               without the leading ";", or NULL */
+  char *mem_;               /* owns the strings above; internal */
 } msrp_uri;
 
 /* An all-empty URI; safe to pass to msrp_uri_clear(). */
-#define MSRP_URI_INIT {0, NULL, NULL, NULL, MSRP_HOST_NAME, 0, NULL, NULL, \
-                       NULL, NULL}
+#define MSRP_URI_INIT                                                          \
+  { 0, NULL, NULL, NULL, MSRP_HOST_NAME, 0, NULL, NULL, NULL, NULL }
 
 /* Parse `len` bytes of `text` (no NUL needed) into `*out`, which must be
  * cleared or freshly initialised (its old contents are not released).
@@ -59,8 +59,8 @@ MSRP_API int msrp_uri_init(msrp_uri *out, int use_tls, const char *host,
 
 /* Like msrp_uri_init() with a fresh random session-id of 80 bits or more,
  * as RFC 4975 section 14.1 asks for a URI that will be put in SDP. */
-MSRP_API int msrp_uri_init_random(msrp_uri *out, int use_tls,
-                                  const char *host, int port);
+MSRP_API int msrp_uri_init_random(msrp_uri *out, int use_tls, const char *host,
+                                  int port);
 
 /* Release what `uri` owns and reset it to MSRP_URI_INIT. NULL is ignored. */
 MSRP_API void msrp_uri_clear(msrp_uri *uri);
@@ -97,7 +97,8 @@ typedef struct msrp_path {
   msrp_uri *uris;
 } msrp_path;
 
-#define MSRP_PATH_INIT {0, NULL}
+#define MSRP_PATH_INIT                                                         \
+  { 0, NULL }
 
 /* Parse a space-separated list of URIs (one or more spaces between them;
  * leading and trailing spaces ignored). `max_uris` bounds how many are

@@ -36,8 +36,7 @@ static int take_value(const char **p, char *out, size_t size) {
   return 0;
 }
 
-int msrp_digest_parse_challenge(const char *value,
-                                msrp_digest_challenge *out) {
+int msrp_digest_parse_challenge(const char *value, msrp_digest_challenge *out) {
   if (!value || !out)
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp_digest_challenge ch = {0};

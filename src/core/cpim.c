@@ -46,7 +46,6 @@ static bool is_wsp(int c) {
   return c == ' ' || c == '\t';
 }
 
-
 static bool utf8_valid(const char *str, size_t len) {
   const unsigned char *s = (const unsigned char *)str;
   size_t i = 0;

@@ -73,8 +73,7 @@ static bool ranges_full(const ranges *r, uint64_t lo, uint64_t hi) {
 }
 
 static bool ranges_cover(const ranges *r, uint64_t total) {
-  return total == 0 ||
-         (r->n == 1 && r->iv[0][0] == 0 && r->iv[0][1] >= total);
+  return total == 0 || (r->n == 1 && r->iv[0][0] == 0 && r->iv[0][1] >= total);
 }
 
 static void ranges_free(ranges *r) {
@@ -96,27 +95,27 @@ typedef struct outmsg {
   msrp_message_cb cb;
   void *ud;
 
-  uint64_t sent;     /* body bytes handed out so far */
-  bool eof;          /* the provider said the body ended */
-  bool all_emitted;  /* the last chunk's end-line is out */
-  bool stopped;      /* a failure, 413 or abort: no more chunks */
-  bool abort;        /* end the chunk in progress with '#' */
-  bool abort_chunk;  /* the '#' still has to go out, in a chunk of its own */
-  bool done;         /* callback ran */
+  uint64_t sent;    /* body bytes handed out so far */
+  bool eof;         /* the provider said the body ended */
+  bool all_emitted; /* the last chunk's end-line is out */
+  bool stopped;     /* a failure, 413 or abort: no more chunks */
+  bool abort;       /* end the chunk in progress with '#' */
+  bool abort_chunk; /* the '#' still has to go out, in a chunk of its own */
+  bool done;        /* callback ran */
   bool in_queue;
-  int pending_tx;    /* chunks waiting for their response */
-  struct tx *txs;    /* ... those transactions (tx.msg_next) */
+  int pending_tx; /* chunks waiting for their response */
+  struct tx *txs; /* ... those transactions (tx.msg_next) */
   int status, code;
-  bool failed;       /* a failure response: code and comment say which */
+  bool failed; /* a failure response: code and comment say which */
   char comment[80];
-  ranges reported;   /* bytes success REPORTs confirmed */
+  ranges reported; /* bytes success REPORTs confirmed */
   bool report_complete;
-  bool report_over;  /* no success REPORT is awaited any more */
+  bool report_over;         /* no success REPORT is awaited any more */
   uint64_t report_deadline; /* awaiting: when to give up (0: not yet) */
-  size_t cost;       /* bytes this message holds while remembered */
-  bool unqueued;     /* its unsent body no longer counts as queued */
-  struct outmsg *next; /* message queue */
-  struct outmsg *live_prev, *live_next; /* every message not yet freed */
+  size_t cost;              /* bytes this message holds while remembered */
+  bool unqueued;            /* its unsent body no longer counts as queued */
+  struct outmsg *next;      /* message queue */
+  struct outmsg *live_prev, *live_next;   /* every message not yet freed */
   struct outmsg *await_prev, *await_next; /* awaiting a REPORT, by deadline */
 } outmsg;
 
@@ -126,9 +125,9 @@ typedef struct tx {
   msrp_report_mode fr;
   msrp_response_cb cb;
   void *ud;
-  outmsg *msg;              /* a chunk of a message */
-  struct tx *msg_next;      /* the message's other transactions */
-  struct tx *prev, *next;   /* written: in the order of their deadlines */
+  outmsg *msg;            /* a chunk of a message */
+  struct tx *msg_next;    /* the message's other transactions */
+  struct tx *prev, *next; /* written: in the order of their deadlines */
 } tx;
 
 /* Bytes the engine wrote itself (responses, REPORTs) or a user's chunk. */
@@ -162,14 +161,14 @@ typedef struct inmsg {
 /* What the chunk being received is about. */
 typedef struct incoming {
   bool request;
-  bool single;  /* a whole small message in this one chunk: no bookkeeping */
+  bool single; /* a whole small message in this one chunk: no bookkeeping */
   uint64_t single_total;
   int code;     /* the response it will get (0: 200 if all goes well) */
   bool corrupt; /* its bytes contradict its range or earlier chunks: 400 */
   msrp_byte_range range; /* its Byte-Range (end/total may be unknown) */
-  inmsg *msg;   /* SEND of a message we accept */
-  uint64_t off; /* its first byte's offset in the message */
-  uint64_t len; /* body bytes so far */
+  inmsg *msg;            /* SEND of a message we accept */
+  uint64_t off;          /* its first byte's offset in the message */
+  uint64_t len;          /* body bytes so far */
 } incoming;
 
 struct msrp_engine {
@@ -189,15 +188,15 @@ struct msrp_engine {
   uint64_t cur_chunk; /* body bytes in the open chunk */
   bool cur_exact;     /* its Byte-Range names the end: no interrupting */
   char cur_tid[16];
-  msrp__buf head;       /* the open chunk's head, rendered */
-  char *paths;          /* "To-Path: ...\r\nFrom-Path: ...\r\n" of ours */
-  char *answer_paths;   /* the same for a 200 to the peer's requests */
+  msrp__buf head;     /* the open chunk's head, rendered */
+  char *paths;        /* "To-Path: ...\r\nFrom-Path: ...\r\n" of ours */
+  char *answer_paths; /* the same for a 200 to the peer's requests */
   tx *cur_tx;
   step_kind step;
   item *step_item;
-  size_t step_body;  /* body bytes in the current step */
-  bool step_tail;    /* the step ends the chunk */
-  char step_flag;    /* ... with this flag */
+  size_t step_body; /* body bytes in the current step */
+  bool step_tail;   /* the step ends the chunk */
+  char step_flag;   /* ... with this flag */
   char tail[128];
   uint8_t *pbuf; /* provider bytes for the current step */
   struct iovec iov[4];
@@ -207,13 +206,13 @@ struct msrp_engine {
   size_t live_bytes;   /* what messages not yet released hold */
   bool blocked;
   bool shut;
-  bool out_full;       /* answers passed max_answer: input waits */
-  int fatal;           /* MSRP_ERR_OUTPUT_FULL once the hard limit passed */
+  bool out_full; /* answers passed max_answer: input waits */
+  int fatal;     /* MSRP_ERR_OUTPUT_FULL once the hard limit passed */
 
-  msrp__idmap txmap;   /* every transaction written or being written */
-  tx *txs, *txs_tail;  /* written: in the order their deadlines were set */
+  msrp__idmap txmap;  /* every transaction written or being written */
+  tx *txs, *txs_tail; /* written: in the order their deadlines were set */
   outmsg *live;
-  msrp__idmap sent;    /* live messages by Message-ID */
+  msrp__idmap sent;           /* live messages by Message-ID */
   outmsg *await, *await_tail; /* awaiting a REPORT, by deadline */
 
   /* input */
@@ -314,10 +313,10 @@ int msrp_engine_new(msrp_engine **out, const msrp_engine_config *cfg,
   e->max_queue = cfg->max_queue_bytes ? cfg->max_queue_bytes : 4u << 20;
   e->whole_max = cfg->whole_max ? cfg->whole_max : 65536;
   e->max_incoming = cfg->max_incoming ? cfg->max_incoming : 32;
-  e->report_timeout = cfg->report_timeout_ms ? cfg->report_timeout_ms
-                                             : MSRP_REPORT_TIMEOUT_MS;
-  e->incoming_idle = cfg->incoming_idle_ms ? cfg->incoming_idle_ms
-                                           : MSRP_INCOMING_IDLE_MS;
+  e->report_timeout =
+      cfg->report_timeout_ms ? cfg->report_timeout_ms : MSRP_REPORT_TIMEOUT_MS;
+  e->incoming_idle =
+      cfg->incoming_idle_ms ? cfg->incoming_idle_ms : MSRP_INCOMING_IDLE_MS;
   e->max_unreported =
       cfg->max_unreported_bytes ? cfg->max_unreported_bytes : 16u << 20;
   e->max_answer = cfg->max_answer_bytes ? cfg->max_answer_bytes : 256u << 10;
@@ -336,8 +335,7 @@ int msrp_engine_new(msrp_engine **out, const msrp_engine_config *cfg,
     goto fail;
   if ((rc = msrp_path_copy(&e->local, cfg->local_path)) ||
       (rc = msrp_path_copy(&e->remote, cfg->remote_path)) ||
-      (rc = msrp_parser_new(&e->parser, cfg->limits)) ||
-      (rc = render_paths(e)))
+      (rc = msrp_parser_new(&e->parser, cfg->limits)) || (rc = render_paths(e)))
     goto fail;
   *out = e;
   return 0;
@@ -446,8 +444,7 @@ void msrp_engine_free(msrp_engine *e) {
   if (e->step == STEP_ITEM && e->step_item) {
     if (e->step_item->t) {
       if (e->step_item->t->cb)
-        e->step_item->t->cb(e, MSRP_ERR_CANCELLED, NULL,
-                            e->step_item->t->ud);
+        e->step_item->t->cb(e, MSRP_ERR_CANCELLED, NULL, e->step_item->t->ud);
       free(e->step_item->t);
     }
     item_free(e->step_item);
@@ -950,8 +947,8 @@ static int add_body(msrp_engine *e) {
       e->iov[e->niov++] = (struct iovec){(void *)(m->data + m->sent), n};
   }
   e->step_body = n;
-  bool ended = m->eof || (m->size != MSRP_BYTE_RANGE_UNKNOWN &&
-                          m->sent + n >= m->size);
+  bool ended =
+      m->eof || (m->size != MSRP_BYTE_RANGE_UNKNOWN && m->sent + n >= m->size);
   if (ended)
     add_tail(e, MSRP_FLAG_END);
   else if (e->cur_chunk + n >= e->chunk_size)
@@ -971,8 +968,7 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
       /* '#': the open chunk ends here, and so does the message */
       add_tail(e, MSRP_FLAG_ABORT);
       e->step = STEP_CHUNK;
-    } else if (m && !e->cur_exact && (e->prio || e->mq) &&
-               e->cur_chunk > 0) {
+    } else if (m && !e->cur_exact && (e->prio || e->mq) && e->cur_chunk > 0) {
       /* let other traffic through: end this chunk with '+' and carry on
        * with the message later (its Byte-Range end is '*') */
       add_tail(e, MSRP_FLAG_MORE);
@@ -1100,8 +1096,8 @@ void msrp_engine_output_done(msrp_engine *e, uint64_t now) {
         e->cur_tx = NULL;
       }
       e->cur = NULL;
-      bool ended = m->eof || (m->size != MSRP_BYTE_RANGE_UNKNOWN &&
-                              m->sent >= m->size);
+      bool ended =
+          m->eof || (m->size != MSRP_BYTE_RANGE_UNKNOWN && m->sent >= m->size);
       if (m->abort && e->step_flag != MSRP_FLAG_ABORT) {
         /* the abort came while this step ended the chunk another way */
         m->abort = false;
@@ -1202,9 +1198,9 @@ int msrp_engine_send_message(msrp_engine *e, const msrp_message_params *p,
     return MSRP_ERR_INVALID_ARGUMENT;
   uint64_t size = p->provider ? p->size : p->len;
   if ((size && !p->content_type) ||
-      (p->content_type && (!*p->content_type ||
-                           msrp__has_ctl(p->content_type,
-                                         strlen(p->content_type)))))
+      (p->content_type &&
+       (!*p->content_type ||
+        msrp__has_ctl(p->content_type, strlen(p->content_type)))))
     return MSRP_ERR_INVALID_ARGUMENT;
   if (e->shut)
     return MSRP_ERR_CLOSED;
@@ -1327,9 +1323,9 @@ static void respond(msrp_engine *e, const msrp_chunk *c, int code) {
     char *bytes = malloc(n);
     if (!bytes)
       return;
-    size_t len = (size_t)snprintf(bytes, n,
-                                  "MSRP %s 200 OK\r\n%s-------%s$\r\n", tid,
-                                  e->answer_paths, tid);
+    size_t len =
+        (size_t)snprintf(bytes, n, "MSRP %s 200 OK\r\n%s-------%s$\r\n", tid,
+                         e->answer_paths, tid);
     push_answer(e, bytes, len);
     return;
   }
@@ -1379,8 +1375,7 @@ static int refused_code(const msrp_engine *e, const char *id) {
 static void remember_refused(msrp_engine *e, const char *id, int code) {
   if (refused_code(e, id))
     return;
-  snprintf(e->refused[e->refused_next].id, sizeof e->refused[0].id, "%s",
-           id);
+  snprintf(e->refused[e->refused_next].id, sizeof e->refused[0].id, "%s", id);
   e->refused[e->refused_next].code = code;
   e->refused_next = (e->refused_next + 1) % REFUSED_MAX;
 }
@@ -1404,8 +1399,7 @@ static void drop_in(msrp_engine *e, inmsg *m) {
   inmsg_free(m);
 }
 
-static void end_in(msrp_engine *e, inmsg *m, const msrp_chunk *c,
-                   int status) {
+static void end_in(msrp_engine *e, inmsg *m, const msrp_chunk *c, int status) {
   if (e->cb.on_message_end) {
     msrp_message_info info;
     msg_info(m, c, &info);
@@ -1522,8 +1516,7 @@ static void on_headers(msrp_engine *e, const msrp_chunk *c) {
   if (!msrp_chunk_has_content(c) && r.total == 0)
     return; /* an empty SEND (keep-alive, binding): just 200 */
   if (!has_range)
-    r = (msrp_byte_range){1, MSRP_BYTE_RANGE_UNKNOWN,
-                          MSRP_BYTE_RANGE_UNKNOWN};
+    r = (msrp_byte_range){1, MSRP_BYTE_RANGE_UNKNOWN, MSRP_BYTE_RANGE_UNKNOWN};
   in->range = r;
   in->msg = message_for(e, c, &in->code, true);
   in->off = r.start - 1;
@@ -1632,11 +1625,11 @@ static void handle_report(msrp_engine *e, const msrp_chunk *c) {
 
 /* A chunk of a message we cannot trust: 400, and the message is never
  * confirmed or delivered (its later chunks get 400 too). */
-static void refuse_corrupt(msrp_engine *e, const msrp_chunk *c,
-                           inmsg *m) {
+static void refuse_corrupt(msrp_engine *e, const msrp_chunk *c, inmsg *m) {
   const char *id = msrp_chunk_message_id(c);
-  logf_(e, "chunk %s of message %s: body disagrees with its Byte-Range or "
-           "earlier chunks: 400",
+  logf_(e,
+        "chunk %s of message %s: body disagrees with its Byte-Range or "
+        "earlier chunks: 400",
         msrp_chunk_transaction_id(c), id ? id : "");
   respond(e, c, MSRP_STATUS_BAD_REQUEST);
   if (id)
@@ -1720,8 +1713,7 @@ static void on_end(msrp_engine *e, const msrp_event *ev) {
       if (msrp_chunk_success_report(c) == MSRP_REPORT_YES)
         send_report(e, info.message_id, in->single_total);
       if (e->cb.on_message)
-        e->cb.on_message(e, &info, e->single, (size_t)in->single_total,
-                         e->ud);
+        e->cb.on_message(e, &info, e->single, (size_t)in->single_total, e->ud);
       return;
     }
     /* '+' on a chunk that holds the whole body: the peer still owes the
@@ -1805,8 +1797,8 @@ ssize_t msrp_engine_recv(msrp_engine *e, const uint8_t *data, size_t len,
   while (!msrp_engine_paused(e)) {
     size_t used;
     msrp_event ev;
-    int rc = msrp_parser_execute(e->parser, data + done, len - done, &used,
-                                 &ev);
+    int rc =
+        msrp_parser_execute(e->parser, data + done, len - done, &used, &ev);
     done += used;
     if (rc)
       return rc;
@@ -1874,8 +1866,7 @@ static void on_auth_answer(msrp_engine *e, int status, const msrp_chunk *resp,
                       &ch, e->keep.user, e->keep.pass, "AUTH", uri, NULL, 1,
                       e->keep.authorization, sizeof e->keep.authorization)
                 : -1;
-    if (n > 0 && (size_t)n < sizeof e->keep.authorization &&
-        send_auth(e) == 0)
+    if (n > 0 && (size_t)n < sizeof e->keep.authorization && send_auth(e) == 0)
       return;
   } else if (code == 423) {
     uint32_t v;

@@ -102,8 +102,10 @@ static const err_entry errors[] = {
       "a chunk's body disagreed with its Byte-Range or with bytes already "
       "received"),
     E(MSRP_ERR_RELAY_AUTH, "the relay refused to authenticate the session"),
-    E(MSRP_ERR_CHAT_PRIVATE, "the remote party does not accept private messages (no CPIM)"),
-    E(MSRP_ERR_CHAT_TYPE, "the remote party accepts no message of this content type"),
+    E(MSRP_ERR_CHAT_PRIVATE,
+      "the remote party does not accept private messages (no CPIM)"),
+    E(MSRP_ERR_CHAT_TYPE,
+      "the remote party accepts no message of this content type"),
 };
 #undef E
 

@@ -83,7 +83,6 @@ static bool is_token(span s) {
   return true;
 }
 
-
 /* ------------------------------------------------------------------ */
 /* Media types                                                         */
 

@@ -222,8 +222,8 @@ static int connector_new(msrp_connector **out, msrp_connector_kind kind,
         rc = MSRP_ERR_TLS_CONFIG;
     }
     if (!rc && tls && tls->server_name &&
-        !(c->server_name = msrp__strndup(tls->server_name,
-                                         strlen(tls->server_name))))
+        !(c->server_name =
+              msrp__strndup(tls->server_name, strlen(tls->server_name))))
       rc = MSRP_ERR_NOMEM;
     if (!rc && cfg->nrelays) {
       /* with relays, both kinds connect out to their relay */
@@ -290,9 +290,9 @@ static int bind_local(msrp_connector *c, uv_tcp_t *tcp, msrp_uri *uri) {
   int len = sizeof ss;
   if (uv_tcp_getsockname(tcp, (struct sockaddr *)&ss, &len))
     return MSRP_ERR_ADDRESS;
-  uri->port = ntohs(ss.ss_family == AF_INET6
-                        ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                        : ((struct sockaddr_in *)&ss)->sin_port);
+  uri->port =
+      ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                     : ((struct sockaddr_in *)&ss)->sin_port);
   return 0;
 }
 
@@ -368,8 +368,7 @@ typedef struct wait_state {
 /* ---- the relay kinds ---------------------------------------------------- */
 
 static void on_reserved(msrp__relay *r, int status, msrp_transport *t,
-                        const msrp_path *use_path, size_t max_chunk,
-                        void *ud) {
+                        const msrp_path *use_path, size_t max_chunk, void *ud) {
   (void)r;
   msrp_connector *c = ud;
   c->reserving = NULL;
@@ -422,7 +421,6 @@ static void on_prepare_wait(msrp_connector *c, int status,
   if (!status && w->path)
     w->status = msrp_path_copy(w->path, path);
 }
-
 
 int msrp_connector_prepare_wait(msrp_connector *c, msrp_uri *local_uri,
                                 msrp_path *full_local_path) {
@@ -544,10 +542,9 @@ static void on_connected(uv_connect_t *req, int status) {
     }
     ctx = c->ctx;
   }
-  msrp__transport_start(c->t, ctx, 0,
-                        c->server_name ? c->server_name : first->host,
-                        c->has_fingerprint ? c->fingerprint : NULL, on_ready,
-                        c);
+  msrp__transport_start(
+      c->t, ctx, 0, c->server_name ? c->server_name : first->host,
+      c->has_fingerprint ? c->fingerprint : NULL, on_ready, c);
 }
 
 int msrp_connector_set_peer_fingerprint(msrp_connector *c,
@@ -587,8 +584,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status,
     maybe_release(c);
     return;
   }
-  int rc = status || !res ? MSRP_ERR_RESOLVE
-                          : start_connect(c, res->ai_addr);
+  int rc = status || !res ? MSRP_ERR_RESOLVE : start_connect(c, res->ai_addr);
   if (status || !res)
     msrp__log(&c->logger, MSRP_LOG_WARNING, "cannot resolve %s: %s",
               c->remote_path.uris[0].host,
@@ -751,8 +747,8 @@ int msrp_connector_complete(msrp_connector *c,
     char port[8];
     snprintf(port, sizeof port, "%d", msrp_uri_effective_port(first));
     struct addrinfo hints = {0};
-    hints.ai_family = c->local_uri->host_type == MSRP_HOST_IPV6 ? AF_INET6
-                                                                : AF_INET;
+    hints.ai_family =
+        c->local_uri->host_type == MSRP_HOST_IPV6 ? AF_INET6 : AF_INET;
     hints.ai_socktype = SOCK_STREAM;
     c->resolve_req.data = c;
     rc = uv_getaddrinfo(c->loop, &c->resolve_req, on_resolved, first->host,
@@ -776,8 +772,8 @@ int msrp_connector_complete(msrp_connector *c,
   return rc;
 }
 
-static void on_complete_wait(msrp_connector *c, int status,
-                             msrp_transport *t, void *ud) {
+static void on_complete_wait(msrp_connector *c, int status, msrp_transport *t,
+                             void *ud) {
   (void)c;
   wait_state *w = ud;
   w->done = true;

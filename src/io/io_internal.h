@@ -70,8 +70,8 @@ void msrp__transport_set_peer(msrp_transport *t);
 typedef void (*msrp__ready_cb)(msrp_transport *t, int status, void *ud);
 void msrp__transport_start(msrp_transport *t, SSL_CTX *ctx, int server,
                            const char *verify_name,
-                           const unsigned char *fingerprint,
-                           msrp__ready_cb cb, void *ud);
+                           const unsigned char *fingerprint, msrp__ready_cb cb,
+                           void *ud);
 
 /* Binding. Active: send the empty SEND, check the answer. Passive: read
  * the first chunk's headers and ask `decide` (return 0 to accept, or the
@@ -137,9 +137,9 @@ typedef void (*msrp__relay_cb)(msrp__relay *r, int status, msrp_transport *t,
  * none) a fresh session-id. `list` must outlive the reservation. */
 int msrp__relay_reserve(msrp__relay **out, uv_loop_t *loop,
                         const msrp__relay_list *list, SSL_CTX *ctx,
-                        const unsigned char *fingerprint,
-                        const msrp_logger *lg, uint64_t timeout_ms,
-                        msrp_uri *local_uri, msrp__relay_cb cb, void *ud);
+                        const unsigned char *fingerprint, const msrp_logger *lg,
+                        uint64_t timeout_ms, msrp_uri *local_uri,
+                        msrp__relay_cb cb, void *ud);
 /* Stop a reservation under way; its callback will not run. */
 void msrp__relay_cancel(msrp__relay *r);
 

@@ -27,10 +27,12 @@ bool msrp__is_text_type(const char *ct) {
   size_t n = strcspn(ct, "; \t");
   if (n >= 5 && msrp__ieq(ct, 5, "text/", 5))
     return true;
-  static const char *const texts[] = {
-      "message/cpim", "application/json", "application/xml",
-      "application/sdp", "application/im-iscomposing+xml",
-      "message/imdn+xml"};
+  static const char *const texts[] = {"message/cpim",
+                                      "application/json",
+                                      "application/xml",
+                                      "application/sdp",
+                                      "application/im-iscomposing+xml",
+                                      "message/imdn+xml"};
   for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
     if (msrp__ieq_lit(ct, n, texts[i]))
       return true;
@@ -66,27 +68,38 @@ int msrp__uri_sockaddr(const msrp_uri *uri, int port,
 
 int msrp__uv_err(int s) {
   switch (s) {
-  case 0: return 0;
-  case UV_ECANCELED: return MSRP_ERR_CANCELLED;
-  case UV_EADDRINUSE: return MSRP_ERR_ADDRESS_IN_USE;
+  case 0:
+    return 0;
+  case UV_ECANCELED:
+    return MSRP_ERR_CANCELLED;
+  case UV_EADDRINUSE:
+    return MSRP_ERR_ADDRESS_IN_USE;
   case UV_EADDRNOTAVAIL:
   case UV_EAFNOSUPPORT:
-  case UV_EINVAL: return MSRP_ERR_ADDRESS;
+  case UV_EINVAL:
+    return MSRP_ERR_ADDRESS;
   case UV_ECONNREFUSED:
   case UV_ENETUNREACH:
   case UV_EHOSTUNREACH:
-  case UV_ETIMEDOUT: return MSRP_ERR_CONNECT;
-  case UV_ENOMEM: return MSRP_ERR_NOMEM;
-  default: return MSRP_ERR_IO;
+  case UV_ETIMEDOUT:
+    return MSRP_ERR_CONNECT;
+  case UV_ENOMEM:
+    return MSRP_ERR_NOMEM;
+  default:
+    return MSRP_ERR_IO;
   }
 }
 
 static const char *level_name(msrp_log_level l) {
   switch (l) {
-  case MSRP_LOG_DEBUG: return "debug";
-  case MSRP_LOG_INFO: return "info";
-  case MSRP_LOG_WARNING: return "warning";
-  default: return "error";
+  case MSRP_LOG_DEBUG:
+    return "debug";
+  case MSRP_LOG_INFO:
+    return "info";
+  case MSRP_LOG_WARNING:
+    return "warning";
+  default:
+    return "error";
   }
 }
 
@@ -99,8 +112,7 @@ static void stderr_trace(void *ud, msrp_trace_dir dir, const char *peer,
                          const char *data, size_t len) {
   (void)ud;
   fprintf(stderr, "%s %s\n%.*s%s", dir == MSRP_TRACE_IN ? "<<<" : ">>>", peer,
-          (int)len, data,
-          len && data[len - 1] == '\n' ? "" : "\n");
+          (int)len, data, len && data[len - 1] == '\n' ? "" : "\n");
 }
 
 msrp_logger msrp_logger_stderr(msrp_log_level min_level, int trace) {

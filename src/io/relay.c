@@ -29,8 +29,8 @@ struct msrp__relay {
   msrp_uri relay_uri;
   msrp_transport *t;
   uv_timer_t timer;
-  unsigned gen;     /* which attempt is current */
-  int pending;      /* connect requests not yet called back */
+  unsigned gen; /* which attempt is current */
+  int pending;  /* connect requests not yet called back */
   bool timer_open;
   bool cancelled;
   bool done;
@@ -135,8 +135,7 @@ static int send_auth(msrp__relay *r) {
   msrp_chunk_free(c);
   if (rc)
     return rc;
-  return msrp_transport_read_chunk(r->t, MSRP_READ_WHOLE, on_auth_response,
-                                   r);
+  return msrp_transport_read_chunk(r->t, MSRP_READ_WHOLE, on_auth_response, r);
 }
 
 /* Answer the challenge of a 401 (RFC 4976 5.1: method AUTH, the relay's
@@ -156,7 +155,7 @@ static int answer_challenge(msrp__relay *r, const msrp_chunk *c) {
   rc = msrp_digest_authorization(&r->challenge, e->username, e->password,
                                  "AUTH", uri, NULL, r->nc, r->authorization,
                                  sizeof r->authorization);
-  return rc < 0 ? rc
+  return rc < 0                                  ? rc
          : (size_t)rc >= sizeof r->authorization ? MSRP_ERR_INVALID_ARGUMENT
                                                  : 0;
 }
@@ -174,8 +173,8 @@ static void on_auth_response(msrp_transport *t, int status, msrp_chunk *c,
   if (!code || strcmp(msrp_chunk_transaction_id(c), r->tid) != 0) {
     /* not the answer to our AUTH: wait for it */
     msrp_chunk_free(c);
-    int rc = msrp_transport_read_chunk(r->t, MSRP_READ_WHOLE,
-                                       on_auth_response, r);
+    int rc =
+        msrp_transport_read_chunk(r->t, MSRP_READ_WHOLE, on_auth_response, r);
     if (rc)
       try_next(r, rc);
     return;
@@ -201,8 +200,8 @@ static void on_auth_response(msrp_transport *t, int status, msrp_chunk *c,
       char uri[512];
       msrp_uri_format(&r->relay_uri, uri, sizeof uri);
       int n = msrp_digest_authorization(
-          &r->challenge, e->username, e->password, "AUTH", uri, NULL,
-          ++r->nc, r->authorization, sizeof r->authorization);
+          &r->challenge, e->username, e->password, "AUTH", uri, NULL, ++r->nc,
+          r->authorization, sizeof r->authorization);
       if (n < 0)
         rc = n;
     }
@@ -237,9 +236,8 @@ static void on_auth_response(msrp_transport *t, int status, msrp_chunk *c,
       return;
     }
   } else {
-    msrp__log(&r->logger, MSRP_LOG_WARNING,
-              "relay %s refused AUTH: %d %s", e->uri, code,
-              msrp_chunk_comment(c) ? msrp_chunk_comment(c) : "");
+    msrp__log(&r->logger, MSRP_LOG_WARNING, "relay %s refused AUTH: %d %s",
+              e->uri, code, msrp_chunk_comment(c) ? msrp_chunk_comment(c) : "");
     rc = MSRP_ERR_RELAY_AUTH;
   }
   msrp_chunk_free(c);
@@ -367,9 +365,9 @@ static void try_next(msrp__relay *r, int status) {
 
 int msrp__relay_reserve(msrp__relay **out, uv_loop_t *loop,
                         const msrp__relay_list *list, SSL_CTX *ctx,
-                        const unsigned char *fingerprint,
-                        const msrp_logger *lg, uint64_t timeout_ms,
-                        msrp_uri *local_uri, msrp__relay_cb cb, void *ud) {
+                        const unsigned char *fingerprint, const msrp_logger *lg,
+                        uint64_t timeout_ms, msrp_uri *local_uri,
+                        msrp__relay_cb cb, void *ud) {
   if (!list || list->n == 0 || !local_uri || !cb)
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp__relay *r = calloc(1, sizeof *r);

@@ -35,7 +35,7 @@ struct expected {
   expected *next;
 };
 
-struct pending { /* a complete() waiting for its binding */
+struct pending {    /* a complete() waiting for its binding */
   uv_timer_t timer; /* first */
   msrp_server *s;
   expected *e; /* the session it completes */
@@ -49,13 +49,13 @@ struct pending { /* a complete() waiting for its binding */
   pending *next;
 };
 
-struct incoming { /* a connection not bound yet */
+struct incoming {   /* a connection not bound yet */
   uv_timer_t timer; /* first: bounds how long it may stay unbound */
   msrp_server *s;
   msrp_transport *t;
-  expected *target;  /* parked: the URI it binds to */
-  msrp_path from;    /* parked: its From-Path */
-  pending *claimed;  /* the complete() it is binding for */
+  expected *target; /* parked: the URI it binds to */
+  msrp_path from;   /* parked: its From-Path */
+  pending *claimed; /* the complete() it is binding for */
   incoming *next;
 };
 
@@ -84,7 +84,7 @@ static void maybe_release(msrp_server *s) {
 
 #define UNLINK(head, type, item)                                               \
   do {                                                                         \
-    for (type **pp_ = &(head); *pp_; pp_ = &(*pp_)->next)                     \
+    for (type **pp_ = &(head); *pp_; pp_ = &(*pp_)->next)                      \
       if (*pp_ == (item)) {                                                    \
         *pp_ = (item)->next;                                                   \
         break;                                                                 \
@@ -227,8 +227,7 @@ static int match(incoming *in, expected *e, const msrp_path *from) {
   const char *peer = msrp_transport_peer(in->t);
   if (p->claimed) {
     msrp__log(&in->s->logger, MSRP_LOG_WARNING,
-              "%s: binding for a session another connection is binding",
-              peer);
+              "%s: binding for a session another connection is binding", peer);
     return MSRP_STATUS_NO_SESSION;
   }
   if (!msrp_path_equal(&p->remote, from)) {
@@ -240,8 +239,7 @@ static int match(incoming *in, expected *e, const msrp_path *from) {
   }
   if (p->has_fp && msrp__transport_check_fingerprint(in->t, p->fp)) {
     msrp__log(&in->s->logger, MSRP_LOG_WARNING,
-              "%s: the peer's certificate is not the one its SDP names",
-              peer);
+              "%s: the peer's certificate is not the one its SDP names", peer);
     return MSRP_STATUS_NO_SESSION;
   }
   msrp_path local = {1, &e->uri};
@@ -351,21 +349,24 @@ static listener *find_listener(msrp_server *s, const struct sockaddr *sa) {
     if (l->addr.ss_family != sa->sa_family)
       continue;
     if (sa->sa_family == AF_INET6) {
-      const struct sockaddr_in6 *a = (const void *)&l->addr, *b = (const void *)sa;
+      const struct sockaddr_in6 *a = (const void *)&l->addr,
+                                *b = (const void *)sa;
       if (a->sin6_port == b->sin6_port &&
           memcmp(&a->sin6_addr, &b->sin6_addr, sizeof a->sin6_addr) == 0)
         return l;
     } else {
-      const struct sockaddr_in *a = (const void *)&l->addr, *b = (const void *)sa;
-      if (a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr)
+      const struct sockaddr_in *a = (const void *)&l->addr,
+                               *b = (const void *)sa;
+      if (a->sin_port == b->sin_port &&
+          a->sin_addr.s_addr == b->sin_addr.s_addr)
         return l;
     }
   }
   return NULL;
 }
 
-static int new_listener(msrp_server *s, const struct sockaddr *sa,
-                        bool use_tls, listener **out) {
+static int new_listener(msrp_server *s, const struct sockaddr *sa, bool use_tls,
+                        listener **out) {
   listener *l = calloc(1, sizeof *l);
   if (!l)
     return MSRP_ERR_NOMEM;
@@ -407,18 +408,17 @@ int msrp_server_prepare(msrp_server *s, msrp_uri *local_uri,
   struct sockaddr_storage ss;
   if ((rc = msrp__uri_sockaddr(local_uri, local_uri->port, &ss)))
     return rc;
-  listener *l = local_uri->port ? find_listener(s, (struct sockaddr *)&ss)
-                                : NULL;
+  listener *l =
+      local_uri->port ? find_listener(s, (struct sockaddr *)&ss) : NULL;
   if (l && l->use_tls != (local_uri->use_tls != 0))
     return MSRP_ERR_INVALID_ARGUMENT;
   bool fresh = !l;
   if (fresh && (rc = new_listener(s, (struct sockaddr *)&ss,
                                   local_uri->use_tls != 0, &l)))
     return rc;
-  local_uri->port =
-      ntohs(l->addr.ss_family == AF_INET6
-                ? ((struct sockaddr_in6 *)&l->addr)->sin6_port
-                : ((struct sockaddr_in *)&l->addr)->sin_port);
+  local_uri->port = ntohs(l->addr.ss_family == AF_INET6
+                              ? ((struct sockaddr_in6 *)&l->addr)->sin6_port
+                              : ((struct sockaddr_in *)&l->addr)->sin_port);
   if (find_expected(s, local_uri)) {
     rc = MSRP_ERR_INVALID_ARGUMENT;
     goto fail;

@@ -25,7 +25,7 @@ struct msrp_session {
   bool writing;
   bool batch_write; /* the write in flight is from `batch` */
   bool pumping;
-  uint8_t *batch;   /* small steps gathered into one write */
+  uint8_t *batch; /* small steps gathered into one write */
   size_t batch_len;
   bool user_paused, queue_paused;
   bool reading; /* the transport is read */
@@ -79,8 +79,8 @@ static void fwd_start(msrp_engine *e, const msrp_message_info *m, void *ud) {
     s->user.on_message_start(e, m, s->ud);
 }
 
-static void fwd_data(msrp_engine *e, const msrp_message_info *m,
-                     uint64_t off, const uint8_t *d, size_t n, void *ud) {
+static void fwd_data(msrp_engine *e, const msrp_message_info *m, uint64_t off,
+                     const uint8_t *d, size_t n, void *ud) {
   msrp_session *s = ud;
   if (s->user.on_message_data)
     s->user.on_message_data(e, m, off, d, n, s->ud);
@@ -112,8 +112,8 @@ static void fwd_writable(msrp_engine *e, void *ud) {
     s->user.on_writable(e, s->ud);
 }
 
-static void fwd_refresh(msrp_engine *e, int status, int code,
-                        uint32_t granted, void *ud) {
+static void fwd_refresh(msrp_engine *e, int status, int code, uint32_t granted,
+                        void *ud) {
   msrp_session *s = ud;
   if (s->user.on_relay_refresh)
     s->user.on_relay_refresh(e, status, code, granted, s->ud);
@@ -564,7 +564,7 @@ typedef struct deliver {
   msrp_session *s;
   msrp_deliver_cb cb;
   void *ud;
-  uv_timer_t timer; /* for Failure-Report no: complete from the loop */
+  uv_timer_t timer;     /* for Failure-Report no: complete from the loop */
   struct deliver *next; /* in s->at_once */
 } deliver;
 
@@ -574,9 +574,9 @@ static void on_deliver_response(msrp_engine *e, int status,
   deliver *d = ud;
   if (d->cb) {
     int code = resp ? msrp_chunk_code(resp) : 0;
-    d->cb(d->s, status ? status
-                       : (code >= 200 && code < 300 ? 0
-                                                    : MSRP_ERR_TRANSACTION),
+    d->cb(d->s,
+          status ? status
+                 : (code >= 200 && code < 300 ? 0 : MSRP_ERR_TRANSACTION),
           resp, d->ud);
   }
   free(d);
@@ -614,9 +614,8 @@ int msrp_session_deliver_chunk(msrp_session *s, msrp_chunk *chunk,
   bool at_once = msrp_chunk_failure_report(chunk) == MSRP_REPORT_NO;
   if (!at_once)
     d->cb = cb;
-  int rc = msrp_session_send_chunk(s, chunk, at_once ? NULL
-                                                     : on_deliver_response,
-                                   at_once ? NULL : d);
+  int rc = msrp_session_send_chunk(
+      s, chunk, at_once ? NULL : on_deliver_response, at_once ? NULL : d);
   if (rc) {
     free(d);
     return rc;
@@ -632,8 +631,8 @@ int msrp_session_deliver_chunk(msrp_session *s, msrp_chunk *chunk,
   return 0;
 }
 
-static void on_deliver_wait(msrp_session *s, int status,
-                            const msrp_chunk *resp, void *ud) {
+static void on_deliver_wait(msrp_session *s, int status, const msrp_chunk *resp,
+                            void *ud) {
   (void)s;
   wait_state *w = ud;
   w->done = true;

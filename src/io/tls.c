@@ -19,7 +19,8 @@ static int accept_any_certificate(int preverify_ok, X509_STORE_CTX *x) {
 }
 
 int msrp__tls_ctx_new(const msrp_tls_config *cfg, int server, SSL_CTX **out) {
-  SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+  SSL_CTX *ctx =
+      SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
   if (!ctx)
     return MSRP_ERR_NOMEM;
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
@@ -33,8 +34,7 @@ int msrp__tls_ctx_new(const msrp_tls_config *cfg, int server, SSL_CTX **out) {
       SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1)
     goto fail;
   if (cfg->key_file &&
-      (SSL_CTX_use_PrivateKey_file(ctx, cfg->key_file, SSL_FILETYPE_PEM) !=
-           1 ||
+      (SSL_CTX_use_PrivateKey_file(ctx, cfg->key_file, SSL_FILETYPE_PEM) != 1 ||
        SSL_CTX_check_private_key(ctx) != 1))
     goto fail;
   if (server) {
@@ -64,7 +64,6 @@ fail:
   SSL_CTX_free(ctx);
   return rc;
 }
-
 
 int msrp__parse_fingerprint(const char *text, unsigned char out[32]) {
   if (!text)

@@ -47,16 +47,16 @@ typedef struct held {
 
 typedef enum bind_state {
   BIND_NONE = 0,
-  BIND_ACTIVE_WAIT,   /* empty SEND written, waiting for its response */
-  BIND_PASSIVE_HEAD,  /* waiting for the first chunk's headers */
-  BIND_PASSIVE_PARK,  /* headers seen, waiting for the owner's decision */
-  BIND_PASSIVE_EMPTY  /* accepted empty SEND: skip to its end, answer 200 */
+  BIND_ACTIVE_WAIT,  /* empty SEND written, waiting for its response */
+  BIND_PASSIVE_HEAD, /* waiting for the first chunk's headers */
+  BIND_PASSIVE_PARK, /* headers seen, waiting for the owner's decision */
+  BIND_PASSIVE_EMPTY /* accepted empty SEND: skip to its end, answer 200 */
 } bind_state;
 
 struct msrp_transport {
   uv_loop_t *loop;
   uv_tcp_t tcp;
-  uv_timer_t kick; /* runs deferred work from the loop */
+  uv_timer_t kick;   /* runs deferred work from the loop */
   uv_timer_t linger; /* bounds the wait for a close_notify to go out */
   bool lingering;
   int open_handles;
@@ -83,7 +83,7 @@ struct msrp_transport {
 
   /* input */
   msrp_parser *parser;
-  uint8_t *rbuf;      /* socket buffer (TCP) or plaintext buffer (TLS) */
+  uint8_t *rbuf; /* socket buffer (TCP) or plaintext buffer (TLS) */
   size_t in_off, in_len;
   bool replay_headers; /* give the current chunk's HEADERS again */
   bool in_chunk_body;  /* wire trace: inside a binary body */
@@ -108,11 +108,11 @@ struct msrp_transport {
   msrp__bind_decide_cb bind_decide;
   void *bind_ud;
   char bind_tid[80];
-  bool bind_answer;   /* the chunk being read answers our binding SEND */
-  held *holding;      /* the request being kept while binding */
+  bool bind_answer;       /* the chunk being read answers our binding SEND */
+  held *holding;          /* the request being kept while binding */
   held *held, *held_tail; /* kept requests, for the next reader */
   size_t nheld, held_bytes;
-  int replay_step;    /* of held->: 0 headers, 1 body, 2 end */
+  int replay_step; /* of held->: 0 headers, 1 body, 2 end */
 
   /* shutdown */
   msrp_shutdown_cb shutdown_cb;
@@ -437,9 +437,8 @@ int msrp_transport_use_tls(const msrp_transport *t) {
 int msrp__transport_set_relay(msrp_transport *t, const msrp_uri *relay,
                               const char *username, const char *password,
                               uint32_t expires, uint32_t granted) {
-  msrp__relay_info ri = {.relay = MSRP_URI_INIT,
-                         .expires = expires,
-                         .granted = granted};
+  msrp__relay_info ri = {
+      .relay = MSRP_URI_INIT, .expires = expires, .granted = granted};
   int rc = msrp_uri_copy(&ri.relay, relay);
   if (!rc && username &&
       !(ri.username = msrp__strndup(username, strlen(username))))
@@ -499,12 +498,11 @@ int msrp_transport_check_incoming_send(const msrp_transport *t,
 
 /* ---- writing ----------------------------------------------------------- */
 
-
 static void on_written(uv_write_t *req, int status) {
   write_req *w = (write_req *)req;
   msrp_transport *t = w->t;
   t->writes_pending--;
-  int rc = status == 0 ? 0
+  int rc = status == 0              ? 0
            : status == UV_ECANCELED ? MSRP_ERR_CANCELLED
                                     : MSRP_ERR_IO;
   if (rc && rc != MSRP_ERR_CANCELLED)
@@ -579,8 +577,8 @@ static int submit_now(msrp_transport *t, const struct iovec *iov, int n,
     for (int i = 0; i < n && nb < 8; i++)
       bufs[nb++] = uv_buf_init(iov[i].iov_base, (unsigned)iov[i].iov_len);
   }
-  int rc = uv_write(&w->req, (uv_stream_t *)&t->tcp, bufs, (unsigned)nb,
-                    on_written);
+  int rc =
+      uv_write(&w->req, (uv_stream_t *)&t->tcp, bufs, (unsigned)nb, on_written);
   if (rc) {
     free(w->copy);
     free(w);
@@ -690,9 +688,7 @@ static void on_write_wait(msrp_transport *t, int status, void *ud) {
   w->status = status;
 }
 
-
-int msrp_transport_write_wait(msrp_transport *t, const void *data,
-                              size_t len) {
+int msrp_transport_write_wait(msrp_transport *t, const void *data, size_t len) {
   wait_state w = {0};
   int rc = msrp_transport_write(t, data, len, on_write_wait, &w);
   if (rc)
@@ -711,9 +707,9 @@ int msrp_transport_write_chunk_wait(msrp_transport *t, msrp_chunk *c) {
 }
 
 size_t msrp_transport_write_queue_size(const msrp_transport *t) {
-  return t->tcp_closed ? 0
-                       : uv_stream_get_write_queue_size(
-                             (const uv_stream_t *)&t->tcp);
+  return t->tcp_closed
+             ? 0
+             : uv_stream_get_write_queue_size((const uv_stream_t *)&t->tcp);
 }
 
 /* ---- shutdown ---------------------------------------------------------- */
@@ -725,14 +721,13 @@ static void on_shutdown(uv_shutdown_t *req, int status) {
   t->shutdown_cb = NULL;
   if (cb)
     cb(t,
-       status == 0 ? 0
+       status == 0              ? 0
        : status == UV_ECANCELED ? MSRP_ERR_CANCELLED
                                 : MSRP_ERR_IO,
        t->shutdown_ud);
 }
 
-int msrp_transport_shutdown(msrp_transport *t, msrp_shutdown_cb cb,
-                            void *ud) {
+int msrp_transport_shutdown(msrp_transport *t, msrp_shutdown_cb cb, void *ud) {
   if (!t)
     return MSRP_ERR_INVALID_ARGUMENT;
   if (t->shutdown_cb)
@@ -779,8 +774,8 @@ static int classify_tls_failure(msrp_transport *t) {
 
 int msrp__transport_check_fingerprint(msrp_transport *t,
                                       const unsigned char fp[32]) {
-  X509 *cert = t->ssl && t->tls_ready ? SSL_get1_peer_certificate(t->ssl)
-                                      : NULL;
+  X509 *cert =
+      t->ssl && t->tls_ready ? SSL_get1_peer_certificate(t->ssl) : NULL;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   int ok = cert && X509_digest(cert, EVP_sha256(), md, &n) && n == 32 &&
@@ -871,8 +866,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   if (nread < 0) {
     stop_socket(t);
     if (!t->tls_ready && t->ready_cb && t->ssl) {
-      handshake_done(t, nread == UV_EOF ? MSRP_ERR_TLS_HANDSHAKE
-                                        : MSRP_ERR_IO);
+      handshake_done(t, nread == UV_EOF ? MSRP_ERR_TLS_HANDSHAKE : MSRP_ERR_IO);
       return;
     }
     if (nread != UV_EOF) {
@@ -901,8 +895,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
 
 void msrp__transport_start(msrp_transport *t, SSL_CTX *ctx, int server,
                            const char *verify_name,
-                           const unsigned char *fingerprint,
-                           msrp__ready_cb cb, void *ud) {
+                           const unsigned char *fingerprint, msrp__ready_cb cb,
+                           void *ud) {
   t->ready_cb = cb;
   t->ready_ud = ud;
   msrp__transport_set_peer(t);
@@ -1150,9 +1144,8 @@ int msrp_transport_read_chunk(msrp_transport *t, size_t size,
   return 0;
 }
 
-static void on_read_chunk_wait(msrp_transport *t, int status,
-                               msrp_chunk *chunk, unsigned segment,
-                               void *ud) {
+static void on_read_chunk_wait(msrp_transport *t, int status, msrp_chunk *chunk,
+                               unsigned segment, void *ud) {
   (void)t;
   wait_state *w = ud;
   w->done = true;
@@ -1247,8 +1240,7 @@ static void on_refusal_written(msrp_transport *t, int status, void *ud) {
     close_socket(t);
 }
 
-void msrp__transport_refuse(msrp_transport *t, const msrp_chunk *c,
-                            int code) {
+void msrp__transport_refuse(msrp_transport *t, const msrp_chunk *c, int code) {
   msrp_chunk *resp;
   if (msrp_chunk_wants_response(c, code) &&
       msrp_chunk_make_response(&resp, c, code, NULL) == 0) {
@@ -1317,9 +1309,9 @@ static void bind_active_event(msrp_transport *t, const msrp_event *ev) {
       t->bind_answer = true;
       return;
     }
-    int code = msrp_chunk_error(c) ? MSRP_STATUS_BAD_REQUEST
-                                   : msrp_transport_check_incoming_send(
-                                         t, c, NULL);
+    int code = msrp_chunk_error(c)
+                   ? MSRP_STATUS_BAD_REQUEST
+                   : msrp_transport_check_incoming_send(t, c, NULL);
     if (code) {
       msrp__log(&t->logger, MSRP_LOG_WARNING,
                 "%s: binding: a request with paths not this session's "
@@ -1333,8 +1325,8 @@ static void bind_active_event(msrp_transport *t, const msrp_event *ev) {
     held *h = NULL;
     if (t->nheld >= HELD_MAX) {
       msrp__log(&t->logger, MSRP_LOG_WARNING,
-                "%s: binding: more than %d requests before the answer",
-                t->peer, HELD_MAX);
+                "%s: binding: more than %d requests before the answer", t->peer,
+                HELD_MAX);
     } else if ((h = calloc(1, sizeof *h)) &&
                msrp_chunk_dup(&h->chunk, c) == 0) {
       t->holding = h;
@@ -1388,8 +1380,7 @@ int msrp__bind_active(msrp_transport *t, msrp__bind_done_cb done, void *ud) {
   int rc = msrp_transport_make_chunk(t, NULL, &c);
   if (rc)
     return rc;
-  snprintf(t->bind_tid, sizeof t->bind_tid, "%s",
-           msrp_chunk_transaction_id(c));
+  snprintf(t->bind_tid, sizeof t->bind_tid, "%s", msrp_chunk_transaction_id(c));
   t->bind_done = done;
   t->bind_ud = ud;
   rc = msrp__transport_send_chunk(t, c, NULL, NULL);

@@ -81,8 +81,8 @@ struct msrp_chat {
   int con_pending;
 };
 
-static const char *const default_accept[] = {
-    "message/cpim", "text/*", "application/im-iscomposing+xml"};
+static const char *const default_accept[] = {"message/cpim", "text/*",
+                                             "application/im-iscomposing+xml"};
 static const char *const default_wrapped[] = {"*"};
 
 /* ---- notifications ------------------------------------------------------- */
@@ -145,7 +145,8 @@ void msrp_chat_set_sound_hook(msrp_chat *c, msrp_chat_sound_cb cb, void *ud) {
   c->sound_hooked = true;
 }
 
-/* ---- life ------------------------------------------------------------------ */
+/* ---- life ------------------------------------------------------------------
+ */
 
 static char *dup_s(const char *s) {
   return s ? msrp__strndup(s, strlen(s)) : NULL;
@@ -322,7 +323,8 @@ void msrp_chat_free(msrp_chat *c) {
   }
 }
 
-/* ---- initialize ------------------------------------------------------------ */
+/* ---- initialize ------------------------------------------------------------
+ */
 
 static msrp_connect_config connect_config(msrp_chat *c) {
   msrp_connect_config cfg = {0};
@@ -335,8 +337,8 @@ static msrp_connect_config connect_config(msrp_chat *c) {
 
 static int build_sdp(msrp_chat *c, const msrp_path *path) {
   msrp_sdp_media *m;
-  int rc = msrp_sdp_media_new(&m, path, (const char *const *)c->accept,
-                              c->naccept);
+  int rc =
+      msrp_sdp_media_new(&m, path, (const char *const *)c->accept, c->naccept);
   if (rc)
     return rc;
   if (c->nwrapped)
@@ -397,8 +399,7 @@ int msrp_chat_initialize(msrp_chat *c) {
   int rc = c->outgoing ? msrp_get_connector(&c->con, c->loop, &cfg)
                        : msrp_get_acceptor(&c->con, c->loop, &cfg);
   if (!rc)
-    rc = msrp_uri_init(&c->local_uri, c->use_tls, c->local_host, 0, NULL,
-                       NULL);
+    rc = msrp_uri_init(&c->local_uri, c->use_tls, c->local_host, 0, NULL, NULL);
   if (!rc) {
     c->con_pending++;
     rc = msrp_connector_prepare(c->con, &c->local_uri, on_prepared, c);
@@ -414,7 +415,8 @@ int msrp_chat_initialize(msrp_chat *c) {
   return 0;
 }
 
-/* ---- messages ------------------------------------------------------------- */
+/* ---- messages -------------------------------------------------------------
+ */
 
 static chat_msg *find_msg(msrp_chat *c, const char *id) {
   for (chat_msg *m = c->msgs; m; m = m->next)
@@ -597,7 +599,8 @@ static void flush_queue(msrp_chat *c) {
   }
 }
 
-/* ---- incoming -------------------------------------------------------------- */
+/* ---- incoming --------------------------------------------------------------
+ */
 
 static bool is_cpim(const char *type) {
   return type && msrp__ieq(type, strcspn(type, "; \t"), "message/cpim", 12);
@@ -638,7 +641,8 @@ static void on_read_end(msrp_session *s, int status, void *ud) {
     post_fail(c, "reading", status);
 }
 
-/* ---- start ------------------------------------------------------------------ */
+/* ---- start ------------------------------------------------------------------
+ */
 
 static void on_completed(msrp_connector *con, int status, msrp_transport *t,
                          void *ud) {
@@ -698,8 +702,8 @@ static void on_completed(msrp_connector *con, int status, msrp_transport *t,
  * verification applies (connecting), or none (accepting). */
 static int pin_remote_certificate(msrp_chat *c, msrp_sdp_media *remote) {
   const msrp_path *path = msrp_sdp_media_path(remote);
-  if (c->nrelays || (c->has_tls && c->tls.fingerprint) ||
-      !path || path->count != 1 || !path->uris[0].use_tls)
+  if (c->nrelays || (c->has_tls && c->tls.fingerprint) || !path ||
+      path->count != 1 || !path->uris[0].use_tls)
     return 0;
   for (size_t i = 0; i < msrp_sdp_media_fingerprint_count(remote); i++) {
     const char *hash, *value;
@@ -716,8 +720,8 @@ int msrp_chat_start(msrp_chat *c, const char *remote_sdp) {
   if (c->state != CHAT_INITIALIZED || c->ending)
     return MSRP_ERR_BUSY;
   msrp_sdp_media *remote;
-  int rc = msrp_sdp_media_parse(&remote, remote_sdp, strlen(remote_sdp), 0,
-                                NULL);
+  int rc =
+      msrp_sdp_media_parse(&remote, remote_sdp, strlen(remote_sdp), 0, NULL);
   if (!rc) {
     /* RFC 6135 / RFC 4975: who connects must match what we prepared */
     msrp_sdp_action action;
@@ -751,7 +755,8 @@ int msrp_chat_start(msrp_chat *c, const char *remote_sdp) {
   return 0;
 }
 
-/* ---- end -------------------------------------------------------------------- */
+/* ---- end --------------------------------------------------------------------
+ */
 
 /* DidEnd, from the loop: everything is closed by then. */
 static void on_end_timer(uv_timer_t *h) {

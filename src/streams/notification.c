@@ -95,8 +95,7 @@ int msrp_notification_center_add_observer(msrp_notification_center *center,
   if (center == NULL || cb == NULL || center->freeing)
     return MSRP_ERR_INVALID_ARGUMENT;
   if (center->n == center->cap) {
-    observer *obs =
-        msrp__grow_array(center->obs, &center->cap, sizeof *obs, 8);
+    observer *obs = msrp__grow_array(center->obs, &center->cap, sizeof *obs, 8);
     if (obs == NULL)
       return MSRP_ERR_NOMEM;
     center->obs = obs;

@@ -72,8 +72,7 @@ static int tls_start(tpeer *p, int server, const char *cert, const char *key) {
     return fail(p, "SSL_CTX_new");
   SSL_CTX_set_verify(p->ctx, SSL_VERIFY_NONE, NULL);
   if (cert && (SSL_CTX_use_certificate_chain_file(p->ctx, cert) != 1 ||
-               SSL_CTX_use_PrivateKey_file(p->ctx, key, SSL_FILETYPE_PEM) !=
-                   1))
+               SSL_CTX_use_PrivateKey_file(p->ctx, key, SSL_FILETYPE_PEM) != 1))
     return fail(p, "certificate");
   p->ssl = SSL_new(p->ctx);
   SSL_set_fd(p->ssl, p->fd);
@@ -279,7 +278,8 @@ void tt_join(tthread *t, int seconds) {
 
 int tp_header(const char *chunk, const char *name, char *out, size_t size) {
   size_t k = strlen(name);
-  for (const char *l = chunk; l && *l; l = strstr(l, "\r\n") ? strstr(l, "\r\n") + 2 : NULL) {
+  for (const char *l = chunk; l && *l;
+       l = strstr(l, "\r\n") ? strstr(l, "\r\n") + 2 : NULL) {
     if (strncmp(l, name, k) == 0 && l[k] == ':') {
       const char *v = l + k + 1;
       while (*v == ' ')

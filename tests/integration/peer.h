@@ -21,12 +21,12 @@ typedef struct tpeer {
   SSL *ssl;
   char in[1 << 17]; /* what was read and not consumed, NUL-terminated */
   size_t nin;
-  char error[320];  /* why the script failed, for the test's message */
+  char error[320]; /* why the script failed, for the test's message */
 } tpeer;
 
 /* Each returns 0, or -1 with p->error set. */
-int tp_connect(tpeer *p, int port);            /* 127.0.0.1:port */
-int tp_listen(int *listen_fd, int *port);       /* 127.0.0.1, any port */
+int tp_connect(tpeer *p, int port);       /* 127.0.0.1:port */
+int tp_listen(int *listen_fd, int *port); /* 127.0.0.1, any port */
 int tp_accept(tpeer *p, int listen_fd);
 /* TLS over the connection: as client (cert/key may be NULL: none), or as
  * server. Neither side verifies the other. */
@@ -49,7 +49,7 @@ typedef struct tthread {
   uv_async_t wake;
   atomic_bool done;
   bool closed; /* the async handle is closed */
-  int result; /* the script's return value */
+  int result;  /* the script's return value */
   void (*fn)(struct tthread *);
   void *arg;
   /* steps the loop thread grants the script (tt_wait_step) */
@@ -69,8 +69,6 @@ void tt_grant(tthread *t, int n);
  * passed: the test fails), join it, close the async. */
 void tt_join(tthread *t, int seconds);
 bool tt_is_done(const void *t);
-
-
 
 /* From a chunk's text: the value of header `name` ("From-Path"), or the
  * transaction id of its start line. 0, or -1 when absent. */

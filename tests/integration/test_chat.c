@@ -81,8 +81,7 @@ static void observe(msrp_notification_center *nc, const msrp_notification *n,
              (const char *)g->content);
     snprintf(p->content_type, sizeof p->content_type, "%s", g->content_type);
     if (p->got < 8)
-      snprintf(p->received[p->got], sizeof p->received[0], "%.63s",
-               p->content);
+      snprintf(p->received[p->got], sizeof p->received[0], "%.63s", p->content);
     p->cpim = g->cpim != NULL;
     p->cpim_from[0] = p->cpim_to[0] = '\0';
     p->cpim_dt = 0;
@@ -138,7 +137,7 @@ static void make(peer *p, const char *me, const char *other, int outgoing,
                     .uri = me,
                     .local_host = "127.0.0.1",
                     .use_tls = tls,
-                    .tls = !tls                       ? NULL
+                    .tls = !tls                     ? NULL
                            : (p == &bob && bob_tls) ? bob_tls
                                                     : &tls_both,
                     .logger = test_logger(),
@@ -147,8 +146,7 @@ static void make(peer *p, const char *me, const char *other, int outgoing,
                     .accept_wrapped_types = wrapped,
                     .naccept_wrapped_types = nwrapped,
                     .response_timeout_ms = 2000};
-  assert_int_equal(msrp_chat_new(&p->chat, &loop, nc, &a, other, outgoing),
-                   0);
+  assert_int_equal(msrp_chat_new(&p->chat, &loop, nc, &a, other, outgoing), 0);
   assert_int_equal(msrp_notification_center_add_observer(nc, NULL, p->chat,
                                                          observe, p, NULL),
                    0);
@@ -204,11 +202,12 @@ static void end_both(void) {
   until(&bob.ended, 1);
 }
 
-/* ---- the lifecycle --------------------------------------------------------- */
+/* ---- the lifecycle ---------------------------------------------------------
+ */
 
 static void lifecycle(int tls) {
-  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, tls, NULL,
-       0, NULL, 0);
+  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, tls, NULL, 0,
+       NULL, 0);
   make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, tls, NULL, 0,
        NULL, 0);
   initialize_both();
@@ -223,9 +222,9 @@ static void lifecycle(int tls) {
   start_both();
 
   const char *id;
-  assert_int_equal(msrp_chat_send_message(alice.chat, "hello Bob", 9, NULL,
-                                          NULL, 0, &id),
-                   0);
+  assert_int_equal(
+      msrp_chat_send_message(alice.chat, "hello Bob", 9, NULL, NULL, 0, &id),
+      0);
   char alice_id[64];
   snprintf(alice_id, sizeof alice_id, "%s", id);
   until(&bob.got, 1);
@@ -276,16 +275,13 @@ static void test_queued_before_start(void **state) {
        NULL, 0);
   make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, NULL, 0,
        NULL, 0);
-  assert_int_equal(msrp_chat_send_message(alice.chat, "one", 3, NULL, NULL, 0,
-                                          NULL),
-                   0);
+  assert_int_equal(
+      msrp_chat_send_message(alice.chat, "one", 3, NULL, NULL, 0, NULL), 0);
   initialize_both();
-  assert_int_equal(msrp_chat_send_message(alice.chat, "two", 3, NULL, NULL, 0,
-                                          NULL),
-                   0);
-  assert_int_equal(msrp_chat_send_message(alice.chat, "three", 5, NULL, NULL,
-                                          0, NULL),
-                   0);
+  assert_int_equal(
+      msrp_chat_send_message(alice.chat, "two", 3, NULL, NULL, 0, NULL), 0);
+  assert_int_equal(
+      msrp_chat_send_message(alice.chat, "three", 5, NULL, NULL, 0, NULL), 0);
   assert_int_equal(bob.got, 0);
   /* sent as DidStart is posted: after what was queued before */
   alice.send_on_start = "four";
@@ -321,7 +317,8 @@ static void test_ended_before_start(void **state) {
                                  "DidEnd");
 }
 
-/* ---- CPIM by accept-types ------------------------------------------------- */
+/* ---- CPIM by accept-types -------------------------------------------------
+ */
 
 static const char *const only_cpim[] = {"message/cpim"};
 static const char *const wrapped_text[] = {"text/plain"};
@@ -331,13 +328,12 @@ static void test_remote_only_cpim(void **state) {
   (void)state;
   make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
        NULL, 0);
-  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, only_cpim,
-       1, wrapped_text, 1);
+  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, only_cpim, 1,
+       wrapped_text, 1);
   initialize_both();
   start_both();
-  assert_int_equal(msrp_chat_send_message(alice.chat, "wrapped", 7, NULL,
-                                          NULL, 0, NULL),
-                   0);
+  assert_int_equal(
+      msrp_chat_send_message(alice.chat, "wrapped", 7, NULL, NULL, 0, NULL), 0);
   until(&bob.got, 1);
   assert_true(bob.cpim);
   assert_string_equal(bob.content, "wrapped");
@@ -354,8 +350,8 @@ static void test_remote_only_text(void **state) {
   (void)state;
   make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
        NULL, 0);
-  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, only_text,
-       1, NULL, 0);
+  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, only_text, 1,
+       NULL, 0);
   initialize_both();
   start_both();
   /* a private message needs CPIM, which bob does not take */
@@ -381,9 +377,8 @@ static void test_remote_both(void **state) {
        NULL, 0);
   initialize_both();
   start_both();
-  assert_int_equal(msrp_chat_send_message(alice.chat, "plain", 5, NULL, NULL,
-                                          0, NULL),
-                   0);
+  assert_int_equal(
+      msrp_chat_send_message(alice.chat, "plain", 5, NULL, NULL, 0, NULL), 0);
   until(&bob.got, 1);
   assert_false(bob.cpim);
   /* private: wrapped, To the one it is for */
@@ -401,8 +396,8 @@ static void test_remote_both(void **state) {
 
 /* Bob's certificate is self-signed: nothing in Alice's trust store (ca.pem)
  * vouches for it, only the a=fingerprint of his SDP. */
-static const msrp_tls_config tls_self_signed = {
-    .cert_file = CERT("rogue.pem"), .key_file = CERT("rogue.key")};
+static const msrp_tls_config tls_self_signed = {.cert_file = CERT("rogue.pem"),
+                                                .key_file = CERT("rogue.key")};
 
 /* Alice calls Bob over TLS; Bob has the self-signed certificate. */
 static void initialize_self_signed(void) {
@@ -418,8 +413,8 @@ static void test_tls_pinned_by_sdp(void **state) {
   (void)state;
   initialize_self_signed();
   char fp[128];
-  assert_int_equal(
-      msrp_tls_fingerprint_file(CERT("rogue.pem"), fp, sizeof fp), 0);
+  assert_int_equal(msrp_tls_fingerprint_file(CERT("rogue.pem"), fp, sizeof fp),
+                   0);
   assert_non_null(strstr(bob.sdp, fp));
   start_both();
   assert_int_equal(
@@ -455,7 +450,8 @@ static void test_tls_fingerprint_mismatch(void **state) {
   until(&alice.ended, 1);
 }
 
-/* ---- failures ---------------------------------------------------------------- */
+/* ---- failures
+ * ---------------------------------------------------------------- */
 
 static void test_bad_sdp(void **state) {
   (void)state;
@@ -466,9 +462,8 @@ static void test_bad_sdp(void **state) {
   assert_int_equal(msrp_chat_start(alice.chat, "m=audio 9 RTP/AVP 0\r\n"), 0);
   until(&alice.failed, 1);
   assert_string_equal(alice.fail_context, "sdp_negotiation");
-  assert_int_equal(msrp_chat_start(alice.chat,
-                                   "m=message 2855 TCP/MSRP *\r\n"
-                                   "a=accept-types:text/plain\r\n"),
+  assert_int_equal(msrp_chat_start(alice.chat, "m=message 2855 TCP/MSRP *\r\n"
+                                               "a=accept-types:text/plain\r\n"),
                    0);
   until(&alice.failed, 2);
   assert_string_equal(alice.fail_context, "sdp_negotiation");
@@ -484,8 +479,8 @@ static void test_not_delivered_415(void **state) {
   (void)state;
   make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
        NULL, 0);
-  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, only_text,
-       1, NULL, 0);
+  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, only_text, 1,
+       NULL, 0);
   initialize_both();
   char *doctored = strdup(bob.sdp);
   char *at = strstr(doctored, "a=accept-types:text/plain");
@@ -590,9 +585,8 @@ static void test_not_delivered_silent(void **state) {
   assert_int_equal(msrp_chat_start(alice.chat, sdp), 0);
   wait_for(&s.accepted);
   until(&alice.started, 1);
-  assert_int_equal(msrp_chat_send_message(alice.chat, "anyone?", 7, NULL,
-                                          NULL, 0, NULL),
-                   0);
+  assert_int_equal(
+      msrp_chat_send_message(alice.chat, "anyone?", 7, NULL, NULL, 0, NULL), 0);
   until(&alice.not_delivered, 1);
   /* no request timed out (Failure-Report partial: silence is success for
    * the transaction); what is missing is the REPORT, and it says so */
@@ -692,8 +686,8 @@ int main(void) {
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_tls_pinned_by_sdp, chat_setup,
                                       chat_teardown),
-      cmocka_unit_test_setup_teardown(test_tls_fingerprint_mismatch,
-                                      chat_setup, chat_teardown),
+      cmocka_unit_test_setup_teardown(test_tls_fingerprint_mismatch, chat_setup,
+                                      chat_teardown),
       cmocka_unit_test_setup_teardown(test_queued_before_start, chat_setup,
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_ended_before_start, chat_setup,
@@ -704,8 +698,7 @@ int main(void) {
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_remote_both, chat_setup,
                                       chat_teardown),
-      cmocka_unit_test_setup_teardown(test_bad_sdp, chat_setup,
-                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_bad_sdp, chat_setup, chat_teardown),
       cmocka_unit_test_setup_teardown(test_not_delivered_415, chat_setup,
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_not_delivered_silent, chat_setup,

@@ -234,8 +234,7 @@ static void test_peer_never_reads(void **state) {
   assert_int_equal(msrp_get_connector(&con, &loop, NULL), 0);
   assert_int_equal(msrp_uri_init(&cb, 0, "127.0.0.1", 0, NULL, NULL), 0);
   prepare(con, &cb, &cp);
-  assert_int_equal(msrp_server_complete(srv, &cp.path, on_server_done, &rb),
-                   0);
+  assert_int_equal(msrp_server_complete(srv, &cp.path, on_server_done, &rb), 0);
   msrp_path bpath = {1, &ub};
   assert_int_equal(msrp_connector_complete(con, &bpath, on_completed, &cr), 0);
   wait_for(&rb.done);
@@ -349,10 +348,8 @@ static void test_server_hijack(void **state) {
   assert_int_equal(msrp_server_prepare(srv, &ua, NULL), 0);
   assert_int_equal(msrp_uri_init(&ub, 0, "127.0.0.1", ua.port, NULL, NULL), 0);
   assert_int_equal(msrp_server_prepare(srv, &ub, NULL), 0);
-  assert_int_equal(msrp_uri_init(&pa, 0, "127.0.0.1", 7, "peer-of-a", NULL),
-                   0);
-  assert_int_equal(msrp_uri_init(&pb, 0, "127.0.0.1", 8, "peer-of-b", NULL),
-                   0);
+  assert_int_equal(msrp_uri_init(&pa, 0, "127.0.0.1", 7, "peer-of-a", NULL), 0);
+  assert_int_equal(msrp_uri_init(&pb, 0, "127.0.0.1", 8, "peer-of-b", NULL), 0);
   msrp_path rpa = {1, &pa}, rpb = {1, &pb};
   result ra = {0}, rb = {0};
   /* which session is which cannot be guessed any more */
@@ -451,8 +448,7 @@ static void knock_script(tthread *t) {
   tp_close(&garbage);
   /* a binding with another From-Path */
   if (tp_connect(&wrong, k->port) ||
-      bind_as(&wrong, "wr1", k->acc, "msrp://127.0.0.1:9/intruder;tcp",
-              481)) {
+      bind_as(&wrong, "wr1", k->acc, "msrp://127.0.0.1:9/intruder;tcp", 481)) {
     failed(t, &wrong, "wrong From-Path");
     tp_close(&wrong);
     goto out;
@@ -486,8 +482,7 @@ static void test_acceptor_survives_first_comers(void **state) {
   assert_int_equal(msrp_uri_init(&au, 0, "127.0.0.1", 0, "acc", NULL), 0);
   result ap, ar = {0};
   prepare(acc, &au, &ap);
-  assert_int_equal(msrp_uri_init(&pu, 0, "127.0.0.1", 9, "realpeer", NULL),
-                   0);
+  assert_int_equal(msrp_uri_init(&pu, 0, "127.0.0.1", 9, "realpeer", NULL), 0);
   msrp_path pp = {1, &pu};
   assert_int_equal(msrp_connector_complete(acc, &pp, on_completed, &ar), 0);
   static knock k;
@@ -543,16 +538,15 @@ typedef struct pair_acc {
 } pair_acc;
 
 static void acceptor_for(pair_acc *pa, int tls, bound *b) {
-  static const msrp_tls_config server_tls = {
-      .cert_file = CERT("server.pem"), .key_file = CERT("server.key")};
+  static const msrp_tls_config server_tls = {.cert_file = CERT("server.pem"),
+                                             .key_file = CERT("server.key")};
   msrp_connect_config cfg = {.logger = test_logger(),
                              .tls = tls ? &server_tls : NULL};
   memset(pa, 0, sizeof *pa);
   assert_int_equal(msrp_get_acceptor(&pa->acc, &loop, &cfg), 0);
   pa->au = (msrp_uri)MSRP_URI_INIT;
   pa->pu = (msrp_uri)MSRP_URI_INIT;
-  assert_int_equal(msrp_uri_init(&pa->au, tls, "127.0.0.1", 0, "acc", NULL),
-                   0);
+  assert_int_equal(msrp_uri_init(&pa->au, tls, "127.0.0.1", 0, "acc", NULL), 0);
   prepare(pa->acc, &pa->au, &pa->ap);
   assert_int_equal(
       msrp_uri_init(&pa->pu, tls, "127.0.0.1", 9, "scripted", NULL), 0);
@@ -789,10 +783,9 @@ static void test_server_checks_caller_certificate(void **state) {
   assert_int_equal(msrp_tls_fingerprint_file(CERT("server.pem"), fp, sizeof fp),
                    0);
   result r = {0};
-  assert_int_equal(
-      msrp_server_complete_uri(srv, &su, &pp, "sha-256 nonsense",
-                               on_server_done, &r),
-      MSRP_ERR_TLS_CONFIG);
+  assert_int_equal(msrp_server_complete_uri(srv, &su, &pp, "sha-256 nonsense",
+                                            on_server_done, &r),
+                   MSRP_ERR_TLS_CONFIG);
   assert_int_equal(
       msrp_server_complete_uri(srv, &su, &pp, fp, on_server_done, &r), 0);
   static certs_try c;

@@ -87,8 +87,8 @@ static void requests_first(tthread *t) {
              "MSRP early%d SEND\r\nTo-Path: %s\r\nFrom-Path: %s\r\n"
              "Message-ID: em%d\r\nByte-Range: 1-%zu/%zu\r\n"
              "Content-Type: text/plain\r\n\r\n%s\r\n-------early%d$\r\n",
-             i, pp->wrong_path && i == 0 ? "msrp://127.0.0.1:9/other;tcp"
-                                         : ours,
+             i,
+             pp->wrong_path && i == 0 ? "msrp://127.0.0.1:9/other;tcp" : ours,
              me, i, strlen(bodies[i]), strlen(bodies[i]), bodies[i], i);
     tp_writes(&p, send);
   }
@@ -222,7 +222,11 @@ out:
 static const msrp_tls_config server_tls = {.cert_file = CERT("server.pem"),
                                            .key_file = CERT("server.key")};
 
-typedef enum close_how { BY_TRANSPORT_FREE, BY_SESSION_FREE, BY_SHUTDOWN } close_how;
+typedef enum close_how {
+  BY_TRANSPORT_FREE,
+  BY_SESSION_FREE,
+  BY_SHUTDOWN
+} close_how;
 
 static void on_shut(msrp_session *s, void *ud) {
   (void)s;
@@ -237,8 +241,8 @@ static void close_notify_case(close_how how) {
   assert_int_equal(msrp_uri_init(&auri, 1, "127.0.0.1", 0, "acc1", NULL), 0);
   result ap, ar = {0};
   prepare(acc, &auri, &ap);
-  assert_int_equal(
-      msrp_uri_init(&ruri, 1, "127.0.0.1", 2855, "caller", NULL), 0);
+  assert_int_equal(msrp_uri_init(&ruri, 1, "127.0.0.1", 2855, "caller", NULL),
+                   0);
   msrp_path rpath = {1, &ruri};
   assert_int_equal(msrp_connector_complete(acc, &rpath, on_completed, &ar), 0);
   tls_caller tc = {.port = auri.port};
@@ -302,8 +306,7 @@ static void count_sent(msrp_engine *e, const char *id, int status, int code,
     t->other++;
 }
 
-static void count_report(msrp_engine *e, const msrp_report_info *r,
-                         void *ud) {
+static void count_report(msrp_engine *e, const msrp_report_info *r, void *ud) {
   (void)e;
   tally *t = ud;
   if (!r->status && r->code == 200 && r->complete)
@@ -371,12 +374,9 @@ static void test_pipeline_10000_reports(void **state) {
 int main(void) {
 #define T(f) cmocka_unit_test_setup_teardown(f, loop_setup, loop_teardown)
   const struct CMUnitTest tests[] = {
-      T(test_requests_before_200),
-      T(test_wrong_request_before_200),
-      T(test_close_notify_transport_free),
-      T(test_close_notify_session_free),
-      T(test_close_notify_shutdown),
-      T(test_pipeline_10000_reports),
+      T(test_requests_before_200),         T(test_wrong_request_before_200),
+      T(test_close_notify_transport_free), T(test_close_notify_session_free),
+      T(test_close_notify_shutdown),       T(test_pipeline_10000_reports),
   };
   apply_test_filter();
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -665,10 +665,10 @@ static void test_deliver_chunk_to_session(void **state) {
 
   /* freed before the loop completes it: CANCELLED, once, in the free */
   delivered dc = {0};
-  assert_int_equal(msrp_session_deliver_chunk(
-                       a.s, make_text_chunk(a.s, "never mind", "no"),
-                       on_delivered, &dc),
-                   0);
+  assert_int_equal(
+      msrp_session_deliver_chunk(a.s, make_text_chunk(a.s, "never mind", "no"),
+                                 on_delivered, &dc),
+      0);
   msrp_session_free(a.s);
   assert_int_equal(dc.calls, 1);
   assert_int_equal(dc.status, MSRP_ERR_CANCELLED);

@@ -52,10 +52,9 @@ static void test_auth_method_vectors(void **state) {
                    0);
   char out[512];
   assert_true(msrp_digest_authorization(&ch, "msrpuser", "msrppass", "AUTH",
-                                        "msrp://127.0.0.1:2855;tcp",
-                                        "deadbeef", 1, out, sizeof out) > 0);
-  assert_non_null(
-      strstr(out, "response=\"52374c889dde17705bbb574ae166b861\""));
+                                        "msrp://127.0.0.1:2855;tcp", "deadbeef",
+                                        1, out, sizeof out) > 0);
+  assert_non_null(strstr(out, "response=\"52374c889dde17705bbb574ae166b861\""));
   assert_non_null(strstr(out, "qop=auth"));
   /* without qop: response = MD5(HA1:nonce:HA2), no cnonce or nc */
   assert_int_equal(msrp_digest_parse_challenge(
@@ -86,14 +85,14 @@ static void test_challenge_errors(void **state) {
   msrp_digest_challenge ch;
   assert_int_equal(msrp_digest_parse_challenge("Basic realm=\"x\"", &ch),
                    MSRP_ERR_NOT_SUPPORTED);
-  assert_int_equal(msrp_digest_parse_challenge(
-                       "Digest realm=\"x\", nonce=\"n\", algorithm=SHA-256",
-                       &ch),
-                   MSRP_ERR_NOT_SUPPORTED);
-  assert_int_equal(msrp_digest_parse_challenge(
-                       "Digest realm=\"x\", nonce=\"n\", qop=\"auth-int\"",
-                       &ch),
-                   MSRP_ERR_NOT_SUPPORTED);
+  assert_int_equal(
+      msrp_digest_parse_challenge(
+          "Digest realm=\"x\", nonce=\"n\", algorithm=SHA-256", &ch),
+      MSRP_ERR_NOT_SUPPORTED);
+  assert_int_equal(
+      msrp_digest_parse_challenge(
+          "Digest realm=\"x\", nonce=\"n\", qop=\"auth-int\"", &ch),
+      MSRP_ERR_NOT_SUPPORTED);
   assert_int_equal(msrp_digest_parse_challenge("Digest nonce=\"n\"", &ch),
                    MSRP_ERR_PARSE_HEADER);
   assert_int_equal(msrp_digest_parse_challenge("Digest realm=\"x", &ch),
@@ -131,10 +130,10 @@ static void test_truncation(void **state) {
                        &ch),
                    0);
   char full[512], small[20];
-  int n = msrp_digest_authorization(&ch, "u", "p", "AUTH", "msrp://x;tcp",
-                                    "c", 1, full, sizeof full);
-  int m = msrp_digest_authorization(&ch, "u", "p", "AUTH", "msrp://x;tcp",
-                                    "c", 1, small, sizeof small);
+  int n = msrp_digest_authorization(&ch, "u", "p", "AUTH", "msrp://x;tcp", "c",
+                                    1, full, sizeof full);
+  int m = msrp_digest_authorization(&ch, "u", "p", "AUTH", "msrp://x;tcp", "c",
+                                    1, small, sizeof small);
   assert_int_equal(n, m);
   assert_int_equal(strlen(small), sizeof small - 1);
   assert_memory_equal(small, full, sizeof small - 1);

@@ -2218,7 +2218,6 @@ static void test_wants_response_and_session(void **state) {
   msrp_chunk_free(c);
 }
 
-
 /* Control characters are refused wherever they stand in a value (the check
  * runs eight bytes at a time: every position of a word is tried), while a
  * tab and UTF-8 are fine. */

@@ -978,9 +978,8 @@ static void test_send_message_invalid(void **state) {
     assert_err(msrp_engine_send_message(A->e, &mp, message_cb, NULL, NULL),
                MSRP_ERR_INVALID_ARGUMENT);
   }
-  msrp_message_params mp = {.content_type = "text/plain\r\nTo-Path: x",
-                            .data = "hi",
-                            .len = 2};
+  msrp_message_params mp = {
+      .content_type = "text/plain\r\nTo-Path: x", .data = "hi", .len = 2};
   assert_err(msrp_engine_send_message(A->e, &mp, message_cb, NULL, NULL),
              MSRP_ERR_INVALID_ARGUMENT);
   mp.content_type = "text/plain";
@@ -994,8 +993,8 @@ static void test_send_message_invalid(void **state) {
   static const char *const good[] = {"X-Note", "fine", NULL};
   mp.message_id = "good1";
   mp.headers = good;
-  assert_int_equal(
-      msrp_engine_send_message(A->e, &mp, message_cb, NULL, NULL), 0);
+  assert_int_equal(msrp_engine_send_message(A->e, &mp, message_cb, NULL, NULL),
+                   0);
   drain(A);
   out_chunk *s0 = nth_method(A, MSRP_METHOD_SEND, 0);
   assert_non_null(s0);
@@ -1616,8 +1615,7 @@ static void test_abort_message(void **state) {
   assert_true(msrp_parser_between_chunks(A->w.p));
   if (!mid_chunk) {
     out_chunk *ab = &A->w.ch[1];
-    assert_chunk_norm(ab, "MSRP TID SEND\r\n" TO_B FROM_A
-                          "Message-ID: mab\r\n"
+    assert_chunk_norm(ab, "MSRP TID SEND\r\n" TO_B FROM_A "Message-ID: mab\r\n"
                           "Byte-Range: 11-*/25\r\n"
                           "Content-Type: text/plain\r\n"
                           "\r\n"
@@ -2817,7 +2815,6 @@ static void test_backpressure_after_failure(void **state) {
       msrp_engine_send_message(A->e, &mq, message_cb, TAG(2), NULL), 0);
 }
 
-
 /* Keeping a relay reservation (RFC 4976 section 5), on the fake clock:
  * AUTH at three quarters of the time granted, the Digest challenge
  * answered, the new Expires taken; 423 adjusts the interval; silence is a
@@ -2867,8 +2864,7 @@ static void test_relay_refresh(void **state) {
   drain(A);
   out_chunk *a1 = nth_method(A, MSRP_METHOD_AUTH, 0);
   assert_non_null(a1);
-  assert_string_equal(msrp_chunk_header_by_id(a1->c, MSRP_HDR_TO_PATH),
-                      RELAY);
+  assert_string_equal(msrp_chunk_header_by_id(a1->c, MSRP_HDR_TO_PATH), RELAY);
   assert_string_equal(msrp_chunk_header_by_id(a1->c, MSRP_HDR_FROM_PATH),
                       URI_A);
   assert_string_equal(msrp_chunk_header_by_id(a1->c, MSRP_HDR_EXPIRES), "600");
@@ -2887,10 +2883,10 @@ static void test_relay_refresh(void **state) {
   char cnonce[64];
   assert_int_equal(sscanf(cn, "cnonce=\"%63[^\"]", cnonce), 1);
   msrp_digest_challenge ch;
-  assert_int_equal(msrp_digest_parse_challenge(
-                       "Digest realm=\"relay\", nonce=\"n0nce\", qop=\"auth\"",
-                       &ch),
-                   0);
+  assert_int_equal(
+      msrp_digest_parse_challenge(
+          "Digest realm=\"relay\", nonce=\"n0nce\", qop=\"auth\"", &ch),
+      0);
   char want[1024];
   msrp_digest_authorization(&ch, "alice", "secret", "AUTH", RELAY, cnonce, 1,
                             want, sizeof want);
@@ -3180,7 +3176,7 @@ static void test_range_body_mismatch(void **state) {
       {"1-10/10", 12}, /* longer */
       {"1-10/10", 8},  /* shorter */
       {"1-2048/4000", 3584},
-      {"1-*/6", 9},    /* past the total */
+      {"1-*/6", 9}, /* past the total */
   };
   start(A, NULL);
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -3267,9 +3263,8 @@ static void test_1xx_is_not_success(void **state) {
     drain(A);
     char r[512];
     const char *tid = msrp_chunk_transaction_id(A->w.ch[0].c);
-    snprintf(r, sizeof r,
-             "MSRP %s %03d Odd\r\n" TO_A FROM_B "-------%s$\r\n", tid,
-             codes[i], tid);
+    snprintf(r, sizeof r, "MSRP %s %03d Odd\r\n" TO_A FROM_B "-------%s$\r\n",
+             tid, codes[i], tid);
     feed(A, r);
     ev *x = ev_get(0, EV_MSGCB, 0);
     assert_int_equal(x->status, 0);
@@ -3292,15 +3287,15 @@ static void test_answers_bounded(void **state) {
   for (int i = 0; i < 200; i++) {
     char s[1024], tid[16];
     snprintf(tid, sizeof tid, "ab%03d", i);
-    SEND_BA(s, tid, "Success-Report: yes\r\n", tid, "1-2/2", "text/plain",
-            "hi", '$');
+    SEND_BA(s, tid, "Success-Report: yes\r\n", tid, "1-2/2", "text/plain", "hi",
+            '$');
     buf_add(&in, s, strlen(s));
   }
   size_t off = 0;
   int rounds = 0;
   while (off < in.n) {
-    ssize_t n = msrp_engine_recv(A->e, (uint8_t *)in.p + off, in.n - off,
-                                 W.now);
+    ssize_t n =
+        msrp_engine_recv(A->e, (uint8_t *)in.p + off, in.n - off, W.now);
     assert_true(n >= 0);
     off += (size_t)n;
     if (off < in.n) {
