@@ -106,6 +106,10 @@ typedef struct msrp_event {
 MSRP_API int msrp_parser_new(msrp_parser **out,
                              const msrp_parser_limits *limits);
 MSRP_API void msrp_parser_free(msrp_parser *parser);
+/* New limits (as msrp_parser_new takes them), between chunks only:
+ * MSRP_ERR_BUSY inside one, MSRP_ERR_NOMEM. */
+MSRP_API int msrp_parser_set_limits(msrp_parser *parser,
+                                    const msrp_parser_limits *limits);
 
 /* Forget any chunk in progress and any failure; start at a start line. */
 MSRP_API void msrp_parser_reset(msrp_parser *parser);

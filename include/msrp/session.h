@@ -42,6 +42,10 @@ typedef struct msrp_session_config {
   size_t max_unreported_bytes;
   size_t max_answer_bytes;
   uint64_t incoming_idle_ms;
+  /* Limits of the connection's parser from now on (header bytes, header
+   * count, path length, ...); a chunk beyond one ends reading with its own
+   * MSRP_ERR_LIMIT_* error. NULL: the parser's defaults. */
+  const msrp_parser_limits *limits;
 } msrp_session_config;
 
 /* Take over a bound transport (it is freed with the session). Errors:

@@ -179,7 +179,9 @@ struct msrp_engine {
   size_t chunk_size, max_queue, whole_max, max_incoming;
   size_t max_unreported, max_answer;
   msrp_sdp_types accept; /* what incoming SENDs may carry */
-  msrp_parser *parser;
+  msrp_parser *parser;   /* msrp_engine_recv's, made on first use: a session
+                            feeds events from its connection's parser */
+  msrp_parser_limits limits;
 
   /* output */
   item *prio, *prio_tail;
@@ -323,6 +325,8 @@ int msrp_engine_new(msrp_engine **out, const msrp_engine_config *cfg,
   msrp__idmap_init(&e->txmap, tx_key);
   msrp__idmap_init(&e->sent, outmsg_key);
   const char *acc = cfg->accept_types ? cfg->accept_types : "*";
+  if (cfg->limits)
+    e->limits = *cfg->limits;
   int rc = msrp_sdp_types_parse(&e->accept, acc);
   if (rc) {
     if (rc != MSRP_ERR_NOMEM)
@@ -335,7 +339,7 @@ int msrp_engine_new(msrp_engine **out, const msrp_engine_config *cfg,
     goto fail;
   if ((rc = msrp_path_copy(&e->local, cfg->local_path)) ||
       (rc = msrp_path_copy(&e->remote, cfg->remote_path)) ||
-      (rc = msrp_parser_new(&e->parser, cfg->limits)) || (rc = render_paths(e)))
+      (rc = render_paths(e)))
     goto fail;
   *out = e;
   return 0;
@@ -1793,6 +1797,8 @@ void msrp_engine_recv_event(msrp_engine *e, const msrp_event *ev,
 
 ssize_t msrp_engine_recv(msrp_engine *e, const uint8_t *data, size_t len,
                          uint64_t now) {
+  if (!e->parser && msrp_parser_new(&e->parser, &e->limits))
+    return MSRP_ERR_NOMEM;
   size_t done = 0;
   while (!msrp_engine_paused(e)) {
     size_t used;

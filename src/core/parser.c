@@ -66,30 +66,41 @@ void msrp_parser_limits_default(msrp_parser_limits *l) {
   l->max_method_length = 32;
 }
 
+/* Take `limits` (0 fields: defaults) with the end-line buffer they need. */
+static int apply_limits(msrp_parser *p, const msrp_parser_limits *limits) {
+  msrp_parser_limits lim;
+  msrp_parser_limits_default(&lim);
+  if (limits) {
+    if (limits->max_header_bytes)
+      lim.max_header_bytes = limits->max_header_bytes;
+    if (limits->max_header_count)
+      lim.max_header_count = limits->max_header_count;
+    if (limits->max_path_uris)
+      lim.max_path_uris = limits->max_path_uris;
+    if (limits->max_tid_length)
+      lim.max_tid_length = limits->max_tid_length;
+    if (limits->max_method_length)
+      lim.max_method_length = limits->max_method_length;
+  }
+  /* the end-line matcher holds one end-line: keep its size small */
+  if (lim.max_tid_length > MSRP_PARSER_TID_LENGTH_MAX)
+    lim.max_tid_length = MSRP_PARSER_TID_LENGTH_MAX;
+  uint8_t *hold = malloc(DELIM_PREFIX_LEN + lim.max_tid_length + 3);
+  if (!hold)
+    return MSRP_ERR_NOMEM;
+  free(p->hold);
+  p->hold = hold;
+  p->lim = lim;
+  return 0;
+}
+
 int msrp_parser_new(msrp_parser **out, const msrp_parser_limits *limits) {
   if (!out)
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp_parser *p = calloc(1, sizeof *p);
   if (!p)
     return MSRP_ERR_NOMEM;
-  msrp_parser_limits_default(&p->lim);
-  if (limits) {
-    if (limits->max_header_bytes)
-      p->lim.max_header_bytes = limits->max_header_bytes;
-    if (limits->max_header_count)
-      p->lim.max_header_count = limits->max_header_count;
-    if (limits->max_path_uris)
-      p->lim.max_path_uris = limits->max_path_uris;
-    if (limits->max_tid_length)
-      p->lim.max_tid_length = limits->max_tid_length;
-    if (limits->max_method_length)
-      p->lim.max_method_length = limits->max_method_length;
-  }
-  /* the end-line matcher holds one end-line: keep its size small */
-  if (p->lim.max_tid_length > MSRP_PARSER_TID_LENGTH_MAX)
-    p->lim.max_tid_length = MSRP_PARSER_TID_LENGTH_MAX;
-  p->hold = malloc(DELIM_PREFIX_LEN + p->lim.max_tid_length + 3);
-  if (!p->hold) {
+  if (apply_limits(p, limits)) {
     free(p);
     return MSRP_ERR_NOMEM;
   }
@@ -97,6 +108,14 @@ int msrp_parser_new(msrp_parser **out, const msrp_parser_limits *limits) {
   p->state = S_START_LINE;
   *out = p;
   return 0;
+}
+
+int msrp_parser_set_limits(msrp_parser *p, const msrp_parser_limits *limits) {
+  if (!p)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  if (!msrp_parser_between_chunks(p))
+    return MSRP_ERR_BUSY;
+  return apply_limits(p, limits);
 }
 
 static void drop_chunk(msrp_parser *p) {

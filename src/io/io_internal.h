@@ -100,6 +100,11 @@ void msrp__bind_resolve(msrp_transport *t, int code);
 /* Answer the chunk being read with `code` and close the connection once
  * the answer is written (a refused binding). */
 void msrp__transport_refuse(msrp_transport *t, const msrp_chunk *c, int code);
+/* The limits of the connection's parser from now on (between chunks:
+ * MSRP_ERR_BUSY otherwise). */
+int msrp__transport_set_limits(msrp_transport *t,
+                               const msrp_parser_limits *limits);
+
 /* End the connection for a reason found above the transport (an engine
  * that must stop): the socket closes and the reader is told `status`. */
 void msrp__transport_fail(msrp_transport *t, int status);

@@ -428,6 +428,7 @@ int msrp_session_new(msrp_session **out, msrp_transport *t,
       .max_unreported_bytes = s->cfg.max_unreported_bytes,
       .max_answer_bytes = s->cfg.max_answer_bytes,
       .incoming_idle_ms = s->cfg.incoming_idle_ms,
+      .limits = s->cfg.limits,
   };
   msrp_engine_callbacks mine = {
       .on_message = fwd_message,
@@ -441,7 +442,11 @@ int msrp_session_new(msrp_session **out, msrp_transport *t,
       .on_log = fwd_log,
       .on_relay_refresh = fwd_refresh,
   };
-  int rc = msrp_engine_new(&s->e, &ec, &mine, s);
+  /* one parser per connection: the transport's, with the session's
+   * limits; the engine takes its events */
+  int rc = s->cfg.limits ? msrp__transport_set_limits(t, s->cfg.limits) : 0;
+  if (!rc)
+    rc = msrp_engine_new(&s->e, &ec, &mine, s);
   /* a relay reservation with an Expires is kept alive for the session */
   const msrp__relay_info *ri = msrp__transport_relay(t);
   if (!rc && ri && ri->expires && ri->username && ri->password) {

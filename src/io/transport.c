@@ -112,7 +112,9 @@ struct msrp_transport {
   held *holding;          /* the request being kept while binding */
   held *held, *held_tail; /* kept requests, for the next reader */
   size_t nheld, held_bytes;
-  int replay_step; /* of held->: 0 headers, 1 body, 2 end */
+  int replay_step;                /* of held->: 0 headers, 1 body, 2 end */
+  msrp_parser_limits next_limits; /* for the parser once between chunks */
+  bool has_next_limits;
 
   /* shutdown */
   msrp_shutdown_cb shutdown_cb;
@@ -333,6 +335,18 @@ void msrp__refuse_connection(uv_stream_t *listener) {
   uv_tcp_init(listener->loop, tcp);
   uv_accept(listener, (uv_stream_t *)tcp);
   uv_close((uv_handle_t *)tcp, on_refused_closed);
+}
+
+int msrp__transport_set_limits(msrp_transport *t,
+                               const msrp_parser_limits *limits) {
+  int rc = msrp_parser_set_limits(t->parser, limits);
+  if (rc == MSRP_ERR_BUSY) {
+    /* inside a chunk (a binding SEND with a body): from the next one */
+    t->next_limits = *limits;
+    t->has_next_limits = true;
+    rc = 0;
+  }
+  return rc;
 }
 
 void msrp__transport_fail(msrp_transport *t, int status) {
@@ -1071,6 +1085,9 @@ static void process_input(msrp_transport *t) {
     if (ev.type != MSRP_EVENT_NONE) {
       trace_in(t, &ev);
       deliver(t, &ev);
+      if (ev.type == MSRP_EVENT_END && t->has_next_limits &&
+          msrp_parser_set_limits(t->parser, &t->next_limits) != MSRP_ERR_BUSY)
+        t->has_next_limits = false;
       continue;
     }
     t->in_off = t->in_len = 0; /* all of it was used */

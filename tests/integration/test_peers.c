@@ -55,6 +55,10 @@ static void on_message(msrp_engine *e, const msrp_message_info *m,
 
 static const msrp_engine_callbacks inbox_cbs = {.on_message = on_message};
 
+static bool flag_is_set(const void *p) {
+  return *(const bool *)p;
+}
+
 static bool three_in(const void *p) {
   return ((const inbox *)p)->n >= 3;
 }
@@ -371,12 +375,167 @@ static void test_pipeline_10000_reports(void **state) {
   msrp_uri_clear(&cu);
 }
 
+/* ---- 4. the session's limits reach its connection ---------------------- */
+
+typedef struct long_header {
+  int port;
+  char acc[256];
+} long_header;
+
+/* Bind, then send a SEND whose headers are longer than the session's
+ * limit; the connection must close. */
+static void long_header_script(tthread *t) {
+  long_header *lh = t->arg;
+  tpeer p;
+  char send[4096], chunk[2048];
+  const char *from = "msrp://127.0.0.1:2855/caller;tcp";
+  t->result = -1;
+  snprintf(send, sizeof send,
+           "MSRP lh1 SEND\r\nTo-Path: %s\r\nFrom-Path: %s\r\n"
+           "Message-ID: b1\r\nByte-Range: 1-0/0\r\n-------lh1$\r\n",
+           lh->acc, from);
+  if (tp_connect(&p, lh->port) || tp_writes(&p, send) ||
+      tp_read_until(&p, "-------lh1$\r\n", chunk, sizeof chunk) ||
+      tt_wait_step(t, 1))
+    goto out;
+  char pad[1100];
+  memset(pad, 'a', sizeof pad - 1);
+  pad[sizeof pad - 1] = '\0';
+  snprintf(send, sizeof send,
+           "MSRP lh2 SEND\r\nTo-Path: %s\r\nFrom-Path: %s\r\n"
+           "Message-ID: m2\r\nX-Padding: %s\r\nByte-Range: 1-2/2\r\n"
+           "Content-Type: text/plain\r\n\r\nhi\r\n-------lh2$\r\n",
+           lh->acc, from, pad);
+  if (tp_writes(&p, send) || tp_read_close(&p) != 1)
+    goto out;
+  t->result = 0;
+out:
+  if (t->result)
+    snprintf(t->error, sizeof t->error, "%s", p.error);
+  tp_close(&p);
+}
+
+typedef struct ended {
+  bool done;
+  int status;
+} ended;
+
+static void on_read_end_record(msrp_session *s, int status, void *ud) {
+  (void)s;
+  ended *e = ud;
+  e->done = true;
+  e->status = status;
+}
+
+/* An acceptor on 127.0.0.1 for a script: its URI as text and its port. */
+static void accept_script(msrp_connector **acc, msrp_uri *au, result *ap,
+                          char *acc_text, size_t size, int *port) {
+  assert_int_equal(msrp_get_acceptor(acc, &loop, NULL), 0);
+  *au = (msrp_uri)MSRP_URI_INIT;
+  assert_int_equal(msrp_uri_init(au, 0, "127.0.0.1", 0, "acc2", NULL), 0);
+  prepare(*acc, au, ap);
+  msrp_uri_format(au, acc_text, size);
+  *port = au->port;
+}
+
+static void test_session_limits_on_socket(void **state) {
+  (void)state;
+  msrp_connector *acc;
+  msrp_uri au, ru = MSRP_URI_INIT;
+  result ap, ar = {0};
+  static long_header lh;
+  accept_script(&acc, &au, &ap, lh.acc, sizeof lh.acc, &lh.port);
+  assert_int_equal(msrp_uri_init(&ru, 0, "127.0.0.1", 2855, "caller", NULL), 0);
+  msrp_path rp = {1, &ru};
+  assert_int_equal(msrp_connector_complete(acc, &rp, on_completed, &ar), 0);
+  static tthread th;
+  tt_start(&th, long_header_script, &lh);
+  wait_for(&ar.done);
+  assert_int_equal(ar.status, 0);
+  msrp_parser_limits lim = {.max_header_bytes = 512};
+  ended e = {0};
+  msrp_session_config sc = {.limits = &lim, .on_read_end = on_read_end_record};
+  msrp_session *s;
+  assert_int_equal(msrp_session_new(&s, ar.t, &sc, NULL, &e), 0);
+  tt_grant(&th, 1);
+  wait_for(&e.done);
+  assert_string_equal(msrp_errname(e.status), "MSRP_ERR_LIMIT_HEADER_BYTES");
+  tt_join(&th, 20);
+  assert_script(&th);
+  msrp_session_free(s);
+  msrp_connector_free(acc);
+  msrp_path_clear(&ap.path);
+  msrp_uri_clear(&au);
+  msrp_uri_clear(&ru);
+}
+
+/* ---- 5. a session that sent a REPORT shuts down at once ---------------- */
+
+static void on_closed_flag(msrp_session *s, void *ud) {
+  (void)s;
+  *(bool *)ud = true;
+}
+
+static void test_shutdown_after_report(void **state) {
+  (void)state;
+  msrp_connector *acc, *con;
+  assert_int_equal(msrp_get_acceptor(&acc, &loop, NULL), 0);
+  assert_int_equal(msrp_get_connector(&con, &loop, NULL), 0);
+  msrp_uri au = MSRP_URI_INIT, cu = MSRP_URI_INIT;
+  assert_int_equal(msrp_uri_init(&au, 0, "127.0.0.1", 0, NULL, NULL), 0);
+  assert_int_equal(msrp_uri_init(&cu, 0, "127.0.0.1", 0, NULL, NULL), 0);
+  result ap, cp, ar = {0}, cr = {0};
+  prepare(acc, &au, &ap);
+  prepare(con, &cu, &cp);
+  assert_int_equal(msrp_connector_complete(acc, &cp.path, on_completed, &ar),
+                   0);
+  assert_int_equal(msrp_connector_complete(con, &ap.path, on_completed, &cr),
+                   0);
+  wait_for(&ar.done);
+  wait_for(&cr.done);
+  inbox in = {0};
+  msrp_session *a, *b;
+  assert_int_equal(msrp_session_new(&a, cr.t, NULL, NULL, NULL), 0);
+  assert_int_equal(msrp_session_new(&b, ar.t, NULL, &inbox_cbs, &in), 0);
+  /* B receives a message with Success-Report yes: it answers with a
+   * REPORT of its own making; and it sends one with send_chunk */
+  msrp_message_params mp = {.content_type = "text/plain",
+                            .data = "hello",
+                            .len = 5,
+                            .success_report = MSRP_REPORT_YES};
+  assert_int_equal(msrp_session_send_message(a, &mp, NULL, NULL, NULL), 0);
+  const int *v[2] = {&in.n, &(int){1}};
+  (void)v;
+  while (in.n < 1 && !expired)
+    uv_run(&loop, UV_RUN_ONCE);
+  msrp_chunk *r;
+  msrp_chunk_params rp = {.method = "REPORT", .message_id = "x1"};
+  assert_int_equal(
+      msrp_transport_make_chunk(msrp_session_transport(b), &rp, &r), 0);
+  assert_int_equal(msrp_chunk_set_header(r, "Status", "000 200 OK"), 0);
+  assert_int_equal(msrp_session_send_chunk(b, r, NULL, NULL), 0);
+  /* nothing can answer a REPORT: the shutdown does not wait for the
+   * response timeout (30 s) */
+  bool closed = false;
+  assert_int_equal(msrp_session_shutdown(b, on_closed_flag, &closed), 0);
+  wait_until_for(flag_is_set, &closed, 1);
+  msrp_session_free(a);
+  msrp_session_free(b);
+  msrp_connector_free(acc);
+  msrp_connector_free(con);
+  msrp_path_clear(&ap.path);
+  msrp_path_clear(&cp.path);
+  msrp_uri_clear(&au);
+  msrp_uri_clear(&cu);
+}
+
 int main(void) {
 #define T(f) cmocka_unit_test_setup_teardown(f, loop_setup, loop_teardown)
   const struct CMUnitTest tests[] = {
       T(test_requests_before_200),         T(test_wrong_request_before_200),
       T(test_close_notify_transport_free), T(test_close_notify_session_free),
       T(test_close_notify_shutdown),       T(test_pipeline_10000_reports),
+      T(test_session_limits_on_socket),    T(test_shutdown_after_report),
   };
   apply_test_filter();
   return cmocka_run_group_tests(tests, NULL, NULL);
