@@ -6,8 +6,6 @@
 
 #include "core/util.h"
 
-#include <openssl/ssl.h>
-
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +24,7 @@ struct msrp_connector {
   msrp_connector_kind kind;
   uv_loop_t *loop;
   msrp_logger logger;
-  SSL_CTX *ctx; /* client context (connector) or server (acceptor) */
+  msrp__tls_ctx *ctx; /* client context (connector) or server (acceptor) */
   unsigned char fingerprint[32];
   bool has_fingerprint;
   char *server_name;
@@ -137,7 +135,7 @@ static void maybe_release(msrp_connector *c) {
     c->complete_cb = NULL;
     cb(c, MSRP_ERR_CANCELLED, NULL, c->complete_ud);
   }
-  SSL_CTX_free(c->ctx);
+  msrp__tls_ctx_free(c->ctx);
   free(c->server_name);
   free_relays(&c->relays);
   msrp_path_clear(&c->use_path);
@@ -534,7 +532,7 @@ static void on_connected(uv_connect_t *req, int status) {
     return;
   }
   const msrp_uri *first = &c->remote_path.uris[0];
-  SSL_CTX *ctx = NULL;
+  msrp__tls_ctx *ctx = NULL;
   if (first->use_tls) {
     if (!c->ctx && msrp__tls_ctx_new(NULL, 0, &c->ctx)) {
       fail_complete(c, MSRP_ERR_TLS_CONFIG);

@@ -7,7 +7,6 @@
 #include <msrp/tls.h>
 #include <msrp/transport.h>
 
-#include <openssl/ssl.h>
 #include <uv.h>
 
 #include <stdbool.h>
@@ -36,8 +35,15 @@ int msrp__uv_err(int uv_status);
 
 /* ---- TLS --------------------------------------------------------------- */
 
+/* OpenSSL's context, by name only: TLS itself lives in tls.c (contexts,
+ * fingerprints) and tls_conn.c (one connection's layer); nothing else in
+ * io calls OpenSSL's TLS functions. */
+typedef struct ssl_ctx_st msrp__tls_ctx;
+void msrp__tls_ctx_free(msrp__tls_ctx *ctx);
+
 /* A context for one side. Errors: MSRP_ERR_TLS_CONFIG, MSRP_ERR_NOMEM. */
-int msrp__tls_ctx_new(const msrp_tls_config *cfg, int server, SSL_CTX **out);
+int msrp__tls_ctx_new(const msrp_tls_config *cfg, int server,
+                      msrp__tls_ctx **out);
 
 /* 0 when the TLS peer of `t` presented a certificate with this SHA-256
  * digest; else MSRP_ERR_TLS_FINGERPRINT (logged). */
@@ -68,7 +74,7 @@ void msrp__transport_set_peer(msrp_transport *t);
  * from the loop); TLS runs the handshake first. `verify_name` and
  * `fingerprint` apply to a client (see tls.h). */
 typedef void (*msrp__ready_cb)(msrp_transport *t, int status, void *ud);
-void msrp__transport_start(msrp_transport *t, SSL_CTX *ctx, int server,
+void msrp__transport_start(msrp_transport *t, msrp__tls_ctx *ctx, int server,
                            const char *verify_name,
                            const unsigned char *fingerprint, msrp__ready_cb cb,
                            void *ud);
@@ -141,7 +147,7 @@ typedef void (*msrp__relay_cb)(msrp__relay *r, int status, msrp_transport *t,
  * with the connection's real address, the relay's scheme and (when it had
  * none) a fresh session-id. `list` must outlive the reservation. */
 int msrp__relay_reserve(msrp__relay **out, uv_loop_t *loop,
-                        const msrp__relay_list *list, SSL_CTX *ctx,
+                        const msrp__relay_list *list, msrp__tls_ctx *ctx,
                         const unsigned char *fingerprint, const msrp_logger *lg,
                         uint64_t timeout_ms, msrp_uri *local_uri,
                         msrp__relay_cb cb, void *ud);

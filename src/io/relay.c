@@ -18,7 +18,7 @@ struct msrp__relay {
   uv_loop_t *loop;
   const msrp__relay_list *list;
   size_t idx;
-  SSL_CTX *ctx;
+  msrp__tls_ctx *ctx;
   const unsigned char *fingerprint;
   msrp_logger logger;
   uint64_t timeout_ms;
@@ -364,7 +364,7 @@ static void try_next(msrp__relay *r, int status) {
 }
 
 int msrp__relay_reserve(msrp__relay **out, uv_loop_t *loop,
-                        const msrp__relay_list *list, SSL_CTX *ctx,
+                        const msrp__relay_list *list, msrp__tls_ctx *ctx,
                         const unsigned char *fingerprint, const msrp_logger *lg,
                         uint64_t timeout_ms, msrp_uri *local_uri,
                         msrp__relay_cb cb, void *ud) {

@@ -62,7 +62,7 @@ struct incoming {   /* a connection not bound yet */
 struct msrp_server {
   uv_loop_t *loop;
   msrp_logger logger;
-  SSL_CTX *ctx;
+  msrp__tls_ctx *ctx;
   uint64_t bind_timeout_ms;
   size_t max_unbound, nincoming;
   listener *listeners;
@@ -76,7 +76,7 @@ struct msrp_server {
 static void maybe_release(msrp_server *s) {
   if (!s->freeing || s->open_handles > 0)
     return;
-  SSL_CTX_free(s->ctx);
+  msrp__tls_ctx_free(s->ctx);
   free(s);
 }
 

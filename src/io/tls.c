@@ -5,6 +5,7 @@
 #include "core/util.h"
 
 #include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -18,7 +19,12 @@ static int accept_any_certificate(int preverify_ok, X509_STORE_CTX *x) {
   return 1;
 }
 
-int msrp__tls_ctx_new(const msrp_tls_config *cfg, int server, SSL_CTX **out) {
+void msrp__tls_ctx_free(msrp__tls_ctx *ctx) {
+  SSL_CTX_free(ctx);
+}
+
+int msrp__tls_ctx_new(const msrp_tls_config *cfg, int server,
+                      msrp__tls_ctx **out) {
   SSL_CTX *ctx =
       SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
   if (!ctx)

@@ -6,12 +6,10 @@
  * someone reads the transport. A reader that stops leaves the rest where
  * it is, which is how backpressure reaches the peer. */
 #include "io/io_internal.h"
+#include "io/tls_conn.h"
 
 #include "core/chunk_internal.h"
 #include "core/util.h"
-
-#include <openssl/err.h>
-#include <openssl/x509v3.h>
 
 #include <signal.h>
 #include <stdarg.h>
@@ -71,12 +69,9 @@ struct msrp_transport {
   char peer[64];
   msrp_path local_path, remote_path;
 
-  /* TLS */
-  SSL *ssl;
-  BIO *net_in, *net_out;
+  /* TLS: a layer between the socket and the parser (tls_conn.c) */
+  msrp__tls_conn *tls;
   bool tls_ready;
-  unsigned char fingerprint[32];
-  bool check_fingerprint;
   msrp__ready_cb ready_cb;
   void *ready_ud;
   bool ready_pending; /* plain TCP: ready is reported from the loop */
@@ -182,8 +177,7 @@ static void release(msrp_transport *t) {
   msrp_uri_clear(&t->relay.relay);
   free(t->relay.username);
   free(t->relay.password);
-  if (t->ssl)
-    SSL_free(t->ssl); /* frees both BIOs */
+  msrp__tls_conn_free(t->tls);
   msrp_parser_free(t->parser);
   msrp_path_clear(&t->local_path);
   msrp_path_clear(&t->remote_path);
@@ -287,12 +281,8 @@ static int submit_now(msrp_transport *t, const struct iovec *iov, int n,
 static void close_socket(msrp_transport *t) {
   if (t->tcp_closed || t->lingering || uv_is_closing((uv_handle_t *)&t->tcp))
     return;
-  if (t->ssl && t->tls_ready &&
-      !(SSL_get_shutdown(t->ssl) & SSL_SENT_SHUTDOWN)) {
-    ERR_clear_error();
-    SSL_shutdown(t->ssl);
-    ERR_clear_error();
-    if (BIO_ctrl_pending(t->net_out) &&
+  if (t->tls && t->tls_ready && msrp__tls_conn_close(t->tls)) {
+    if (msrp__tls_conn_pending(t->tls) &&
         submit_now(t, NULL, 0, NULL, NULL, NULL) == 0) {
       t->lingering = true;
       stop_socket(t);
@@ -445,7 +435,7 @@ const char *msrp_transport_peer(const msrp_transport *t) {
 }
 
 int msrp_transport_use_tls(const msrp_transport *t) {
-  return t->ssl != NULL;
+  return t->tls != NULL;
 }
 
 int msrp__transport_set_relay(msrp_transport *t, const msrp_uri *relay,
@@ -559,34 +549,20 @@ static int submit_now(msrp_transport *t, const struct iovec *iov, int n,
   w->copy = copy;
   uv_buf_t bufs[8];
   int nb = 0;
-  if (t->ssl) {
-    /* SSL_write_ex may stop after a record (partial writes are on): go on
-     * until each buffer is wholly encrypted into net_out */
-    for (int i = 0; i < n; i++) {
-      const char *p = iov[i].iov_base;
-      size_t left = iov[i].iov_len;
-      while (left > 0) {
-        size_t done = 0;
-        if (SSL_write_ex(t->ssl, p, left, &done) != 1 || done == 0) {
-          free(w->copy);
-          free(w);
-          return MSRP_ERR_IO;
-        }
-        p += done;
-        left -= done;
-      }
-    }
-    size_t pending = BIO_ctrl_pending(t->net_out);
-    char *ct = malloc(pending ? pending : 1);
-    if (!ct) {
-      free(w->copy);
+  if (t->tls) {
+    char *ct;
+    size_t len;
+    int rc = msrp__tls_conn_write(t->tls, iov, n);
+    if (!rc)
+      rc = msrp__tls_conn_take_output(t->tls, &ct, &len);
+    free(w->copy); /* the plaintext is encrypted: its copy can go */
+    w->copy = NULL;
+    if (rc) {
       free(w);
-      return MSRP_ERR_NOMEM;
+      return rc;
     }
-    BIO_read(t->net_out, ct, (int)pending);
-    free(w->copy); /* the plaintext copy is no longer needed */
     w->copy = ct;
-    bufs[nb++] = uv_buf_init(ct, (unsigned)pending);
+    bufs[nb++] = uv_buf_init(ct ? ct : "", (unsigned)len);
   } else {
     for (int i = 0; i < n && nb < 8; i++)
       bufs[nb++] = uv_buf_init(iov[i].iov_base, (unsigned)iov[i].iov_len);
@@ -604,7 +580,7 @@ static int submit_now(msrp_transport *t, const struct iovec *iov, int n,
 
 /* Handshake and alert bytes SSL produced on its own. */
 static int flush_tls(msrp_transport *t) {
-  if (!t->ssl || BIO_ctrl_pending(t->net_out) == 0)
+  if (!t->tls || msrp__tls_conn_pending(t->tls) == 0)
     return 0;
   return submit(t, NULL, 0, NULL, NULL, NULL);
 }
@@ -614,7 +590,7 @@ int msrp_transport_write(msrp_transport *t, const void *data, size_t len,
   if (!t || (!data && len) || len > UINT32_MAX)
     return MSRP_ERR_INVALID_ARGUMENT;
   trace(t, MSRP_TRACE_OUT, data, len);
-  if (t->ssl) { /* encrypted right away: no copy needed */
+  if (t->tls) { /* encrypted right away: no copy needed */
     struct iovec iov = {(void *)data, len};
     return submit(t, &iov, 1, cb, ud, NULL);
   }
@@ -674,7 +650,7 @@ int msrp__transport_send_chunk(msrp_transport *t, msrp_chunk *c,
   if (n < 0)
     return n;
   trace_chunk_out(t, c, iov, n);
-  if (t->ssl)
+  if (t->tls)
     return submit(t, iov, n, cb, ud, NULL); /* encrypted right away */
   size_t len = 0;
   for (int i = 0; i < n; i++)
@@ -748,8 +724,8 @@ int msrp_transport_shutdown(msrp_transport *t, msrp_shutdown_cb cb, void *ud) {
     return MSRP_ERR_BUSY;
   if (t->freeing || t->tcp_closed || uv_is_closing((uv_handle_t *)&t->tcp))
     return MSRP_ERR_CLOSED;
-  if (t->ssl) {
-    SSL_shutdown(t->ssl);
+  if (t->tls) {
+    msrp__tls_conn_close(t->tls);
     flush_tls(t);
   }
   uv_shutdown_t *req = malloc(sizeof *req);
@@ -768,45 +744,13 @@ int msrp_transport_shutdown(msrp_transport *t, msrp_shutdown_cb cb, void *ud) {
 
 /* ---- TLS handshake ----------------------------------------------------- */
 
-static int classify_tls_failure(msrp_transport *t) {
-  long vr = SSL_get_verify_result(t->ssl);
-  unsigned long e = ERR_peek_last_error();
-  char buf[256] = "";
-  if (e)
-    ERR_error_string_n(e, buf, sizeof buf);
-  ERR_clear_error();
-  if (vr != X509_V_OK) {
-    msrp__log(&t->logger, MSRP_LOG_WARNING,
-              "%s: TLS certificate not trusted: %s", t->peer,
-              X509_verify_cert_error_string(vr));
-    return MSRP_ERR_TLS_VERIFY;
-  }
-  msrp__log(&t->logger, MSRP_LOG_WARNING, "%s: TLS handshake failed: %s",
-            t->peer, buf[0] ? buf : "connection closed");
-  return MSRP_ERR_TLS_HANDSHAKE;
-}
-
 int msrp__transport_check_fingerprint(msrp_transport *t,
                                       const unsigned char fp[32]) {
-  X509 *cert =
-      t->ssl && t->tls_ready ? SSL_get1_peer_certificate(t->ssl) : NULL;
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  int ok = cert && X509_digest(cert, EVP_sha256(), md, &n) && n == 32 &&
-           CRYPTO_memcmp(md, fp, 32) == 0;
-  X509_free(cert);
-  if (!ok) {
-    msrp__log(&t->logger, MSRP_LOG_WARNING,
-              "%s: TLS certificate fingerprint does not match", t->peer);
-    return MSRP_ERR_TLS_FINGERPRINT;
-  }
-  return 0;
-}
-
-static int check_fingerprint(msrp_transport *t) {
-  return t->check_fingerprint
-             ? msrp__transport_check_fingerprint(t, t->fingerprint)
-             : 0;
+  if (t->tls && t->tls_ready && msrp__tls_conn_fingerprint_is(t->tls, fp) == 0)
+    return 0;
+  msrp__log(&t->logger, MSRP_LOG_WARNING,
+            "%s: TLS certificate fingerprint does not match", t->peer);
+  return MSRP_ERR_TLS_FINGERPRINT;
 }
 
 static void handshake_done(msrp_transport *t, int status) {
@@ -820,27 +764,28 @@ static void handshake_done(msrp_transport *t, int status) {
     t->fail = status;
   } else {
     msrp__log(&t->logger, MSRP_LOG_INFO, "%s: TLS established (%s)", t->peer,
-              SSL_get_version(t->ssl));
+              msrp__tls_conn_version(t->tls));
   }
   cb(t, status, t->ready_ud);
 }
 
 static void handshake_step(msrp_transport *t) {
-  ERR_clear_error();
-  int rc = SSL_do_handshake(t->ssl);
+  char why[300];
+  int rc = msrp__tls_conn_handshake(t->tls, why, sizeof why);
   if (flush_tls(t) && rc != 1) {
     handshake_done(t, MSRP_ERR_IO);
     return;
   }
+  if (rc == 0)
+    return;
   if (rc == 1) {
     t->tls_ready = true;
-    handshake_done(t, check_fingerprint(t));
+    handshake_done(t, 0);
     return;
   }
-  int err = SSL_get_error(t->ssl, rc);
-  if (err == SSL_ERROR_WANT_READ)
-    return;
-  handshake_done(t, classify_tls_failure(t));
+  msrp__log(&t->logger, MSRP_LOG_WARNING, "%s: TLS handshake failed: %s",
+            t->peer, why);
+  handshake_done(t, rc);
 }
 
 /* ---- reading from the socket ------------------------------------------ */
@@ -850,7 +795,7 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   msrp_transport *t = h->data;
   /* TCP reads land in rbuf directly; TLS reads land in the tail half and
    * are moved into the BIO at once */
-  if (t->ssl)
+  if (t->tls)
     *buf = uv_buf_init((char *)t->rbuf + READ_BUF / 2, READ_BUF / 2);
   else
     *buf = uv_buf_init((char *)t->rbuf, READ_BUF);
@@ -879,7 +824,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     return;
   if (nread < 0) {
     stop_socket(t);
-    if (!t->tls_ready && t->ready_cb && t->ssl) {
+    if (!t->tls_ready && t->ready_cb && t->tls) {
       handshake_done(t, nread == UV_EOF ? MSRP_ERR_TLS_HANDSHAKE : MSRP_ERR_IO);
       return;
     }
@@ -893,8 +838,11 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     process_input(t);
     return;
   }
-  if (t->ssl) {
-    BIO_write(t->net_in, buf->base, (int)nread);
+  if (t->tls) {
+    if (msrp__tls_conn_feed(t->tls, buf->base, (size_t)nread)) {
+      read_failed(t, MSRP_ERR_NOMEM);
+      return;
+    }
     if (!t->tls_ready) {
       handshake_step(t);
       if (!t->tls_ready)
@@ -907,7 +855,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   process_input(t);
 }
 
-void msrp__transport_start(msrp_transport *t, SSL_CTX *ctx, int server,
+void msrp__transport_start(msrp_transport *t, msrp__tls_ctx *ctx, int server,
                            const char *verify_name,
                            const unsigned char *fingerprint, msrp__ready_cb cb,
                            void *ud) {
@@ -920,39 +868,13 @@ void msrp__transport_start(msrp_transport *t, SSL_CTX *ctx, int server,
     kick(t);
     return;
   }
-  t->ssl = SSL_new(ctx);
-  t->net_in = BIO_new(BIO_s_mem());
-  t->net_out = BIO_new(BIO_s_mem());
-  if (!t->ssl || !t->net_in || !t->net_out) {
-    BIO_free(t->net_in);
-    BIO_free(t->net_out);
-    SSL_free(t->ssl);
-    t->ssl = NULL;
+  int rc = msrp__tls_conn_new(&t->tls, ctx, server, verify_name,
+                              server ? NULL : fingerprint);
+  if (rc) {
     t->ready_pending = false;
-    t->fail = MSRP_ERR_NOMEM;
-    cb(t, MSRP_ERR_NOMEM, ud);
+    t->fail = rc;
+    cb(t, rc, ud);
     return;
-  }
-  BIO_set_mem_eof_return(t->net_in, -1);
-  SSL_set_bio(t->ssl, t->net_in, t->net_out);
-  if (server) {
-    SSL_set_accept_state(t->ssl);
-  } else {
-    SSL_set_connect_state(t->ssl);
-    if (fingerprint) {
-      memcpy(t->fingerprint, fingerprint, 32);
-      t->check_fingerprint = true;
-      SSL_set_verify(t->ssl, SSL_VERIFY_NONE, NULL);
-    } else if (verify_name) {
-      unsigned char tmp[16];
-      if (inet_pton(AF_INET, verify_name, tmp) == 1 ||
-          inet_pton(AF_INET6, verify_name, tmp) == 1) {
-        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), verify_name);
-      } else {
-        SSL_set_tlsext_host_name(t->ssl, verify_name);
-        SSL_set1_host(t->ssl, verify_name);
-      }
-    }
   }
   start_socket(t);
   handshake_step(t);
@@ -961,25 +883,21 @@ void msrp__transport_start(msrp_transport *t, SSL_CTX *ctx, int server,
 /* Refill `in` from TLS: decrypt what the BIO holds. Returns bytes now
  * available, 0 when TLS needs more from the socket, <0 on failure. */
 static int tls_refill(msrp_transport *t) {
-  ERR_clear_error();
-  int n = SSL_read(t->ssl, t->rbuf, READ_BUF / 2);
+  ssize_t n = msrp__tls_conn_read(t->tls, t->rbuf, READ_BUF / 2);
   flush_tls(t); /* post-handshake messages may want answers */
   if (n > 0) {
     t->in_off = 0;
     t->in_len = (size_t)n;
-    return n;
+    return (int)n;
   }
-  int err = SSL_get_error(t->ssl, n);
-  if (err == SSL_ERROR_WANT_READ)
-    return 0;
-  if (err == SSL_ERROR_ZERO_RETURN) {
+  if (n == MSRP_ERR_CONNECTION_CLOSED) {
     t->eof = true; /* close_notify */
     return 0;
   }
-  msrp__log(&t->logger, MSRP_LOG_WARNING, "%s: TLS error while reading",
-            t->peer);
-  ERR_clear_error();
-  return MSRP_ERR_IO;
+  if (n < 0)
+    msrp__log(&t->logger, MSRP_LOG_WARNING, "%s: TLS error while reading",
+              t->peer);
+  return (int)n;
 }
 
 /* ---- the event loop of reading ---------------------------------------- */
@@ -1091,7 +1009,7 @@ static void process_input(msrp_transport *t) {
       continue;
     }
     t->in_off = t->in_len = 0; /* all of it was used */
-    if (t->ssl && t->tls_ready && !t->eof) {
+    if (t->tls && t->tls_ready && !t->eof) {
       int n = tls_refill(t);
       if (n < 0) {
         read_failed(t, n);
