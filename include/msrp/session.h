@@ -113,8 +113,10 @@ MSRP_API int msrp_session_shutdown(msrp_session *s, msrp_session_closed_cb cb,
 MSRP_API int msrp_session_shutdown_wait(msrp_session *s);
 
 /* Close at once: pending callbacks run with MSRP_ERR_CANCELLED (and the
- * closed callback of a shutdown under way runs). Not from inside one of
- * the session's callbacks. NULL is ignored. */
+ * closed callback of a shutdown under way runs). May be called from inside
+ * any of the session's callbacks: then nothing more is delivered, and the
+ * free happens when that callback returns (docs/design.md). NULL is
+ * ignored. */
 MSRP_API void msrp_session_free(msrp_session *s);
 
 #ifdef __cplusplus

@@ -31,7 +31,10 @@ struct msrp_session {
   bool reading; /* the transport is read */
   int read_status;
   bool freeing;
-  int holds; /* timer open + write in flight: the memory waits for both */
+  int depth;       /* calls into the engine under way (its callbacks may
+                      free the session: that waits until they return) */
+  bool free_asked; /* msrp_session_free() came inside one */
+  int holds;       /* timer open + write in flight: the memory waits for both */
 
   /* GreenMSRPSession */
   queued *q, *q_tail;
@@ -51,6 +54,22 @@ struct msrp_session {
 
 static void pump(msrp_session *s);
 static void rearm(msrp_session *s);
+static void destroy(msrp_session *s);
+
+/* Around every path that may run the user's callbacks: a free asked for
+ * inside them happens when the outermost one returns (as hiredis does).
+ * leave() says whether the session is gone. */
+static void enter(msrp_session *s) {
+  s->depth++;
+}
+
+static bool leave(msrp_session *s) {
+  if (--s->depth == 0 && s->free_asked && !s->freeing) {
+    destroy(s);
+    return true;
+  }
+  return s->freeing;
+}
 static void update_reading(msrp_session *s);
 static void deliver_now(struct deliver *d, int status);
 
@@ -75,6 +94,8 @@ static void fwd_message(msrp_engine *e, const msrp_message_info *m,
 
 static void fwd_start(msrp_engine *e, const msrp_message_info *m, void *ud) {
   msrp_session *s = ud;
+  if (s->free_asked)
+    return; /* freed from a callback: nothing more */
   if (s->user.on_message_start)
     s->user.on_message_start(e, m, s->ud);
 }
@@ -82,6 +103,8 @@ static void fwd_start(msrp_engine *e, const msrp_message_info *m, void *ud) {
 static void fwd_data(msrp_engine *e, const msrp_message_info *m, uint64_t off,
                      const uint8_t *d, size_t n, void *ud) {
   msrp_session *s = ud;
+  if (s->free_asked)
+    return; /* freed from a callback: nothing more */
   if (s->user.on_message_data)
     s->user.on_message_data(e, m, off, d, n, s->ud);
 }
@@ -89,12 +112,16 @@ static void fwd_data(msrp_engine *e, const msrp_message_info *m, uint64_t off,
 static void fwd_end(msrp_engine *e, const msrp_message_info *m, int status,
                     void *ud) {
   msrp_session *s = ud;
+  if (s->free_asked)
+    return; /* freed from a callback: nothing more */
   if (s->user.on_message_end)
     s->user.on_message_end(e, m, status, s->ud);
 }
 
 static void fwd_report(msrp_engine *e, const msrp_report_info *r, void *ud) {
   msrp_session *s = ud;
+  if (s->free_asked)
+    return; /* freed from a callback: nothing more */
   if (s->user.on_report)
     s->user.on_report(e, r, s->ud);
 }
@@ -102,12 +129,16 @@ static void fwd_report(msrp_engine *e, const msrp_report_info *r, void *ud) {
 static void fwd_request(msrp_engine *e, const msrp_chunk *c, int code,
                         void *ud) {
   msrp_session *s = ud;
+  if (s->free_asked)
+    return; /* freed from a callback: nothing more */
   if (s->user.on_request)
     s->user.on_request(e, c, code, s->ud);
 }
 
 static void fwd_writable(msrp_engine *e, void *ud) {
   msrp_session *s = ud;
+  if (s->free_asked)
+    return; /* freed from a callback: nothing more */
   if (s->user.on_writable)
     s->user.on_writable(e, s->ud);
 }
@@ -115,12 +146,16 @@ static void fwd_writable(msrp_engine *e, void *ud) {
 static void fwd_refresh(msrp_engine *e, int status, int code, uint32_t granted,
                         void *ud) {
   msrp_session *s = ud;
+  if (s->free_asked)
+    return; /* freed from a callback: nothing more */
   if (s->user.on_relay_refresh)
     s->user.on_relay_refresh(e, status, code, granted, s->ud);
 }
 
 static void fwd_log(msrp_engine *e, const char *msg, void *ud) {
   msrp_session *s = ud;
+  if (s->free_asked)
+    return; /* freed from a callback: nothing more */
   if (s->user.on_log)
     s->user.on_log(e, msg, s->ud);
 }
@@ -134,6 +169,8 @@ static void on_output(msrp_engine *e, void *ud) {
 
 static void check_shutdown(msrp_session *s);
 
+static void written(msrp_session *s, int status);
+
 static void on_written(msrp_transport *t, int status, void *ud) {
   (void)t;
   msrp_session *s = ud;
@@ -143,6 +180,12 @@ static void on_written(msrp_transport *t, int status, void *ud) {
     maybe_release(s);
     return;
   }
+  enter(s);
+  written(s, status);
+  leave(s);
+}
+
+static void written(msrp_session *s, int status) {
   if (status) {
     /* the connection is gone; reading will say why */
     if (!s->read_status)
@@ -151,6 +194,8 @@ static void on_written(msrp_transport *t, int status, void *ud) {
   }
   if (!s->batch_write)
     msrp_engine_output_done(s->e, now(s));
+  if (s->free_asked)
+    return;
   rearm(s);
   pump(s);
   /* answers written: a peer held back for not reading may go on */
@@ -183,8 +228,10 @@ static void pump(msrp_session *s) {
         s->batch_len += iov[i].iov_len;
       }
       msrp_engine_output_done(s->e, t);
-      if (s->freeing)
+      if (s->free_asked) {
+        s->pumping = false;
         return;
+      }
       continue;
     }
     if (s->batch_len == 0 &&
@@ -214,9 +261,13 @@ static void pump(msrp_session *s) {
 
 static void on_timer(uv_timer_t *h) {
   msrp_session *s = h->data;
+  enter(s);
   msrp_engine_handle_expiry(s->e, now(s));
-  rearm(s);
-  pump(s);
+  if (!s->free_asked) {
+    rearm(s);
+    pump(s);
+  }
+  leave(s);
 }
 
 static void rearm(msrp_session *s) {
@@ -235,20 +286,34 @@ static void rearm(msrp_session *s) {
 
 static void deliver_queued(msrp_session *s);
 
+static void event(msrp_session *s, int status, const msrp_event *ev);
+
 static void on_event(msrp_transport *t, int status, const msrp_event *ev,
                      void *ud) {
   (void)t;
   msrp_session *s = ud;
+  enter(s);
+  event(s, status, ev);
+  leave(s);
+}
+
+static void event(msrp_session *s, int status, const msrp_event *ev) {
   if (status) {
     s->read_status = status;
     s->reading = false;
     if (s->cfg.on_read_end)
       s->cfg.on_read_end(s, status, s->ud);
+    if (s->free_asked)
+      return;
     deliver_queued(s);
     check_shutdown(s);
     return;
   }
   msrp_engine_recv_event(s->e, ev, now(s));
+  if (s->free_asked) {
+    msrp_transport_read_stop(s->t);
+    return;
+  }
   int fatal = msrp_engine_status(s->e);
   if (fatal) {
     /* the peer sends and never reads: close, and say why */
@@ -321,6 +386,8 @@ static void deliver_queued(msrp_session *s) {
 static void fwd_message(msrp_engine *e, const msrp_message_info *m,
                         const uint8_t *body, size_t len, void *ud) {
   msrp_session *s = ud;
+  if (s->free_asked)
+    return;
   if (!s->cfg.queue_incoming) {
     if (s->user.on_message)
       s->user.on_message(e, m, body, len, s->ud);
@@ -495,8 +562,16 @@ static void on_timer_closed(uv_handle_t *h) {
 }
 
 void msrp_session_free(msrp_session *s) {
-  if (!s || s->freeing)
+  if (!s || s->freeing || s->free_asked)
     return;
+  if (s->depth > 0) {
+    s->free_asked = true; /* from inside a callback: when it returns */
+    return;
+  }
+  destroy(s);
+}
+
+static void destroy(msrp_session *s) {
   s->freeing = true;
   msrp_engine_free(s->e);
   s->e = NULL;
@@ -530,7 +605,8 @@ void msrp_session_free(msrp_session *s) {
 /* The seed's MSRPSessionError: nothing can be sent once the connection is
  * gone or the session is shutting down. */
 static int can_send(const msrp_session *s) {
-  return !s || s->freeing || s->read_status || s->closing_transport
+  return !s || s->freeing || s->free_asked || s->read_status ||
+                 s->closing_transport
              ? MSRP_ERR_CLOSED
              : 0;
 }
@@ -540,9 +616,11 @@ int msrp_session_send_chunk(msrp_session *s, msrp_chunk *chunk,
   int rc = can_send(s);
   if (rc)
     return rc;
+  enter(s);
   rc = msrp_engine_send_chunk(s->e, chunk, cb, ud);
-  if (!rc)
+  if (!rc && !s->free_asked)
     pump(s);
+  leave(s);
   return rc;
 }
 
@@ -552,12 +630,20 @@ int msrp_session_send_message(msrp_session *s, const msrp_message_params *p,
   int rc = can_send(s);
   if (rc)
     return rc;
-  return msrp_engine_send_message(s->e, p, cb, ud, message_id);
+  enter(s);
+  rc = msrp_engine_send_message(s->e, p, cb, ud, message_id);
+  leave(s);
+  return rc;
 }
 
 int msrp_session_abort_message(msrp_session *s, const char *id) {
+  if (!s || s->freeing || s->free_asked)
+    return MSRP_ERR_CLOSED;
+  enter(s);
   int rc = msrp_engine_abort_message(s->e, id);
-  pump(s);
+  if (!s->free_asked)
+    pump(s);
+  leave(s);
   return rc;
 }
 
@@ -689,7 +775,7 @@ static void check_shutdown(msrp_session *s) {
 
 int msrp_session_shutdown(msrp_session *s, msrp_session_closed_cb cb,
                           void *ud) {
-  if (!s || s->freeing)
+  if (!s || s->freeing || s->free_asked)
     return MSRP_ERR_CLOSED;
   if (s->shutting)
     return MSRP_ERR_BUSY;
@@ -697,8 +783,11 @@ int msrp_session_shutdown(msrp_session *s, msrp_session_closed_cb cb,
   s->closed_cb = cb;
   s->closed_ud = ud;
   msrp_engine_shutdown(s->e);
+  enter(s);
   pump(s);
-  check_shutdown(s);
+  if (!s->free_asked)
+    check_shutdown(s);
+  leave(s);
   return 0;
 }
 
