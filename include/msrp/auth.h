@@ -23,7 +23,7 @@ typedef struct msrp_digest_challenge {
 
 /* Parse a WWW-Authenticate value: `Digest realm="...", nonce="...", ...`.
  * Errors: MSRP_ERR_NOT_SUPPORTED (not Digest, an algorithm other than MD5,
- * or a qop without "auth"), MSRP_ERR_PARSE_HEADER (malformed, or no realm
+ * or a qop without "auth"), MSRP_ERR_DIGEST_SYNTAX (malformed, or no realm
  * or nonce, or a value too long). */
 MSRP_API int msrp_digest_parse_challenge(const char *value,
                                          msrp_digest_challenge *out);

@@ -113,8 +113,30 @@ typedef enum msrp_err {
 
   /* Chat */
   MSRP_ERR_CHAT_PRIVATE = -150, /* the remote takes no private messages */
-  MSRP_ERR_CHAT_TYPE = -151     /* the remote accepts no such content */
+  MSRP_ERR_CHAT_TYPE = -151,    /* the remote accepts no such content */
+
+  /* Content: SDP (RFC 4975 section 8, RFC 8866), media types, Message/CPIM
+   * (RFC 3862), HTTP Digest (RFC 2617) */
+  MSRP_ERR_SDP_SYNTAX = -160,    /* a malformed SDP line or value */
+  MSRP_ERR_SDP_DUPLICATE = -161, /* an SDP attribute allowed once, twice */
+  MSRP_ERR_SDP_PATH = -162,      /* a=path holds a malformed URI */
+  MSRP_ERR_MEDIA_TYPE = -163,    /* not "*", "type/\*" or "type/subtype" */
+  MSRP_ERR_CPIM_SYNTAX = -164,   /* malformed Message/CPIM headers */
+  MSRP_ERR_CPIM_LIMIT = -165,    /* CPIM headers beyond the limits */
+  MSRP_ERR_DIGEST_SYNTAX = -166  /* a malformed Digest challenge or
+                                    credentials */
 } msrp_err;
+
+/* Whether an error ends the use of the object that returned it: after a
+ * fatal error the only legal call is its free. Fatal are the errors of a
+ * connection or a session that cannot go on: framing the parser cannot
+ * follow (MSRP_ERR_PARSE_START_LINE .. MSRP_ERR_PARSE_END_LINE_FLAG that
+ * the parser returns, MSRP_ERR_LIMIT_*, MSRP_ERR_PARSER_FAILED), a
+ * connection that closed or failed (MSRP_ERR_CONNECTION_CLOSED,
+ * MSRP_ERR_CLOSED_MID_CHUNK, MSRP_ERR_IO, MSRP_ERR_TLS_*), a peer that does
+ * not read (MSRP_ERR_OUTPUT_FULL), and MSRP_ERR_NOMEM. The others concern
+ * one call, one message or one transaction. */
+MSRP_API int msrp_is_fatal(int err);
 
 /* A static English sentence for an error code (never NULL). */
 MSRP_API const char *msrp_strerror(int err);

@@ -80,11 +80,11 @@ MSRP_API void msrp_cpim_free(msrp_cpim *cpim);
  * character (HTAB is allowed); header counts and order are not checked
  * either (a message with no From, or without MIME headers, is read).
  *
- * Errors: MSRP_ERR_PARSE_HEADER for malformed input (empty, no empty line
+ * Errors: MSRP_ERR_CPIM_SYNTAX for malformed input (empty, no empty line
  * after either header section, a line without ':' or with a bad name or
  * parameter, a control character in a header, a CR not before LF or a bare
  * LF in the headers, a message header starting with a space);
- * MSRP_ERR_LIMIT_HEADER_BYTES or MSRP_ERR_LIMIT_HEADER_COUNT past the
+ * MSRP_ERR_CPIM_LIMIT or MSRP_ERR_CPIM_LIMIT past the
  * limits above; MSRP_ERR_NOMEM; MSRP_ERR_INVALID_ARGUMENT (`out` NULL, or
  * `data` NULL with `len` > 0). *out is untouched on failure. */
 MSRP_API int msrp_cpim_parse(msrp_cpim **out, const void *data, size_t len);
@@ -139,7 +139,7 @@ typedef struct msrp_cpim_address {
  * NULL one. A space between the quoted name and "<" is allowed. A decoded
  * display name may hold control characters that came from escapes, never
  * NUL. Both strings are new: free them with msrp_cpim_address_clear().
- * Errors: MSRP_ERR_PARSE_HEADER (no "<...>", an empty URI or one with a
+ * Errors: MSRP_ERR_CPIM_SYNTAX (no "<...>", an empty URI or one with a
  * space, "<" or a control character, text after ">", an unterminated
  * string, a bad or NUL \u escape, a lone surrogate, a '"' in an unquoted
  * name); MSRP_ERR_NOMEM; MSRP_ERR_INVALID_ARGUMENT (`out` NULL, or `value`
@@ -154,7 +154,7 @@ MSRP_API void msrp_cpim_address_clear(msrp_cpim_address *addr);
  * msrp_cpim_address_parse() into *out, which the caller clears. On a hit,
  * good or bad, *pos moves past that header, so a loop can step over a bad
  * one. Errors: MSRP_ERR_NOT_FOUND (no more such headers),
- * MSRP_ERR_PARSE_HEADER (that header's value is not an address),
+ * MSRP_ERR_CPIM_SYNTAX (that header's value is not an address),
  * MSRP_ERR_NOMEM, MSRP_ERR_INVALID_ARGUMENT (a NULL argument but `pos`). */
 MSRP_API int msrp_cpim_next_address(const msrp_cpim *cpim, const char *name,
                                     size_t *pos, msrp_cpim_address *out);
@@ -173,7 +173,7 @@ typedef struct msrp_cpim_time {
  * "T" full-time of RFC 3339 section 5.6 ("t" and "z" accepted), days
  * checked against the month and leap years, years 0000 to 9999. Spaces or
  * tabs around it are ignored (and left out of `text`). Errors:
- * MSRP_ERR_PARSE_HEADER (anything else), MSRP_ERR_INVALID_ARGUMENT (`out`
+ * MSRP_ERR_CPIM_SYNTAX (anything else), MSRP_ERR_INVALID_ARGUMENT (`out`
  * NULL, or `text` NULL with `len` > 0). *out is untouched on failure. */
 MSRP_API int msrp_cpim_time_parse(const char *text, size_t len,
                                   msrp_cpim_time *out);
@@ -188,7 +188,7 @@ MSRP_API int msrp_cpim_time_parse(const char *text, size_t len,
 MSRP_API int msrp_cpim_time_format(int64_t seconds, char *buf, size_t size);
 
 /* The first DateTime header, parsed into *out (`text` pointing into the
- * message). Errors: MSRP_ERR_NOT_FOUND, MSRP_ERR_PARSE_HEADER,
+ * message). Errors: MSRP_ERR_NOT_FOUND, MSRP_ERR_CPIM_SYNTAX,
  * MSRP_ERR_INVALID_ARGUMENT (a NULL argument). */
 MSRP_API int msrp_cpim_datetime(const msrp_cpim *cpim, msrp_cpim_time *out);
 

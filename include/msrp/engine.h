@@ -72,7 +72,7 @@ typedef struct msrp_engine_config {
   size_t max_incoming;    /* messages being received at once; 0: 32 */
   /* Accepted Content-Types, space-separated ("text/plain message/cpim");
    * "*" alone accepts everything, and a subtype "*" any subtype of its type
-   * (as in a=accept-types, msrp_sdp_types_parse()); "" accepts nothing.
+   * (as in a=accept-types, msrp_media_types_parse()); "" accepts nothing.
    * NULL: "*". A malformed entry: MSRP_ERR_INVALID_ARGUMENT. */
   const char *accept_types;
   const msrp_parser_limits *limits; /* NULL: defaults */

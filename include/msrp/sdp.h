@@ -28,6 +28,7 @@
 #define MSRP_SDP_H
 
 #include <msrp/common.h>
+#include <msrp/mediatype.h>
 #include <msrp/uri.h>
 
 #ifdef __cplusplus
@@ -35,44 +36,6 @@ extern "C" {
 #endif
 
 typedef struct msrp_sdp_media msrp_sdp_media;
-
-/* A list of media types as a=accept-types writes them: "text/plain",
- * "text/\*" or "*". A plain struct; msrp_sdp_types_clear() releases it. */
-typedef struct msrp_sdp_types {
-  size_t count;
-  char **types;
-} msrp_sdp_types;
-
-#define MSRP_SDP_TYPES_INIT                                                    \
-  { 0, NULL }
-
-/* Release what `t` owns and reset it to MSRP_SDP_TYPES_INIT. NULL is
- * ignored. */
-MSRP_API void msrp_sdp_types_clear(msrp_sdp_types *t);
-
-/* Parse a space-separated list of entries (the value of a=accept-types)
- * into `*out`; a blank text gives an empty list. MSRP_ERR_PARSE_HEADER for
- * an entry that is not "*", "type/\*" or "type/subtype";
- * MSRP_ERR_INVALID_ARGUMENT, MSRP_ERR_NOMEM. On failure `*out` is empty. */
-MSRP_API int msrp_sdp_types_parse(msrp_sdp_types *out, const char *text);
-
-/* 1 if an entry of `t` admits the media type `type` ("text/plain"; any
- * ";parameters" are ignored), 0 if not or if `type` is not type/subtype.
- * "*" admits every type (as does a "*" type with a "*" subtype), "text/\*"
- * every text type; case does not count. */
-MSRP_API int msrp_sdp_types_contain(const msrp_sdp_types *t, const char *type);
-
-/* The types both lists admit, into a cleared `*out`: for each entry of `a`
- * in order, its meet with each entry of `b` in order ("*" and "text/plain"
- * give "text/plain"; "text/\*" and "text/html" give "text/html"; "text/\*"
- * and "image/\*" give nothing), leaving out an entry another result already
- * covers ("text/plain" goes when "text/\*" is in). A result is spelled as
- * in the list of the narrower entry, `b` when both are equal. Errors:
- * MSRP_ERR_INVALID_ARGUMENT, MSRP_ERR_NOMEM; on failure `*out` stays
- * cleared. */
-MSRP_API int msrp_sdp_types_intersect(msrp_sdp_types *out,
-                                      const msrp_sdp_types *a,
-                                      const msrp_sdp_types *b);
 
 /* a=setup (RFC 4145 section 4). */
 typedef enum msrp_sdp_setup {
@@ -232,12 +195,12 @@ typedef struct msrp_sdp_where {
  *  - MSRP_ERR_NOT_SUPPORTED: a well-formed m= line that is not "message"
  *    over TCP/MSRP or TCP/TLS/MSRP (MEDIA); a c= line whose network type is
  *    not IN or whose address type is not IP4 or IP6 (CONNECTION_DATA).
- *  - MSRP_ERR_PARSE_PATH: a=path is empty or holds a malformed MSRP URI
+ *  - MSRP_ERR_SDP_PATH: a=path is empty or holds a malformed MSRP URI
  *    (PATH).
- *  - MSRP_ERR_PARSE_DUPLICATE_HEADER: a second c=, a=path,
+ *  - MSRP_ERR_SDP_DUPLICATE: a second c=, a=path,
  *    a=accept-types, a=accept-wrapped-types, a=max-size, a=setup or
  *    a=connection at the same level, session or media (that field).
- *  - MSRP_ERR_PARSE_HEADER: any other malformed line: not
+ *  - MSRP_ERR_SDP_SYNTAX: any other malformed line: not
  *    "<letter>=<value>" or holding a control character (LINE); an m= line
  *    without media, port, proto and format, or with a port that is not a
  *    number up to 65535 (MEDIA); a c= line that is not three fields
@@ -271,9 +234,9 @@ MSRP_API const char *msrp_sdp_media_address(const msrp_sdp_media *media,
 
 /* a=accept-types (never empty) and a=accept-wrapped-types (count 0 when
  * absent). Borrowed; do not change them. */
-MSRP_API const msrp_sdp_types *
+MSRP_API const msrp_media_types *
 msrp_sdp_media_accept_types(const msrp_sdp_media *media);
-MSRP_API const msrp_sdp_types *
+MSRP_API const msrp_media_types *
 msrp_sdp_media_accept_wrapped_types(const msrp_sdp_media *media);
 
 /* a=max-size into `*out`. Returns 0, or MSRP_ERR_NOT_FOUND when absent
@@ -353,7 +316,7 @@ MSRP_API int msrp_sdp_setup_negotiate(msrp_sdp_role role, msrp_sdp_setup local,
                                       msrp_sdp_action *action,
                                       msrp_sdp_setup *result);
 
-/* 1 if the media's a=accept-types admits `type` (msrp_sdp_types_contain()),
+/* 1 if the media's a=accept-types admits `type` (msrp_media_types_contain()),
  * else 0. */
 MSRP_API int msrp_sdp_media_accepts(const msrp_sdp_media *media,
                                     const char *type);
@@ -363,19 +326,19 @@ MSRP_API int msrp_sdp_media_accepts_wrapped(const msrp_sdp_media *media,
 
 /* The types both sides of a session accept. */
 typedef struct msrp_sdp_common_types {
-  msrp_sdp_types types;         /* accept-types both admit */
-  int remote_cpim;              /* the remote admits message/cpim */
-  int cpim;                     /* both admit message/cpim (sipsimple's
-                                   cpim_enabled) */
-  msrp_sdp_types wrapped_types; /* when cpim: the accept-wrapped-types both
+  msrp_media_types types;         /* accept-types both admit */
+  int remote_cpim;                /* the remote admits message/cpim */
+  int cpim;                       /* both admit message/cpim (sipsimple's
+                                     cpim_enabled) */
+  msrp_media_types wrapped_types; /* when cpim: the accept-wrapped-types both
                                    admit; empty otherwise */
 } msrp_sdp_common_types;
 
 #define MSRP_SDP_COMMON_TYPES_INIT                                             \
-  { MSRP_SDP_TYPES_INIT, 0, 0, MSRP_SDP_TYPES_INIT }
+  { MSRP_MEDIA_TYPES_INIT, 0, 0, MSRP_MEDIA_TYPES_INIT }
 
 /* Fill a cleared `*out` from our media and the remote's, with
- * msrp_sdp_types_intersect(). Errors: MSRP_ERR_INVALID_ARGUMENT,
+ * msrp_media_types_intersect(). Errors: MSRP_ERR_INVALID_ARGUMENT,
  * MSRP_ERR_NOMEM; on failure `*out` stays cleared. */
 MSRP_API int msrp_sdp_common_types_compute(msrp_sdp_common_types *out,
                                            const msrp_sdp_media *local,

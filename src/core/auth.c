@@ -18,16 +18,16 @@ static int take_value(const char **p, char *out, size_t size) {
       if (*s == '\\' && s[1])
         s++;
       if (n + 1 >= size)
-        return MSRP_ERR_PARSE_HEADER;
+        return MSRP_ERR_DIGEST_SYNTAX;
       out[n++] = *s++;
     }
     if (*s != '"')
-      return MSRP_ERR_PARSE_HEADER;
+      return MSRP_ERR_DIGEST_SYNTAX;
     s++;
   } else {
     while (*s && *s != ',' && *s != ' ' && *s != '\t') {
       if (n + 1 >= size)
-        return MSRP_ERR_PARSE_HEADER;
+        return MSRP_ERR_DIGEST_SYNTAX;
       out[n++] = *s++;
     }
   }
@@ -58,7 +58,7 @@ int msrp_digest_parse_challenge(const char *value, msrp_digest_challenge *out) {
     while (*p == ' ' || *p == '\t')
       p++;
     if (*p != '=' || nlen == 0)
-      return MSRP_ERR_PARSE_HEADER;
+      return MSRP_ERR_DIGEST_SYNTAX;
     p++;
     while (*p == ' ' || *p == '\t')
       p++;
@@ -92,7 +92,7 @@ int msrp_digest_parse_challenge(const char *value, msrp_digest_challenge *out) {
     /* other parameters (domain, ...) are not ours to use */
   }
   if (!ch.realm[0] || !ch.nonce[0])
-    return MSRP_ERR_PARSE_HEADER;
+    return MSRP_ERR_DIGEST_SYNTAX;
   if (qop_seen && !ch.qop_auth)
     return MSRP_ERR_NOT_SUPPORTED;
   *out = ch;

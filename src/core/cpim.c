@@ -335,25 +335,25 @@ void msrp_cpim_free(msrp_cpim *cpim) {
 static int parse_msg_line(msrp_cpim *m, const char *s, size_t len) {
   const char *colon = memchr(s, ':', len);
   if (!colon)
-    return MSRP_ERR_PARSE_HEADER;
+    return MSRP_ERR_CPIM_SYNTAX;
   size_t nlen = (size_t)(colon - s);
   if (!is_header_name(s, nlen))
-    return MSRP_ERR_PARSE_HEADER;
+    return MSRP_ERR_CPIM_SYNTAX;
   size_t p = nlen + 1, plen;
   if (!scan_params(s + p, len - p, &plen))
-    return MSRP_ERR_PARSE_HEADER;
+    return MSRP_ERR_CPIM_SYNTAX;
   size_t v = p + plen;
   /* after parameters only the SP (or the end) may come */
   if (plen && v < len && s[v] != ' ')
-    return MSRP_ERR_PARSE_HEADER;
+    return MSRP_ERR_CPIM_SYNTAX;
   if (v < len && s[v] == ' ')
     v++;
   return list_append(&m->msg, s, nlen, s + p, plen, s + v, len - v);
 }
 
 /* The header line starting at `pos`: 0 and the index of its CR in *cr; or
- * MSRP_ERR_PARSE_HEADER (no CRLF: a bare LF, a lone CR, the end of the
- * input) or MSRP_ERR_LIMIT_HEADER_BYTES (the line would end past the
+ * MSRP_ERR_CPIM_SYNTAX (no CRLF: a bare LF, a lone CR, the end of the
+ * input) or MSRP_ERR_CPIM_LIMIT (the line would end past the
  * limit). Nothing past the limit is looked at. */
 static int next_line(const char *s, size_t len, size_t pos, size_t *cr) {
   size_t limit =
@@ -362,12 +362,12 @@ static int next_line(const char *s, size_t len, size_t pos, size_t *cr) {
   while (e < limit && s[e] != '\r' && s[e] != '\n')
     e++;
   if (e >= limit)
-    return len > MSRP_CPIM_MAX_HEADER_BYTES ? MSRP_ERR_LIMIT_HEADER_BYTES
-                                            : MSRP_ERR_PARSE_HEADER;
+    return len > MSRP_CPIM_MAX_HEADER_BYTES ? MSRP_ERR_CPIM_LIMIT
+                                            : MSRP_ERR_CPIM_SYNTAX;
   if (s[e] == '\n' || e + 1 >= len || s[e + 1] != '\n')
-    return MSRP_ERR_PARSE_HEADER;
+    return MSRP_ERR_CPIM_SYNTAX;
   if (e + 2 > MSRP_CPIM_MAX_HEADER_BYTES)
-    return MSRP_ERR_LIMIT_HEADER_BYTES;
+    return MSRP_ERR_CPIM_LIMIT;
   *cr = e;
   return 0;
 }
@@ -379,10 +379,10 @@ static int parse_mime_header(msrp_cpim *m, const char *s, size_t len,
                              size_t *pos, const char *line, size_t llen) {
   const char *colon = memchr(line, ':', llen);
   if (!colon)
-    return MSRP_ERR_PARSE_HEADER;
+    return MSRP_ERR_CPIM_SYNTAX;
   size_t nlen = (size_t)(colon - line);
   if (!is_mime_name(line, nlen))
-    return MSRP_ERR_PARSE_HEADER;
+    return MSRP_ERR_CPIM_SYNTAX;
   size_t v = nlen + 1;
   while (v < llen && is_wsp((unsigned char)line[v]))
     v++;
@@ -393,7 +393,7 @@ static int parse_mime_header(msrp_cpim *m, const char *s, size_t len,
     if ((rc = next_line(s, len, *pos, &cr)))
       break;
     if (msrp__has_ctl(s + *pos, cr - *pos)) {
-      rc = MSRP_ERR_PARSE_HEADER;
+      rc = MSRP_ERR_CPIM_SYNTAX;
       break;
     }
     rc = msrp__buf_append(&value, s + *pos, cr - *pos);
@@ -431,11 +431,11 @@ int msrp_cpim_parse(msrp_cpim **out, const void *data, size_t len) {
     /* a line starting with a space continues a MIME header (consumed
      * with it) and is an error anywhere else */
     if (msrp__has_ctl(line, llen) || is_wsp((unsigned char)line[0])) {
-      rc = MSRP_ERR_PARSE_HEADER;
+      rc = MSRP_ERR_CPIM_SYNTAX;
       goto fail;
     }
     if (++count > MSRP_CPIM_MAX_HEADERS) {
-      rc = MSRP_ERR_LIMIT_HEADER_COUNT;
+      rc = MSRP_ERR_CPIM_LIMIT;
       goto fail;
     }
     rc = in_mime ? parse_mime_header(m, s, len, &pos, line, llen)
@@ -578,7 +578,7 @@ static long read_u_escape(const char *s, size_t i, size_t e) {
 /* The escape at s[*i] (the backslash) into `b`; *i moves past it. */
 static int decode_escape(const char *s, size_t *i, size_t e, msrp__buf *b) {
   if (*i + 1 >= e)
-    return MSRP_ERR_PARSE_HEADER;
+    return MSRP_ERR_CPIM_SYNTAX;
   int c = (unsigned char)s[*i + 1];
   char out;
   switch (c) {
@@ -597,13 +597,13 @@ static int decode_escape(const char *s, size_t *i, size_t e, msrp__buf *b) {
   case 'u': {
     long hi = read_u_escape(s, *i, e);
     if (hi <= 0 || (hi >= 0xdc00 && hi <= 0xdfff))
-      return MSRP_ERR_PARSE_HEADER;
+      return MSRP_ERR_CPIM_SYNTAX;
     *i += 6;
     uint32_t cp = (uint32_t)hi;
     if (hi >= 0xd800 && hi <= 0xdbff) {
       long lo = read_u_escape(s, *i, e);
       if (lo < 0xdc00 || lo > 0xdfff)
-        return MSRP_ERR_PARSE_HEADER;
+        return MSRP_ERR_CPIM_SYNTAX;
       *i += 6;
       cp = 0x10000 + (((uint32_t)hi - 0xd800) << 10) + ((uint32_t)lo - 0xdc00);
     }
@@ -612,7 +612,7 @@ static int decode_escape(const char *s, size_t *i, size_t e, msrp__buf *b) {
   default:
     /* \" \\ \' and, leniently, any other printable character */
     if (msrp__is_ctl(c))
-      return MSRP_ERR_PARSE_HEADER;
+      return MSRP_ERR_CPIM_SYNTAX;
     out = (char)c;
     break;
   }
@@ -629,14 +629,14 @@ int msrp_cpim_address_parse(const char *value, size_t len,
   trim(s, &i, &e);
   msrp__buf disp = {0};
   bool has_disp = false;
-  int rc = MSRP_ERR_PARSE_HEADER;
+  int rc = MSRP_ERR_CPIM_SYNTAX;
   if (i < e && s[i] == '"') {
     has_disp = true;
     /* an empty quoted name still yields "" rather than NULL */
     if ((rc = msrp__buf_reserve(&disp, 0)))
       goto fail;
     disp.data[0] = '\0';
-    rc = MSRP_ERR_PARSE_HEADER;
+    rc = MSRP_ERR_CPIM_SYNTAX;
     for (i++;;) {
       if (i >= e)
         goto fail;
@@ -648,7 +648,7 @@ int msrp_cpim_address_parse(const char *value, size_t len,
       if (c == '\\') {
         if ((rc = decode_escape(s, &i, e, &disp)))
           goto fail;
-        rc = MSRP_ERR_PARSE_HEADER;
+        rc = MSRP_ERR_CPIM_SYNTAX;
         continue;
       }
       if (msrp__is_ctl(c))
@@ -656,7 +656,7 @@ int msrp_cpim_address_parse(const char *value, size_t len,
       char ch = (char)c;
       if ((rc = msrp__buf_append(&disp, &ch, 1)))
         goto fail;
-      rc = MSRP_ERR_PARSE_HEADER;
+      rc = MSRP_ERR_CPIM_SYNTAX;
       i++;
     }
     while (i < e && is_wsp((unsigned char)s[i]))
@@ -677,7 +677,7 @@ int msrp_cpim_address_parse(const char *value, size_t len,
       has_disp = true;
       if ((rc = msrp__buf_append(&disp, s + i, de - i)))
         goto fail;
-      rc = MSRP_ERR_PARSE_HEADER;
+      rc = MSRP_ERR_CPIM_SYNTAX;
     }
     i = (size_t)(lt - s);
   }
@@ -773,7 +773,7 @@ int msrp_cpim_time_parse(const char *text, size_t len, msrp_cpim_time *out) {
   if (!out || (!text && len))
     return MSRP_ERR_INVALID_ARGUMENT;
   if (!text)
-    return MSRP_ERR_PARSE_HEADER;
+    return MSRP_ERR_CPIM_SYNTAX;
   size_t b = 0, e = len;
   trim(text, &b, &e);
   const char *s = text + b;
@@ -784,10 +784,10 @@ int msrp_cpim_time_parse(const char *text, size_t len, msrp_cpim_time *out) {
       s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
       !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) ||
       s[16] != ':' || !digits(s + 17, 2, &sec))
-    return MSRP_ERR_PARSE_HEADER;
+    return MSRP_ERR_CPIM_SYNTAX;
   if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
       mi > 59 || sec > 60)
-    return MSRP_ERR_PARSE_HEADER;
+    return MSRP_ERR_CPIM_SYNTAX;
   size_t i = 19;
   uint32_t ns = 0;
   if (s[i] == '.') {
@@ -798,7 +798,7 @@ int msrp_cpim_time_parse(const char *text, size_t len, msrp_cpim_time *out) {
       i++;
     }
     if (i == start)
-      return MSRP_ERR_PARSE_HEADER;
+      return MSRP_ERR_CPIM_SYNTAX;
     for (size_t k = i - start; k < 9; k++)
       ns *= 10;
   }
@@ -810,14 +810,14 @@ int msrp_cpim_time_parse(const char *text, size_t len, msrp_cpim_time *out) {
     int oh, om;
     if (n - i < 6 || !digits(s + i + 1, 2, &oh) || s[i + 3] != ':' ||
         !digits(s + i + 4, 2, &om) || oh > 23 || om > 59)
-      return MSRP_ERR_PARSE_HEADER;
+      return MSRP_ERR_CPIM_SYNTAX;
     off = (oh * 60 + om) * (s[i] == '-' ? -1 : 1);
     i += 6;
   } else {
-    return MSRP_ERR_PARSE_HEADER;
+    return MSRP_ERR_CPIM_SYNTAX;
   }
   if (i != n)
-    return MSRP_ERR_PARSE_HEADER;
+    return MSRP_ERR_CPIM_SYNTAX;
   out->seconds = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
                  (int64_t)off * 60;
   out->nanoseconds = ns;

@@ -7,7 +7,7 @@
 #include "core/util.h"
 
 #include <msrp/auth.h>
-#include <msrp/sdp.h>
+#include <msrp/mediatype.h>
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -178,9 +178,9 @@ struct msrp_engine {
   uint64_t timeout, report_timeout, incoming_idle;
   size_t chunk_size, max_queue, whole_max, max_incoming;
   size_t max_unreported, max_answer;
-  msrp_sdp_types accept; /* what incoming SENDs may carry */
-  msrp_parser *parser;   /* msrp_engine_recv's, made on first use: a session
-                            feeds events from its connection's parser */
+  msrp_media_types accept; /* what incoming SENDs may carry */
+  msrp_parser *parser;     /* msrp_engine_recv's, made on first use: a session
+                              feeds events from its connection's parser */
   msrp_parser_limits limits;
 
   /* output */
@@ -327,7 +327,7 @@ int msrp_engine_new(msrp_engine **out, const msrp_engine_config *cfg,
   const char *acc = cfg->accept_types ? cfg->accept_types : "*";
   if (cfg->limits)
     e->limits = *cfg->limits;
-  int rc = msrp_sdp_types_parse(&e->accept, acc);
+  int rc = msrp_media_types_parse(&e->accept, acc);
   if (rc) {
     if (rc != MSRP_ERR_NOMEM)
       rc = MSRP_ERR_INVALID_ARGUMENT;
@@ -349,7 +349,7 @@ fail:
   msrp_path_clear(&e->local);
   msrp_path_clear(&e->remote);
   free(e->pbuf);
-  msrp_sdp_types_clear(&e->accept);
+  msrp_media_types_clear(&e->accept);
   free(e);
   return rc;
 }
@@ -485,7 +485,7 @@ void msrp_engine_free(msrp_engine *e) {
   free(e->paths);
   free(e->answer_paths);
   free(e->pbuf);
-  msrp_sdp_types_clear(&e->accept);
+  msrp_media_types_clear(&e->accept);
   free(e);
 }
 
@@ -1511,7 +1511,7 @@ static void on_headers(msrp_engine *e, const msrp_chunk *c) {
   if (method == MSRP_METHOD_REPORT)
     return;
   const char *ct = msrp_chunk_content_type(c);
-  if (ct && !msrp_sdp_types_contain(&e->accept, ct)) {
+  if (ct && !msrp_media_types_contain(&e->accept, ct)) {
     in->code = MSRP_STATUS_UNSUPPORTED_MEDIA;
     return;
   }

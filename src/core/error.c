@@ -106,6 +106,15 @@ static const err_entry errors[] = {
       "the remote party does not accept private messages (no CPIM)"),
     E(MSRP_ERR_CHAT_TYPE,
       "the remote party accepts no message of this content type"),
+    E(MSRP_ERR_SDP_SYNTAX, "a malformed SDP line or value"),
+    E(MSRP_ERR_SDP_DUPLICATE, "an SDP attribute allowed once appears twice"),
+    E(MSRP_ERR_SDP_PATH, "the SDP a=path holds a malformed MSRP URI"),
+    E(MSRP_ERR_MEDIA_TYPE,
+      "a media type is not \"*\", \"type/*\" or \"type/subtype\""),
+    E(MSRP_ERR_CPIM_SYNTAX, "malformed Message/CPIM headers"),
+    E(MSRP_ERR_CPIM_LIMIT, "Message/CPIM headers beyond the limits"),
+    E(MSRP_ERR_DIGEST_SYNTAX,
+      "a malformed HTTP Digest challenge or credentials"),
 };
 #undef E
 
@@ -152,5 +161,35 @@ const char *msrp_status_comment(int code) {
     return "Session Already Bound";
   default:
     return "Unknown";
+  }
+}
+
+int msrp_is_fatal(int err) {
+  switch (err) {
+  case MSRP_ERR_NOMEM:
+  case MSRP_ERR_PARSE_START_LINE:
+  case MSRP_ERR_PARSE_TRANSACTION_ID:
+  case MSRP_ERR_PARSE_METHOD:
+  case MSRP_ERR_PARSE_STATUS_CODE:
+  case MSRP_ERR_PARSE_HEADER:
+  case MSRP_ERR_PARSE_LINE_ENDING:
+  case MSRP_ERR_PARSE_END_LINE_TID:
+  case MSRP_ERR_PARSE_END_LINE_FLAG:
+  case MSRP_ERR_LIMIT_HEADER_BYTES:
+  case MSRP_ERR_LIMIT_HEADER_COUNT:
+  case MSRP_ERR_LIMIT_PATH_LENGTH:
+  case MSRP_ERR_LIMIT_TID_LENGTH:
+  case MSRP_ERR_LIMIT_METHOD_LENGTH:
+  case MSRP_ERR_PARSER_FAILED:
+  case MSRP_ERR_CONNECTION_CLOSED:
+  case MSRP_ERR_CLOSED_MID_CHUNK:
+  case MSRP_ERR_IO:
+  case MSRP_ERR_TLS_HANDSHAKE:
+  case MSRP_ERR_TLS_VERIFY:
+  case MSRP_ERR_TLS_FINGERPRINT:
+  case MSRP_ERR_OUTPUT_FULL:
+    return 1;
+  default:
+    return 0;
   }
 }

@@ -5,15 +5,12 @@
 
 #include <msrp/sdp.h>
 
+#include "core/mediatype_internal.h"
+#include "core/span.h"
 #include "core/util.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct span {
-  const char *p;
-  size_t n;
-} span;
 
 typedef struct fingerprint {
   char *hash;
@@ -26,8 +23,8 @@ struct msrp_sdp_media {
   char *address; /* NULL: no c= line */
   int ipv6;
   msrp_path path;
-  msrp_sdp_types accept_types;
-  msrp_sdp_types wrapped_types;
+  msrp_media_types accept_types;
+  msrp_media_types wrapped_types;
   int has_max_size;
   uint64_t max_size;
   msrp_sdp_setup setup;
@@ -37,279 +34,6 @@ struct msrp_sdp_media {
   char **attrs;
   size_t nattrs;
 };
-
-static span span_of(const char *s) {
-  span r = {s, strlen(s)};
-  return r;
-}
-
-static bool is_space(int c) {
-  return c == ' ' || c == '\t';
-}
-
-static span trim(span s) {
-  while (s.n > 0 && is_space((unsigned char)s.p[0])) {
-    s.p++;
-    s.n--;
-  }
-  while (s.n > 0 && is_space((unsigned char)s.p[s.n - 1]))
-    s.n--;
-  return s;
-}
-
-/* The next run of non-blank characters at or after *pos; false at the
- * end. */
-static bool next_field(span s, size_t *pos, span *out) {
-  size_t i = *pos;
-  while (i < s.n && is_space((unsigned char)s.p[i]))
-    i++;
-  if (i == s.n)
-    return false;
-  size_t start = i;
-  while (i < s.n && !is_space((unsigned char)s.p[i]))
-    i++;
-  out->p = s.p + start;
-  out->n = i - start;
-  *pos = i;
-  return true;
-}
-
-static bool is_token(span s) {
-  if (s.n == 0)
-    return false;
-  for (size_t i = 0; i < s.n; i++)
-    if (!msrp__is_token_char((unsigned char)s.p[i]))
-      return false;
-  return true;
-}
-
-/* ------------------------------------------------------------------ */
-/* Media types                                                         */
-
-/* A media type or pattern: "*" (any), "type/\*" or "type/subtype". */
-typedef struct mtype {
-  bool any;
-  span type;
-  span sub; /* "*" for type/\* */
-} mtype;
-
-static bool is_star(span s) {
-  return s.n == 1 && s.p[0] == '*';
-}
-
-/* format-entry = "*" / (type "/" subtype) / (type "/" "*"), RFC 4975
- * section 9; type and subtype are tokens. */
-static bool split_type(span s, mtype *out) {
-  memset(out, 0, sizeof *out);
-  if (is_star(s)) {
-    out->any = true;
-    return true;
-  }
-  const char *slash = memchr(s.p, '/', s.n);
-  if (!slash)
-    return false;
-  out->type.p = s.p;
-  out->type.n = (size_t)(slash - s.p);
-  out->sub.p = slash + 1;
-  out->sub.n = s.n - out->type.n - 1;
-  if (!is_token(out->type) || !is_token(out->sub))
-    return false;
-  out->any = is_star(out->type) && is_star(out->sub);
-  return true;
-}
-
-/* A concrete type to send or look up: type/subtype without wildcards,
- * ";parameters" and blanks around dropped. */
-static bool concrete_type(const char *text, mtype *out) {
-  span s = span_of(text);
-  const char *semi = memchr(s.p, ';', s.n);
-  if (semi)
-    s.n = (size_t)(semi - s.p);
-  s = trim(s);
-  if (!split_type(s, out) || out->any)
-    return false;
-  return !memchr(out->type.p, '*', out->type.n) &&
-         !memchr(out->sub.p, '*', out->sub.n);
-}
-
-/* Whether pattern p admits everything q admits. */
-static bool covers(const mtype *p, const mtype *q) {
-  if (p->any)
-    return true;
-  if (q->any)
-    return false;
-  if (!msrp__ieq(p->type.p, p->type.n, q->type.p, q->type.n))
-    return false;
-  if (is_star(p->sub))
-    return true;
-  return !is_star(q->sub) && msrp__ieq(p->sub.p, p->sub.n, q->sub.p, q->sub.n);
-}
-
-static bool valid_type_entry(const char *s) {
-  mtype t;
-  return s && split_type(span_of(s), &t);
-}
-
-void msrp_sdp_types_clear(msrp_sdp_types *t) {
-  if (!t)
-    return;
-  for (size_t i = 0; i < t->count; i++)
-    free(t->types[i]);
-  free(t->types);
-  t->types = NULL;
-  t->count = 0;
-}
-
-/* Copy `n` spans into a cleared list. */
-static int types_from_spans(msrp_sdp_types *out, const span *s, size_t n) {
-  msrp_sdp_types tmp = MSRP_SDP_TYPES_INIT;
-  if (n == 0) {
-    *out = tmp;
-    return 0;
-  }
-  tmp.types = calloc(n, sizeof(char *));
-  if (!tmp.types)
-    return MSRP_ERR_NOMEM;
-  for (size_t i = 0; i < n; i++) {
-    tmp.types[i] = msrp__strndup(s[i].p, s[i].n);
-    if (!tmp.types[i]) {
-      msrp_sdp_types_clear(&tmp);
-      return MSRP_ERR_NOMEM;
-    }
-    tmp.count++;
-  }
-  *out = tmp;
-  return 0;
-}
-
-/* Check and copy caller-given types into a cleared list. */
-static int types_from_array(msrp_sdp_types *out, const char *const *types,
-                            size_t n) {
-  if (n > 0 && !types)
-    return MSRP_ERR_INVALID_ARGUMENT;
-  for (size_t i = 0; i < n; i++)
-    if (!valid_type_entry(types[i]))
-      return MSRP_ERR_INVALID_ARGUMENT;
-  if (n > SIZE_MAX / sizeof(span))
-    return MSRP_ERR_NOMEM;
-  span *s = n ? malloc(n * sizeof *s) : NULL;
-  if (n && !s)
-    return MSRP_ERR_NOMEM;
-  for (size_t i = 0; i < n; i++)
-    s[i] = span_of(types[i]);
-  int rc = types_from_spans(out, s, n);
-  free(s);
-  return rc;
-}
-
-/* A space-separated format-list (one or more entries) into a cleared
- * list; MSRP_ERR_PARSE_HEADER if malformed. */
-static int types_parse(msrp_sdp_types *out, span v) {
-  size_t pos = 0, n = 0;
-  span f;
-  while (next_field(v, &pos, &f)) {
-    mtype t;
-    if (!split_type(f, &t))
-      return MSRP_ERR_PARSE_HEADER;
-    n++;
-  }
-  if (n == 0)
-    return MSRP_ERR_PARSE_HEADER;
-  span *s = malloc(n * sizeof *s);
-  if (!s)
-    return MSRP_ERR_NOMEM;
-  pos = 0;
-  for (size_t i = 0; i < n; i++)
-    next_field(v, &pos, &s[i]);
-  int rc = types_from_spans(out, s, n);
-  free(s);
-  return rc;
-}
-
-int msrp_sdp_types_parse(msrp_sdp_types *out, const char *text) {
-  if (!out || !text)
-    return MSRP_ERR_INVALID_ARGUMENT;
-  *out = (msrp_sdp_types)MSRP_SDP_TYPES_INIT;
-  span v = trim(span_of(text));
-  return v.n ? types_parse(out, v) : 0;
-}
-
-static bool types_admit(const msrp_sdp_types *t, const mtype *q) {
-  for (size_t i = 0; i < t->count; i++) {
-    mtype p;
-    if (split_type(span_of(t->types[i]), &p) && covers(&p, q))
-      return true;
-  }
-  return false;
-}
-
-int msrp_sdp_types_contain(const msrp_sdp_types *t, const char *type) {
-  mtype q;
-  if (!t || (t->count > 0 && !t->types) || !type || !concrete_type(type, &q))
-    return 0;
-  return types_admit(t, &q) ? 1 : 0;
-}
-
-int msrp_sdp_types_intersect(msrp_sdp_types *out, const msrp_sdp_types *a,
-                             const msrp_sdp_types *b) {
-  if (!out || !a || !b || (a->count > 0 && !a->types) ||
-      (b->count > 0 && !b->types))
-    return MSRP_ERR_INVALID_ARGUMENT;
-  *out = (msrp_sdp_types)MSRP_SDP_TYPES_INIT;
-  if (a->count == 0 || b->count == 0)
-    return 0;
-  if (a->count > SIZE_MAX / b->count / sizeof(mtype))
-    return MSRP_ERR_NOMEM;
-  size_t max = a->count * b->count;
-  mtype *meet = malloc(max * sizeof *meet);
-  span *keep = malloc(max * sizeof *keep);
-  int rc = MSRP_ERR_NOMEM;
-  if (!meet || !keep)
-    goto done;
-  /* Two patterns of this language overlap only when one covers the other,
-   * so their meet is the narrower one. */
-  size_t n = 0;
-  for (size_t i = 0; i < a->count; i++) {
-    mtype p;
-    if (!split_type(span_of(a->types[i]), &p))
-      continue;
-    for (size_t j = 0; j < b->count; j++) {
-      mtype q;
-      if (!split_type(span_of(b->types[j]), &q))
-        continue;
-      if (covers(&p, &q))
-        meet[n++] = q;
-      else if (covers(&q, &p))
-        meet[n++] = p;
-    }
-  }
-  size_t k = 0;
-  for (size_t i = 0; i < n; i++) {
-    bool dropped = false;
-    for (size_t j = 0; j < n && !dropped; j++) {
-      if (j == i || !covers(&meet[j], &meet[i]))
-        continue;
-      /* j covers i: drop i if j is wider, or equal and earlier */
-      dropped = !covers(&meet[i], &meet[j]) || j < i;
-    }
-    if (dropped)
-      continue;
-    if (meet[i].any) {
-      keep[k].p = "*";
-      keep[k].n = 1;
-    } else {
-      /* type and sub are adjacent around the "/" in the source text */
-      keep[k].p = meet[i].type.p;
-      keep[k].n = meet[i].type.n + 1 + meet[i].sub.n;
-    }
-    k++;
-  }
-  rc = types_from_spans(out, keep, k);
-done:
-  free(meet);
-  free(keep);
-  return rc;
-}
 
 /* ------------------------------------------------------------------ */
 /* Setup and connection values                                         */
@@ -339,7 +63,7 @@ static bool connection_valid(msrp_sdp_connection c) {
 
 /* The digest length in bytes of the hash names RFC 8122 lists; 0 for
  * another token, whose length is not checked. */
-static size_t hash_length(span hash) {
+static size_t hash_length(msrp__span hash) {
   static const struct {
     const char *name;
     size_t len;
@@ -353,8 +77,8 @@ static size_t hash_length(span hash) {
 }
 
 /* fingerprint = 2UHEX *(":" 2UHEX); lower-case hex is taken too. */
-static bool valid_fingerprint(span hash, span fp) {
-  if (!is_token(hash))
+static bool valid_fingerprint(msrp__span hash, msrp__span fp) {
+  if (!msrp__span_is_token(hash))
     return false;
   if (fp.n < 2 || (fp.n + 1) % 3 != 0)
     return false;
@@ -370,7 +94,8 @@ static bool valid_fingerprint(span hash, span fp) {
   return want == 0 || want == (fp.n + 1) / 3;
 }
 
-static int append_fingerprint(msrp_sdp_media *m, span hash, span value) {
+static int append_fingerprint(msrp_sdp_media *m, msrp__span hash,
+                              msrp__span value) {
   if (m->nfps >= SIZE_MAX / sizeof(fingerprint) - 1)
     return MSRP_ERR_NOMEM;
   char *h = msrp__strndup(hash.p, hash.n);
@@ -388,7 +113,7 @@ static int append_fingerprint(msrp_sdp_media *m, span hash, span value) {
   return 0;
 }
 
-static int append_attr(msrp_sdp_media *m, span text) {
+static int append_attr(msrp_sdp_media *m, msrp__span text) {
   if (m->nattrs >= SIZE_MAX / sizeof(char *) - 1)
     return MSRP_ERR_NOMEM;
   char *s = msrp__strndup(text.p, text.n);
@@ -410,8 +135,8 @@ void msrp_sdp_media_free(msrp_sdp_media *m) {
     return;
   free(m->address);
   msrp_path_clear(&m->path);
-  msrp_sdp_types_clear(&m->accept_types);
-  msrp_sdp_types_clear(&m->wrapped_types);
+  msrp_media_types_clear(&m->accept_types);
+  msrp_media_types_clear(&m->wrapped_types);
   for (size_t i = 0; i < m->nfps; i++) {
     free(m->fps[i].hash);
     free(m->fps[i].value);
@@ -435,7 +160,8 @@ int msrp_sdp_media_new(msrp_sdp_media **out, const msrp_path *path,
   msrp_sdp_media *m = calloc(1, sizeof *m);
   if (!m)
     return MSRP_ERR_NOMEM;
-  int rc = types_from_array(&m->accept_types, accept_types, accept_types_count);
+  int rc = msrp__types_from_array(&m->accept_types, accept_types,
+                                  accept_types_count);
   if (rc == 0)
     rc = msrp_path_copy(&m->path, path);
   if (rc == 0 &&
@@ -456,11 +182,11 @@ int msrp_sdp_media_set_accept_types(msrp_sdp_media *m, const char *const *types,
                                     size_t count) {
   if (!m || count == 0)
     return MSRP_ERR_INVALID_ARGUMENT;
-  msrp_sdp_types tmp;
-  int rc = types_from_array(&tmp, types, count);
+  msrp_media_types tmp;
+  int rc = msrp__types_from_array(&tmp, types, count);
   if (rc)
     return rc;
-  msrp_sdp_types_clear(&m->accept_types);
+  msrp_media_types_clear(&m->accept_types);
   m->accept_types = tmp;
   return 0;
 }
@@ -470,11 +196,11 @@ int msrp_sdp_media_set_accept_wrapped_types(msrp_sdp_media *m,
                                             size_t count) {
   if (!m)
     return MSRP_ERR_INVALID_ARGUMENT;
-  msrp_sdp_types tmp;
-  int rc = types_from_array(&tmp, types, count);
+  msrp_media_types tmp;
+  int rc = msrp__types_from_array(&tmp, types, count);
   if (rc)
     return rc;
-  msrp_sdp_types_clear(&m->wrapped_types);
+  msrp_media_types_clear(&m->wrapped_types);
   m->wrapped_types = tmp;
   return 0;
 }
@@ -511,9 +237,9 @@ int msrp_sdp_media_set_connection(msrp_sdp_media *m,
 int msrp_sdp_media_add_fingerprint(msrp_sdp_media *m, const char *hash,
                                    const char *value) {
   if (!m || !hash || !value ||
-      !valid_fingerprint(span_of(hash), span_of(value)))
+      !valid_fingerprint(msrp__span_of(hash), msrp__span_of(value)))
     return MSRP_ERR_INVALID_ARGUMENT;
-  return append_fingerprint(m, span_of(hash), span_of(value));
+  return append_fingerprint(m, msrp__span_of(hash), msrp__span_of(value));
 }
 
 /* The attributes this object types; the others are kept verbatim. */
@@ -521,7 +247,7 @@ static const char *const typed_attrs[] = {
     "path",  "accept-types", "accept-wrapped-types", "max-size",
     "setup", "connection",   "fingerprint"};
 
-static bool is_typed_attr(span name) {
+static bool is_typed_attr(msrp__span name) {
   for (size_t i = 0; i < sizeof typed_attrs / sizeof typed_attrs[0]; i++)
     if (msrp__ieq_lit(name.p, name.n, typed_attrs[i]))
       return true;
@@ -529,18 +255,19 @@ static bool is_typed_attr(span name) {
 }
 
 /* The name of an attribute: up to the first ":". */
-static span attr_name(span a) {
+static msrp__span attr_name(msrp__span a) {
   const char *colon = memchr(a.p, ':', a.n);
-  span r = {a.p, colon ? (size_t)(colon - a.p) : a.n};
+  msrp__span r = {a.p, colon ? (size_t)(colon - a.p) : a.n};
   return r;
 }
 
 int msrp_sdp_media_add_attribute(msrp_sdp_media *m, const char *attribute) {
   if (!m || !attribute)
     return MSRP_ERR_INVALID_ARGUMENT;
-  span a = span_of(attribute);
-  span name = attr_name(a);
-  if (!is_token(name) || is_typed_attr(name) || msrp__has_ctl(a.p, a.n))
+  msrp__span a = msrp__span_of(attribute);
+  msrp__span name = attr_name(a);
+  if (!msrp__span_is_token(name) || is_typed_attr(name) ||
+      msrp__has_ctl(a.p, a.n))
     return MSRP_ERR_INVALID_ARGUMENT;
   return append_attr(m, a);
 }
@@ -548,7 +275,8 @@ int msrp_sdp_media_add_attribute(msrp_sdp_media *m, const char *attribute) {
 /* ------------------------------------------------------------------ */
 /* Formatting                                                          */
 
-static int put_types(msrp__buf *b, const char *name, const msrp_sdp_types *t) {
+static int put_types(msrp__buf *b, const char *name,
+                     const msrp_media_types *t) {
   int rc = msrp__buf_append_str(b, name);
   for (size_t i = 0; rc == 0 && i < t->count; i++) {
     if (i > 0)
@@ -652,15 +380,17 @@ int msrp_sdp_media_format(const msrp_sdp_media *m, char *buf, size_t size) {
 /* Parsing                                                             */
 
 /* m=<media> <port> <proto> <fmt> ... */
-static int parse_m_line(msrp_sdp_media *m, span v) {
-  span media, port, proto, fmt;
+static int parse_m_line(msrp_sdp_media *m, msrp__span v) {
+  msrp__span media, port, proto, fmt;
   size_t pos = 0;
-  if (!next_field(v, &pos, &media) || !next_field(v, &pos, &port) ||
-      !next_field(v, &pos, &proto) || !next_field(v, &pos, &fmt))
-    return MSRP_ERR_PARSE_HEADER;
+  if (!msrp__span_next_field(v, &pos, &media) ||
+      !msrp__span_next_field(v, &pos, &port) ||
+      !msrp__span_next_field(v, &pos, &proto) ||
+      !msrp__span_next_field(v, &pos, &fmt))
+    return MSRP_ERR_SDP_SYNTAX;
   uint64_t p;
   if (!msrp__parse_uint(port.p, port.n, 65535, &p))
-    return MSRP_ERR_PARSE_HEADER;
+    return MSRP_ERR_SDP_SYNTAX;
   if (!msrp__ieq_lit(media.p, media.n, "message"))
     return MSRP_ERR_NOT_SUPPORTED;
   if (msrp__ieq_lit(proto.p, proto.n, "TCP/MSRP"))
@@ -674,14 +404,16 @@ static int parse_m_line(msrp_sdp_media *m, span v) {
 }
 
 /* c=IN IP4 <address> / c=IN IP6 <address> */
-static int parse_c_line(msrp_sdp_media *lvl, span v) {
+static int parse_c_line(msrp_sdp_media *lvl, msrp__span v) {
   if (lvl->address)
-    return MSRP_ERR_PARSE_DUPLICATE_HEADER;
-  span net, type, addr, extra;
+    return MSRP_ERR_SDP_DUPLICATE;
+  msrp__span net, type, addr, extra;
   size_t pos = 0;
-  if (!next_field(v, &pos, &net) || !next_field(v, &pos, &type) ||
-      !next_field(v, &pos, &addr) || next_field(v, &pos, &extra))
-    return MSRP_ERR_PARSE_HEADER;
+  if (!msrp__span_next_field(v, &pos, &net) ||
+      !msrp__span_next_field(v, &pos, &type) ||
+      !msrp__span_next_field(v, &pos, &addr) ||
+      msrp__span_next_field(v, &pos, &extra))
+    return MSRP_ERR_SDP_SYNTAX;
   if (!msrp__ieq_lit(net.p, net.n, "IN"))
     return MSRP_ERR_NOT_SUPPORTED;
   int ipv6;
@@ -698,70 +430,71 @@ static int parse_c_line(msrp_sdp_media *lvl, span v) {
   return 0;
 }
 
-static int parse_setup(msrp_sdp_media *lvl, span v) {
+static int parse_setup(msrp_sdp_media *lvl, msrp__span v) {
   if (lvl->setup != MSRP_SDP_SETUP_ABSENT)
-    return MSRP_ERR_PARSE_DUPLICATE_HEADER;
-  v = trim(v);
+    return MSRP_ERR_SDP_DUPLICATE;
+  v = msrp__span_trim(v);
   for (int i = MSRP_SDP_SETUP_ACTIVE; i <= MSRP_SDP_SETUP_HOLDCONN; i++)
     if (msrp__ieq_lit(v.p, v.n, setup_names[i])) {
       lvl->setup = (msrp_sdp_setup)i;
       return 0;
     }
-  return MSRP_ERR_PARSE_HEADER;
+  return MSRP_ERR_SDP_SYNTAX;
 }
 
-static int parse_connection(msrp_sdp_media *lvl, span v) {
+static int parse_connection(msrp_sdp_media *lvl, msrp__span v) {
   if (lvl->connection != MSRP_SDP_CONNECTION_ABSENT)
-    return MSRP_ERR_PARSE_DUPLICATE_HEADER;
-  v = trim(v);
+    return MSRP_ERR_SDP_DUPLICATE;
+  v = msrp__span_trim(v);
   for (int i = MSRP_SDP_CONNECTION_NEW; i <= MSRP_SDP_CONNECTION_EXISTING; i++)
     if (msrp__ieq_lit(v.p, v.n, connection_names[i])) {
       lvl->connection = (msrp_sdp_connection)i;
       return 0;
     }
-  return MSRP_ERR_PARSE_HEADER;
+  return MSRP_ERR_SDP_SYNTAX;
 }
 
-static int parse_fingerprint(msrp_sdp_media *lvl, span v) {
-  span hash, value, extra;
+static int parse_fingerprint(msrp_sdp_media *lvl, msrp__span v) {
+  msrp__span hash, value, extra;
   size_t pos = 0;
-  if (!next_field(v, &pos, &hash) || !next_field(v, &pos, &value) ||
-      next_field(v, &pos, &extra) || !valid_fingerprint(hash, value))
-    return MSRP_ERR_PARSE_HEADER;
+  if (!msrp__span_next_field(v, &pos, &hash) ||
+      !msrp__span_next_field(v, &pos, &value) ||
+      msrp__span_next_field(v, &pos, &extra) || !valid_fingerprint(hash, value))
+    return MSRP_ERR_SDP_SYNTAX;
   return append_fingerprint(lvl, hash, value);
 }
 
-static int parse_path(msrp_sdp_media *lvl, span v) {
+static int parse_path(msrp_sdp_media *lvl, msrp__span v) {
   if (lvl->path.count > 0)
-    return MSRP_ERR_PARSE_DUPLICATE_HEADER;
+    return MSRP_ERR_SDP_DUPLICATE;
   int rc = msrp_path_parse(&lvl->path, v.p, v.n, 0);
   if (rc == MSRP_ERR_NOMEM)
     return rc;
-  return rc ? MSRP_ERR_PARSE_PATH : 0;
+  return rc ? MSRP_ERR_SDP_PATH : 0;
 }
 
-static int parse_type_list(msrp_sdp_types *t, span v) {
+static int parse_type_list(msrp_media_types *t, msrp__span v) {
   if (t->count > 0)
-    return MSRP_ERR_PARSE_DUPLICATE_HEADER;
-  return types_parse(t, v);
+    return MSRP_ERR_SDP_DUPLICATE;
+  return msrp__types_parse(t, v);
 }
 
-static int parse_max_size(msrp_sdp_media *lvl, span v) {
+static int parse_max_size(msrp_sdp_media *lvl, msrp__span v) {
   if (lvl->has_max_size)
-    return MSRP_ERR_PARSE_DUPLICATE_HEADER;
-  v = trim(v);
+    return MSRP_ERR_SDP_DUPLICATE;
+  v = msrp__span_trim(v);
   if (!msrp__parse_uint(v.p, v.n, UINT64_MAX, &lvl->max_size))
-    return MSRP_ERR_PARSE_HEADER;
+    return MSRP_ERR_SDP_SYNTAX;
   lvl->has_max_size = 1;
   return 0;
 }
 
 /* One a= line, at the session level (`media_level` false: only setup,
  * connection and fingerprint matter) or in the media section. */
-static int parse_a_line(msrp_sdp_media *lvl, bool media_level, span a,
+static int parse_a_line(msrp_sdp_media *lvl, bool media_level, msrp__span a,
                         msrp_sdp_field *field) {
-  span name = attr_name(a);
-  span v = {a.p + name.n, 0};
+  msrp__span name = attr_name(a);
+  msrp__span v = {a.p + name.n, 0};
   if (name.n < a.n) {
     v.p++;
     v.n = a.n - name.n - 1;
@@ -769,7 +502,7 @@ static int parse_a_line(msrp_sdp_media *lvl, bool media_level, span a,
   bool has_value = name.n < a.n;
   if (name.n == 0) {
     *field = MSRP_SDP_FIELD_ATTRIBUTE;
-    return MSRP_ERR_PARSE_HEADER;
+    return MSRP_ERR_SDP_SYNTAX;
   }
   if (msrp__ieq_lit(name.p, name.n, "setup")) {
     *field = MSRP_SDP_FIELD_SETUP;
@@ -787,7 +520,7 @@ static int parse_a_line(msrp_sdp_media *lvl, bool media_level, span a,
     return 0;
   if (msrp__ieq_lit(name.p, name.n, "path")) {
     *field = MSRP_SDP_FIELD_PATH;
-    return has_value ? parse_path(lvl, v) : MSRP_ERR_PARSE_PATH;
+    return has_value ? parse_path(lvl, v) : MSRP_ERR_SDP_PATH;
   }
   if (msrp__ieq_lit(name.p, name.n, "accept-types")) {
     *field = MSRP_SDP_FIELD_ACCEPT_TYPES;
@@ -852,7 +585,7 @@ int msrp_sdp_media_parse(msrp_sdp_media **out, const char *text, size_t len,
     lineno++;
     if (n > 0 && line[n - 1] == '\r')
       n--;
-    while (n > 0 && is_space((unsigned char)line[n - 1]))
+    while (n > 0 && msrp__is_blank((unsigned char)line[n - 1]))
       n--;
     if (n == 0)
       continue;
@@ -860,10 +593,10 @@ int msrp_sdp_media_parse(msrp_sdp_media **out, const char *text, size_t len,
     w.field = MSRP_SDP_FIELD_LINE;
     if (n < 2 || line[1] != '=' || !is_alpha((unsigned char)line[0]) ||
         msrp__has_ctl(line, n)) {
-      rc = MSRP_ERR_PARSE_HEADER;
+      rc = MSRP_ERR_SDP_SYNTAX;
       goto fail;
     }
-    span v = {line + 2, n - 2};
+    msrp__span v = {line + 2, n - 2};
     if (line[0] == 'm') {
       if (in_target)
         break; /* the next media section */
@@ -934,11 +667,11 @@ const char *msrp_sdp_media_address(const msrp_sdp_media *m, int *ipv6) {
   return m ? m->address : NULL;
 }
 
-const msrp_sdp_types *msrp_sdp_media_accept_types(const msrp_sdp_media *m) {
+const msrp_media_types *msrp_sdp_media_accept_types(const msrp_sdp_media *m) {
   return m ? &m->accept_types : NULL;
 }
 
-const msrp_sdp_types *
+const msrp_media_types *
 msrp_sdp_media_accept_wrapped_types(const msrp_sdp_media *m) {
   return m ? &m->wrapped_types : NULL;
 }
@@ -990,8 +723,8 @@ const char *msrp_sdp_media_find_attribute(const msrp_sdp_media *m,
   if (!m || !name)
     return NULL;
   for (size_t i = 0; i < m->nattrs; i++) {
-    span a = span_of(m->attrs[i]);
-    span n = attr_name(a);
+    msrp__span a = msrp__span_of(m->attrs[i]);
+    msrp__span n = attr_name(a);
     if (msrp__ieq_lit(n.p, n.n, name))
       return n.n < a.n ? a.p + n.n + 1 : a.p + a.n;
   }
@@ -1077,18 +810,18 @@ int msrp_sdp_setup_negotiate(msrp_sdp_role role, msrp_sdp_setup local,
 }
 
 int msrp_sdp_media_accepts(const msrp_sdp_media *m, const char *type) {
-  return m ? msrp_sdp_types_contain(&m->accept_types, type) : 0;
+  return m ? msrp_media_types_contain(&m->accept_types, type) : 0;
 }
 
 int msrp_sdp_media_accepts_wrapped(const msrp_sdp_media *m, const char *type) {
-  return m ? msrp_sdp_types_contain(&m->wrapped_types, type) : 0;
+  return m ? msrp_media_types_contain(&m->wrapped_types, type) : 0;
 }
 
 void msrp_sdp_common_types_clear(msrp_sdp_common_types *c) {
   if (!c)
     return;
-  msrp_sdp_types_clear(&c->types);
-  msrp_sdp_types_clear(&c->wrapped_types);
+  msrp_media_types_clear(&c->types);
+  msrp_media_types_clear(&c->wrapped_types);
   c->remote_cpim = 0;
   c->cpim = 0;
 }
@@ -1099,15 +832,15 @@ int msrp_sdp_common_types_compute(msrp_sdp_common_types *out,
   if (!out || !local || !remote)
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp_sdp_common_types tmp = MSRP_SDP_COMMON_TYPES_INIT;
-  int rc = msrp_sdp_types_intersect(&tmp.types, &local->accept_types,
-                                    &remote->accept_types);
+  int rc = msrp_media_types_intersect(&tmp.types, &local->accept_types,
+                                      &remote->accept_types);
   if (rc)
     return rc;
   tmp.remote_cpim = msrp_sdp_media_accepts(remote, "message/cpim");
   tmp.cpim = tmp.remote_cpim && msrp_sdp_media_accepts(local, "message/cpim");
   if (tmp.cpim) {
-    rc = msrp_sdp_types_intersect(&tmp.wrapped_types, &local->wrapped_types,
-                                  &remote->wrapped_types);
+    rc = msrp_media_types_intersect(&tmp.wrapped_types, &local->wrapped_types,
+                                    &remote->wrapped_types);
     if (rc) {
       msrp_sdp_common_types_clear(&tmp);
       return rc;
@@ -1120,14 +853,15 @@ int msrp_sdp_common_types_compute(msrp_sdp_common_types *out,
 int msrp_sdp_media_send_mode(const msrp_sdp_media *remote,
                              const char *content_type, int prefer_cpim,
                              msrp_sdp_send_mode *mode) {
-  mtype t;
-  if (!remote || !content_type || !mode || !concrete_type(content_type, &t))
+  msrp__media_type t;
+  if (!remote || !content_type || !mode ||
+      !msrp__media_type_concrete(content_type, &t))
     return MSRP_ERR_INVALID_ARGUMENT;
-  bool raw = types_admit(&remote->accept_types, &t);
+  bool raw = msrp__types_admit(&remote->accept_types, &t);
   bool is_cpim = msrp__ieq_lit(t.type.p, t.type.n, "message") &&
                  msrp__ieq_lit(t.sub.p, t.sub.n, "cpim");
   bool cpim = !is_cpim && msrp_sdp_media_accepts(remote, "message/cpim") &&
-              types_admit(&remote->wrapped_types, &t);
+              msrp__types_admit(&remote->wrapped_types, &t);
   if (!raw && !cpim)
     return MSRP_ERR_NOT_SUPPORTED;
   if (raw && cpim)

@@ -94,18 +94,18 @@ static void test_challenge_errors(void **state) {
           "Digest realm=\"x\", nonce=\"n\", qop=\"auth-int\"", &ch),
       MSRP_ERR_NOT_SUPPORTED);
   assert_int_equal(msrp_digest_parse_challenge("Digest nonce=\"n\"", &ch),
-                   MSRP_ERR_PARSE_HEADER);
+                   MSRP_ERR_DIGEST_SYNTAX);
   assert_int_equal(msrp_digest_parse_challenge("Digest realm=\"x", &ch),
-                   MSRP_ERR_PARSE_HEADER);
+                   MSRP_ERR_DIGEST_SYNTAX);
   assert_int_equal(msrp_digest_parse_challenge("Digest realm", &ch),
-                   MSRP_ERR_PARSE_HEADER);
+                   MSRP_ERR_DIGEST_SYNTAX);
   char longv[600];
   memset(longv, 'n', sizeof longv);
   longv[sizeof longv - 1] = '\0';
   char hdr[700];
   snprintf(hdr, sizeof hdr, "Digest realm=\"x\", nonce=\"%s\"", longv);
   assert_int_equal(msrp_digest_parse_challenge(hdr, &ch),
-                   MSRP_ERR_PARSE_HEADER);
+                   MSRP_ERR_DIGEST_SYNTAX);
   /* stale, escaped quote, extra parameters */
   assert_int_equal(msrp_digest_parse_challenge(
                        "digest realm=\"a\\\"b\", domain=\"x\", nonce=\"n\", "

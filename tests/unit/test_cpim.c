@@ -132,7 +132,7 @@ static void assert_addr(const char *value, const char *display,
 static void assert_bad_addr(const char *value) {
   msrp_cpim_address a = {(char *)"keep", (char *)"me"};
   int rc = msrp_cpim_address_parse(value, strlen(value), &a);
-  if (rc != MSRP_ERR_PARSE_HEADER)
+  if (rc != MSRP_ERR_CPIM_SYNTAX)
     fail_msg("address %s: %s", value, msrp_errname(rc));
   assert_string_equal(a.display_name, "keep"); /* untouched */
   assert_string_equal(a.uri, "me");
@@ -286,7 +286,7 @@ static void test_rfc_example_prefixes(void **state) {
     msrp_cpim *m = UNTOUCHED;
     int rc = parse_n(&m, full, i);
     if (i < need) {
-      assert_err(rc, MSRP_ERR_PARSE_HEADER);
+      assert_err(rc, MSRP_ERR_CPIM_SYNTAX);
       assert_ptr_equal(m, UNTOUCHED);
     } else {
       assert_int_equal(rc, 0);
@@ -432,13 +432,13 @@ static void test_address_parse(void **state) {
   msrp_cpim_address a = {0};
   static const char nul1[] = "\"a\0b\"<s:x>", nul2[] = "<s:\0>";
   assert_err(msrp_cpim_address_parse(nul1, sizeof nul1 - 1, &a),
-             MSRP_ERR_PARSE_HEADER);
+             MSRP_ERR_CPIM_SYNTAX);
   assert_err(msrp_cpim_address_parse(nul2, sizeof nul2 - 1, &a),
-             MSRP_ERR_PARSE_HEADER);
+             MSRP_ERR_CPIM_SYNTAX);
   assert_err(msrp_cpim_address_parse(NULL, 3, &a), MSRP_ERR_INVALID_ARGUMENT);
   assert_err(msrp_cpim_address_parse("<s:x>", 5, NULL),
              MSRP_ERR_INVALID_ARGUMENT);
-  assert_err(msrp_cpim_address_parse(NULL, 0, &a), MSRP_ERR_PARSE_HEADER);
+  assert_err(msrp_cpim_address_parse(NULL, 0, &a), MSRP_ERR_CPIM_SYNTAX);
   msrp_cpim_address_clear(NULL);
 }
 
@@ -544,7 +544,7 @@ static void test_several_recipients(void **state) {
                  "Content-Type: text/plain\r\n\r\n");
   pos = 0;
   assert_next_addr(m, "To", &pos, NULL, "sip:a@x");
-  assert_err(msrp_cpim_next_address(m, "To", &pos, &a), MSRP_ERR_PARSE_HEADER);
+  assert_err(msrp_cpim_next_address(m, "To", &pos, &a), MSRP_ERR_CPIM_SYNTAX);
   assert_null(a.uri);
   assert_next_addr(m, "To", &pos, NULL, "sip:c@x");
   msrp_cpim_free(m);
@@ -626,16 +626,16 @@ static void test_datetime_parse(void **state) {
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     int rc = msrp_cpim_time_parse(bad[i], strlen(bad[i]), &t);
-    if (rc != MSRP_ERR_PARSE_HEADER)
+    if (rc != MSRP_ERR_CPIM_SYNTAX)
       fail_msg("\"%s\": %s", bad[i], msrp_errname(rc));
   }
-  assert_err(msrp_cpim_time_parse(NULL, 0, &t), MSRP_ERR_PARSE_HEADER);
+  assert_err(msrp_cpim_time_parse(NULL, 0, &t), MSRP_ERR_CPIM_SYNTAX);
   assert_err(msrp_cpim_time_parse(NULL, 3, &t), MSRP_ERR_INVALID_ARGUMENT);
   assert_err(msrp_cpim_time_parse("x", 1, NULL), MSRP_ERR_INVALID_ARGUMENT);
 
   /* a bad DateTime in a message does not stop the message being read */
   msrp_cpim *m = must_parse("DateTime: tomorrow\r\n\r\n\r\n");
-  assert_err(msrp_cpim_datetime(m, &t), MSRP_ERR_PARSE_HEADER);
+  assert_err(msrp_cpim_datetime(m, &t), MSRP_ERR_CPIM_SYNTAX);
   msrp_cpim_free(m);
   m = must_parse("\r\n\r\n");
   assert_err(msrp_cpim_datetime(m, &t), MSRP_ERR_NOT_FOUND);
@@ -978,7 +978,7 @@ static void test_malformed(void **state) {
     size_t len = bad[i].len;
     msrp_cpim *m = UNTOUCHED;
     int rc = parse_n(&m, bad[i].in, len);
-    if (rc != MSRP_ERR_PARSE_HEADER)
+    if (rc != MSRP_ERR_CPIM_SYNTAX)
       fail_msg("case %zu: %s", i, msrp_errname(rc));
     assert_ptr_equal(m, UNTOUCHED);
   }
@@ -992,7 +992,7 @@ static void test_malformed(void **state) {
   assert_err(msrp_cpim_parse(NULL, "\r\n\r\n", 4), MSRP_ERR_INVALID_ARGUMENT);
   m = UNTOUCHED;
   assert_err(msrp_cpim_parse(&m, NULL, 4), MSRP_ERR_INVALID_ARGUMENT);
-  assert_err(msrp_cpim_parse(&m, NULL, 0), MSRP_ERR_PARSE_HEADER);
+  assert_err(msrp_cpim_parse(&m, NULL, 0), MSRP_ERR_CPIM_SYNTAX);
   assert_ptr_equal(m, UNTOUCHED);
 }
 
@@ -1012,7 +1012,7 @@ static void test_mutations(void **state) {
       msrp_cpim *m = NULL;
       int rc = msrp_cpim_parse(&m, buf, n);
       if (rc) {
-        assert_err(rc, MSRP_ERR_PARSE_HEADER);
+        assert_err(rc, MSRP_ERR_CPIM_SYNTAX);
         continue;
       }
       msrp_cpim_address a;
@@ -1190,13 +1190,13 @@ static void test_limits(void **state) {
   msrp_cpim_free(m);
   free(s);
   s = make_message(101, 0, 0, &len);
-  assert_err(parse_n(&m, s, len), MSRP_ERR_LIMIT_HEADER_COUNT);
+  assert_err(parse_n(&m, s, len), MSRP_ERR_CPIM_LIMIT);
   free(s);
   s = make_message(0, 101, 0, &len);
-  assert_err(parse_n(&m, s, len), MSRP_ERR_LIMIT_HEADER_COUNT);
+  assert_err(parse_n(&m, s, len), MSRP_ERR_CPIM_LIMIT);
   free(s);
   s = make_message(50, 51, 0, &len);
-  assert_err(parse_n(&m, s, len), MSRP_ERR_LIMIT_HEADER_COUNT);
+  assert_err(parse_n(&m, s, len), MSRP_ERR_CPIM_LIMIT);
   free(s);
   /* folded lines are not more headers */
   {
@@ -1238,13 +1238,13 @@ static void test_limits(void **state) {
   msrp_cpim_free(m);
   free(s);
   s = make_message(3, 2, MSRP_CPIM_MAX_HEADER_BYTES + 1, &len);
-  assert_err(parse_n(&m, s, len), MSRP_ERR_LIMIT_HEADER_BYTES);
+  assert_err(parse_n(&m, s, len), MSRP_ERR_CPIM_LIMIT);
   free(s);
   /* also when the input ends right after the limit, or much later */
   s = make_message(0, 0, MSRP_CPIM_MAX_HEADER_BYTES + 1, &len);
   assert_err(parse_n(&m, s, MSRP_CPIM_MAX_HEADER_BYTES + 1),
-             MSRP_ERR_LIMIT_HEADER_BYTES);
-  assert_err(parse_n(&m, s, len), MSRP_ERR_LIMIT_HEADER_BYTES);
+             MSRP_ERR_CPIM_LIMIT);
+  assert_err(parse_n(&m, s, len), MSRP_ERR_CPIM_LIMIT);
   free(s);
 
   /* one endless line: refused at the limit, not searched to its end */
@@ -1253,9 +1253,9 @@ static void test_limits(void **state) {
   assert_non_null(s);
   memset(s, 'a', big);
   memcpy(s, "X: ", 3);
-  assert_err(parse_n(&m, s, big), MSRP_ERR_LIMIT_HEADER_BYTES);
+  assert_err(parse_n(&m, s, big), MSRP_ERR_CPIM_LIMIT);
   /* but one below the limit is merely unterminated */
-  assert_err(parse_n(&m, s, MSRP_CPIM_MAX_HEADER_BYTES), MSRP_ERR_PARSE_HEADER);
+  assert_err(parse_n(&m, s, MSRP_CPIM_MAX_HEADER_BYTES), MSRP_ERR_CPIM_SYNTAX);
   /* the content itself has no limit */
   memcpy(s, "\r\nContent-Type: a/b\r\n\r\n", 23);
   assert_int_equal(parse_n(&m, s, big), 0);

@@ -68,7 +68,7 @@ static msrp_sdp_media *parse_ok(const char *text, size_t index) {
 }
 
 /* The types as one space-separated string (static buffer). */
-static const char *joined(const msrp_sdp_types *t) {
+static const char *joined(const msrp_media_types *t) {
   static char buf[512];
   buf[0] = '\0';
   for (size_t i = 0; i < t->count; i++) {
@@ -79,7 +79,7 @@ static const char *joined(const msrp_sdp_types *t) {
   return buf;
 }
 
-static void check_types(const msrp_sdp_types *t, const char *want) {
+static void check_types(const msrp_media_types *t, const char *want) {
   assert_string_equal(joined(t), want);
 }
 
@@ -694,16 +694,16 @@ static const bad_case bad_cases[] = {
     {"", MSRP_ERR_NOT_FOUND, MSRP_SDP_FIELD_MEDIA, 0},
     {"c=IN IP4 192.0.2.1\r\n" P_OK T_OK, MSRP_ERR_NOT_FOUND,
      MSRP_SDP_FIELD_MEDIA, 0},
-    {"m=message\r\n" P_OK T_OK, MSRP_ERR_PARSE_HEADER, MSRP_SDP_FIELD_MEDIA, 1},
-    {"m=message 2855 TCP/MSRP\r\n" P_OK T_OK, MSRP_ERR_PARSE_HEADER,
+    {"m=message\r\n" P_OK T_OK, MSRP_ERR_SDP_SYNTAX, MSRP_SDP_FIELD_MEDIA, 1},
+    {"m=message 2855 TCP/MSRP\r\n" P_OK T_OK, MSRP_ERR_SDP_SYNTAX,
      MSRP_SDP_FIELD_MEDIA, 1},
-    {"m=message 70000 TCP/MSRP *\r\n", MSRP_ERR_PARSE_HEADER,
+    {"m=message 70000 TCP/MSRP *\r\n", MSRP_ERR_SDP_SYNTAX,
      MSRP_SDP_FIELD_MEDIA, 1},
-    {"m=message 2855/2 TCP/MSRP *\r\n", MSRP_ERR_PARSE_HEADER,
+    {"m=message 2855/2 TCP/MSRP *\r\n", MSRP_ERR_SDP_SYNTAX,
      MSRP_SDP_FIELD_MEDIA, 1},
-    {"m=message x TCP/MSRP *\r\n", MSRP_ERR_PARSE_HEADER, MSRP_SDP_FIELD_MEDIA,
+    {"m=message x TCP/MSRP *\r\n", MSRP_ERR_SDP_SYNTAX, MSRP_SDP_FIELD_MEDIA,
      1},
-    {"m=\r\n", MSRP_ERR_PARSE_HEADER, MSRP_SDP_FIELD_MEDIA, 1},
+    {"m=\r\n", MSRP_ERR_SDP_SYNTAX, MSRP_SDP_FIELD_MEDIA, 1},
     /* an m= line that is not message over MSRP */
     {"m=audio 49170 RTP/AVP 0\r\n" P_OK T_OK, MSRP_ERR_NOT_SUPPORTED,
      MSRP_SDP_FIELD_MEDIA, 1},
@@ -721,104 +721,101 @@ static const bad_case bad_cases[] = {
      MSRP_SDP_FIELD_PATH, 0},
     {M_OK P_OK, MSRP_ERR_NOT_FOUND, MSRP_SDP_FIELD_ACCEPT_TYPES, 0},
     /* a malformed path */
-    {M_OK "a=path:http://192.0.2.1/s;tcp\r\n" T_OK, MSRP_ERR_PARSE_PATH,
+    {M_OK "a=path:http://192.0.2.1/s;tcp\r\n" T_OK, MSRP_ERR_SDP_PATH,
      MSRP_SDP_FIELD_PATH, 2},
-    {M_OK "a=path:msrp://192.0.2.1:99999/s;tcp\r\n", MSRP_ERR_PARSE_PATH,
+    {M_OK "a=path:msrp://192.0.2.1:99999/s;tcp\r\n", MSRP_ERR_SDP_PATH,
      MSRP_SDP_FIELD_PATH, 2},
-    {M_OK "a=path:msrp://192.0.2.1/s\r\n", MSRP_ERR_PARSE_PATH,
+    {M_OK "a=path:msrp://192.0.2.1/s\r\n", MSRP_ERR_SDP_PATH,
      MSRP_SDP_FIELD_PATH, 2},
     {M_OK "a=path:msrp://192.0.2.1/s;tcp msrp://[::1/x;tcp\r\n",
-     MSRP_ERR_PARSE_PATH, MSRP_SDP_FIELD_PATH, 2},
-    {M_OK "a=path:\r\n", MSRP_ERR_PARSE_PATH, MSRP_SDP_FIELD_PATH, 2},
-    {M_OK "a=path\r\n", MSRP_ERR_PARSE_PATH, MSRP_SDP_FIELD_PATH, 2},
-    {M_OK "a=path:msrp://a b/s;tcp\r\n", MSRP_ERR_PARSE_PATH,
-     MSRP_SDP_FIELD_PATH, 2},
+     MSRP_ERR_SDP_PATH, MSRP_SDP_FIELD_PATH, 2},
+    {M_OK "a=path:\r\n", MSRP_ERR_SDP_PATH, MSRP_SDP_FIELD_PATH, 2},
+    {M_OK "a=path\r\n", MSRP_ERR_SDP_PATH, MSRP_SDP_FIELD_PATH, 2},
+    {M_OK "a=path:msrp://a b/s;tcp\r\n", MSRP_ERR_SDP_PATH, MSRP_SDP_FIELD_PATH,
+     2},
     /* a bad setup or connection */
-    {M_OK P_OK T_OK "a=setup:server\r\n", MSRP_ERR_PARSE_HEADER,
+    {M_OK P_OK T_OK "a=setup:server\r\n", MSRP_ERR_SDP_SYNTAX,
      MSRP_SDP_FIELD_SETUP, 4},
-    {M_OK P_OK T_OK "a=setup:\r\n", MSRP_ERR_PARSE_HEADER, MSRP_SDP_FIELD_SETUP,
+    {M_OK P_OK T_OK "a=setup:\r\n", MSRP_ERR_SDP_SYNTAX, MSRP_SDP_FIELD_SETUP,
      4},
-    {M_OK P_OK T_OK "a=setup\r\n", MSRP_ERR_PARSE_HEADER, MSRP_SDP_FIELD_SETUP,
+    {M_OK P_OK T_OK "a=setup\r\n", MSRP_ERR_SDP_SYNTAX, MSRP_SDP_FIELD_SETUP,
      4},
-    {M_OK P_OK T_OK "a=setup:active passive\r\n", MSRP_ERR_PARSE_HEADER,
+    {M_OK P_OK T_OK "a=setup:active passive\r\n", MSRP_ERR_SDP_SYNTAX,
      MSRP_SDP_FIELD_SETUP, 4},
-    {"a=setup:bogus\r\n" M_OK P_OK T_OK, MSRP_ERR_PARSE_HEADER,
+    {"a=setup:bogus\r\n" M_OK P_OK T_OK, MSRP_ERR_SDP_SYNTAX,
      MSRP_SDP_FIELD_SETUP, 1},
-    {M_OK P_OK T_OK "a=connection:old\r\n", MSRP_ERR_PARSE_HEADER,
+    {M_OK P_OK T_OK "a=connection:old\r\n", MSRP_ERR_SDP_SYNTAX,
      MSRP_SDP_FIELD_CONNECTION, 4},
     /* a bad fingerprint */
-    {M_OK P_OK T_OK "a=fingerprint:sha-256 AB:CD\r\n", MSRP_ERR_PARSE_HEADER,
+    {M_OK P_OK T_OK "a=fingerprint:sha-256 AB:CD\r\n", MSRP_ERR_SDP_SYNTAX,
      MSRP_SDP_FIELD_FINGERPRINT, 4},
-    {M_OK P_OK T_OK "a=fingerprint:sha-256\r\n", MSRP_ERR_PARSE_HEADER,
+    {M_OK P_OK T_OK "a=fingerprint:sha-256\r\n", MSRP_ERR_SDP_SYNTAX,
      MSRP_SDP_FIELD_FINGERPRINT, 4},
     {M_OK P_OK T_OK "a=fingerprint:sha-1 " FP_SHA1 " extra\r\n",
-     MSRP_ERR_PARSE_HEADER, MSRP_SDP_FIELD_FINGERPRINT, 4},
+     MSRP_ERR_SDP_SYNTAX, MSRP_SDP_FIELD_FINGERPRINT, 4},
     {M_OK P_OK T_OK "a=fingerprint:sha-1 "
                     "4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:"
                     "AG\r\n",
-     MSRP_ERR_PARSE_HEADER, MSRP_SDP_FIELD_FINGERPRINT, 4},
-    {M_OK P_OK T_OK "a=fingerprint:x-hash AB:CD:E\r\n", MSRP_ERR_PARSE_HEADER,
+     MSRP_ERR_SDP_SYNTAX, MSRP_SDP_FIELD_FINGERPRINT, 4},
+    {M_OK P_OK T_OK "a=fingerprint:x-hash AB:CD:E\r\n", MSRP_ERR_SDP_SYNTAX,
      MSRP_SDP_FIELD_FINGERPRINT, 4},
-    {M_OK P_OK T_OK "a=fingerprint:x-hash ABCD\r\n", MSRP_ERR_PARSE_HEADER,
+    {M_OK P_OK T_OK "a=fingerprint:x-hash ABCD\r\n", MSRP_ERR_SDP_SYNTAX,
      MSRP_SDP_FIELD_FINGERPRINT, 4},
-    {"a=fingerprint:md5 AB\r\n" M_OK P_OK T_OK, MSRP_ERR_PARSE_HEADER,
+    {"a=fingerprint:md5 AB\r\n" M_OK P_OK T_OK, MSRP_ERR_SDP_SYNTAX,
      MSRP_SDP_FIELD_FINGERPRINT, 1},
     /* bad type lists and max-size */
-    {M_OK P_OK "a=accept-types:\r\n", MSRP_ERR_PARSE_HEADER,
+    {M_OK P_OK "a=accept-types:\r\n", MSRP_ERR_MEDIA_TYPE,
      MSRP_SDP_FIELD_ACCEPT_TYPES, 3},
-    {M_OK P_OK "a=accept-types:text\r\n", MSRP_ERR_PARSE_HEADER,
+    {M_OK P_OK "a=accept-types:text\r\n", MSRP_ERR_MEDIA_TYPE,
      MSRP_SDP_FIELD_ACCEPT_TYPES, 3},
     {M_OK P_OK "a=accept-types:text/plain;charset=utf-8\r\n",
-     MSRP_ERR_PARSE_HEADER, MSRP_SDP_FIELD_ACCEPT_TYPES, 3},
+     MSRP_ERR_MEDIA_TYPE, MSRP_SDP_FIELD_ACCEPT_TYPES, 3},
     {M_OK P_OK T_OK "a=accept-wrapped-types:text/plain foo\r\n",
-     MSRP_ERR_PARSE_HEADER, MSRP_SDP_FIELD_WRAPPED_TYPES, 4},
-    {M_OK P_OK T_OK "a=max-size:12k\r\n", MSRP_ERR_PARSE_HEADER,
+     MSRP_ERR_MEDIA_TYPE, MSRP_SDP_FIELD_WRAPPED_TYPES, 4},
+    {M_OK P_OK T_OK "a=max-size:12k\r\n", MSRP_ERR_SDP_SYNTAX,
      MSRP_SDP_FIELD_MAX_SIZE, 4},
-    {M_OK P_OK T_OK "a=max-size:-1\r\n", MSRP_ERR_PARSE_HEADER,
+    {M_OK P_OK T_OK "a=max-size:-1\r\n", MSRP_ERR_SDP_SYNTAX,
      MSRP_SDP_FIELD_MAX_SIZE, 4},
-    {M_OK P_OK T_OK "a=max-size:99999999999999999999\r\n",
-     MSRP_ERR_PARSE_HEADER, MSRP_SDP_FIELD_MAX_SIZE, 4},
-    {M_OK P_OK T_OK "a=max-size:\r\n", MSRP_ERR_PARSE_HEADER,
+    {M_OK P_OK T_OK "a=max-size:99999999999999999999\r\n", MSRP_ERR_SDP_SYNTAX,
+     MSRP_SDP_FIELD_MAX_SIZE, 4},
+    {M_OK P_OK T_OK "a=max-size:\r\n", MSRP_ERR_SDP_SYNTAX,
      MSRP_SDP_FIELD_MAX_SIZE, 4},
     /* bad c= lines */
-    {M_OK "c=IN IP4\r\n" P_OK T_OK, MSRP_ERR_PARSE_HEADER,
+    {M_OK "c=IN IP4\r\n" P_OK T_OK, MSRP_ERR_SDP_SYNTAX,
      MSRP_SDP_FIELD_CONNECTION_DATA, 2},
-    {M_OK "c=IN IP4 192.0.2.1 x\r\n" P_OK T_OK, MSRP_ERR_PARSE_HEADER,
+    {M_OK "c=IN IP4 192.0.2.1 x\r\n" P_OK T_OK, MSRP_ERR_SDP_SYNTAX,
      MSRP_SDP_FIELD_CONNECTION_DATA, 2},
     {M_OK "c=ATM NSAP 47.0091\r\n" P_OK T_OK, MSRP_ERR_NOT_SUPPORTED,
      MSRP_SDP_FIELD_CONNECTION_DATA, 2},
     {M_OK "c=IN IP5 x\r\n" P_OK T_OK, MSRP_ERR_NOT_SUPPORTED,
      MSRP_SDP_FIELD_CONNECTION_DATA, 2},
     /* a single-valued line twice at one level */
-    {M_OK P_OK P_OK T_OK, MSRP_ERR_PARSE_DUPLICATE_HEADER, MSRP_SDP_FIELD_PATH,
-     3},
-    {M_OK P_OK T_OK T_OK, MSRP_ERR_PARSE_DUPLICATE_HEADER,
-     MSRP_SDP_FIELD_ACCEPT_TYPES, 4},
+    {M_OK P_OK P_OK T_OK, MSRP_ERR_SDP_DUPLICATE, MSRP_SDP_FIELD_PATH, 3},
+    {M_OK P_OK T_OK T_OK, MSRP_ERR_SDP_DUPLICATE, MSRP_SDP_FIELD_ACCEPT_TYPES,
+     4},
     {M_OK "c=IN IP4 192.0.2.1\r\nc=IN IP4 192.0.2.2\r\n" P_OK T_OK,
-     MSRP_ERR_PARSE_DUPLICATE_HEADER, MSRP_SDP_FIELD_CONNECTION_DATA, 3},
+     MSRP_ERR_SDP_DUPLICATE, MSRP_SDP_FIELD_CONNECTION_DATA, 3},
     {M_OK P_OK T_OK "a=setup:active\r\na=setup:active\r\n",
-     MSRP_ERR_PARSE_DUPLICATE_HEADER, MSRP_SDP_FIELD_SETUP, 5},
-    {M_OK P_OK T_OK "a=max-size:1\r\na=max-size:1\r\n",
-     MSRP_ERR_PARSE_DUPLICATE_HEADER, MSRP_SDP_FIELD_MAX_SIZE, 5},
+     MSRP_ERR_SDP_DUPLICATE, MSRP_SDP_FIELD_SETUP, 5},
+    {M_OK P_OK T_OK "a=max-size:1\r\na=max-size:1\r\n", MSRP_ERR_SDP_DUPLICATE,
+     MSRP_SDP_FIELD_MAX_SIZE, 5},
     {M_OK P_OK T_OK "a=connection:new\r\na=connection:new\r\n",
-     MSRP_ERR_PARSE_DUPLICATE_HEADER, MSRP_SDP_FIELD_CONNECTION, 5},
+     MSRP_ERR_SDP_DUPLICATE, MSRP_SDP_FIELD_CONNECTION, 5},
     {M_OK P_OK T_OK "a=accept-wrapped-types:*\r\na=accept-wrapped-types:*\r\n",
-     MSRP_ERR_PARSE_DUPLICATE_HEADER, MSRP_SDP_FIELD_WRAPPED_TYPES, 5},
+     MSRP_ERR_SDP_DUPLICATE, MSRP_SDP_FIELD_WRAPPED_TYPES, 5},
     /* other a= lines and lines that are not SDP */
-    {M_OK P_OK T_OK "a=\r\n", MSRP_ERR_PARSE_HEADER, MSRP_SDP_FIELD_ATTRIBUTE,
+    {M_OK P_OK T_OK "a=\r\n", MSRP_ERR_SDP_SYNTAX, MSRP_SDP_FIELD_ATTRIBUTE, 4},
+    {M_OK P_OK T_OK "a=:x\r\n", MSRP_ERR_SDP_SYNTAX, MSRP_SDP_FIELD_ATTRIBUTE,
      4},
-    {M_OK P_OK T_OK "a=:x\r\n", MSRP_ERR_PARSE_HEADER, MSRP_SDP_FIELD_ATTRIBUTE,
-     4},
-    {M_OK "garbage\r\n" P_OK T_OK, MSRP_ERR_PARSE_HEADER, MSRP_SDP_FIELD_LINE,
+    {M_OK "garbage\r\n" P_OK T_OK, MSRP_ERR_SDP_SYNTAX, MSRP_SDP_FIELD_LINE, 2},
+    {M_OK " a=sendrecv\r\n" P_OK T_OK, MSRP_ERR_SDP_SYNTAX, MSRP_SDP_FIELD_LINE,
      2},
-    {M_OK " a=sendrecv\r\n" P_OK T_OK, MSRP_ERR_PARSE_HEADER,
-     MSRP_SDP_FIELD_LINE, 2},
-    {M_OK "=x\r\n", MSRP_ERR_PARSE_HEADER, MSRP_SDP_FIELD_LINE, 2},
-    {M_OK "1=x\r\n", MSRP_ERR_PARSE_HEADER, MSRP_SDP_FIELD_LINE, 2},
-    {M_OK "a\r\n", MSRP_ERR_PARSE_HEADER, MSRP_SDP_FIELD_LINE, 2},
-    {M_OK "a=sendrecv\rx\r\n", MSRP_ERR_PARSE_HEADER, MSRP_SDP_FIELD_LINE, 2},
-    {M_OK "a=x\x01y\r\n", MSRP_ERR_PARSE_HEADER, MSRP_SDP_FIELD_LINE, 2},
-    {"v=0\r\ns=\x7f\r\n" M_OK P_OK T_OK, MSRP_ERR_PARSE_HEADER,
+    {M_OK "=x\r\n", MSRP_ERR_SDP_SYNTAX, MSRP_SDP_FIELD_LINE, 2},
+    {M_OK "1=x\r\n", MSRP_ERR_SDP_SYNTAX, MSRP_SDP_FIELD_LINE, 2},
+    {M_OK "a\r\n", MSRP_ERR_SDP_SYNTAX, MSRP_SDP_FIELD_LINE, 2},
+    {M_OK "a=sendrecv\rx\r\n", MSRP_ERR_SDP_SYNTAX, MSRP_SDP_FIELD_LINE, 2},
+    {M_OK "a=x\x01y\r\n", MSRP_ERR_SDP_SYNTAX, MSRP_SDP_FIELD_LINE, 2},
+    {"v=0\r\ns=\x7f\r\n" M_OK P_OK T_OK, MSRP_ERR_SDP_SYNTAX,
      MSRP_SDP_FIELD_LINE, 2},
 };
 
@@ -847,7 +844,7 @@ static void test_parse_embedded_nul(void **state) {
   msrp_sdp_media *m = NULL;
   msrp_sdp_where w;
   assert_int_equal(msrp_sdp_media_parse(&m, text, sizeof text - 1, 0, &w),
-                   MSRP_ERR_PARSE_HEADER);
+                   MSRP_ERR_SDP_SYNTAX);
   assert_int_equal(w.field, MSRP_SDP_FIELD_LINE);
   assert_int_equal(w.line, 2);
   /* the length counts, not a NUL: the text cut short before a=path */
@@ -1008,8 +1005,8 @@ static void test_setup_names(void **state) {
 /* Types                                                               */
 
 /* A list from a space-separated string (for tests only). */
-static void types_of(msrp_sdp_types *t, const char *text) {
-  *t = (msrp_sdp_types)MSRP_SDP_TYPES_INIT;
+static void types_of(msrp_media_types *t, const char *text) {
+  *t = (msrp_media_types)MSRP_MEDIA_TYPES_INIT;
   char *copy = strdup(text);
   assert_non_null(copy);
   char *save = NULL;
@@ -1026,46 +1023,46 @@ static void types_of(msrp_sdp_types *t, const char *text) {
 
 static void test_types_parse(void **state) {
   (void)state;
-  msrp_sdp_types t;
-  assert_int_equal(msrp_sdp_types_parse(&t, "  text/*   message/cpim "), 0);
+  msrp_media_types t;
+  assert_int_equal(msrp_media_types_parse(&t, "  text/*   message/cpim "), 0);
   assert_int_equal(t.count, 2);
   assert_string_equal(t.types[0], "text/*");
   assert_string_equal(t.types[1], "message/cpim");
-  msrp_sdp_types_clear(&t);
-  assert_int_equal(msrp_sdp_types_parse(&t, " "), 0);
+  msrp_media_types_clear(&t);
+  assert_int_equal(msrp_media_types_parse(&t, " "), 0);
   assert_int_equal(t.count, 0);
-  assert_int_equal(msrp_sdp_types_contain(&t, "text/plain"), 0);
-  assert_int_equal(msrp_sdp_types_parse(&t, "text/plain text"),
-                   MSRP_ERR_PARSE_HEADER);
+  assert_int_equal(msrp_media_types_contain(&t, "text/plain"), 0);
+  assert_int_equal(msrp_media_types_parse(&t, "text/plain text"),
+                   MSRP_ERR_MEDIA_TYPE);
   assert_int_equal(t.count, 0);
   assert_null(t.types);
-  assert_int_equal(msrp_sdp_types_parse(&t, NULL), MSRP_ERR_INVALID_ARGUMENT);
+  assert_int_equal(msrp_media_types_parse(&t, NULL), MSRP_ERR_INVALID_ARGUMENT);
 }
 
 static void test_types_contain(void **state) {
   (void)state;
-  msrp_sdp_types t;
+  msrp_media_types t;
   types_of(&t, "text/* message/cpim");
-  assert_int_equal(msrp_sdp_types_contain(&t, "text/plain"), 1);
-  assert_int_equal(msrp_sdp_types_contain(&t, "TEXT/HTML; charset=utf-8"), 1);
-  assert_int_equal(msrp_sdp_types_contain(&t, "message/CPIM"), 1);
-  assert_int_equal(msrp_sdp_types_contain(&t, "image/png"), 0);
-  assert_int_equal(msrp_sdp_types_contain(&t, "message/imdn+xml"), 0);
-  assert_int_equal(msrp_sdp_types_contain(&t, "text"), 0);
-  assert_int_equal(msrp_sdp_types_contain(&t, "text/*"), 0);
-  assert_int_equal(msrp_sdp_types_contain(&t, "*"), 0);
-  assert_int_equal(msrp_sdp_types_contain(&t, NULL), 0);
-  assert_int_equal(msrp_sdp_types_contain(NULL, "text/plain"), 0);
-  msrp_sdp_types_clear(&t);
+  assert_int_equal(msrp_media_types_contain(&t, "text/plain"), 1);
+  assert_int_equal(msrp_media_types_contain(&t, "TEXT/HTML; charset=utf-8"), 1);
+  assert_int_equal(msrp_media_types_contain(&t, "message/CPIM"), 1);
+  assert_int_equal(msrp_media_types_contain(&t, "image/png"), 0);
+  assert_int_equal(msrp_media_types_contain(&t, "message/imdn+xml"), 0);
+  assert_int_equal(msrp_media_types_contain(&t, "text"), 0);
+  assert_int_equal(msrp_media_types_contain(&t, "text/*"), 0);
+  assert_int_equal(msrp_media_types_contain(&t, "*"), 0);
+  assert_int_equal(msrp_media_types_contain(&t, NULL), 0);
+  assert_int_equal(msrp_media_types_contain(NULL, "text/plain"), 0);
+  msrp_media_types_clear(&t);
   types_of(&t, "*");
-  assert_int_equal(msrp_sdp_types_contain(&t, "image/png"), 1);
-  msrp_sdp_types_clear(&t);
+  assert_int_equal(msrp_media_types_contain(&t, "image/png"), 1);
+  msrp_media_types_clear(&t);
   types_of(&t, "*/*");
-  assert_int_equal(msrp_sdp_types_contain(&t, "application/x-y"), 1);
-  msrp_sdp_types_clear(&t);
-  assert_int_equal(msrp_sdp_types_contain(&t, "text/plain"), 0);
-  msrp_sdp_types_clear(&t);
-  msrp_sdp_types_clear(NULL);
+  assert_int_equal(msrp_media_types_contain(&t, "application/x-y"), 1);
+  msrp_media_types_clear(&t);
+  assert_int_equal(msrp_media_types_contain(&t, "text/plain"), 0);
+  msrp_media_types_clear(&t);
+  msrp_media_types_clear(NULL);
 }
 
 static const char *const intersect_cases[][3] = {
@@ -1098,22 +1095,22 @@ static void test_types_intersect(void **state) {
   (void)state;
   for (size_t i = 0; i < sizeof intersect_cases / sizeof intersect_cases[0];
        i++) {
-    msrp_sdp_types a, b, out = {99, NULL};
+    msrp_media_types a, b, out = {99, NULL};
     types_of(&a, intersect_cases[i][0]);
     types_of(&b, intersect_cases[i][1]);
-    assert_int_equal(msrp_sdp_types_intersect(&out, &a, &b), 0);
+    assert_int_equal(msrp_media_types_intersect(&out, &a, &b), 0);
     if (strcmp(joined(&out), intersect_cases[i][2]) != 0)
       fail_msg("case %zu: got \"%s\", want \"%s\"", i, joined(&out),
                intersect_cases[i][2]);
-    msrp_sdp_types_clear(&out);
-    msrp_sdp_types_clear(&a);
-    msrp_sdp_types_clear(&b);
+    msrp_media_types_clear(&out);
+    msrp_media_types_clear(&a);
+    msrp_media_types_clear(&b);
   }
-  msrp_sdp_types a = MSRP_SDP_TYPES_INIT;
-  assert_int_equal(msrp_sdp_types_intersect(NULL, &a, &a),
+  msrp_media_types a = MSRP_MEDIA_TYPES_INIT;
+  assert_int_equal(msrp_media_types_intersect(NULL, &a, &a),
                    MSRP_ERR_INVALID_ARGUMENT);
-  msrp_sdp_types out;
-  assert_int_equal(msrp_sdp_types_intersect(&out, NULL, &a),
+  msrp_media_types out;
+  assert_int_equal(msrp_media_types_intersect(&out, NULL, &a),
                    MSRP_ERR_INVALID_ARGUMENT);
 }
 
