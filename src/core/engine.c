@@ -6,8 +6,8 @@
 #include "core/idmap.h"
 #include "core/util.h"
 
-#include <msrp/auth.h>
 #include <msrp/mediatype.h>
+#include <msrp/relay_auth.h>
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -230,16 +230,11 @@ struct msrp_engine {
   bool paused;
   uint64_t now;
 
-  /* keeping a relay reservation */
+  /* keeping a relay reservation (relay_auth.h has the AUTH rules) */
   struct {
-    bool on;
-    bool waiting; /* an AUTH is out */
-    msrp_uri relay, local;
-    char *user, *pass;
-    uint32_t expires;
-    uint64_t at; /* when to AUTH next (0: not scheduled) */
-    int auths;   /* in this round */
-    char authorization[1024];
+    msrp_relay_auth *auth;
+    bool waiting; /* an AUTH round is under way */
+    uint64_t at;  /* when to AUTH next (0: not scheduled) */
   } keep;
 };
 
@@ -477,10 +472,7 @@ void msrp_engine_free(msrp_engine *e) {
   msrp_path_clear(&e->local);
   msrp_path_clear(&e->remote);
   msrp__buf_free(&e->head);
-  msrp_uri_clear(&e->keep.relay);
-  msrp_uri_clear(&e->keep.local);
-  free(e->keep.user);
-  free(e->keep.pass);
+  msrp_relay_auth_free(e->keep.auth);
   free(e->single);
   free(e->paths);
   free(e->answer_paths);
@@ -687,7 +679,7 @@ static void tx_start(msrp_engine *e, tx *t, uint64_t now) {
 
 uint64_t msrp_engine_next_expiry(const msrp_engine *e) {
   uint64_t t = e->txs ? e->txs->deadline : MSRP_NO_EXPIRY;
-  if (e->keep.on && e->keep.at && !e->keep.waiting && e->keep.at < t)
+  if (e->keep.auth && e->keep.at && !e->keep.waiting && e->keep.at < t)
     t = e->keep.at;
   if (e->await && e->await->report_deadline < t)
     t = e->await->report_deadline;
@@ -807,7 +799,7 @@ static void report_expired(msrp_engine *e, outmsg *m) {
 
 void msrp_engine_handle_expiry(msrp_engine *e, uint64_t now) {
   e->now = now;
-  if (e->keep.on && e->keep.at && !e->keep.waiting && e->keep.at <= now)
+  if (e->keep.auth && e->keep.at && !e->keep.waiting && e->keep.at <= now)
     refresh_now(e);
   while (e->await && e->await->report_deadline <= now)
     report_expired(e, e->await);
@@ -1848,8 +1840,6 @@ static void schedule_refresh(msrp_engine *e, uint32_t granted) {
 static void refresh_done(msrp_engine *e, int status, int code,
                          uint32_t granted) {
   e->keep.waiting = false;
-  e->keep.auths = 0;
-  e->keep.authorization[0] = '\0';
   if (e->cb.on_relay_refresh)
     e->cb.on_relay_refresh(e, status, code, granted, e->ud);
 }
@@ -1861,61 +1851,33 @@ static void on_auth_answer(msrp_engine *e, int status, const msrp_chunk *resp,
   (void)ud;
   if (status)
     return; /* the engine is going away */
-  int code = msrp_chunk_code(resp);
-  if (code == 401 && !e->keep.authorization[0]) {
-    msrp_digest_challenge ch;
-    const char *www = msrp_chunk_header_by_id(resp, MSRP_HDR_WWW_AUTHENTICATE);
-    char uri[512];
-    msrp_uri_format(&e->keep.relay, uri, sizeof uri);
-    int n = www && msrp_digest_parse_challenge(www, &ch) == 0
-                ? msrp_digest_authorization(
-                      &ch, e->keep.user, e->keep.pass, "AUTH", uri, NULL, 1,
-                      e->keep.authorization, sizeof e->keep.authorization)
-                : -1;
-    if (n > 0 && (size_t)n < sizeof e->keep.authorization && send_auth(e) == 0)
-      return;
-  } else if (code == 423) {
-    uint32_t v;
-    if ((msrp_chunk_expiry(resp, MSRP_HDR_MIN_EXPIRES, &v) == 0 &&
-         v > e->keep.expires) ||
-        (msrp_chunk_expiry(resp, MSRP_HDR_MAX_EXPIRES, &v) == 0 &&
-         v < e->keep.expires)) {
-      e->keep.expires = v;
-      e->keep.authorization[0] = '\0'; /* a fresh challenge for the retry */
-      if (send_auth(e) == 0)
-        return;
+  msrp_relay_auth *a = e->keep.auth;
+  msrp_relay_auth_response(a, resp);
+  switch (msrp_relay_auth_state_of(a)) {
+  case MSRP_RELAY_AUTH_SEND: {
+    int rc = send_auth(e);
+    if (rc) {
+      logf_(e, "relay refresh: %s", msrp_strerror(rc));
+      refresh_done(e, rc, 0, 0);
     }
-  } else if (code == 200) {
-    uint32_t granted = e->keep.expires;
-    msrp_chunk_expiry(resp, MSRP_HDR_EXPIRES, &granted);
-    schedule_refresh(e, granted);
-    refresh_done(e, 0, 200, granted);
     return;
   }
-  logf_(e, "relay refresh failed: %d %s", code,
-        msrp_chunk_comment(resp) ? msrp_chunk_comment(resp) : "");
-  refresh_done(e, MSRP_ERR_RELAY_AUTH, code, 0);
+  case MSRP_RELAY_AUTH_DONE:
+    schedule_refresh(e, msrp_relay_auth_granted(a));
+    refresh_done(e, 0, 200, msrp_relay_auth_granted(a));
+    return;
+  default:
+    logf_(e, "relay refresh failed: %d %s", msrp_relay_auth_code(a),
+          msrp_chunk_comment(resp) ? msrp_chunk_comment(resp) : "");
+    refresh_done(e, MSRP_ERR_RELAY_AUTH, msrp_relay_auth_code(a), 0);
+  }
 }
 
 static int send_auth(msrp_engine *e) {
-  if (++e->keep.auths > 4)
-    return MSRP_ERR_RELAY_AUTH;
   msrp_chunk *c;
-  int rc = msrp_chunk_new_request(&c, NULL, "AUTH");
+  int rc = msrp_relay_auth_request(e->keep.auth, &c);
   if (rc)
     return rc;
-  msrp_path to = {1, &e->keep.relay}, from = {1, &e->keep.local};
-  char num[16];
-  snprintf(num, sizeof num, "%u", (unsigned)e->keep.expires);
-  if ((rc = msrp_chunk_set_to_path(c, &to)) ||
-      (rc = msrp_chunk_set_from_path(c, &from)) ||
-      (rc = msrp_chunk_set_header(c, "Expires", num)) ||
-      (e->keep.authorization[0] &&
-       (rc = msrp_chunk_set_header(c, "Authorization",
-                                   e->keep.authorization)))) {
-    msrp_chunk_free(c);
-    return rc;
-  }
   bool shut = e->shut;
   e->shut = false; /* keeping the reservation is not new traffic */
   rc = msrp_engine_send_chunk(e, c, on_auth_answer, NULL);
@@ -1928,8 +1890,7 @@ static int send_auth(msrp_engine *e) {
 static void refresh_now(msrp_engine *e) {
   e->keep.waiting = true;
   e->keep.at = 0;
-  e->keep.auths = 0;
-  e->keep.authorization[0] = '\0';
+  msrp_relay_auth_restart(e->keep.auth, 0);
   int rc = send_auth(e);
   if (rc) {
     logf_(e, "relay refresh: %s", msrp_strerror(rc));
@@ -1942,28 +1903,17 @@ int msrp_engine_keep_relay(msrp_engine *e, const msrp_relay_refresh *r,
   if (!e || !r || !r->relay || !r->local || !r->username || !r->password ||
       !r->expires)
     return MSRP_ERR_INVALID_ARGUMENT;
-  msrp_uri relay = MSRP_URI_INIT, local = MSRP_URI_INIT;
-  char *user = msrp__strndup(r->username, strlen(r->username));
-  char *pass = msrp__strndup(r->password, strlen(r->password));
-  int rc = !user || !pass ? MSRP_ERR_NOMEM : msrp_uri_copy(&relay, r->relay);
-  if (!rc)
-    rc = msrp_uri_copy(&local, r->local);
-  if (rc) {
-    free(user);
-    free(pass);
-    msrp_uri_clear(&relay);
+  msrp_relay_auth *a;
+  int rc =
+      msrp_relay_auth_new(&a, &(msrp_relay_auth_config){.relay = r->relay,
+                                                        .local = r->local,
+                                                        .username = r->username,
+                                                        .password = r->password,
+                                                        .expires = r->expires});
+  if (rc)
     return rc;
-  }
-  msrp_uri_clear(&e->keep.relay);
-  msrp_uri_clear(&e->keep.local);
-  free(e->keep.user);
-  free(e->keep.pass);
-  e->keep.relay = relay;
-  e->keep.local = local;
-  e->keep.user = user;
-  e->keep.pass = pass;
-  e->keep.expires = r->expires;
-  e->keep.on = true;
+  msrp_relay_auth_free(e->keep.auth);
+  e->keep.auth = a;
   e->keep.waiting = false;
   e->now = now;
   schedule_refresh(e, r->granted ? r->granted : r->expires);

@@ -1,18 +1,17 @@
 /* Reserving a session at an MSRP relay (RFC 4976 section 5): connect to
- * the first relay that answers, AUTH, answer its Digest challenge once,
- * and take the Use-Path of its 200. Relays are tried in order; one that
- * cannot be reached or refuses hands over to the next. */
+ * the first relay that answers and run the AUTH state machine of the core
+ * (relay_auth.h: Digest, 423, Use-Path) over that connection. Relays are
+ * tried in order; one that cannot be reached or refuses hands over to the
+ * next. */
 #include "io/io_internal.h"
 
 #include "core/util.h"
 
-#include <msrp/auth.h>
+#include <msrp/relay_auth.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAX_AUTHS 4 /* the first, the answer to 401, and 423 adjustments */
 
 struct msrp__relay {
   uv_loop_t *loop;
@@ -34,12 +33,7 @@ struct msrp__relay {
   bool timer_open;
   bool cancelled;
   bool done;
-  int auths;
-  uint32_t expires;
-  char authorization[1024];
-  msrp_digest_challenge challenge;
-  unsigned nc;
-  char tid[80];
+  msrp_relay_auth *auth; /* the AUTH rounds with the relay being tried */
   int last_error;
 };
 
@@ -54,6 +48,8 @@ static void drop(msrp__relay *r) {
     msrp__transport_discard(r->t);
     r->t = NULL;
   }
+  msrp_relay_auth_free(r->auth);
+  r->auth = NULL;
   msrp_uri_clear(&r->relay_uri);
 }
 
@@ -115,49 +111,15 @@ static void on_auth_response(msrp_transport *t, int status, msrp_chunk *c,
                              unsigned segment, void *ud);
 
 static int send_auth(msrp__relay *r) {
-  if (++r->auths > MAX_AUTHS)
-    return MSRP_ERR_RELAY_AUTH;
   msrp_chunk *c;
-  int rc = msrp_transport_make_chunk(
-      r->t, &(msrp_chunk_params){.method = "AUTH"}, &c);
+  int rc = msrp_relay_auth_request(r->auth, &c);
   if (rc)
     return rc;
-  char num[16];
-  snprintf(num, sizeof num, "%u", (unsigned)r->expires);
-  if ((r->expires && (rc = msrp_chunk_set_header(c, "Expires", num))) ||
-      (r->authorization[0] &&
-       (rc = msrp_chunk_set_header(c, "Authorization", r->authorization)))) {
-    msrp_chunk_free(c);
-    return rc;
-  }
-  snprintf(r->tid, sizeof r->tid, "%s", msrp_chunk_transaction_id(c));
   rc = msrp__transport_send_chunk(r->t, c, NULL, NULL);
   msrp_chunk_free(c);
   if (rc)
     return rc;
   return msrp_transport_read_chunk(r->t, MSRP_READ_WHOLE, on_auth_response, r);
-}
-
-/* Answer the challenge of a 401 (RFC 4976 5.1: method AUTH, the relay's
- * URI as digest-uri). */
-static int answer_challenge(msrp__relay *r, const msrp_chunk *c) {
-  const char *www = msrp_chunk_header_by_id(c, MSRP_HDR_WWW_AUTHENTICATE);
-  int rc = www ? msrp_digest_parse_challenge(www, &r->challenge)
-               : MSRP_ERR_RELAY_AUTH;
-  if (rc)
-    return rc;
-  const msrp__relay_entry *e = entry(r);
-  if (!e->username || !e->password)
-    return MSRP_ERR_RELAY_AUTH;
-  char uri[512];
-  msrp_uri_format(&r->relay_uri, uri, sizeof uri);
-  r->nc = 1;
-  rc = msrp_digest_authorization(&r->challenge, e->username, e->password,
-                                 "AUTH", uri, NULL, r->nc, r->authorization,
-                                 sizeof r->authorization);
-  return rc < 0                                  ? rc
-         : (size_t)rc >= sizeof r->authorization ? MSRP_ERR_INVALID_ARGUMENT
-                                                 : 0;
 }
 
 static void on_auth_response(msrp_transport *t, int status, msrp_chunk *c,
@@ -169,65 +131,33 @@ static void on_auth_response(msrp_transport *t, int status, msrp_chunk *c,
     try_next(r, status);
     return;
   }
-  int code = msrp_chunk_is_request(c) ? 0 : msrp_chunk_code(c);
-  if (!code || strcmp(msrp_chunk_transaction_id(c), r->tid) != 0) {
-    /* not the answer to our AUTH: wait for it */
-    msrp_chunk_free(c);
-    int rc =
-        msrp_transport_read_chunk(r->t, MSRP_READ_WHOLE, on_auth_response, r);
-    if (rc)
-      try_next(r, rc);
-    return;
-  }
-  int rc = 0;
   const msrp__relay_entry *e = entry(r);
-  if (code == 401 && !r->authorization[0]) {
-    rc = answer_challenge(r, c);
-    if (!rc)
+  int rc = 0;
+  if (!msrp_relay_auth_response(r->auth, c)) {
+    /* not the answer to our AUTH: wait for it */
+    rc = msrp_transport_read_chunk(r->t, MSRP_READ_WHOLE, on_auth_response, r);
+  } else {
+    switch (msrp_relay_auth_state_of(r->auth)) {
+    case MSRP_RELAY_AUTH_SEND:
       rc = send_auth(r);
-  } else if (code == 423) {
-    /* RFC 4976 5.3: the interval is out of bounds; use the relay's */
-    uint32_t v;
-    if (msrp_chunk_expiry(c, MSRP_HDR_MIN_EXPIRES, &v) == 0 && v > r->expires)
-      r->expires = v;
-    else if (msrp_chunk_expiry(c, MSRP_HDR_MAX_EXPIRES, &v) == 0 &&
-             v < r->expires)
-      r->expires = v;
-    else
-      rc = MSRP_ERR_RELAY_AUTH;
-    if (!rc && r->authorization[0]) {
-      /* the same nonce once more: the next count */
-      char uri[512];
-      msrp_uri_format(&r->relay_uri, uri, sizeof uri);
-      int n = msrp_digest_authorization(
-          &r->challenge, e->username, e->password, "AUTH", uri, NULL, ++r->nc,
-          r->authorization, sizeof r->authorization);
-      if (n < 0)
-        rc = n;
-    }
-    if (!rc)
-      rc = send_auth(r);
-  } else if (code == 200) {
-    const msrp_path *use = msrp_chunk_use_path(c);
-    if (!use || use->count == 0) {
-      msrp__log(&r->logger, MSRP_LOG_WARNING,
-                "relay %s: 200 to AUTH without Use-Path", e->uri);
-      rc = MSRP_ERR_RELAY_AUTH;
-    } else {
-      uint32_t exp = 0;
-      msrp_chunk_expiry(c, MSRP_HDR_EXPIRES, &exp);
+      break;
+    case MSRP_RELAY_AUTH_DONE: {
+      const msrp_path *use = msrp_relay_auth_use_path(r->auth);
+      uint32_t granted = msrp_relay_auth_granted(r->auth);
       char text[512];
       msrp_path_format(use, text, sizeof text);
       msrp__log(&r->logger, MSRP_LOG_INFO,
                 "relay %s: reserved, Use-Path %s, expires in %u s", e->uri,
-                text, (unsigned)exp);
+                text, (unsigned)granted);
       msrp_path copy = MSRP_PATH_INIT;
       rc = msrp_path_copy(&copy, use);
       if (!rc)
         rc = msrp__transport_set_relay(r->t, &r->relay_uri, e->username,
-                                       e->password, r->expires, exp);
+                                       e->password, e->expires ? granted : 0,
+                                       granted);
       msrp_chunk_free(c);
       if (rc) {
+        msrp_path_clear(&copy);
         try_next(r, rc);
         return;
       }
@@ -235,10 +165,12 @@ static void on_auth_response(msrp_transport *t, int status, msrp_chunk *c,
       msrp_path_clear(&copy);
       return;
     }
-  } else {
-    msrp__log(&r->logger, MSRP_LOG_WARNING, "relay %s refused AUTH: %d %s",
-              e->uri, code, msrp_chunk_comment(c) ? msrp_chunk_comment(c) : "");
-    rc = MSRP_ERR_RELAY_AUTH;
+    default:
+      msrp__log(&r->logger, MSRP_LOG_WARNING, "relay %s refused AUTH: %d %s",
+                e->uri, msrp_relay_auth_code(r->auth),
+                msrp_chunk_comment(c) ? msrp_chunk_comment(c) : "");
+      rc = MSRP_ERR_RELAY_AUTH;
+    }
   }
   msrp_chunk_free(c);
   if (rc)
@@ -288,9 +220,16 @@ static void on_ready(msrp_transport *t, int status, void *ud) {
   *r->local_uri = fresh;
   msrp_path local = {1, r->local_uri}, relay = {1, &r->relay_uri};
   rc = msrp__transport_set_paths(t, &local, &relay);
-  r->authorization[0] = '\0';
-  r->auths = 0;
-  r->expires = entry(r)->expires;
+  const msrp__relay_entry *e = entry(r);
+  msrp_relay_auth_free(r->auth);
+  r->auth = NULL;
+  if (!rc)
+    rc = msrp_relay_auth_new(&r->auth,
+                             &(msrp_relay_auth_config){.relay = &r->relay_uri,
+                                                       .local = r->local_uri,
+                                                       .username = e->username,
+                                                       .password = e->password,
+                                                       .expires = e->expires});
   if (!rc)
     rc = send_auth(r);
   if (rc)

@@ -2900,7 +2900,9 @@ static void test_relay_refresh(void **state) {
   assert_int_equal(refreshes.granted, 300);
   assert_true(msrp_engine_next_expiry(A->e) == W.now + 225000);
 
-  /* next round: 423 asks for at least 900; the retry asks for 900 */
+  /* next round: 423 asks for at least 900; the retry asks for 900, with
+   * the same nonce (the next count): the rule of the first reservation
+   * too, one state machine for both (relay_auth.h) */
   W.now += 225000;
   msrp_engine_handle_expiry(A->e, W.now);
   drain(A);
@@ -2913,10 +2915,10 @@ static void test_relay_refresh(void **state) {
   out_chunk *a5 = nth_method(A, MSRP_METHOD_AUTH, 4);
   assert_non_null(a5);
   assert_string_equal(msrp_chunk_header_by_id(a5->c, MSRP_HDR_EXPIRES), "900");
-  feed_resp(A, last_auth(A, 4), "401 Unauthorized",
-            "WWW-Authenticate: Digest realm=\"relay\", nonce=\"n3\"\r\n");
-  drain(A);
-  feed_resp(A, last_auth(A, 5), "200 OK", "Expires: 900\r\n");
+  const char *auth5 = msrp_chunk_header_by_id(a5->c, MSRP_HDR_AUTHORIZATION);
+  assert_non_null(auth5);
+  assert_non_null(strstr(auth5, "nonce=\"n2\""));
+  feed_resp(A, last_auth(A, 4), "200 OK", "Expires: 900\r\n");
   assert_int_equal(refreshes.calls, 2);
   assert_int_equal(refreshes.granted, 900);
   assert_true(msrp_engine_next_expiry(A->e) == W.now + 675000);
@@ -2925,7 +2927,7 @@ static void test_relay_refresh(void **state) {
   W.now += 675000;
   msrp_engine_handle_expiry(A->e, W.now);
   drain(A);
-  assert_non_null(nth_method(A, MSRP_METHOD_AUTH, 6));
+  assert_non_null(nth_method(A, MSRP_METHOD_AUTH, 5));
   W.now += 30000;
   msrp_engine_handle_expiry(A->e, W.now);
   assert_int_equal(refreshes.calls, 3);
