@@ -103,9 +103,6 @@ void msrp__transport_discard(msrp_transport *t);
  * returning 1: 0 accepts, a status code refuses. */
 void msrp__bind_resolve(msrp_transport *t, int code);
 
-/* Answer the chunk being read with `code` and close the connection once
- * the answer is written (a refused binding). */
-void msrp__transport_refuse(msrp_transport *t, const msrp_chunk *c, int code);
 /* The limits of the connection's parser from now on (between chunks:
  * MSRP_ERR_BUSY otherwise). */
 int msrp__transport_set_limits(msrp_transport *t,

@@ -8,6 +8,8 @@
 #include "io/io_internal.h"
 #include "io/tls_conn.h"
 
+#include <msrp/binding.h>
+
 #include "core/chunk_internal.h"
 #include "core/util.h"
 
@@ -19,10 +21,6 @@
 
 #define READ_BUF 65536
 #define DEFAULT_MAX_CHUNK (4u << 20)
-/* Requests a peer may send before it answers our binding SEND, kept for
- * the session: how many, and how many body bytes in all. */
-#define HELD_MAX 64
-#define HELD_MAX_BYTES (256u << 10)
 /* How long a closing TLS connection waits for its close_notify (and what
  * was queued before it) to be written. */
 #define LINGER_MS 1000
@@ -34,21 +32,10 @@ typedef enum read_mode {
   READ_BIND    /* the passive binder */
 } read_mode;
 
-/* A request that came before the answer to our binding SEND. */
-typedef struct held {
-  msrp_chunk *chunk;
-  msrp__buf body;
-  char flag;
-  msrp_byte_range range;
-  struct held *next;
-} held;
-
 typedef enum bind_state {
   BIND_NONE = 0,
-  BIND_ACTIVE_WAIT,  /* empty SEND written, waiting for its response */
-  BIND_PASSIVE_HEAD, /* waiting for the first chunk's headers */
-  BIND_PASSIVE_PARK, /* headers seen, waiting for the owner's decision */
-  BIND_PASSIVE_EMPTY /* accepted empty SEND: skip to its end, answer 200 */
+  BIND_RUNNING, /* the core's binding machine reads (binding.h) */
+  BIND_PARKED   /* it waits for the owner's late decision */
 } bind_state;
 
 struct msrp_transport {
@@ -102,11 +89,10 @@ struct msrp_transport {
   msrp__bind_done_cb bind_done;
   msrp__bind_decide_cb bind_decide;
   void *bind_ud;
-  char bind_tid[80];
-  bool bind_answer;       /* the chunk being read answers our binding SEND */
-  held *holding;          /* the request being kept while binding */
-  held *held, *held_tail; /* kept requests, for the next reader */
-  size_t nheld, held_bytes;
+  msrp_binding *binding;    /* the rules: binding.h; kept for its held
+                               requests once bound */
+  msrp_held_request replay; /* the held request being handed on */
+  bool replay_on;
   int replay_step;                /* of held->: 0 headers, 1 body, 2 end */
   msrp_parser_limits next_limits; /* for the parser once between chunks */
   bool has_next_limits;
@@ -159,21 +145,12 @@ static void kick(msrp_transport *t) {
 
 /* ---- lifetime ---------------------------------------------------------- */
 
-static void held_free(held *h) {
-  if (!h)
-    return;
-  msrp_chunk_free(h->chunk);
-  msrp__buf_free(&h->body);
-  free(h);
-}
-
 static void release(msrp_transport *t) {
-  held_free(t->holding);
-  while (t->held) {
-    held *h = t->held;
-    t->held = h->next;
-    held_free(h);
+  if (t->replay_on) {
+    msrp_chunk_free(t->replay.chunk);
+    free(t->replay.body);
   }
+  msrp_binding_free(t->binding);
   msrp_uri_clear(&t->relay.relay);
   free(t->relay.username);
   free(t->relay.password);
@@ -935,23 +912,35 @@ static void trace_in(msrp_transport *t, const msrp_event *ev) {
   }
 }
 
-/* The next event of the first request kept while binding (active side),
- * for the reader, before anything read after it. */
+/* Whether a request kept while binding (active side) waits for the reader:
+ * it gets them before anything read after them. */
+static bool held_waiting(msrp_transport *t) {
+  if (t->replay_on)
+    return true;
+  if (!t->binding || t->mode == READ_BIND ||
+      !msrp_binding_take_held(t->binding, &t->replay))
+    return false;
+  t->replay_on = true;
+  t->replay_step = 0;
+  return true;
+}
+
+/* The next event of that request. */
 static void replay_held(msrp_transport *t) {
-  held *h = t->held;
+  msrp_held_request *h = &t->replay;
   msrp_event ev;
   memset(&ev, 0, sizeof ev);
   ev.chunk = h->chunk;
   if (t->replay_step == 0) {
     ev.type = MSRP_EVENT_HEADERS;
-    t->replay_step = h->body.len ? 1 : 2;
+    t->replay_step = h->len ? 1 : 2;
     deliver(t, &ev);
     return;
   }
   if (t->replay_step == 1) {
     ev.type = MSRP_EVENT_BODY;
-    ev.data = (const uint8_t *)h->body.data;
-    ev.len = h->body.len;
+    ev.data = h->body;
+    ev.len = h->len;
     t->replay_step = 2;
     deliver(t, &ev);
     return;
@@ -959,22 +948,17 @@ static void replay_held(msrp_transport *t) {
   ev.type = MSRP_EVENT_END;
   ev.flag = h->flag;
   ev.range = h->range;
-  t->held = h->next;
-  if (!t->held)
-    t->held_tail = NULL;
-  t->nheld--;
-  t->held_bytes -= h->body.len;
-  t->replay_step = 0;
+  t->replay_on = false;
   deliver(t, &ev);
-  held_free(h);
+  msrp_chunk_free(h->chunk);
+  free(h->body);
 }
 
 static void process_input(msrp_transport *t) {
   /* requests kept while binding are the reader's even when the peer has
    * gone since */
-  while (!t->freeing && t->mode != READ_NONE &&
-         (!t->fail || (t->held && t->mode != READ_BIND)) &&
-         t->bind != BIND_PASSIVE_PARK) {
+  while (!t->freeing && t->mode != READ_NONE && (!t->fail || held_waiting(t)) &&
+         t->bind != BIND_PARKED) {
     msrp_event ev;
     if (t->replay_headers) {
       /* the binder read these headers; the reader sees them first */
@@ -985,7 +969,7 @@ static void process_input(msrp_transport *t) {
       deliver(t, &ev);
       continue;
     }
-    if (t->held && t->mode != READ_BIND) {
+    if (held_waiting(t)) {
       replay_held(t);
       continue;
     }
@@ -1027,7 +1011,7 @@ static void process_input(msrp_transport *t) {
     start_socket(t);
     return;
   }
-  if (t->mode == READ_NONE || t->bind == BIND_PASSIVE_PARK)
+  if (t->mode == READ_NONE || t->bind == BIND_PARKED)
     stop_socket(t);
   if (t->fail && !t->fail_told && t->mode != READ_NONE)
     tell_reader(t, t->fail);
@@ -1159,7 +1143,7 @@ static void deliver(msrp_transport *t, const msrp_event *ev) {
   }
 }
 
-/* ---- binding ----------------------------------------------------------- */
+/* ---- binding: the core's machine (binding.h) on this connection ------ */
 
 static void bind_finish(msrp_transport *t, int status) {
   t->mode = READ_NONE;
@@ -1175,256 +1159,115 @@ static void on_refusal_written(msrp_transport *t, int status, void *ud) {
     close_socket(t);
 }
 
-void msrp__transport_refuse(msrp_transport *t, const msrp_chunk *c, int code) {
-  msrp_chunk *resp;
-  if (msrp_chunk_wants_response(c, code) &&
-      msrp_chunk_make_response(&resp, c, code, NULL) == 0) {
-    /* the response goes out before the socket closes */
-    int rc = msrp__transport_send_chunk(t, resp, on_refusal_written, NULL);
-    msrp_chunk_free(resp);
-    if (rc == 0)
-      return;
+/* Write what the machine has to say (traced); after a refusal the
+ * connection closes once it is written. */
+static int write_binding_output(msrp_transport *t, bool then_close) {
+  const char *data;
+  size_t len;
+  if (!msrp_binding_output(t->binding, &data, &len))
+    return then_close ? MSRP_ERR_CLOSED : 0;
+  trace(t, MSRP_TRACE_OUT, data, len);
+  char *copy = malloc(len);
+  int rc = MSRP_ERR_NOMEM;
+  if (copy) {
+    memcpy(copy, data, len);
+    struct iovec iov = {copy, len};
+    rc = submit(t, &iov, 1, then_close ? on_refusal_written : NULL, NULL, copy);
   }
-  close_socket(t);
+  msrp_binding_output_done(t->binding);
+  return rc;
 }
 
-/* The active side ends binding: `status` 0 (bound), or why not. */
-static void active_done(msrp_transport *t, int status) {
-  held_free(t->holding);
-  t->holding = NULL;
-  t->bind_answer = false;
-  if (status) {
-    t->fail = status; /* nothing more is read from a refused binding */
-    t->fail_told = true;
-  } else {
-    msrp__log(&t->logger, MSRP_LOG_INFO, "%s: session bound", t->peer);
-  }
-  bind_finish(t, status);
-}
-
-/* Whether the 200 to our binding SEND comes back to us from the first hop
- * (RFC 4975 section 7.2). */
-static int check_bind_answer(msrp_transport *t, const msrp_chunk *c) {
-  if (msrp_chunk_code(c) != 200) {
-    msrp__log(&t->logger, MSRP_LOG_WARNING, "%s: binding refused: %d %s",
-              t->peer, msrp_chunk_code(c),
-              msrp_chunk_comment(c) ? msrp_chunk_comment(c) : "");
-    return MSRP_ERR_BIND_REFUSED;
-  }
-  const msrp_path *to = msrp_chunk_to_path(c);
-  const msrp_path *from = msrp_chunk_from_path(c);
-  if (!to || !from || !to->count || !from->count ||
-      !msrp_uri_equal(&to->uris[to->count - 1],
-                      &t->local_path.uris[t->local_path.count - 1]) ||
-      !msrp_uri_equal(&from->uris[0], &t->remote_path.uris[0])) {
-    msrp__log(&t->logger, MSRP_LOG_WARNING,
-              "%s: binding: the response's paths are not ours", t->peer);
-    return MSRP_ERR_BIND_PATH;
-  }
-  return 0;
-}
-
-/* Binding, active side: wait for the answer to our empty SEND. RFC 4975
- * puts no order between that answer and the peer's own requests, and
- * widely used peers send theirs first: requests whose paths are this
- * session's are kept (up to HELD_MAX of them, HELD_MAX_BYTES of body) for
- * the transport's next reader; one with other paths gets 481 and ends the
- * binding, as does a failure answer. */
-static void bind_active_event(msrp_transport *t, const msrp_event *ev) {
-  const msrp_chunk *c = ev->chunk;
-  if (ev->type == MSRP_EVENT_HEADERS) {
-    if (!msrp_chunk_is_request(c)) {
-      if (strcmp(msrp_chunk_transaction_id(c), t->bind_tid) != 0) {
-        msrp__log(&t->logger, MSRP_LOG_WARNING,
-                  "%s: binding: a response to %s, not to our %s", t->peer,
-                  msrp_chunk_transaction_id(c), t->bind_tid);
-        active_done(t, MSRP_ERR_BIND_REFUSED);
+/* Act on the machine's state after an event or a decision. */
+static void binding_step(msrp_transport *t) {
+  msrp_binding *b = t->binding;
+  for (;;) {
+    msrp_binding_state st = msrp_binding_state_of(b);
+    if (st == MSRP_BINDING_DECIDE) {
+      int code = t->bind_decide(t, msrp_binding_request(b), t->bind_ud);
+      if (code == 1) { /* the owner decides later */
+        t->bind = BIND_PARKED;
+        stop_socket(t);
         return;
       }
-      t->bind_answer = true;
+      msrp_binding_decide(b, code);
+      continue;
+    }
+    if (st == MSRP_BINDING_WAIT) {
+      write_binding_output(t, false);
       return;
     }
-    int code = msrp_chunk_error(c)
-                   ? MSRP_STATUS_BAD_REQUEST
-                   : msrp_transport_check_incoming_send(t, c, NULL);
-    if (code) {
-      msrp__log(&t->logger, MSRP_LOG_WARNING,
-                "%s: binding: a request with paths not this session's "
-                "(%d)",
-                t->peer, code);
-      stop_socket(t);
-      msrp__transport_refuse(t, c, code);
-      active_done(t, MSRP_ERR_BIND_PATH);
+    if (st == MSRP_BINDING_BOUND) {
+      int rc = write_binding_output(t, false);
+      if (!rc) {
+        /* a SEND with data bound: its events go to the next reader */
+        t->replay_headers = msrp_binding_bound_on_data(b);
+        msrp__log(&t->logger, MSRP_LOG_INFO, "%s: session bound", t->peer);
+      }
+      bind_finish(t, rc);
       return;
     }
-    held *h = NULL;
-    if (t->nheld >= HELD_MAX) {
-      msrp__log(&t->logger, MSRP_LOG_WARNING,
-                "%s: binding: more than %d requests before the answer", t->peer,
-                HELD_MAX);
-    } else if ((h = calloc(1, sizeof *h)) &&
-               msrp_chunk_dup(&h->chunk, c) == 0) {
-      t->holding = h;
-      return;
-    }
-    free(h);
-    active_done(t, h ? MSRP_ERR_NOMEM : MSRP_ERR_BIND_BACKLOG);
+    int err = msrp_binding_error(b);
+    msrp__log(&t->logger, MSRP_LOG_WARNING, "%s: binding failed: %s", t->peer,
+              msrp_strerror(err));
+    stop_socket(t);
+    if (write_binding_output(t, true))
+      close_socket(t); /* nothing to answer: just close */
+    t->fail = err;
+    t->fail_told = true;
+    bind_finish(t, err);
     return;
   }
-  if (ev->type == MSRP_EVENT_BODY) {
-    held *h = t->holding;
-    if (!h)
-      return;
-    if (t->held_bytes + ev->len > HELD_MAX_BYTES) {
-      msrp__log(&t->logger, MSRP_LOG_WARNING,
-                "%s: binding: more than %u body bytes before the answer",
-                t->peer, HELD_MAX_BYTES);
-      active_done(t, MSRP_ERR_BIND_BACKLOG);
-      return;
-    }
-    if (msrp__buf_append(&h->body, ev->data, ev->len)) {
-      active_done(t, MSRP_ERR_NOMEM);
-      return;
-    }
-    t->held_bytes += ev->len;
-    return;
-  }
-  if (ev->type != MSRP_EVENT_END)
-    return;
-  if (t->holding) {
-    held *h = t->holding;
-    t->holding = NULL;
-    h->flag = ev->flag;
-    h->range = ev->range;
-    if (t->held_tail)
-      t->held_tail->next = h;
-    else
-      t->held = h;
-    t->held_tail = h;
-    t->nheld++;
-    return;
-  }
-  if (t->bind_answer)
-    active_done(t, check_bind_answer(t, c));
 }
 
-int msrp__bind_active(msrp_transport *t, msrp__bind_done_cb done, void *ud) {
-  if (t->mode != READ_NONE)
-    return MSRP_ERR_BUSY;
-  msrp_chunk *c;
-  int rc = msrp_transport_make_chunk(t, NULL, &c);
-  if (rc)
-    return rc;
-  snprintf(t->bind_tid, sizeof t->bind_tid, "%s", msrp_chunk_transaction_id(c));
+static void bind_event(msrp_transport *t, const msrp_event *ev) {
+  msrp_binding_event(t->binding, ev);
+  binding_step(t);
+}
+
+static int bind_start(msrp_transport *t, msrp_binding *b,
+                      msrp__bind_decide_cb decide, msrp__bind_done_cb done,
+                      void *ud) {
+  msrp_binding_free(t->binding);
+  t->binding = b;
+  t->bind_decide = decide;
   t->bind_done = done;
   t->bind_ud = ud;
-  rc = msrp__transport_send_chunk(t, c, NULL, NULL);
-  msrp_chunk_free(c);
+  int rc = write_binding_output(t, false);
   if (rc)
     return rc;
   msrp_parser_set_segment_size(t->parser, MSRP_PARSER_NO_SEGMENTS);
-  t->bind = BIND_ACTIVE_WAIT;
+  t->bind = BIND_RUNNING;
   t->mode = READ_BIND;
   t->fail_told = false;
   kick(t);
   return 0;
 }
 
-static int answer(msrp_transport *t, const msrp_chunk *c, int code) {
-  if (!msrp_chunk_wants_response(c, code))
-    return 0;
-  msrp_chunk *resp;
-  int rc = msrp_chunk_make_response(&resp, c, code, NULL);
-  if (rc)
-    return rc;
-  rc = msrp__transport_send_chunk(t, resp, NULL, NULL);
-  msrp_chunk_free(resp);
-  return rc;
-}
-
-/* Act on the decision about the first chunk's headers. */
-static void bind_decided(msrp_transport *t, const msrp_chunk *c, int code) {
-  if (code) {
-    msrp__log(&t->logger, MSRP_LOG_WARNING,
-              "%s: binding refused with %d: the paths are not a session's",
-              t->peer, code);
-    t->mode = READ_NONE;
-    t->bind = BIND_NONE;
-    stop_socket(t);
-    msrp__transport_refuse(t, c, code);
-    t->fail = MSRP_ERR_BIND_PATH;
-    t->fail_told = true;
-    t->bind_done(t, MSRP_ERR_BIND_PATH, t->bind_ud);
-    return;
-  }
-  if (msrp_chunk_has_content(c)) {
-    /* a SEND with data binds too; its events go to the next reader */
-    t->replay_headers = true;
-    msrp__log(&t->logger, MSRP_LOG_INFO, "%s: session bound", t->peer);
-    bind_finish(t, 0);
-    return;
-  }
-  t->bind = BIND_PASSIVE_EMPTY;
-}
-
-static void bind_event(msrp_transport *t, const msrp_event *ev) {
-  if (t->bind == BIND_ACTIVE_WAIT) {
-    bind_active_event(t, ev);
-    return;
-  }
-  if (t->bind == BIND_PASSIVE_HEAD && ev->type == MSRP_EVENT_HEADERS) {
-    const msrp_chunk *c = ev->chunk;
-    int code;
-    if (msrp_chunk_method_id(c) != MSRP_METHOD_SEND)
-      code = msrp_chunk_is_request(c) ? MSRP_STATUS_NO_SESSION : -1;
-    else if (msrp_chunk_error(c))
-      code = MSRP_STATUS_BAD_REQUEST; /* maybe without the paths to decide */
-    else
-      code = t->bind_decide(t, c, t->bind_ud);
-    if (code == -1) {
-      /* a response before any request: not MSRP we can bind */
-      t->mode = READ_NONE;
-      t->bind = BIND_NONE;
-      read_failed(t, MSRP_ERR_BIND_PATH);
-      t->bind_done(t, MSRP_ERR_BIND_PATH, t->bind_ud);
-      return;
-    }
-    if (code == 1) { /* the owner decides later */
-      t->bind = BIND_PASSIVE_PARK;
-      stop_socket(t);
-      return;
-    }
-    bind_decided(t, c, code);
-    return;
-  }
-  if (t->bind == BIND_PASSIVE_EMPTY && ev->type == MSRP_EVENT_END) {
-    int rc = answer(t, ev->chunk, 200);
-    if (!rc)
-      msrp__log(&t->logger, MSRP_LOG_INFO, "%s: session bound", t->peer);
-    bind_finish(t, rc);
-  }
+int msrp__bind_active(msrp_transport *t, msrp__bind_done_cb done, void *ud) {
+  if (t->mode != READ_NONE)
+    return MSRP_ERR_BUSY;
+  msrp_binding *b;
+  int rc = msrp_binding_new_active(&b, &t->local_path, &t->remote_path);
+  return rc ? rc : bind_start(t, b, NULL, done, ud);
 }
 
 int msrp__bind_passive(msrp_transport *t, msrp__bind_decide_cb decide,
                        msrp__bind_done_cb done, void *ud) {
   if (t->mode != READ_NONE)
     return MSRP_ERR_BUSY;
-  t->bind_decide = decide;
-  t->bind_done = done;
-  t->bind_ud = ud;
-  t->bind = BIND_PASSIVE_HEAD;
-  t->mode = READ_BIND;
-  t->fail_told = false;
-  kick(t);
-  return 0;
+  msrp_binding *b;
+  int rc = msrp_binding_new_passive(&b);
+  return rc ? rc : bind_start(t, b, decide, done, ud);
 }
 
 /* The owner's late decision about a parked binding. */
 void msrp__bind_resolve(msrp_transport *t, int code) {
-  if (t->bind != BIND_PASSIVE_PARK)
+  if (t->bind != BIND_PARKED)
     return;
-  t->bind = BIND_PASSIVE_HEAD;
-  bind_decided(t, msrp_parser_chunk(t->parser), code);
-  if (t->bind == BIND_PASSIVE_EMPTY)
+  t->bind = BIND_RUNNING;
+  msrp_binding_decide(t->binding, code);
+  binding_step(t);
+  if (t->bind == BIND_RUNNING)
     kick(t);
 }
