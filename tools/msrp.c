@@ -29,6 +29,7 @@ static const char usage_chat[] =
     "  --remote-file FILE    read it from FILE; otherwise from standard\n"
     "                        input (a path line, or SDP up to an empty line)\n"
     "  --local-file FILE     write our path/SDP to FILE, not standard output\n"
+    "                        (whole at once: FILE.part, then renamed)\n"
     "  --sdp                 print our whole SDP media, not just the path\n"
     "TLS (msrps):\n"
     "  --tls                 use TLS\n"
@@ -296,8 +297,15 @@ static void observe(msrp_notification_center *nc, const msrp_notification *n,
         fprintf(a->out, "%.*s\n", (int)strcspn(p + 7, "\r\n"), p + 7);
     }
     fflush(a->out);
-    if (a->out != stdout)
+    if (a->out != stdout) {
+      /* the whole description appears at once: a reader of the file never
+       * finds it empty or cut */
       fclose(a->out);
+      char tmp[4096];
+      snprintf(tmp, sizeof tmp, "%s.part", a->o.local_file);
+      if (rename(tmp, a->o.local_file))
+        die("cannot write ", a->o.local_file);
+    }
     a->out = stdout;
     if (!a->want_remote)
       start_chat(a);
@@ -519,8 +527,12 @@ static int chat_main(int argc, char **argv) {
   }
   msrp_notification_center_add_observer(a.nc, NULL, a.chat, observe, &a, NULL);
   a.out = stdout;
-  if (o->local_file && !(a.out = fopen(o->local_file, "w")))
-    die("cannot write ", o->local_file);
+  if (o->local_file) {
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.part", o->local_file);
+    if (!(a.out = fopen(tmp, "w")))
+      die("cannot write ", o->local_file);
+  }
 
   /* the peer's description: an argument, a file, or standard input */
   if (o->remote) {

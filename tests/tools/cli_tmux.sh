@@ -22,18 +22,22 @@ screen_has() {
     sleep 0.05
   done
   echo "pane $1 never showed: $2" >&2
-  t capture-pane -p -t "$1" >&2
+  for p in chat.0 chat.1; do
+    echo "--- pane $p:" >&2
+    t capture-pane -p -t "$p" | grep -v '^$' >&2
+  done
   return 1
 }
 wait_file() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
 
+# Each chat runs under a shell that stays after it (waiting for a line
+# nobody types): tmux may lose what a pane's process printed just before
+# the pane died, and the shell's own line says how the chat ended.
 t -f /dev/null new-session -d -s chat -x 120 -y 30 \
-  "$msrp chat --listen --local-file bob.path --timeout 30"
-# keep a pane readable after its program has ended
-t set-option -t chat remain-on-exit on
-t split-window -t chat -v \
-  "$msrp chat --connect --local-file alice.path --remote-file bob.path --timeout 30"
+  "$msrp chat --listen --local-file bob.path --timeout 30; echo \"[bob exited \$?]\"; read _"
 wait_file bob.path
+t split-window -t chat -v \
+  "$msrp chat --connect --local-file alice.path --remote-file bob.path --timeout 30; echo \"[alice exited \$?]\"; read _"
 wait_file alice.path
 screen_has chat.0 "peer's path"
 t send-keys -t chat.0 "$(cat alice.path)" Enter
@@ -46,4 +50,6 @@ screen_has chat.1 "peer> and hello back"
 # Ctrl-D ends Alice's chat; Bob is told the peer went away
 t send-keys -t chat.1 C-d
 screen_has chat.0 "reading failed"
+screen_has chat.0 "[bob exited 1]"
+screen_has chat.1 "[alice exited 0]"
 echo "cli (tmux): a line typed in one terminal appeared in the other, both ways"
