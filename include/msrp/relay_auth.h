@@ -90,6 +90,20 @@ MSRP_API int msrp_relay_auth_error(const msrp_relay_auth *a);
  * Digest answer is computed anew at the next 401. */
 MSRP_API void msrp_relay_auth_restart(msrp_relay_auth *a, uint32_t expires);
 
+/* ---- the path algebra of RFC 4976 section 6 ---------------------------- */
+
+/* Our full local path through a relay: its Use-Path, then our URI (what
+ * SDP a=path carries). `*out` is replaced. Errors: MSRP_ERR_INVALID_ARGUMENT,
+ * MSRP_ERR_NOMEM (`*out` untouched). */
+MSRP_API int msrp_relay_local_path(msrp_path *out, const msrp_path *use_path,
+                                   const msrp_uri *local);
+
+/* The To-Path of what we send through our relay: its Use-Path, then the
+ * remote's full path (which starts with the remote's relays); what comes
+ * back has that as its From-Path. `*out` is replaced. Errors as above. */
+MSRP_API int msrp_relay_to_path(msrp_path *out, const msrp_path *use_path,
+                                const msrp_path *remote);
+
 #ifdef __cplusplus
 }
 #endif

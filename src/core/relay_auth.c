@@ -228,3 +228,33 @@ int msrp_relay_auth_response(msrp_relay_auth *a, const msrp_chunk *resp) {
   }
   return 1;
 }
+
+/* ---- the path algebra of RFC 4976 section 6 ---------------------------- */
+
+static int concat(msrp_path *out, const msrp_path *a, const msrp_uri *uris,
+                  size_t n) {
+  if (!out || !a || !uris || !n)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  msrp_path p = MSRP_PATH_INIT;
+  int rc = msrp_path_copy(&p, a);
+  for (size_t i = 0; !rc && i < n; i++)
+    rc = msrp_path_append(&p, &uris[i]);
+  if (rc) {
+    msrp_path_clear(&p);
+    return rc;
+  }
+  msrp_path_clear(out);
+  *out = p;
+  return 0;
+}
+
+int msrp_relay_local_path(msrp_path *out, const msrp_path *use_path,
+                          const msrp_uri *local) {
+  return concat(out, use_path, local, 1);
+}
+
+int msrp_relay_to_path(msrp_path *out, const msrp_path *use_path,
+                       const msrp_path *remote) {
+  return concat(out, use_path, remote ? remote->uris : NULL,
+                remote ? remote->count : 0);
+}

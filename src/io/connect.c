@@ -6,6 +6,8 @@
 
 #include "core/util.h"
 
+#include <msrp/relay_auth.h>
+
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -374,21 +376,15 @@ static void on_reserved(msrp__relay *r, int status, msrp_transport *t,
   c->prepare_cb = NULL;
   if (!status) {
     /* the full local path: the relay's Use-Path, then us */
-    msrp_path full = MSRP_PATH_INIT;
     status = msrp_path_copy(&c->use_path, use_path);
     if (!status)
-      status = msrp_path_copy(&full, use_path);
-    if (!status)
-      status = msrp_path_append(&full, c->local_uri);
+      status = msrp_relay_local_path(&c->local_path, use_path, c->local_uri);
     if (!status) {
-      msrp_path_clear(&c->local_path);
-      c->local_path = full;
       c->t = t;
       c->t_ready = true;
       msrp__transport_set_chunk_limit(t, max_chunk);
       c->prepared = true;
     } else {
-      msrp_path_clear(&full);
       msrp_transport_free(t);
     }
   }
@@ -701,19 +697,13 @@ int msrp_connector_complete(msrp_connector *c,
   if (is_relay(c)) {
     /* To-Path: our relay's Use-Path, then the remote's full path; what
      * comes in has that as its From-Path (RFC 4976 section 6) */
-    msrp_path remote = MSRP_PATH_INIT;
-    rc = msrp_path_copy(&remote, &c->use_path);
-    for (size_t i = 0; !rc && i < full_remote_path->count; i++)
-      rc = msrp_path_append(&remote, &full_remote_path->uris[i]);
-    if (!rc && !c->t)
-      rc = MSRP_ERR_CLOSED;
+    rc = c->t ? msrp_relay_to_path(&c->remote_path, &c->use_path,
+                                   full_remote_path)
+              : MSRP_ERR_CLOSED;
     if (rc) {
-      msrp_path_clear(&remote);
       c->complete_cb = NULL;
       return rc;
     }
-    msrp_path_clear(&c->remote_path);
-    c->remote_path = remote;
     start_binding(c);
     return 0;
   }

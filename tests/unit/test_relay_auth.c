@@ -267,11 +267,39 @@ static void test_cannot_answer(void **state) {
   assert_int_equal(msrp_relay_auth_code(A), 200);
 }
 
+/* RFC 4976 section 6: our path is the Use-Path then us; what we send goes
+ * to the Use-Path then the remote's whole path. */
+static void test_path_algebra(void **state) {
+  (void)state;
+  msrp_path use = MSRP_PATH_INIT, remote = MSRP_PATH_INIT, out = MSRP_PATH_INIT;
+  const char *u = "msrp://127.0.0.1:9000/a1;tcp msrp://127.0.0.1:9001/a2;tcp";
+  const char *r = "msrp://10.0.0.1:9000/b1;tcp msrp://10.0.0.9:7777/bob;tcp";
+  assert_int_equal(msrp_path_parse(&use, u, strlen(u), 0), 0);
+  assert_int_equal(msrp_path_parse(&remote, r, strlen(r), 0), 0);
+  char text[512];
+  assert_int_equal(msrp_relay_local_path(&out, &use, &local), 0);
+  msrp_path_format(&out, text, sizeof text);
+  assert_string_equal(text, "msrp://127.0.0.1:9000/a1;tcp "
+                            "msrp://127.0.0.1:9001/a2;tcp " LOCAL);
+  assert_int_equal(msrp_relay_to_path(&out, &use, &remote), 0);
+  msrp_path_format(&out, text, sizeof text);
+  assert_string_equal(text, "msrp://127.0.0.1:9000/a1;tcp "
+                            "msrp://127.0.0.1:9001/a2;tcp "
+                            "msrp://10.0.0.1:9000/b1;tcp "
+                            "msrp://10.0.0.9:7777/bob;tcp");
+  assert_int_equal(msrp_relay_to_path(&out, &use, NULL),
+                   MSRP_ERR_INVALID_ARGUMENT);
+  assert_int_equal(out.count, 4); /* untouched on failure */
+  msrp_path_clear(&use);
+  msrp_path_clear(&remote);
+  msrp_path_clear(&out);
+}
+
 int main(void) {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
   const struct CMUnitTest tests[] = {
       T(test_401_then_200), T(test_423_retries),   T(test_403),
-      T(test_second_401),   T(test_cannot_answer),
+      T(test_second_401),   T(test_cannot_answer), T(test_path_algebra),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
