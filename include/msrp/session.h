@@ -68,8 +68,9 @@ MSRP_API int msrp_session_send_chunk(msrp_session *s, msrp_chunk *chunk,
 
 /* The seed's deliver_chunk(): `cb` gets 0 and the response when it is a
  * success, MSRP_ERR_TRANSACTION with the failure response (code and
- * comment in it), or MSRP_ERR_CANCELLED. With Failure-Report no it
- * completes at once (from the loop), with no response. */
+ * comment in it), or MSRP_ERR_CANCELLED. With Failure-Report no (no
+ * response can come) it completes as soon as the chunk is written, with no
+ * response. */
 typedef void (*msrp_deliver_cb)(msrp_session *s, int status,
                                 const msrp_chunk *response, void *ud);
 MSRP_API int msrp_session_deliver_chunk(msrp_session *s, msrp_chunk *chunk,

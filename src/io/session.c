@@ -18,6 +18,8 @@ struct msrp_session {
   msrp_transport *t;
   uv_loop_t *loop;
   uv_timer_t timer;
+  uv_timer_t kick; /* writes what API calls queued, from the loop */
+  int api;         /* inside an API call: its completions wait for the loop */
   msrp_engine_callbacks user;
   void *ud;
   msrp_session_config cfg;
@@ -34,16 +36,13 @@ struct msrp_session {
   int depth;       /* calls into the engine under way (its callbacks may
                       free the session: that waits until they return) */
   bool free_asked; /* msrp_session_free() came inside one */
-  int holds;       /* timer open + write in flight: the memory waits for both */
+  int holds; /* timers open + write in flight: the memory waits for them */
 
   /* GreenMSRPSession */
   queued *q, *q_tail;
   size_t nq;
   msrp_receive_cb recv_cb;
   void *recv_ud;
-
-  /* deliveries with Failure-Report no, completing from the loop */
-  struct deliver *at_once;
 
   /* shutdown */
   bool shutting;
@@ -71,7 +70,6 @@ static bool leave(msrp_session *s) {
   return s->freeing;
 }
 static void update_reading(msrp_session *s);
-static void deliver_now(struct deliver *d, int status);
 
 static uint64_t now(const msrp_session *s) {
   return uv_now(s->loop);
@@ -160,9 +158,28 @@ static void fwd_log(msrp_engine *e, const char *msg, void *ud) {
     s->user.on_log(e, msg, s->ud);
 }
 
+static void on_kick(uv_timer_t *h) {
+  msrp_session *s = h->data;
+  enter(s);
+  pump(s);
+  leave(s);
+}
+
+/* Output queued by an API call is written from the loop, so that nothing
+ * completes inside the call that started it (a chunk with Failure-Report
+ * no is settled as soon as it is written). */
+static void schedule_pump(msrp_session *s) {
+  if (!s->freeing && !s->free_asked && !uv_is_active((uv_handle_t *)&s->kick))
+    uv_timer_start(&s->kick, on_kick, 0, 0);
+}
+
 static void on_output(msrp_engine *e, void *ud) {
   (void)e;
-  pump(ud);
+  msrp_session *s = ud;
+  if (s->api)
+    schedule_pump(s);
+  else
+    pump(s);
 }
 
 /* ---- writing ----------------------------------------------------------- */
@@ -536,8 +553,9 @@ int msrp_session_new(msrp_session **out, msrp_transport *t,
     return rc;
   }
   uv_timer_init(s->loop, &s->timer);
-  s->timer.data = s;
-  s->holds = 1;
+  uv_timer_init(s->loop, &s->kick);
+  s->timer.data = s->kick.data = s;
+  s->holds = 2;
   rearm(s); /* a relay refresh may be due one day */
   *out = s;
   return 0;
@@ -586,8 +604,6 @@ static void destroy(msrp_session *s) {
     s->recv_cb = NULL;
     cb(s, MSRP_ERR_CANCELLED, NULL, s->recv_ud);
   }
-  while (s->at_once)
-    deliver_now(s->at_once, MSRP_ERR_CANCELLED);
   if (s->closed_cb) { /* a shutdown under way ends here */
     msrp_session_closed_cb cb = s->closed_cb;
     s->closed_cb = NULL;
@@ -598,6 +614,8 @@ static void destroy(msrp_session *s) {
   msrp_transport_free(s->t);
   uv_timer_stop(&s->timer);
   uv_close((uv_handle_t *)&s->timer, on_timer_closed);
+  uv_timer_stop(&s->kick);
+  uv_close((uv_handle_t *)&s->kick, on_timer_closed);
 }
 
 /* ---- sending ----------------------------------------------------------- */
@@ -616,11 +634,11 @@ int msrp_session_send_chunk(msrp_session *s, msrp_chunk *chunk,
   int rc = can_send(s);
   if (rc)
     return rc;
-  enter(s);
+  s->api++;
   rc = msrp_engine_send_chunk(s->e, chunk, cb, ud);
-  if (!rc && !s->free_asked)
-    pump(s);
-  leave(s);
+  s->api--;
+  if (!rc)
+    schedule_pump(s);
   return rc;
 }
 
@@ -630,19 +648,22 @@ int msrp_session_send_message(msrp_session *s, const msrp_message_params *p,
   int rc = can_send(s);
   if (rc)
     return rc;
-  enter(s);
+  s->api++;
   rc = msrp_engine_send_message(s->e, p, cb, ud, message_id);
-  leave(s);
+  s->api--;
   return rc;
 }
 
 int msrp_session_abort_message(msrp_session *s, const char *id) {
   if (!s || s->freeing || s->free_asked)
     return MSRP_ERR_CLOSED;
+  /* the abort completes a message that never went out at once: its
+   * callback runs here, and may free the session */
   enter(s);
+  s->api++;
   int rc = msrp_engine_abort_message(s->e, id);
-  if (!s->free_asked)
-    pump(s);
+  s->api--;
+  schedule_pump(s);
   leave(s);
   return rc;
 }
@@ -651,19 +672,23 @@ int msrp_session_refuse_message(msrp_session *s, const char *id) {
   return msrp_engine_refuse_message(s->e, id);
 }
 
+/* deliver_chunk on send_chunk: the engine holds the Failure-Report rules
+ * (engine.h): with "no", the transaction settles as soon as the chunk is
+ * written, and the made-up answer is not passed on. */
 typedef struct deliver {
   msrp_session *s;
   msrp_deliver_cb cb;
   void *ud;
-  uv_timer_t timer;     /* for Failure-Report no: complete from the loop */
-  struct deliver *next; /* in s->at_once */
+  bool no_response; /* Failure-Report: no */
 } deliver;
 
 static void on_deliver_response(msrp_engine *e, int status,
                                 const msrp_chunk *resp, void *ud) {
   (void)e;
   deliver *d = ud;
-  if (d->cb) {
+  if (d->no_response)
+    d->cb(d->s, status, NULL, d->ud);
+  else {
     int code = resp ? msrp_chunk_code(resp) : 0;
     d->cb(d->s,
           status ? status
@@ -671,26 +696,6 @@ static void on_deliver_response(msrp_engine *e, int status,
           resp, d->ud);
   }
   free(d);
-}
-
-static void on_deliver_closed(uv_handle_t *h) {
-  free(h->data);
-}
-
-/* Complete an at-once delivery (0, or CANCELLED from the session's free)
- * and let its timer go. */
-static void deliver_now(deliver *d, int status) {
-  deliver **p = &d->s->at_once;
-  while (*p != d)
-    p = &(*p)->next;
-  *p = d->next;
-  uv_timer_stop(&d->timer);
-  d->cb(d->s, status, NULL, d->ud);
-  uv_close((uv_handle_t *)&d->timer, on_deliver_closed);
-}
-
-static void on_deliver_now(uv_timer_t *h) {
-  deliver_now(h->data, 0);
 }
 
 int msrp_session_deliver_chunk(msrp_session *s, msrp_chunk *chunk,
@@ -701,25 +706,13 @@ int msrp_session_deliver_chunk(msrp_session *s, msrp_chunk *chunk,
   if (!d)
     return MSRP_ERR_NOMEM;
   d->s = s;
+  d->cb = cb;
   d->ud = ud;
-  bool at_once = msrp_chunk_failure_report(chunk) == MSRP_REPORT_NO;
-  if (!at_once)
-    d->cb = cb;
-  int rc = msrp_session_send_chunk(
-      s, chunk, at_once ? NULL : on_deliver_response, at_once ? NULL : d);
-  if (rc) {
+  d->no_response = msrp_chunk_failure_report(chunk) == MSRP_REPORT_NO;
+  int rc = msrp_session_send_chunk(s, chunk, on_deliver_response, d);
+  if (rc)
     free(d);
-    return rc;
-  }
-  if (at_once) {
-    d->cb = cb;
-    uv_timer_init(s->loop, &d->timer);
-    d->timer.data = d;
-    uv_timer_start(&d->timer, on_deliver_now, 0, 0);
-    d->next = s->at_once;
-    s->at_once = d;
-  }
-  return 0;
+  return rc;
 }
 
 static void on_deliver_wait(msrp_session *s, int status, const msrp_chunk *resp,
@@ -783,11 +776,8 @@ int msrp_session_shutdown(msrp_session *s, msrp_session_closed_cb cb,
   s->closed_cb = cb;
   s->closed_ud = ud;
   msrp_engine_shutdown(s->e);
-  enter(s);
-  pump(s);
-  if (!s->free_asked)
-    check_shutdown(s);
-  leave(s);
+  schedule_pump(s);
+  check_shutdown(s);
   return 0;
 }
 
