@@ -1,0 +1,571 @@
+/* The engine's outgoing messages: queued, cut into chunks of the chunk
+ * size ("start-*" while a chunk can still be interrupted with '+'),
+ * aborted with '#', bounded in what they queue; each message's callback
+ * once its transactions are over. */
+#include "core/engine_internal.h"
+
+#include "core/chunk_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void finish_msg(msrp_engine *e, outmsg *m);
+
+static void push_msg(msrp_engine *e, outmsg *m) {
+  m->next = NULL;
+  m->in_queue = true;
+  if (e->mq_tail)
+    e->mq_tail->next = m;
+  else
+    e->mq = m;
+  e->mq_tail = m;
+}
+
+static void push_msg_front(msrp_engine *e, outmsg *m) {
+  m->in_queue = true;
+  m->next = e->mq;
+  e->mq = m;
+  if (!e->mq_tail)
+    e->mq_tail = m;
+}
+
+static outmsg *pop_msg(msrp_engine *e) {
+  outmsg *m = e->mq;
+  if (m) {
+    e->mq = m->next;
+    if (!e->mq)
+      e->mq_tail = NULL;
+    m->in_queue = false;
+  }
+  return m;
+}
+
+static void unlink_msg(msrp_engine *e, outmsg *m) {
+  outmsg **pp = &e->mq;
+  e->mq_tail = NULL;
+  while (*pp) {
+    if (*pp == m) {
+      *pp = m->next;
+      m->in_queue = false;
+    } else {
+      e->mq_tail = *pp;
+      pp = &(*pp)->next;
+    }
+  }
+}
+
+/* A stopped message will send no more: its unsent body leaves the queue. */
+static void drop_unsent(msrp_engine *e, outmsg *m) {
+  if (m->unqueued)
+    return;
+  m->unqueued = true;
+  if (!m->provider && m->size != MSRP_BYTE_RANGE_UNKNOWN)
+    e->queued -= m->size - m->sent;
+  msrp__maybe_writable(e);
+}
+
+/* A chunk of message `m` has its answer (real or made up). */
+void msrp__msg_answered(msrp_engine *e, outmsg *m, int code,
+                        const char *comment) {
+  m->pending_tx--;
+  /* only 2xx is success: MSRP has no 1xx class (RFC 4975 section 10) */
+  if ((code < 200 || code >= 300) && !m->stopped) {
+    m->stopped = true;
+    m->code = code;
+    m->failed = true;
+    snprintf(m->comment, sizeof m->comment, "%s", comment ? comment : "");
+    if (e->cur == m)
+      m->abort = code == MSRP_STATUS_STOP_SENDING; /* 413: end it now */
+    if (m->in_queue)
+      unlink_msg(e, m);
+    if (e->cur != m)
+      drop_unsent(e, m);
+  }
+  finish_msg(e, m);
+}
+
+/* Run the message callback once everything about it is settled. */
+static void finish_msg(msrp_engine *e, outmsg *m) {
+  /* in the queue still: its '#' chunk has yet to go out */
+  if (m->done || m->pending_tx > 0 || e->cur == m || m->in_queue ||
+      (!m->all_emitted && !m->stopped))
+    return;
+  m->done = true;
+  if (m->cb) {
+    if (m->status)
+      m->cb(e, m->id, m->status, 0, NULL, m->ud);
+    else
+      m->cb(e, m->id, 0, m->failed ? m->code : 200,
+            m->failed ? m->comment : "OK", m->ud);
+  }
+  /* the body in memory is the caller's again */
+  m->data = NULL;
+  m->provider = NULL;
+  msrp__maybe_forget(e, m);
+}
+
+static size_t slice_max(const msrp_engine *e) {
+  return e->chunk_size < SLICE_MAX ? e->chunk_size : SLICE_MAX;
+}
+
+/* Open a chunk for message `m`: render its head (the headers were checked
+ * when the message was queued, the paths when the engine was made). */
+static int open_chunk(msrp_engine *e, outmsg *m) {
+  uint64_t start = m->sent + 1;
+  /* The exact end goes in the Byte-Range only when the whole body leaves
+   * in one step; a body that takes several steps gets "*", so that the
+   * chunk can be cut short with '+' to let other traffic through. */
+  bool single = m->sent == 0 && m->size != MSRP_BYTE_RANGE_UNKNOWN &&
+                m->size <= e->chunk_size && m->size <= slice_max(e);
+  int rc = msrp__random_token(e->cur_tid, 12);
+  if (rc)
+    return rc;
+  msrp__buf *b = &e->head;
+  static const char *const rep[] = {NULL, "yes", "no", "partial"};
+  b->len = 0;
+  rc = msrp__buf_append_str(b, "MSRP ");
+  rc |= msrp__buf_append_str(b, e->cur_tid);
+  rc |= msrp__buf_append_str(b, " SEND\r\n");
+  rc |= msrp__buf_append_str(b, e->paths);
+  rc |= msrp__buf_append_str(b, "Message-ID: ");
+  rc |= msrp__buf_append_str(b, m->id);
+  rc |= msrp__buf_append_str(b, "\r\nByte-Range: ");
+  rc |= msrp__buf_append_u64(b, start);
+  rc |= msrp__buf_append_str(b, "-");
+  if (single)
+    rc |= msrp__buf_append_u64(b, m->size);
+  else
+    rc |= msrp__buf_append_str(b, "*");
+  rc |= msrp__buf_append_str(b, "/");
+  if (m->size == MSRP_BYTE_RANGE_UNKNOWN)
+    rc |= msrp__buf_append_str(b, "*");
+  else
+    rc |= msrp__buf_append_u64(b, m->size);
+  rc |= msrp__buf_append_str(b, "\r\n");
+  if (m->sr != MSRP_REPORT_ABSENT) {
+    rc |= msrp__buf_append_str(b, "Success-Report: ");
+    rc |= msrp__buf_append_str(b, rep[m->sr]);
+    rc |= msrp__buf_append_str(b, "\r\n");
+  }
+  if (m->fr != MSRP_REPORT_ABSENT) {
+    rc |= msrp__buf_append_str(b, "Failure-Report: ");
+    rc |= msrp__buf_append_str(b, rep[m->fr]);
+    rc |= msrp__buf_append_str(b, "\r\n");
+  }
+  for (char **h = m->headers; h && *h; h += 2) {
+    rc |= msrp__buf_append_str(b, h[0]);
+    rc |= msrp__buf_append_str(b, ": ");
+    rc |= msrp__buf_append_str(b, h[1]);
+    rc |= msrp__buf_append_str(b, "\r\n");
+  }
+  if (m->content_type) {
+    rc |= msrp__buf_append_str(b, "Content-Type: ");
+    rc |= msrp__buf_append_str(b, m->content_type);
+    rc |= msrp__buf_append_str(b, "\r\n\r\n");
+  }
+  if (rc)
+    return MSRP_ERR_NOMEM;
+  /* a transaction waits for this chunk's response, unless Failure-Report
+   * no says none will come */
+  e->cur_tx = NULL;
+  if (m->fr != MSRP_REPORT_NO) {
+    tx *t = calloc(1, sizeof *t);
+    if (!t)
+      return MSRP_ERR_NOMEM;
+    memcpy(t->tid, e->cur_tid, sizeof e->cur_tid);
+    t->fr = m->fr;
+    if ((rc = msrp__tx_unsent(e, t))) {
+      free(t);
+      return rc;
+    }
+    t->msg = m;
+    t->msg_next = m->txs;
+    m->txs = t;
+    e->cur_tx = t;
+    m->pending_tx++;
+  }
+  e->cur = m;
+  e->cur_chunk = 0;
+  e->cur_exact = single;
+  e->iov[e->niov++] = (struct iovec){b->data, b->len};
+  return 0;
+}
+
+/* The end-line of the open chunk, with `flag`. */
+static void add_tail(msrp_engine *e, char flag) {
+  /* a chunk without Content-Type (an empty body) has no CRLF before it */
+  snprintf(e->tail, sizeof e->tail, "%s-------%s%c\r\n",
+           e->cur->content_type ? "\r\n" : "", e->cur_tid, flag);
+  e->iov[e->niov++] = (struct iovec){e->tail, strlen(e->tail)};
+  e->step_tail = true;
+  e->step_flag = flag;
+}
+
+/* Next body bytes of the open chunk into the step; sets step_tail when the
+ * chunk ends. Returns < 0 when the provider failed. */
+static int add_body(msrp_engine *e) {
+  outmsg *m = e->cur;
+  size_t room = e->chunk_size - e->cur_chunk;
+  if (room > slice_max(e))
+    room = slice_max(e);
+  size_t n = 0;
+  if (m->provider) {
+    if (m->size != MSRP_BYTE_RANGE_UNKNOWN && m->size - m->sent < room)
+      room = (size_t)(m->size - m->sent);
+    if (room > 0 && !m->eof) {
+      ssize_t got = m->provider(m->provider_ud, m->sent, e->pbuf, room);
+      if (got < 0)
+        return -1;
+      if (got == 0)
+        m->eof = true;
+      n = (size_t)got;
+    }
+    if (n)
+      e->iov[e->niov++] = (struct iovec){e->pbuf, n};
+  } else {
+    uint64_t left = m->size - m->sent;
+    n = left < room ? (size_t)left : room;
+    if (n)
+      e->iov[e->niov++] = (struct iovec){(void *)(m->data + m->sent), n};
+  }
+  e->step_body = n;
+  bool ended =
+      m->eof || (m->size != MSRP_BYTE_RANGE_UNKNOWN && m->sent + n >= m->size);
+  if (ended)
+    add_tail(e, MSRP_FLAG_END);
+  else if (e->cur_chunk + n >= e->chunk_size)
+    add_tail(e, MSRP_FLAG_MORE);
+  return 0;
+}
+
+int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
+  if (max < 4)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  if (e->step == STEP_NONE) {
+    e->niov = 0;
+    e->step_body = 0;
+    e->step_tail = false;
+    outmsg *m = e->cur;
+    if (m && m->abort) {
+      /* '#': the open chunk ends here, and so does the message */
+      add_tail(e, MSRP_FLAG_ABORT);
+      e->step = STEP_CHUNK;
+    } else if (m && !e->cur_exact && (e->prio || e->mq) && e->cur_chunk > 0) {
+      /* let other traffic through: end this chunk with '+' and carry on
+       * with the message later (its Byte-Range end is '*') */
+      add_tail(e, MSRP_FLAG_MORE);
+      e->step = STEP_CHUNK;
+    } else if (m) {
+      if (add_body(e) < 0) {
+        m->abort = true;
+        m->stopped = true;
+        m->status = MSRP_ERR_MESSAGE_ABORTED;
+        e->niov = 0;
+        add_tail(e, MSRP_FLAG_ABORT);
+      }
+      e->step = STEP_CHUNK;
+    } else if (e->prio) {
+      item *it = e->prio;
+      e->prio = it->next;
+      if (!e->prio)
+        e->prio_tail = NULL;
+      e->step_item = it;
+      e->step = STEP_ITEM;
+      int n = 1;
+      if (it->chunk)
+        n = msrp_chunk_serialize(it->chunk, e->iov);
+      else
+        e->iov[0] = (struct iovec){it->bytes, it->len};
+      if (n > 0 && it->t && msrp__tx_unsent(e, it->t) < 0)
+        n = MSRP_ERR_INVALID_ARGUMENT; /* its tid is already waiting */
+      if (n < 0) {
+        /* cannot be written: answer it locally as a failure */
+        e->step = STEP_NONE;
+        e->step_item = NULL;
+        msrp__engine_log(e, "cannot send a chunk: %s", msrp_strerror(n));
+        if (it->t)
+          msrp__answer_locally(e, it->t, MSRP_STATUS_BAD_REQUEST);
+        it->t = NULL;
+        e->queued -= it->len;
+        msrp__item_free(it);
+        return msrp_engine_output(e, iov, max);
+      }
+      e->niov = n;
+    } else if (e->mq && e->mq->abort_chunk) {
+      /* RFC 4975 7.1.1: a chunk of its own, ending in '#', tells the
+       * receiver the message will not be completed */
+      outmsg *next = pop_msg(e);
+      next->abort_chunk = false;
+      next->abort = true;
+      int rc = open_chunk(e, next);
+      if (rc) {
+        drop_unsent(e, next); /* its bytes leave the queue's count */
+        finish_msg(e, next);
+        return rc;
+      }
+      add_tail(e, MSRP_FLAG_ABORT);
+      e->step = STEP_CHUNK;
+    } else if (e->mq) {
+      outmsg *next = pop_msg(e);
+      int rc = open_chunk(e, next);
+      if (rc) {
+        next->stopped = true;
+        next->status = rc;
+        drop_unsent(e, next);
+        finish_msg(e, next);
+        return rc;
+      }
+      if (add_body(e) < 0) {
+        next->abort = true;
+        next->stopped = true;
+        next->status = MSRP_ERR_MESSAGE_ABORTED;
+        e->niov = 1; /* keep the head */
+        add_tail(e, MSRP_FLAG_ABORT);
+      }
+      e->step = STEP_CHUNK;
+    } else {
+      return 0;
+    }
+  }
+  for (int i = 0; i < e->niov; i++)
+    iov[i] = e->iov[i];
+  return e->niov;
+}
+
+void msrp__maybe_writable(msrp_engine *e) {
+  if (e->blocked && e->queued <= e->max_queue / 2 &&
+      e->live_bytes <= e->max_unreported / 2) {
+    e->blocked = false;
+    if (e->cb.on_writable)
+      e->cb.on_writable(e, e->ud);
+  }
+}
+
+void msrp_engine_output_done(msrp_engine *e, uint64_t now) {
+  e->now = now;
+  step_kind kind = e->step;
+  e->step = STEP_NONE;
+  if (kind == STEP_ITEM) {
+    item *it = e->step_item;
+    e->step_item = NULL;
+    e->queued -= it->len;
+    if (it->own) {
+      e->answer_bytes -= it->len;
+      if (e->out_full && e->answer_bytes <= e->max_answer / 2)
+        e->out_full = false;
+    }
+    tx *t = it->t;
+    it->t = NULL;
+    msrp__item_free(it);
+    if (t && t->fr == MSRP_REPORT_NO) {
+      /* no response can come (a REPORT, or Failure-Report no): settled
+       * as soon as it is written */
+      msrp__tx_remove(e, t);
+      msrp__answer_locally(e, t, MSRP_STATUS_OK);
+    } else if (t) {
+      msrp__tx_start(e, t, now);
+    }
+  } else if (kind == STEP_CHUNK) {
+    outmsg *m = e->cur;
+    m->sent += e->step_body;
+    e->cur_chunk += e->step_body;
+    if (!m->provider)
+      e->queued -= e->step_body;
+    if (e->step_tail) {
+      /* the chunk is out: its transaction's clock starts now */
+      if (e->cur_tx) {
+        msrp__tx_start(e, e->cur_tx, now);
+        e->cur_tx = NULL;
+      }
+      e->cur = NULL;
+      bool ended =
+          m->eof || (m->size != MSRP_BYTE_RANGE_UNKNOWN && m->sent >= m->size);
+      if (m->abort && e->step_flag != MSRP_FLAG_ABORT) {
+        /* the abort came while this step ended the chunk another way */
+        m->abort = false;
+        m->abort_chunk = true;
+        drop_unsent(e, m);
+        push_msg_front(e, m);
+        msrp__want_output(e);
+      } else if (m->abort) {
+        m->stopped = true;
+        if (!m->status && !(m->failed && m->code == MSRP_STATUS_STOP_SENDING))
+          m->status = MSRP_ERR_MESSAGE_ABORTED;
+        drop_unsent(e, m);
+      } else if (m->stopped) {
+        drop_unsent(e, m);
+      } else if (ended) {
+        m->all_emitted = true;
+        msrp__await_report(e, m);
+      } else {
+        push_msg(e, m); /* round robin with other messages */
+      }
+      finish_msg(e, m);
+    }
+  }
+  msrp__maybe_writable(e);
+}
+
+int msrp_engine_send_chunk(msrp_engine *e, msrp_chunk *chunk,
+                           msrp_response_cb cb, void *ud) {
+  if (!e || !chunk || !msrp_chunk_is_request(chunk))
+    return MSRP_ERR_INVALID_ARGUMENT;
+  if (e->shut)
+    return MSRP_ERR_CLOSED;
+  item *it = calloc(1, sizeof *it);
+  tx *t = calloc(1, sizeof *t);
+  if (!it || !t) {
+    free(it);
+    free(t);
+    return MSRP_ERR_NOMEM;
+  }
+  snprintf(t->tid, sizeof t->tid, "%s", msrp_chunk_transaction_id(chunk));
+  t->fr = msrp_chunk_failure_report(chunk);
+  t->cb = cb;
+  t->ud = ud;
+  it->chunk = chunk;
+  it->t = t;
+  /* a REPORT has no response: settle it as soon as it is written */
+  if (msrp_chunk_method_id(chunk) == MSRP_METHOD_REPORT)
+    t->fr = MSRP_REPORT_NO;
+  size_t blen;
+  msrp_chunk_body(chunk, &blen);
+  it->len = blen;
+  msrp__push_item(e, it);
+  return 0;
+}
+
+/* The extra headers of a message, checked: they go verbatim on the wire. */
+static int copy_headers(outmsg *m, const char *const *h) {
+  size_t n = 0;
+  for (; h && h[n]; n += 2) {
+    const char *name = h[n], *value = h[n + 1];
+    if (!value || !msrp__valid_header_name(name, strlen(name)) ||
+        msrp__has_ctl(value, strlen(value)))
+      return MSRP_ERR_INVALID_ARGUMENT;
+    switch (msrp_header_lookup(name, strlen(name))) {
+    case MSRP_HDR_TO_PATH:
+    case MSRP_HDR_FROM_PATH:
+    case MSRP_HDR_MESSAGE_ID:
+    case MSRP_HDR_BYTE_RANGE:
+    case MSRP_HDR_SUCCESS_REPORT:
+    case MSRP_HDR_FAILURE_REPORT:
+    case MSRP_HDR_CONTENT_TYPE:
+      return MSRP_ERR_INVALID_ARGUMENT; /* ours to write */
+    default:
+      break;
+    }
+  }
+  if (!n)
+    return 0;
+  m->headers = calloc(n + 1, sizeof *m->headers);
+  if (!m->headers)
+    return MSRP_ERR_NOMEM;
+  for (size_t i = 0; i < n; i++)
+    if (!(m->headers[i] = msrp__strndup(h[i], strlen(h[i]))))
+      return MSRP_ERR_NOMEM;
+  return 0;
+}
+
+int msrp_engine_send_message(msrp_engine *e, const msrp_message_params *p,
+                             msrp_message_cb cb, void *ud,
+                             const char **message_id) {
+  if (!e || !p || (p->len && !p->data) || (p->provider && p->data))
+    return MSRP_ERR_INVALID_ARGUMENT;
+  uint64_t size = p->provider ? p->size : p->len;
+  if ((size && !p->content_type) ||
+      (p->content_type &&
+       (!*p->content_type ||
+        msrp__has_ctl(p->content_type, strlen(p->content_type)))))
+    return MSRP_ERR_INVALID_ARGUMENT;
+  if (e->shut)
+    return MSRP_ERR_CLOSED;
+  size_t cost = p->provider ? 0 : p->len;
+  if ((cost && e->queued + cost > e->max_queue && e->queued > 0) ||
+      e->live_bytes > e->max_unreported) {
+    e->blocked = true;
+    return MSRP_ERR_WOULD_BLOCK;
+  }
+  outmsg *m = calloc(1, sizeof *m);
+  if (!m)
+    return MSRP_ERR_NOMEM;
+  int rc = 0;
+  if (p->message_id) {
+    size_t n = strlen(p->message_id);
+    if (!msrp__valid_message_id(p->message_id, n) ||
+        msrp__find_sent(e, p->message_id))
+      rc = MSRP_ERR_INVALID_ARGUMENT; /* REPORTs could not tell them apart */
+    else
+      memcpy(m->id, p->message_id, n + 1);
+  } else {
+    do
+      rc = msrp__random_token(m->id, 16);
+    while (!rc && msrp__find_sent(e, m->id));
+  }
+  if (!rc && p->content_type &&
+      !(m->content_type =
+            msrp__strndup(p->content_type, strlen(p->content_type))))
+    rc = MSRP_ERR_NOMEM;
+  if (!rc)
+    rc = copy_headers(m, p->headers);
+  if (rc) {
+    msrp__outmsg_free(m);
+    return rc;
+  }
+  m->data = p->data;
+  m->provider = p->provider;
+  m->provider_ud = p->provider_ud;
+  m->size = size;
+  m->sr = p->success_report;
+  m->fr = p->failure_report;
+  m->cb = cb;
+  m->ud = ud;
+  m->cost = sizeof *m + (m->content_type ? strlen(m->content_type) + 1 : 0);
+  for (char **h = m->headers; h && *h; h++)
+    m->cost += sizeof *h + strlen(*h) + 1;
+  if ((rc = msrp__remember_sent(e, m))) {
+    msrp__outmsg_free(m);
+    return rc;
+  }
+  e->queued += cost;
+  push_msg(e, m);
+  if (message_id)
+    *message_id = m->id;
+  msrp__want_output(e);
+  return 0;
+}
+
+static outmsg *find_sending(msrp_engine *e, const char *id) {
+  if (e->cur && strcmp(e->cur->id, id) == 0)
+    return e->cur;
+  for (outmsg *m = e->mq; m; m = m->next)
+    if (strcmp(m->id, id) == 0)
+      return m;
+  return NULL;
+}
+
+int msrp_engine_abort_message(msrp_engine *e, const char *id) {
+  outmsg *m = id ? find_sending(e, id) : NULL;
+  if (!m || m->done || m->stopped)
+    return MSRP_ERR_NOT_FOUND;
+  m->stopped = true;
+  m->status = MSRP_ERR_MESSAGE_ABORTED;
+  if (e->cur == m) {
+    m->abort = true; /* the open chunk ends with '#' */
+    msrp__want_output(e);
+  } else if (m->sent > 0) {
+    /* between its chunks: one more chunk, empty, ends it with '#' */
+    unlink_msg(e, m);
+    drop_unsent(e, m);
+    m->abort_chunk = true;
+    push_msg_front(e, m);
+    msrp__want_output(e);
+  } else {
+    unlink_msg(e, m); /* nothing of it went out: nothing to tell */
+    drop_unsent(e, m);
+    finish_msg(e, m);
+  }
+  return 0;
+}
