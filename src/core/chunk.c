@@ -1,6 +1,7 @@
 #include <msrp/chunk.h>
 
 #include "core/chunk_internal.h"
+#include "core/wire.h"
 #include "core/util.h"
 
 #include <stdbool.h>
@@ -1120,55 +1121,19 @@ int msrp_chunk_set_flag(msrp_chunk *c, char flag) {
 /* ---- serialization ----------------------------------------------------- */
 
 static int render_head(msrp_chunk *c, msrp__buf *b) {
-  int rc = msrp__buf_append(b, "MSRP ", 5);
-  if (!rc)
-    rc = msrp__buf_append(b, c->tid, c->tid_len);
-  if (!rc)
-    rc = msrp__buf_append(b, " ", 1);
-  if (c->method) {
-    if (!rc)
-      rc = msrp__buf_append_str(b, c->method);
-  } else {
-    char code[4] = {(char)('0' + c->code / 100 % 10),
-                    (char)('0' + c->code / 10 % 10), (char)('0' + c->code % 10),
-                    0};
-    if (!rc)
-      rc = msrp__buf_append(b, code, 3);
-    if (c->comment && !rc) {
-      rc = msrp__buf_append(b, " ", 1);
-      if (!rc)
-        rc = msrp__buf_append_str(b, c->comment);
-    }
-  }
-  if (!rc)
-    rc = msrp__buf_append(b, "\r\n", 2);
-  for (size_t i = 0; i < c->nhdrs && !rc; i++) {
-    rc = msrp__buf_append_str(b, c->hdrs[i].name);
-    if (!rc)
-      rc = msrp__buf_append(b, ": ", 2);
-    if (!rc)
-      rc = msrp__buf_append_str(b, c->hdrs[i].value);
-    if (!rc)
-      rc = msrp__buf_append(b, "\r\n", 2);
-  }
+  int rc = c->method ? msrp__wire_request_line(b, c->tid, c->tid_len, c->method)
+                     : msrp__wire_response_line(b, c->tid, c->tid_len, c->code,
+                                                c->comment);
+  for (size_t i = 0; i < c->nhdrs && !rc; i++)
+    rc = msrp__wire_header(b, c->hdrs[i].name, c->hdrs[i].value);
   if (!rc && msrp_chunk_has_content(c))
     rc = msrp__buf_append(b, "\r\n", 2);
   return rc;
 }
 
 static int render_tail(msrp_chunk *c, msrp__buf *b, char flag) {
-  int rc = 0;
-  if (msrp_chunk_has_content(c))
-    rc = msrp__buf_append(b, "\r\n", 2);
-  if (!rc)
-    rc = msrp__buf_append(b, "-------", 7);
-  if (!rc)
-    rc = msrp__buf_append(b, c->tid, c->tid_len);
-  if (!rc)
-    rc = msrp__buf_append(b, &flag, 1);
-  if (!rc)
-    rc = msrp__buf_append(b, "\r\n", 2);
-  return rc;
+  return msrp__wire_end_line(b, msrp_chunk_has_content(c), c->tid, c->tid_len,
+                             flag);
 }
 
 /* Head and tail go into one buffer owned by the chunk, so that the pieces

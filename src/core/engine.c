@@ -3,6 +3,7 @@
  * has the object, its queues and its input; the protocol rules are in
  * transactions.c, outgoing.c, reports.c, incoming.c and relay_keep.c. */
 #include "core/engine_internal.h"
+#include "core/wire.h"
 
 #include "core/chunk_internal.h"
 
@@ -22,32 +23,13 @@ void msrp__engine_log(msrp_engine *e, const char *fmt, ...) {
   e->cb.on_log(e, buf, e->ud);
 }
 
-/* "To-Path: <to>\r\nFrom-Path: <from>\r\n" */
-static char *paths_text(const msrp_path *to, const msrp_path *from) {
-  int a = msrp_path_format(to, NULL, 0), b = msrp_path_format(from, NULL, 0);
-  if (a < 0 || b < 0)
-    return NULL;
-  size_t n = (size_t)a + (size_t)b + 32;
-  char *s = malloc(n);
-  if (!s)
-    return NULL;
-  size_t k = (size_t)snprintf(s, n, "To-Path: ");
-  msrp_path_format(to, s + k, n - k);
-  k += (size_t)a;
-  k += (size_t)snprintf(s + k, n - k, "\r\nFrom-Path: ");
-  msrp_path_format(from, s + k, n - k);
-  k += (size_t)b;
-  snprintf(s + k, n - k, "\r\n");
-  return s;
-}
-
 /* The path headers of every chunk we send, and of every 200 we answer
  * (to the previous hop, from us: RFC 4975 section 7.2), rendered once. */
 static int render_paths(msrp_engine *e) {
   msrp_path prev = {1, &e->remote.uris[0]};
   msrp_path us = {1, &e->local.uris[e->local.count - 1]};
-  e->paths = paths_text(&e->remote, &e->local);
-  e->answer_paths = paths_text(&prev, &us);
+  e->paths = msrp__wire_paths(&e->remote, &e->local);
+  e->answer_paths = msrp__wire_paths(&prev, &us);
   return e->paths && e->answer_paths ? 0 : MSRP_ERR_NOMEM;
 }
 
@@ -96,7 +78,8 @@ int msrp_engine_new(msrp_engine **out, const msrp_engine_config *cfg,
   }
   rc = MSRP_ERR_NOMEM;
   size_t slice = e->chunk_size < SLICE_MAX ? e->chunk_size : SLICE_MAX;
-  if (!(e->pbuf = malloc(slice)))
+  /* an end-line is "\r\n-------" tid (12) flag "\r\n": room for any */
+  if (!(e->pbuf = malloc(slice)) || msrp__buf_reserve(&e->tail, 64))
     goto fail;
   if ((rc = msrp_path_copy(&e->local, cfg->local_path)) ||
       (rc = msrp_path_copy(&e->remote, cfg->remote_path)) ||
@@ -110,6 +93,7 @@ fail:
   msrp_path_clear(&e->local);
   msrp_path_clear(&e->remote);
   free(e->pbuf);
+  msrp__buf_free(&e->tail);
   msrp_media_types_clear(&e->accept);
   free(e);
   return rc;
@@ -214,6 +198,7 @@ void msrp_engine_free(msrp_engine *e) {
   free(e->single);
   free(e->paths);
   free(e->answer_paths);
+  msrp__buf_free(&e->tail);
   free(e->pbuf);
   msrp_media_types_clear(&e->accept);
   free(e);

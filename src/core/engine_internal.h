@@ -137,8 +137,8 @@ struct msrp_engine {
   size_t step_body; /* body bytes in the current step */
   bool step_tail;   /* the step ends the chunk */
   char step_flag;   /* ... with this flag */
-  char tail[128];
-  uint8_t *pbuf; /* provider bytes for the current step */
+  msrp__buf tail;   /* the open chunk's end-line */
+  uint8_t *pbuf;    /* provider bytes for the current step */
   struct iovec iov[4];
   int niov;
   size_t queued;

@@ -3,6 +3,7 @@
  * reassembled by Message-ID and Byte-Range, bodies checked against their
  * ranges, incomplete messages expired. */
 #include "core/engine_internal.h"
+#include "core/wire.h"
 
 #include "core/chunk_internal.h"
 
@@ -32,14 +33,15 @@ static void respond(msrp_engine *e, const msrp_chunk *c, int code) {
     /* the common answer, rendered without building a chunk: its paths
      * were checked against ours (msrp__incoming_headers) */
     const char *tid = msrp_chunk_transaction_id(c);
-    size_t n = strlen(tid) * 2 + strlen(e->answer_paths) + 40;
-    char *bytes = malloc(n);
-    if (!bytes)
+    size_t tl = strlen(tid);
+    msrp__buf b = {0};
+    if (msrp__wire_response_line(&b, tid, tl, 200, "OK") ||
+        msrp__buf_append_str(&b, e->answer_paths) ||
+        msrp__wire_end_line(&b, false, tid, tl, MSRP_FLAG_END)) {
+      msrp__buf_free(&b);
       return;
-    size_t len =
-        (size_t)snprintf(bytes, n, "MSRP %s 200 OK\r\n%s-------%s$\r\n", tid,
-                         e->answer_paths, tid);
-    msrp__push_answer(e, bytes, len);
+    }
+    msrp__push_answer(e, b.data, b.len);
     return;
   }
   msrp_chunk *resp;

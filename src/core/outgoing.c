@@ -3,6 +3,7 @@
  * aborted with '#', bounded in what they queue; each message's callback
  * once its transactions are over. */
 #include "core/engine_internal.h"
+#include "core/wire.h"
 
 #include "core/chunk_internal.h"
 
@@ -125,45 +126,20 @@ static int open_chunk(msrp_engine *e, outmsg *m) {
   msrp__buf *b = &e->head;
   static const char *const rep[] = {NULL, "yes", "no", "partial"};
   b->len = 0;
-  rc = msrp__buf_append_str(b, "MSRP ");
-  rc |= msrp__buf_append_str(b, e->cur_tid);
-  rc |= msrp__buf_append_str(b, " SEND\r\n");
+  rc = msrp__wire_request_line(b, e->cur_tid, strlen(e->cur_tid), "SEND");
   rc |= msrp__buf_append_str(b, e->paths);
-  rc |= msrp__buf_append_str(b, "Message-ID: ");
-  rc |= msrp__buf_append_str(b, m->id);
-  rc |= msrp__buf_append_str(b, "\r\nByte-Range: ");
-  rc |= msrp__buf_append_u64(b, start);
-  rc |= msrp__buf_append_str(b, "-");
-  if (single)
-    rc |= msrp__buf_append_u64(b, m->size);
-  else
-    rc |= msrp__buf_append_str(b, "*");
-  rc |= msrp__buf_append_str(b, "/");
-  if (m->size == MSRP_BYTE_RANGE_UNKNOWN)
-    rc |= msrp__buf_append_str(b, "*");
-  else
-    rc |= msrp__buf_append_u64(b, m->size);
-  rc |= msrp__buf_append_str(b, "\r\n");
-  if (m->sr != MSRP_REPORT_ABSENT) {
-    rc |= msrp__buf_append_str(b, "Success-Report: ");
-    rc |= msrp__buf_append_str(b, rep[m->sr]);
-    rc |= msrp__buf_append_str(b, "\r\n");
-  }
-  if (m->fr != MSRP_REPORT_ABSENT) {
-    rc |= msrp__buf_append_str(b, "Failure-Report: ");
-    rc |= msrp__buf_append_str(b, rep[m->fr]);
-    rc |= msrp__buf_append_str(b, "\r\n");
-  }
-  for (char **h = m->headers; h && *h; h += 2) {
-    rc |= msrp__buf_append_str(b, h[0]);
-    rc |= msrp__buf_append_str(b, ": ");
-    rc |= msrp__buf_append_str(b, h[1]);
-    rc |= msrp__buf_append_str(b, "\r\n");
-  }
+  rc |= msrp__wire_header(b, "Message-ID", m->id);
+  rc |= msrp__wire_byte_range(
+      b, start, single ? m->size : MSRP_BYTE_RANGE_UNKNOWN, m->size);
+  if (m->sr != MSRP_REPORT_ABSENT)
+    rc |= msrp__wire_header(b, "Success-Report", rep[m->sr]);
+  if (m->fr != MSRP_REPORT_ABSENT)
+    rc |= msrp__wire_header(b, "Failure-Report", rep[m->fr]);
+  for (char **h = m->headers; h && *h; h += 2)
+    rc |= msrp__wire_header(b, h[0], h[1]);
   if (m->content_type) {
-    rc |= msrp__buf_append_str(b, "Content-Type: ");
-    rc |= msrp__buf_append_str(b, m->content_type);
-    rc |= msrp__buf_append_str(b, "\r\n\r\n");
+    rc |= msrp__wire_header(b, "Content-Type", m->content_type);
+    rc |= msrp__buf_append(b, "\r\n", 2);
   }
   if (rc)
     return MSRP_ERR_NOMEM;
@@ -196,9 +172,10 @@ static int open_chunk(msrp_engine *e, outmsg *m) {
 /* The end-line of the open chunk, with `flag`. */
 static void add_tail(msrp_engine *e, char flag) {
   /* a chunk without Content-Type (an empty body) has no CRLF before it */
-  snprintf(e->tail, sizeof e->tail, "%s-------%s%c\r\n",
-           e->cur->content_type ? "\r\n" : "", e->cur_tid, flag);
-  e->iov[e->niov++] = (struct iovec){e->tail, strlen(e->tail)};
+  e->tail.len = 0; /* reserved when the engine was made: no allocation */
+  msrp__wire_end_line(&e->tail, e->cur->content_type != NULL, e->cur_tid,
+                      strlen(e->cur_tid), flag);
+  e->iov[e->niov++] = (struct iovec){e->tail.data, e->tail.len};
   e->step_tail = true;
   e->step_flag = flag;
 }

@@ -2,6 +2,7 @@
  * messages, and the REPORTs about ours, matched to messages remembered
  * until they are covered or the report timeout passes. */
 #include "core/engine_internal.h"
+#include "core/wire.h"
 
 #include "core/chunk_internal.h"
 
@@ -126,19 +127,12 @@ void msrp__send_success_report(msrp_engine *e, const char *id, uint64_t total) {
   if (msrp__random_token(tid, 12))
     return;
   msrp__buf b = {0};
-  int rc = msrp__buf_append_str(&b, "MSRP ");
-  rc |= msrp__buf_append_str(&b, tid);
-  rc |= msrp__buf_append_str(&b, " REPORT\r\n");
+  int rc = msrp__wire_request_line(&b, tid, strlen(tid), "REPORT");
   rc |= msrp__buf_append_str(&b, e->paths);
-  rc |= msrp__buf_append_str(&b, "Message-ID: ");
-  rc |= msrp__buf_append_str(&b, id);
-  rc |= msrp__buf_append_str(&b, "\r\nByte-Range: 1-");
-  rc |= msrp__buf_append_u64(&b, total);
-  rc |= msrp__buf_append_str(&b, "/");
-  rc |= msrp__buf_append_u64(&b, total);
-  rc |= msrp__buf_append_str(&b, "\r\nStatus: 000 200 OK\r\n-------");
-  rc |= msrp__buf_append_str(&b, tid);
-  rc |= msrp__buf_append_str(&b, "$\r\n");
+  rc |= msrp__wire_header(&b, "Message-ID", id);
+  rc |= msrp__wire_byte_range(&b, 1, total, total);
+  rc |= msrp__wire_header(&b, "Status", "000 200 OK");
+  rc |= msrp__wire_end_line(&b, false, tid, strlen(tid), MSRP_FLAG_END);
   if (rc) {
     msrp__buf_free(&b);
     return;
