@@ -266,7 +266,7 @@ static void bulk_end(msrp_engine *e, const msrp_message_info *m, int status,
     exit(3);
 }
 
-static ssize_t provide(void *ud, uint64_t off, uint8_t *buf, size_t len) {
+static ssize_t provide(uint64_t off, uint8_t *buf, size_t len, void *ud) {
   (void)ud;
   size_t at = (size_t)(off % BUF);
   size_t n = len < BUF - at ? len : BUF - at;

@@ -69,7 +69,7 @@ static msrp_chunk *receive(msrp_transport *t, const char *who) {
 static void send_chunk(msrp_transport *t, const msrp_chunk_params *p,
                        char *tid_out) {
   msrp_chunk *c;
-  check(msrp_transport_make_chunk(t, p, &c), "make_chunk");
+  check(msrp_transport_make_chunk(&c, t, p), "make_chunk");
   if (tid_out)
     strcpy(tid_out, msrp_chunk_transaction_id(c));
   check(msrp_transport_write_chunk_wait(t, c), "write");
@@ -146,8 +146,8 @@ int main(int argc, char **argv) {
   msrp_chunk_free(ok);
   msrp_chunk_free(receive(a, "alice"));
   msrp_chunk *report;
-  check(msrp_transport_make_chunk(b, &(msrp_chunk_params){.method = "REPORT"},
-                                  &report),
+  check(msrp_transport_make_chunk(&report, b,
+                                  &(msrp_chunk_params){.method = "REPORT"}),
         "make_chunk");
   check(msrp_chunk_set_header(report, "Message-ID", msrp_chunk_message_id(got)),
         "Message-ID");

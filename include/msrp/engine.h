@@ -254,8 +254,8 @@ MSRP_API int msrp_engine_send_chunk(msrp_engine *e, msrp_chunk *chunk,
 /* Pull `len` bytes of the body at `offset` into `buf`; return how many
  * were written (0 < n <= len), 0 at the end of a body of unknown size, or
  * a negative value to abort the message. */
-typedef ssize_t (*msrp_data_provider)(void *provider_ud, uint64_t offset,
-                                      uint8_t *buf, size_t len);
+typedef ssize_t (*msrp_data_provider)(uint64_t offset, uint8_t *buf, size_t len,
+                                      void *provider_ud);
 
 typedef struct msrp_message_params {
   const char *content_type; /* required when the body is not empty */

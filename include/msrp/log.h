@@ -28,14 +28,14 @@ typedef enum msrp_trace_dir {
 typedef struct msrp_logger {
   /* Connection state: connecting, TLS, binding, closing, errors. `message`
    * is valid during the call. */
-  void (*log)(void *user_data, msrp_log_level level, const char *message);
+  void (*log)(msrp_log_level level, const char *message, void *user_data);
   /* The wire, one MSRP chunk (or raw write) at a time, as text: the start
    * line and headers as sent or received, then the body, then the end-line.
    * A body whose Content-Type is not text (text/..., message/cpim,
    * application/...+xml, ...) is replaced by "[N bytes of TYPE]" unless
    * `trace_binary` is set. `peer` is "ip:port" of the other end. */
-  void (*trace)(void *user_data, msrp_trace_dir dir, const char *peer,
-                const char *data, size_t len);
+  void (*trace)(msrp_trace_dir dir, const char *peer, const char *data,
+                size_t len, void *user_data);
   int trace_binary;
   msrp_log_level min_level; /* messages below it are not formatted */
   void *user_data;

@@ -192,7 +192,7 @@ static int add_body(msrp_engine *e) {
     if (m->size != MSRP_BYTE_RANGE_UNKNOWN && m->size - m->sent < room)
       room = (size_t)(m->size - m->sent);
     if (room > 0 && !m->eof) {
-      ssize_t got = m->provider(m->provider_ud, m->sent, e->pbuf, room);
+      ssize_t got = m->provider(m->sent, e->pbuf, room, m->provider_ud);
       if (got < 0)
         return -1;
       if (got == 0)

@@ -18,7 +18,7 @@ void msrp__log(const msrp_logger *lg, msrp_log_level level, const char *fmt,
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  lg->log(lg->user_data, level, msg);
+  lg->log(level, msg, lg->user_data);
 }
 
 bool msrp__is_text_type(const char *ct) {
@@ -103,13 +103,13 @@ static const char *level_name(msrp_log_level l) {
   }
 }
 
-static void stderr_log(void *ud, msrp_log_level level, const char *msg) {
+static void stderr_log(msrp_log_level level, const char *msg, void *ud) {
   (void)ud;
   fprintf(stderr, "msrp %s: %s\n", level_name(level), msg);
 }
 
-static void stderr_trace(void *ud, msrp_trace_dir dir, const char *peer,
-                         const char *data, size_t len) {
+static void stderr_trace(msrp_trace_dir dir, const char *peer, const char *data,
+                         size_t len, void *ud) {
   (void)ud;
   fprintf(stderr, "%s %s\n%.*s%s", dir == MSRP_TRACE_IN ? "<<<" : ">>>", peer,
           (int)len, data, len && data[len - 1] == '\n' ? "" : "\n");

@@ -121,7 +121,7 @@ static void stop_socket(msrp_transport *t);
 static void trace(msrp_transport *t, msrp_trace_dir dir, const void *data,
                   size_t len) {
   if (t->logger.trace && len)
-    t->logger.trace(t->logger.user_data, dir, t->peer, data, len);
+    t->logger.trace(dir, t->peer, data, len, t->logger.user_data);
 }
 
 static void kick(msrp_transport *t);
@@ -456,8 +456,8 @@ void msrp_transport_set_max_chunk(msrp_transport *t, size_t bytes) {
   t->max_chunk = bytes ? bytes : DEFAULT_MAX_CHUNK;
 }
 
-int msrp_transport_make_chunk(msrp_transport *t, const msrp_chunk_params *p,
-                              msrp_chunk **out) {
+int msrp_transport_make_chunk(msrp_chunk **out, msrp_transport *t,
+                              const msrp_chunk_params *p) {
   msrp_chunk_params q = {0};
   if (p)
     q = *p;

@@ -105,7 +105,7 @@ typedef struct sender {
   int status, code;
 } sender;
 
-static ssize_t provide(void *ud, uint64_t off, uint8_t *buf, size_t len) {
+static ssize_t provide(uint64_t off, uint8_t *buf, size_t len, void *ud) {
   sender *s = ud;
   gen(off, buf, len);
   if (off == s->hashed) { /* the engine asks for each offset once */

@@ -27,7 +27,7 @@
 
 static char logbuf[8192];
 
-static void log_to_buf(void *ud, msrp_log_level level, const char *msg) {
+static void log_to_buf(msrp_log_level level, const char *msg, void *ud) {
   (void)ud;
   (void)level;
   size_t n = strlen(logbuf);
@@ -56,11 +56,10 @@ static void on_server_completed(msrp_server *s, int status, msrp_transport *t,
 static void send_text(msrp_transport *t, const char *text) {
   msrp_chunk *c;
   assert_int_equal(msrp_transport_make_chunk(
-                       t,
+                       &c, t,
                        &(msrp_chunk_params){.data = text,
                                             .data_len = strlen(text),
-                                            .content_type = "text/plain"},
-                       &c),
+                                            .content_type = "text/plain"}),
                    0);
   assert_int_equal(msrp_transport_write_chunk_wait(t, c), 0);
   msrp_chunk_free(c);
@@ -869,8 +868,8 @@ static void test_free_cancels_reader(void **state) {
 
 static char tracebuf[8192];
 
-static void trace_to_buf(void *ud, msrp_trace_dir dir, const char *peer,
-                         const char *data, size_t len) {
+static void trace_to_buf(msrp_trace_dir dir, const char *peer, const char *data,
+                         size_t len, void *ud) {
   (void)ud;
   (void)peer;
   size_t n = strlen(tracebuf);
@@ -911,13 +910,12 @@ static void test_traffic_log(void **state) {
   static const unsigned char bin[5] = {0, 1, 2, 3, 255};
   assert_int_equal(
       msrp_transport_make_chunk(
-          cr.t,
+          &c, cr.t,
           &(msrp_chunk_params){.transaction_id = "tr4c3",
                                .message_id = "bin1",
                                .data = bin,
                                .data_len = sizeof bin,
-                               .content_type = "application/octet-stream"},
-          &c),
+                               .content_type = "application/octet-stream"}),
       0);
   assert_int_equal(msrp_transport_write_chunk_wait(cr.t, c), 0);
   msrp_chunk_free(c);
@@ -943,13 +941,12 @@ static void test_traffic_log(void **state) {
   /* text is shown as it is */
   tracebuf[0] = '\0';
   assert_int_equal(msrp_transport_make_chunk(
-                       cr.t,
+                       &c, cr.t,
                        &(msrp_chunk_params){.transaction_id = "tr4c4",
                                             .message_id = "txt1",
                                             .data = "hi",
                                             .data_len = 2,
-                                            .content_type = "text/plain"},
-                       &c),
+                                            .content_type = "text/plain"}),
                    0);
   assert_int_equal(msrp_transport_write_chunk_wait(cr.t, c), 0);
   msrp_chunk_free(c);

@@ -83,7 +83,7 @@ static void test_transport(void **state) {
   assert_int_equal(msrp_transport_read_start(p.ar.t, free_on_event, &reader),
                    0);
   msrp_chunk *c;
-  assert_int_equal(msrp_transport_make_chunk(p.cr.t, NULL, &c), 0);
+  assert_int_equal(msrp_transport_make_chunk(&c, p.cr.t, NULL), 0);
   assert_int_equal(
       msrp_transport_write_chunk(p.cr.t, c, free_on_write, &writer), 0);
   msrp_chunk_free(c);

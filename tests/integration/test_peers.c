@@ -511,7 +511,7 @@ static void test_shutdown_after_report(void **state) {
   msrp_chunk *r;
   msrp_chunk_params rp = {.method = "REPORT", .message_id = "x1"};
   assert_int_equal(
-      msrp_transport_make_chunk(msrp_session_transport(b), &rp, &r), 0);
+      msrp_transport_make_chunk(&r, msrp_session_transport(b), &rp), 0);
   assert_int_equal(msrp_chunk_set_header(r, "Status", "000 200 OK"), 0);
   assert_int_equal(msrp_session_send_chunk(b, r, NULL, NULL), 0);
   /* nothing can answer a REPORT: the shutdown does not wait for the

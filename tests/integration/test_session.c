@@ -270,7 +270,7 @@ typedef struct provider {
   bool reached;
 } provider;
 
-static ssize_t provide(void *ud, uint64_t offset, uint8_t *buf, size_t len) {
+static ssize_t provide(uint64_t offset, uint8_t *buf, size_t len, void *ud) {
   provider *p = ud;
   assert_int_equal(offset, p->bytes); /* asked in order, never twice */
   assert_true(len > 0);
@@ -556,11 +556,10 @@ static msrp_chunk *make_text_chunk(msrp_session *s, const char *text,
                                    const char *failure_report) {
   msrp_chunk *c = NULL;
   assert_int_equal(msrp_transport_make_chunk(
-                       msrp_session_transport(s),
+                       &c, msrp_session_transport(s),
                        &(msrp_chunk_params){.data = text,
                                             .data_len = strlen(text),
-                                            .content_type = "text/plain"},
-                       &c),
+                                            .content_type = "text/plain"}),
                    0);
   if (failure_report)
     assert_int_equal(msrp_chunk_set_header(c, "Failure-Report", failure_report),
@@ -1219,8 +1218,8 @@ static void wire_line(const char *line) {
   }
 }
 
-static void trace_wire(void *ud, msrp_trace_dir dir, const char *peer,
-                       const char *data, size_t len) {
+static void trace_wire(msrp_trace_dir dir, const char *peer, const char *data,
+                       size_t len, void *ud) {
   (void)ud;
   (void)peer;
   if (dir != MSRP_TRACE_OUT)

@@ -209,7 +209,7 @@ static void send_text(endpoint *from, endpoint *to, const char *text) {
 
 /* ---- 5 MB, chunked to the relay's limit ---------------------------------- */
 
-static ssize_t provide(void *ud, uint64_t off, uint8_t *buf, size_t len) {
+static ssize_t provide(uint64_t off, uint8_t *buf, size_t len, void *ud) {
   EVP_MD_CTX *md = ud;
   for (size_t i = 0; i < len; i++)
     buf[i] = (uint8_t)((off + i) * 7 + ((off + i) >> 12));

@@ -2128,7 +2128,7 @@ static uint8_t gen_byte(uint64_t off) {
   return (uint8_t)((off * 131u) ^ (off >> 7) ^ 0x5a);
 }
 
-static ssize_t provider(void *ud, uint64_t offset, uint8_t *buf_, size_t len) {
+static ssize_t provider(uint64_t offset, uint8_t *buf_, size_t len, void *ud) {
   prov *p = ud;
   p->calls++;
   if (len > p->max_len)
@@ -2697,13 +2697,13 @@ static void test_abort_queued(void **state) {
 
 /* A provider that fails: the chunk it was filling ends with '#', the
  * message is aborted. */
-static ssize_t failing_provider(void *ud, uint64_t offset, uint8_t *buf_,
-                                size_t len) {
+static ssize_t failing_provider(uint64_t offset, uint8_t *buf_, size_t len,
+                                void *ud) {
   prov *p = ud;
   p->calls++;
   if (offset >= 16384)
     return -1;
-  return provider(ud, offset, buf_, len);
+  return provider(offset, buf_, len, ud);
 }
 
 static void test_provider_fails(void **state) {
