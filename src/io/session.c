@@ -158,10 +158,14 @@ static void fwd_log(msrp_engine *e, const char *msg, void *ud) {
     s->user.on_log(e, msg, s->ud);
 }
 
+static void deliver_queued(msrp_session *s);
+
 static void on_kick(uv_timer_t *h) {
   msrp_session *s = h->data;
   enter(s);
   pump(s);
+  if (!s->free_asked)
+    deliver_queued(s); /* a receive_message() that has its message */
   leave(s);
 }
 
@@ -301,7 +305,6 @@ static void rearm(msrp_session *s) {
 
 /* ---- reading ----------------------------------------------------------- */
 
-static void deliver_queued(msrp_session *s);
 
 static void event(msrp_session *s, int status, const msrp_event *ev);
 
@@ -442,7 +445,8 @@ int msrp_session_receive_message(msrp_session *s, msrp_receive_cb cb,
     return MSRP_ERR_BUSY;
   s->recv_cb = cb;
   s->recv_ud = ud;
-  deliver_queued(s);
+  if (s->q || s->read_status)
+    schedule_pump(s); /* from the loop, never inside this call */
   return 0;
 }
 
