@@ -305,7 +305,6 @@ static void rearm(msrp_session *s) {
 
 /* ---- reading ----------------------------------------------------------- */
 
-
 static void event(msrp_session *s, int status, const msrp_event *ev);
 
 static void on_event(msrp_transport *t, int status, const msrp_event *ev,

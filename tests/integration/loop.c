@@ -110,3 +110,32 @@ void prepare(msrp_connector *c, msrp_uri *uri, result *r) {
   wait_for(&r->done);
   assert_int_equal(r->status, 0);
 }
+
+void bound_pair_open(bound_pair *p) {
+  memset(p, 0, sizeof *p);
+  p->au = (msrp_uri)MSRP_URI_INIT;
+  p->cu = (msrp_uri)MSRP_URI_INIT;
+  assert_int_equal(msrp_get_acceptor(&p->acc, &loop, NULL), 0);
+  assert_int_equal(msrp_get_connector(&p->con, &loop, NULL), 0);
+  assert_int_equal(msrp_uri_init(&p->au, 0, "127.0.0.1", 0, NULL, NULL), 0);
+  assert_int_equal(msrp_uri_init(&p->cu, 0, "127.0.0.1", 0, NULL, NULL), 0);
+  prepare(p->acc, &p->au, &p->ap);
+  prepare(p->con, &p->cu, &p->cp);
+  assert_int_equal(
+      msrp_connector_complete(p->acc, &p->cp.path, on_completed, &p->ar), 0);
+  assert_int_equal(
+      msrp_connector_complete(p->con, &p->ap.path, on_completed, &p->cr), 0);
+  wait_for(&p->ar.done);
+  wait_for(&p->cr.done);
+  assert_int_equal(p->ar.status, 0);
+  assert_int_equal(p->cr.status, 0);
+}
+
+void bound_pair_close(bound_pair *p) {
+  msrp_connector_free(p->acc);
+  msrp_connector_free(p->con);
+  msrp_path_clear(&p->ap.path);
+  msrp_path_clear(&p->cp.path);
+  msrp_uri_clear(&p->au);
+  msrp_uri_clear(&p->cu);
+}

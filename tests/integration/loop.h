@@ -44,4 +44,15 @@ void on_completed(msrp_connector *c, int status, msrp_transport *t, void *ud);
 /* prepare() with `uri`, wait for it, and require success. */
 void prepare(msrp_connector *c, msrp_uri *uri, result *r);
 
+/* A ConnectorDirect bound to an AcceptorDirect on 127.0.0.1, plain TCP:
+ * the connector's transport is cr.t, the acceptor's ar.t (the caller's). */
+typedef struct bound_pair {
+  msrp_connector *acc, *con;
+  msrp_uri au, cu;
+  result ap, cp, ar, cr;
+} bound_pair;
+void bound_pair_open(bound_pair *p);
+/* Free the connectors and the paths (not the transports). */
+void bound_pair_close(bound_pair *p);
+
 #endif

@@ -19,43 +19,6 @@
 
 #include "loop.h"
 
-/* ---- a bound pair: connector A, acceptor B ------------------------------ */
-
-typedef struct pair {
-  msrp_connector *acc, *con;
-  msrp_uri au, cu;
-  result ap, cp, ar, cr;
-} pair;
-
-static void pair_bind(pair *p) {
-  memset(p, 0, sizeof *p);
-  p->au = (msrp_uri)MSRP_URI_INIT;
-  p->cu = (msrp_uri)MSRP_URI_INIT;
-  assert_int_equal(msrp_get_acceptor(&p->acc, &loop, NULL), 0);
-  assert_int_equal(msrp_get_connector(&p->con, &loop, NULL), 0);
-  assert_int_equal(msrp_uri_init(&p->au, 0, "127.0.0.1", 0, NULL, NULL), 0);
-  assert_int_equal(msrp_uri_init(&p->cu, 0, "127.0.0.1", 0, NULL, NULL), 0);
-  prepare(p->acc, &p->au, &p->ap);
-  prepare(p->con, &p->cu, &p->cp);
-  assert_int_equal(
-      msrp_connector_complete(p->acc, &p->cp.path, on_completed, &p->ar), 0);
-  assert_int_equal(
-      msrp_connector_complete(p->con, &p->ap.path, on_completed, &p->cr), 0);
-  wait_for(&p->ar.done);
-  wait_for(&p->cr.done);
-  assert_int_equal(p->ar.status, 0);
-  assert_int_equal(p->cr.status, 0);
-}
-
-static void pair_end(pair *p) {
-  msrp_connector_free(p->acc);
-  msrp_connector_free(p->con);
-  msrp_path_clear(&p->ap.path);
-  msrp_path_clear(&p->cp.path);
-  msrp_uri_clear(&p->au);
-  msrp_uri_clear(&p->cu);
-}
-
 /* ---- the transport --------------------------------------------------------
  */
 
@@ -75,8 +38,8 @@ static void free_on_write(msrp_transport *t, int status, void *ud) {
 
 static void test_transport(void **state) {
   (void)state;
-  pair p;
-  pair_bind(&p);
+  bound_pair p;
+  bound_pair_open(&p);
   /* B frees itself from its reader when A's bytes arrive; A from the
    * completion of its write */
   bool reader = false, writer = false;
@@ -89,7 +52,7 @@ static void test_transport(void **state) {
   msrp_chunk_free(c);
   wait_for(&reader);
   wait_for(&writer);
-  pair_end(&p);
+  bound_pair_close(&p);
 }
 
 /* ---- the session ----------------------------------------------------------
@@ -175,8 +138,8 @@ static const msrp_engine_callbacks s_cbs = {.on_message = s_message,
                                             .on_report = s_report};
 
 static void session_case(where at) {
-  pair p;
-  pair_bind(&p);
+  bound_pair p;
+  bound_pair_open(&p);
   static sess a, b;
   memset(&a, 0, sizeof a);
   memset(&b, 0, sizeof b);
@@ -206,7 +169,7 @@ static void session_case(where at) {
   assert_null(dies->s);
   msrp_session_free(a.s);
   msrp_session_free(b.s);
-  pair_end(&p);
+  bound_pair_close(&p);
 }
 
 static void test_session_on_message(void **state) {

@@ -569,6 +569,19 @@ static void acceptor_end(pair_acc *pa) {
   msrp_uri_clear(&pa->pu);
 }
 
+/* An acceptor, and a scripted peer that binds to it and then runs `then`;
+ * returns once bound (the transport is pa->ar.t). */
+static void bind_scripted(pair_acc *pa, bound *b, tthread *th,
+                          void (*then)(tthread *t, tpeer *p)) {
+  memset(b, 0, sizeof *b);
+  acceptor_for(pa, 0, b);
+  acceptor_complete(pa);
+  b->then = then;
+  tt_start(th, bound_script, b);
+  wait_done_or_script(&pa->ar.done, th);
+  assert_int_equal(pa->ar.status, 0);
+}
+
 /* ---- 4. a message cut into more pieces than are tracked ---------------- */
 
 /* 4097 one-byte chunks of one message, with a gap after each, so that no
@@ -617,15 +630,9 @@ static void pieces_then(tthread *t, tpeer *p) {
 static void test_too_many_pieces(void **state) {
   (void)state;
   static bound b;
-  memset(&b, 0, sizeof b);
-  pair_acc pa;
-  acceptor_for(&pa, 0, &b);
-  acceptor_complete(&pa);
-  b.then = pieces_then;
   static tthread th;
-  tt_start(&th, bound_script, &b);
-  wait_done_or_script(&pa.ar.done, &th);
-  assert_int_equal(pa.ar.status, 0);
+  pair_acc pa;
+  bind_scripted(&pa, &b, &th, pieces_then);
   msrp_session *s;
   /* whole messages only up to 16 bytes here: this one is streamed */
   msrp_session_config sc = {.whole_max = 16};
@@ -675,15 +682,9 @@ static void on_outcome(msrp_engine *e, const char *id, int status, int code,
 static void test_1xx_response(void **state) {
   (void)state;
   static bound b;
-  memset(&b, 0, sizeof b);
-  pair_acc pa;
-  acceptor_for(&pa, 0, &b);
-  acceptor_complete(&pa);
-  b.then = answer_1xx_then;
   static tthread th;
-  tt_start(&th, bound_script, &b);
-  wait_done_or_script(&pa.ar.done, &th);
-  assert_int_equal(pa.ar.status, 0);
+  pair_acc pa;
+  bind_scripted(&pa, &b, &th, answer_1xx_then);
   msrp_session *s;
   assert_int_equal(msrp_session_new(&s, pa.ar.t, NULL, NULL, NULL), 0);
   outcome o = {0};

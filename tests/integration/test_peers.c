@@ -330,28 +330,13 @@ static bool all_confirmed(const void *p) {
 
 static void test_pipeline_10000_reports(void **state) {
   (void)state;
-  msrp_connector *acc, *con;
-  assert_int_equal(msrp_get_acceptor(&acc, &loop, NULL), 0);
-  assert_int_equal(msrp_get_connector(&con, &loop, NULL), 0);
-  msrp_uri au = MSRP_URI_INIT, cu = MSRP_URI_INIT;
-  assert_int_equal(msrp_uri_init(&au, 0, "127.0.0.1", 0, NULL, NULL), 0);
-  assert_int_equal(msrp_uri_init(&cu, 0, "127.0.0.1", 0, NULL, NULL), 0);
-  result ap, cp, ar = {0}, cr = {0};
-  prepare(acc, &au, &ap);
-  prepare(con, &cu, &cp);
-  assert_int_equal(msrp_connector_complete(acc, &cp.path, on_completed, &ar),
-                   0);
-  assert_int_equal(msrp_connector_complete(con, &ap.path, on_completed, &cr),
-                   0);
-  wait_for(&ar.done);
-  wait_for(&cr.done);
-  assert_int_equal(ar.status, 0);
-  assert_int_equal(cr.status, 0);
+  bound_pair p;
+  bound_pair_open(&p);
   tally t = {0};
   inbox in = {0};
   msrp_session *a, *b;
-  assert_int_equal(msrp_session_new(&a, cr.t, NULL, &tally_cbs, &t), 0);
-  assert_int_equal(msrp_session_new(&b, ar.t, NULL, &inbox_cbs, &in), 0);
+  assert_int_equal(msrp_session_new(&a, p.cr.t, NULL, &tally_cbs, &t), 0);
+  assert_int_equal(msrp_session_new(&b, p.ar.t, NULL, &inbox_cbs, &in), 0);
   for (int i = 0; i < PIPELINE; i++) {
     msrp_message_params mp = {.content_type = "text/plain",
                               .data = "hello",
@@ -367,12 +352,7 @@ static void test_pipeline_10000_reports(void **state) {
   assert_int_equal(in.n, PIPELINE);
   msrp_session_free(a);
   msrp_session_free(b);
-  msrp_connector_free(acc);
-  msrp_connector_free(con);
-  msrp_path_clear(&ap.path);
-  msrp_path_clear(&cp.path);
-  msrp_uri_clear(&au);
-  msrp_uri_clear(&cu);
+  bound_pair_close(&p);
 }
 
 /* ---- 4. the session's limits reach its connection ---------------------- */
@@ -478,25 +458,12 @@ static void on_closed_flag(msrp_session *s, void *ud) {
 
 static void test_shutdown_after_report(void **state) {
   (void)state;
-  msrp_connector *acc, *con;
-  assert_int_equal(msrp_get_acceptor(&acc, &loop, NULL), 0);
-  assert_int_equal(msrp_get_connector(&con, &loop, NULL), 0);
-  msrp_uri au = MSRP_URI_INIT, cu = MSRP_URI_INIT;
-  assert_int_equal(msrp_uri_init(&au, 0, "127.0.0.1", 0, NULL, NULL), 0);
-  assert_int_equal(msrp_uri_init(&cu, 0, "127.0.0.1", 0, NULL, NULL), 0);
-  result ap, cp, ar = {0}, cr = {0};
-  prepare(acc, &au, &ap);
-  prepare(con, &cu, &cp);
-  assert_int_equal(msrp_connector_complete(acc, &cp.path, on_completed, &ar),
-                   0);
-  assert_int_equal(msrp_connector_complete(con, &ap.path, on_completed, &cr),
-                   0);
-  wait_for(&ar.done);
-  wait_for(&cr.done);
+  bound_pair p;
+  bound_pair_open(&p);
   inbox in = {0};
   msrp_session *a, *b;
-  assert_int_equal(msrp_session_new(&a, cr.t, NULL, NULL, NULL), 0);
-  assert_int_equal(msrp_session_new(&b, ar.t, NULL, &inbox_cbs, &in), 0);
+  assert_int_equal(msrp_session_new(&a, p.cr.t, NULL, NULL, NULL), 0);
+  assert_int_equal(msrp_session_new(&b, p.ar.t, NULL, &inbox_cbs, &in), 0);
   /* B receives a message with Success-Report yes: it answers with a
    * REPORT of its own making; and it sends one with send_chunk */
   msrp_message_params mp = {.content_type = "text/plain",
@@ -521,12 +488,7 @@ static void test_shutdown_after_report(void **state) {
   wait_until_for(flag_is_set, &closed, 1);
   msrp_session_free(a);
   msrp_session_free(b);
-  msrp_connector_free(acc);
-  msrp_connector_free(con);
-  msrp_path_clear(&ap.path);
-  msrp_path_clear(&cp.path);
-  msrp_uri_clear(&au);
-  msrp_uri_clear(&cu);
+  bound_pair_close(&p);
 }
 
 int main(void) {
