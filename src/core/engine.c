@@ -172,8 +172,8 @@ void msrp_engine_free(msrp_engine *e) {
   }
   /* messages being sent: their callbacks once, cancelled */
   for (outmsg *m = e->live; m; m = m->live_next)
-    if (!m->done) {
-      m->done = true;
+    if (m->state != OUT_DONE) {
+      m->state = OUT_DONE;
       if (m->cb)
         m->cb(e, m->id, MSRP_ERR_CANCELLED, 0, NULL, m->ud);
     }

@@ -21,6 +21,18 @@
 
 /* ---- outgoing ----------------------------------------------------------- */
 
+/* Where an outgoing message is. */
+typedef enum out_state {
+  OUT_ACTIVE = 0,   /* sending: chunks queued or one open (e->cur), or all
+                       out (all_emitted) and answers still awaited */
+  OUT_ABORT_OPEN,   /* its open chunk (it is e->cur) ends with '#' */
+  OUT_ABORT_QUEUED, /* a chunk of its own ending in '#' waits at the head
+                       of the queue (RFC 4975 section 7.1.1) */
+  OUT_STOPPED,      /* sends no more: a failure, 413, abort or a provider
+                       that failed (status, code say which) */
+  OUT_DONE          /* its callback ran */
+} out_state;
+
 typedef struct outmsg {
   char id[257];
   const uint8_t *data;
@@ -33,13 +45,10 @@ typedef struct outmsg {
   msrp_message_cb cb;
   void *ud;
 
-  uint64_t sent;    /* body bytes handed out so far */
-  bool eof;         /* the provider said the body ended */
+  uint64_t sent; /* body bytes handed out so far */
+  bool eof;      /* the provider said the body ended */
+  out_state state;
   bool all_emitted; /* the last chunk's end-line is out */
-  bool stopped;     /* a failure, 413 or abort: no more chunks */
-  bool abort;       /* end the chunk in progress with '#' */
-  bool abort_chunk; /* the '#' still has to go out, in a chunk of its own */
-  bool done;        /* callback ran */
   bool in_queue;
   int pending_tx; /* chunks waiting for their response */
   struct tx *txs; /* ... those transactions (tx.msg_next) */

@@ -72,13 +72,13 @@ void msrp__msg_answered(msrp_engine *e, outmsg *m, int code,
                         const char *comment) {
   m->pending_tx--;
   /* only 2xx is success: MSRP has no 1xx class (RFC 4975 section 10) */
-  if ((code < 200 || code >= 300) && !m->stopped) {
-    m->stopped = true;
+  if ((code < 200 || code >= 300) && m->state == OUT_ACTIVE) {
     m->code = code;
     m->failed = true;
     snprintf(m->comment, sizeof m->comment, "%s", comment ? comment : "");
-    if (e->cur == m)
-      m->abort = code == MSRP_STATUS_STOP_SENDING; /* 413: end it now */
+    /* no more chunks; a 413 ends the open one at once */
+    m->state = e->cur == m && code == MSRP_STATUS_STOP_SENDING ? OUT_ABORT_OPEN
+                                                               : OUT_STOPPED;
     if (m->in_queue)
       unlink_msg(e, m);
     if (e->cur != m)
@@ -90,10 +90,10 @@ void msrp__msg_answered(msrp_engine *e, outmsg *m, int code,
 /* Run the message callback once everything about it is settled. */
 static void finish_msg(msrp_engine *e, outmsg *m) {
   /* in the queue still: its '#' chunk has yet to go out */
-  if (m->done || m->pending_tx > 0 || e->cur == m || m->in_queue ||
-      (!m->all_emitted && !m->stopped))
+  if (m->state == OUT_DONE || m->pending_tx > 0 || e->cur == m || m->in_queue ||
+      (m->state == OUT_ACTIVE && !m->all_emitted))
     return;
-  m->done = true;
+  m->state = OUT_DONE;
   if (m->cb) {
     if (m->status)
       m->cb(e, m->id, m->status, 0, NULL, m->ud);
@@ -225,7 +225,7 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
     e->step_body = 0;
     e->step_tail = false;
     outmsg *m = e->cur;
-    if (m && m->abort) {
+    if (m && m->state == OUT_ABORT_OPEN) {
       /* '#': the open chunk ends here, and so does the message */
       add_tail(e, MSRP_FLAG_ABORT);
       e->step = STEP_CHUNK;
@@ -236,8 +236,7 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
       e->step = STEP_CHUNK;
     } else if (m) {
       if (add_body(e) < 0) {
-        m->abort = true;
-        m->stopped = true;
+        m->state = OUT_ABORT_OPEN;
         m->status = MSRP_ERR_MESSAGE_ABORTED;
         e->niov = 0;
         add_tail(e, MSRP_FLAG_ABORT);
@@ -270,14 +269,14 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
         return msrp_engine_output(e, iov, max);
       }
       e->niov = n;
-    } else if (e->mq && e->mq->abort_chunk) {
+    } else if (e->mq && e->mq->state == OUT_ABORT_QUEUED) {
       /* RFC 4975 7.1.1: a chunk of its own, ending in '#', tells the
        * receiver the message will not be completed */
       outmsg *next = pop_msg(e);
-      next->abort_chunk = false;
-      next->abort = true;
+      next->state = OUT_ABORT_OPEN;
       int rc = open_chunk(e, next);
       if (rc) {
+        next->state = OUT_STOPPED;
         drop_unsent(e, next); /* its bytes leave the queue's count */
         finish_msg(e, next);
         return rc;
@@ -288,15 +287,14 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
       outmsg *next = pop_msg(e);
       int rc = open_chunk(e, next);
       if (rc) {
-        next->stopped = true;
+        next->state = OUT_STOPPED;
         next->status = rc;
         drop_unsent(e, next);
         finish_msg(e, next);
         return rc;
       }
       if (add_body(e) < 0) {
-        next->abort = true;
-        next->stopped = true;
+        next->state = OUT_ABORT_OPEN;
         next->status = MSRP_ERR_MESSAGE_ABORTED;
         e->niov = 1; /* keep the head */
         add_tail(e, MSRP_FLAG_ABORT);
@@ -359,19 +357,18 @@ void msrp_engine_output_done(msrp_engine *e, uint64_t now) {
       e->cur = NULL;
       bool ended =
           m->eof || (m->size != MSRP_BYTE_RANGE_UNKNOWN && m->sent >= m->size);
-      if (m->abort && e->step_flag != MSRP_FLAG_ABORT) {
+      if (m->state == OUT_ABORT_OPEN && e->step_flag != MSRP_FLAG_ABORT) {
         /* the abort came while this step ended the chunk another way */
-        m->abort = false;
-        m->abort_chunk = true;
+        m->state = OUT_ABORT_QUEUED;
         drop_unsent(e, m);
         push_msg_front(e, m);
         msrp__want_output(e);
-      } else if (m->abort) {
-        m->stopped = true;
+      } else if (m->state == OUT_ABORT_OPEN) {
+        m->state = OUT_STOPPED;
         if (!m->status && !(m->failed && m->code == MSRP_STATUS_STOP_SENDING))
           m->status = MSRP_ERR_MESSAGE_ABORTED;
         drop_unsent(e, m);
-      } else if (m->stopped) {
+      } else if (m->state == OUT_STOPPED) {
         drop_unsent(e, m);
       } else if (ended) {
         m->all_emitted = true;
@@ -525,21 +522,21 @@ static outmsg *find_sending(msrp_engine *e, const char *id) {
 
 int msrp_engine_abort_message(msrp_engine *e, const char *id) {
   outmsg *m = id ? find_sending(e, id) : NULL;
-  if (!m || m->done || m->stopped)
+  if (!m || m->state != OUT_ACTIVE)
     return MSRP_ERR_NOT_FOUND;
-  m->stopped = true;
   m->status = MSRP_ERR_MESSAGE_ABORTED;
   if (e->cur == m) {
-    m->abort = true; /* the open chunk ends with '#' */
+    m->state = OUT_ABORT_OPEN; /* the open chunk ends with '#' */
     msrp__want_output(e);
   } else if (m->sent > 0) {
     /* between its chunks: one more chunk, empty, ends it with '#' */
     unlink_msg(e, m);
     drop_unsent(e, m);
-    m->abort_chunk = true;
+    m->state = OUT_ABORT_QUEUED;
     push_msg_front(e, m);
     msrp__want_output(e);
   } else {
+    m->state = OUT_STOPPED;
     unlink_msg(e, m); /* nothing of it went out: nothing to tell */
     drop_unsent(e, m);
     finish_msg(e, m);

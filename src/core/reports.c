@@ -82,7 +82,7 @@ void msrp__await_report(msrp_engine *e, outmsg *m) {
 /* Nothing more can come about `m` once its callback ran and no REPORT is
  * awaited. */
 void msrp__maybe_forget(msrp_engine *e, outmsg *m) {
-  if (m->done && !awaits_report(m)) {
+  if (m->state == OUT_DONE && !awaits_report(m)) {
     msrp__release_message(e, m);
     msrp__maybe_writable(e);
   }
