@@ -191,7 +191,7 @@ static void run_until(uv_loop_t *loop, const bool *f) {
 
 /* Connect and bind; the receiver accepts. Paths go through the pipes. */
 static void pair_setup(pair *p, bool receiver, int rfd, int wfd,
-                       const msrp_engine_callbacks *cbs, void *ud) {
+                       const msrp_session_callbacks *cbs, void *ud) {
   uv_loop_init(&p->loop);
   int rc = receiver ? msrp_get_acceptor(&p->c, &p->loop, NULL)
                     : msrp_get_connector(&p->c, &p->loop, NULL);
@@ -240,24 +240,24 @@ typedef struct bulk_rx {
   bool ended;
 } bulk_rx;
 
-static void bulk_start(msrp_engine *e, const msrp_message_info *m, void *ud) {
-  (void)e;
+static void bulk_start(msrp_session *s, const msrp_message_info *m, void *ud) {
+  (void)s;
   (void)m;
   ((bulk_rx *)ud)->t0 = now_s();
 }
 
-static void bulk_data(msrp_engine *e, const msrp_message_info *m, uint64_t off,
+static void bulk_data(msrp_session *s, const msrp_message_info *m, uint64_t off,
                       const uint8_t *d, size_t n, void *ud) {
-  (void)e;
+  (void)s;
   (void)m;
   (void)off;
   (void)d;
   ((bulk_rx *)ud)->got += n;
 }
 
-static void bulk_end(msrp_engine *e, const msrp_message_info *m, int status,
+static void bulk_end(msrp_session *s, const msrp_message_info *m, int status,
                      void *ud) {
-  (void)e;
+  (void)s;
   (void)m;
   bulk_rx *r = ud;
   r->t1 = now_s();
@@ -274,9 +274,9 @@ static ssize_t provide(uint64_t off, uint8_t *buf, size_t len, void *ud) {
   return (ssize_t)n;
 }
 
-static void sent_flag(msrp_engine *e, const char *id, int status, int code,
+static void sent_flag(msrp_session *s, const char *id, int status, int code,
                       const char *comment, void *ud) {
-  (void)e;
+  (void)s;
   (void)id;
   (void)comment;
   (void)code;
@@ -306,9 +306,9 @@ static double msrp_bulk(uint64_t total) {
   }
   pair p;
   bulk_rx r = {0};
-  msrp_engine_callbacks cbs = {.on_message_start = bulk_start,
-                               .on_message_data = bulk_data,
-                               .on_message_end = bulk_end};
+  msrp_session_callbacks cbs = {.on_message_start = bulk_start,
+                                .on_message_data = bulk_data,
+                                .on_message_end = bulk_end};
   pair_setup(&p, true, up[0], down[1], &cbs, &r);
   run_until(&p.loop, &r.ended);
   pair_end(&p);
@@ -330,9 +330,9 @@ typedef struct small_tx {
 
 static void small_pump(small_tx *s);
 
-static void small_sent(msrp_engine *e, const char *id, int status, int code,
+static void small_sent(msrp_session *sess, const char *id, int status, int code,
                        const char *comment, void *ud) {
-  (void)e;
+  (void)sess;
   (void)id;
   (void)comment;
   small_tx *s = ud;
@@ -356,9 +356,9 @@ typedef struct small_rx {
   double t0, t1;
 } small_rx;
 
-static void small_message(msrp_engine *e, const msrp_message_info *m,
+static void small_message(msrp_session *s, const msrp_message_info *m,
                           const uint8_t *body, size_t len, void *ud) {
-  (void)e;
+  (void)s;
   (void)m;
   (void)body;
   small_rx *r = ud;
@@ -395,7 +395,7 @@ static double msrp_small(unsigned count, bool success_report) {
   }
   pair p;
   small_rx r = {.want = count};
-  msrp_engine_callbacks cbs = {.on_message = small_message};
+  msrp_session_callbacks cbs = {.on_message = small_message};
   pair_setup(&p, true, up[0], down[1], &cbs, &r);
   while (r.got < r.want)
     if (uv_run(&p.loop, UV_RUN_ONCE) == 0)

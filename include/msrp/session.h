@@ -8,8 +8,8 @@
  *   ...
  *   msrp_session_shutdown(s, on_closed, ud);   // or msrp_session_free(s)
  *
- * The callbacks are the engine's (engine.h) and receive the session's
- * engine; msrp_session_from_engine() gives the session back.
+ * The callbacks mean what the engine's mean (engine.h) and receive the
+ * session; so do the completions of send_chunk and send_message.
  */
 #ifndef MSRP_SESSION_H
 #define MSRP_SESSION_H
@@ -22,6 +22,38 @@ extern "C" {
 #endif
 
 typedef struct msrp_session msrp_session;
+
+/* What a session tells its user: the engine's callbacks (engine.h says
+ * when each runs), with the session first. Any may be NULL. */
+typedef struct msrp_session_callbacks {
+  void (*on_message)(msrp_session *s, const msrp_message_info *m,
+                     const uint8_t *body, size_t len, void *user_data);
+  void (*on_message_start)(msrp_session *s, const msrp_message_info *m,
+                           void *user_data);
+  void (*on_message_data)(msrp_session *s, const msrp_message_info *m,
+                          uint64_t offset, const uint8_t *data, size_t len,
+                          void *user_data);
+  void (*on_message_end)(msrp_session *s, const msrp_message_info *m,
+                         int status, void *user_data);
+  void (*on_report)(msrp_session *s, const msrp_report_info *r,
+                    void *user_data);
+  void (*on_request)(msrp_session *s, const msrp_chunk *request, int code,
+                     void *user_data);
+  void (*on_writable)(msrp_session *s, void *user_data);
+  void (*on_log)(msrp_session *s, const char *message, void *user_data);
+  void (*on_relay_refresh)(msrp_session *s, int status, int code,
+                           uint32_t granted, void *user_data);
+} msrp_session_callbacks;
+
+/* The completion of msrp_session_send_chunk (msrp_response_cb's meaning). */
+typedef void (*msrp_session_response_cb)(msrp_session *s, int status,
+                                         const msrp_chunk *response,
+                                         void *user_data);
+/* The completion of msrp_session_send_message (msrp_message_cb's
+ * meaning). */
+typedef void (*msrp_session_message_cb)(msrp_session *s, const char *message_id,
+                                        int status, int code,
+                                        const char *comment, void *user_data);
 
 typedef struct msrp_session_config {
   uint64_t response_timeout_ms; /* 0: MSRP_RESPONSE_TIMEOUT_MS */
@@ -53,7 +85,7 @@ typedef struct msrp_session_config {
  * the caller's). */
 MSRP_API int msrp_session_new(msrp_session **out, msrp_transport *t,
                               const msrp_session_config *config,
-                              const msrp_engine_callbacks *callbacks,
+                              const msrp_session_callbacks *callbacks,
                               void *user_data);
 
 /* The session of an engine passed to one of its callbacks (only for
@@ -64,7 +96,7 @@ MSRP_API msrp_transport *msrp_session_transport(msrp_session *s);
 
 /* The seed's send_chunk(chunk, response_cb): see msrp_engine_send_chunk. */
 MSRP_API int msrp_session_send_chunk(msrp_session *s, msrp_chunk *chunk,
-                                     msrp_response_cb cb, void *ud);
+                                     msrp_session_response_cb cb, void *ud);
 
 /* The seed's deliver_chunk(): `cb` gets 0 and the response when it is a
  * success, MSRP_ERR_TRANSACTION with the failure response (code and
@@ -81,7 +113,7 @@ MSRP_API int msrp_session_deliver_chunk_wait(msrp_session *s, msrp_chunk *chunk,
 
 MSRP_API int msrp_session_send_message(msrp_session *s,
                                        const msrp_message_params *p,
-                                       msrp_message_cb cb, void *ud,
+                                       msrp_session_message_cb cb, void *ud,
                                        const char **message_id);
 MSRP_API int msrp_session_abort_message(msrp_session *s, const char *id);
 MSRP_API int msrp_session_refuse_message(msrp_session *s, const char *id);

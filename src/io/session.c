@@ -20,7 +20,7 @@ struct msrp_session {
   uv_timer_t timer;
   uv_timer_t kick; /* writes what API calls queued, from the loop */
   int api;         /* inside an API call: its completions wait for the loop */
-  msrp_engine_callbacks user;
+  msrp_session_callbacks user;
   void *ud;
   msrp_session_config cfg;
 
@@ -91,71 +91,79 @@ static void fwd_message(msrp_engine *e, const msrp_message_info *m,
                         const uint8_t *body, size_t len, void *ud);
 
 static void fwd_start(msrp_engine *e, const msrp_message_info *m, void *ud) {
+  (void)e;
   msrp_session *s = ud;
   if (s->free_asked)
     return; /* freed from a callback: nothing more */
   if (s->user.on_message_start)
-    s->user.on_message_start(e, m, s->ud);
+    s->user.on_message_start(s, m, s->ud);
 }
 
 static void fwd_data(msrp_engine *e, const msrp_message_info *m, uint64_t off,
                      const uint8_t *d, size_t n, void *ud) {
+  (void)e;
   msrp_session *s = ud;
   if (s->free_asked)
     return; /* freed from a callback: nothing more */
   if (s->user.on_message_data)
-    s->user.on_message_data(e, m, off, d, n, s->ud);
+    s->user.on_message_data(s, m, off, d, n, s->ud);
 }
 
 static void fwd_end(msrp_engine *e, const msrp_message_info *m, int status,
                     void *ud) {
+  (void)e;
   msrp_session *s = ud;
   if (s->free_asked)
     return; /* freed from a callback: nothing more */
   if (s->user.on_message_end)
-    s->user.on_message_end(e, m, status, s->ud);
+    s->user.on_message_end(s, m, status, s->ud);
 }
 
 static void fwd_report(msrp_engine *e, const msrp_report_info *r, void *ud) {
+  (void)e;
   msrp_session *s = ud;
   if (s->free_asked)
     return; /* freed from a callback: nothing more */
   if (s->user.on_report)
-    s->user.on_report(e, r, s->ud);
+    s->user.on_report(s, r, s->ud);
 }
 
 static void fwd_request(msrp_engine *e, const msrp_chunk *c, int code,
                         void *ud) {
+  (void)e;
   msrp_session *s = ud;
   if (s->free_asked)
     return; /* freed from a callback: nothing more */
   if (s->user.on_request)
-    s->user.on_request(e, c, code, s->ud);
+    s->user.on_request(s, c, code, s->ud);
 }
 
 static void fwd_writable(msrp_engine *e, void *ud) {
+  (void)e;
   msrp_session *s = ud;
   if (s->free_asked)
     return; /* freed from a callback: nothing more */
   if (s->user.on_writable)
-    s->user.on_writable(e, s->ud);
+    s->user.on_writable(s, s->ud);
 }
 
 static void fwd_refresh(msrp_engine *e, int status, int code, uint32_t granted,
                         void *ud) {
+  (void)e;
   msrp_session *s = ud;
   if (s->free_asked)
     return; /* freed from a callback: nothing more */
   if (s->user.on_relay_refresh)
-    s->user.on_relay_refresh(e, status, code, granted, s->ud);
+    s->user.on_relay_refresh(s, status, code, granted, s->ud);
 }
 
 static void fwd_log(msrp_engine *e, const char *msg, void *ud) {
+  (void)e;
   msrp_session *s = ud;
   if (s->free_asked)
     return; /* freed from a callback: nothing more */
   if (s->user.on_log)
-    s->user.on_log(e, msg, s->ud);
+    s->user.on_log(s, msg, s->ud);
 }
 
 static void deliver_queued(msrp_session *s);
@@ -404,12 +412,13 @@ static void deliver_queued(msrp_session *s) {
 
 static void fwd_message(msrp_engine *e, const msrp_message_info *m,
                         const uint8_t *body, size_t len, void *ud) {
+  (void)e;
   msrp_session *s = ud;
   if (s->free_asked)
     return;
   if (!s->cfg.queue_incoming) {
     if (s->user.on_message)
-      s->user.on_message(e, m, body, len, s->ud);
+      s->user.on_message(s, m, body, len, s->ud);
     return;
   }
   /* the message as one chunk: its last chunk's headers, the whole body */
@@ -481,7 +490,7 @@ int msrp_session_receive_message_wait(msrp_session *s, msrp_chunk **out) {
 
 int msrp_session_new(msrp_session **out, msrp_transport *t,
                      const msrp_session_config *cfg,
-                     const msrp_engine_callbacks *cbs, void *ud) {
+                     const msrp_session_callbacks *cbs, void *ud) {
   if (!out || !t)
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp_session *s = calloc(1, sizeof *s);
@@ -632,28 +641,69 @@ static int can_send(const msrp_session *s) {
              : 0;
 }
 
+/* A completion the user gave: it gets the session, not the engine. */
+typedef struct completion {
+  msrp_session *s;
+  union {
+    msrp_session_response_cb response;
+    msrp_session_message_cb message;
+  } cb;
+  void *ud;
+} completion;
+
+static void response_done(msrp_engine *e, int status, const msrp_chunk *resp,
+                          void *ud) {
+  (void)e;
+  completion *c = ud;
+  c->cb.response(c->s, status, resp, c->ud);
+  free(c);
+}
+
+static void message_done(msrp_engine *e, const char *id, int status, int code,
+                         const char *comment, void *ud) {
+  (void)e;
+  completion *c = ud;
+  c->cb.message(c->s, id, status, code, comment, c->ud);
+  free(c);
+}
+
 int msrp_session_send_chunk(msrp_session *s, msrp_chunk *chunk,
-                            msrp_response_cb cb, void *ud) {
+                            msrp_session_response_cb cb, void *ud) {
   int rc = can_send(s);
   if (rc)
     return rc;
+  completion *c = NULL;
+  if (cb && !(c = malloc(sizeof *c)))
+    return MSRP_ERR_NOMEM;
+  if (c)
+    *c = (completion){.s = s, .cb.response = cb, .ud = ud};
   s->api++;
-  rc = msrp_engine_send_chunk(s->e, chunk, cb, ud);
+  rc = msrp_engine_send_chunk(s->e, chunk, c ? response_done : NULL, c);
   s->api--;
-  if (!rc)
+  if (rc)
+    free(c);
+  else
     schedule_pump(s);
   return rc;
 }
 
 int msrp_session_send_message(msrp_session *s, const msrp_message_params *p,
-                              msrp_message_cb cb, void *ud,
+                              msrp_session_message_cb cb, void *ud,
                               const char **message_id) {
   int rc = can_send(s);
   if (rc)
     return rc;
+  completion *c = NULL;
+  if (cb && !(c = malloc(sizeof *c)))
+    return MSRP_ERR_NOMEM;
+  if (c)
+    *c = (completion){.s = s, .cb.message = cb, .ud = ud};
   s->api++;
-  rc = msrp_engine_send_message(s->e, p, cb, ud, message_id);
+  rc =
+      msrp_engine_send_message(s->e, p, c ? message_done : NULL, c, message_id);
   s->api--;
+  if (rc)
+    free(c);
   return rc;
 }
 
@@ -685,9 +735,9 @@ typedef struct deliver {
   bool no_response; /* Failure-Report: no */
 } deliver;
 
-static void on_deliver_response(msrp_engine *e, int status,
+static void on_deliver_response(msrp_session *s, int status,
                                 const msrp_chunk *resp, void *ud) {
-  (void)e;
+  (void)s;
   deliver *d = ud;
   if (d->no_response)
     d->cb(d->s, status, NULL, d->ud);

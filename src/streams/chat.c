@@ -446,9 +446,9 @@ static void forget(msrp_chat *c, chat_msg *m) {
  * a success says the next hop took it, and whether the message arrived
  * only its REPORT says (on_report: a success, a failure, or none within
  * the report timeout). */
-static void on_sent(msrp_engine *e, const char *id, int status, int code,
+static void on_sent(msrp_session *s, const char *id, int status, int code,
                     const char *comment, void *ud) {
-  (void)e;
+  (void)s;
   msrp_chat *c = ud;
   chat_msg *m = find_msg(c, id);
   if (!m)
@@ -466,8 +466,8 @@ static void on_sent(msrp_engine *e, const char *id, int status, int code,
     forget(c, m);
 }
 
-static void on_report(msrp_engine *e, const msrp_report_info *r, void *ud) {
-  (void)e;
+static void on_report(msrp_session *s, const msrp_report_info *r, void *ud) {
+  (void)s;
   msrp_chat *c = ud;
   chat_msg *m = find_msg(c, r->message_id);
   if (!m)
@@ -606,9 +606,9 @@ static bool is_cpim(const char *type) {
   return type && msrp__ieq(type, strcspn(type, "; \t"), "message/cpim", 12);
 }
 
-static void on_message(msrp_engine *e, const msrp_message_info *info,
+static void on_message(msrp_session *s, const msrp_message_info *info,
                        const uint8_t *body, size_t len, void *ud) {
-  (void)e;
+  (void)s;
   msrp_chat *c = ud;
   msrp_chat_got_message g = {body, len, info->content_type, NULL, info->chunk};
   msrp_cpim *cp = NULL;
@@ -627,9 +627,9 @@ static void on_message(msrp_engine *e, const msrp_message_info *info,
 }
 
 /* A chat message too large to take whole is refused (413). */
-static void on_message_start(msrp_engine *e, const msrp_message_info *info,
+static void on_message_start(msrp_session *s, const msrp_message_info *info,
                              void *ud) {
-  (void)e;
+  (void)s;
   msrp_chat *c = ud;
   msrp_session_refuse_message(c->s, info->message_id);
 }
@@ -669,9 +669,9 @@ static void on_completed(msrp_connector *con, int status, msrp_transport *t,
         status = msrp__buf_append_str(&accept, c->accept[i]);
     }
     sc.accept_types = accept.data ? accept.data : "";
-    msrp_engine_callbacks cbs = {.on_message = on_message,
-                                 .on_message_start = on_message_start,
-                                 .on_report = on_report};
+    msrp_session_callbacks cbs = {.on_message = on_message,
+                                  .on_message_start = on_message_start,
+                                  .on_report = on_report};
     if (!status)
       status = msrp_session_new(&c->s, t, &sc, &cbs, c);
     msrp__buf_free(&accept);

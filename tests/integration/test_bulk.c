@@ -115,9 +115,9 @@ static ssize_t provide(uint64_t off, uint8_t *buf, size_t len, void *ud) {
   return (ssize_t)len;
 }
 
-static void on_sent(msrp_engine *e, const char *id, int status, int code,
+static void on_sent(msrp_session *sess, const char *id, int status, int code,
                     const char *comment, void *ud) {
-  (void)e;
+  (void)sess;
   (void)id;
   (void)comment;
   sender *s = ud;
@@ -201,9 +201,9 @@ typedef struct receiver {
   int status;
 } receiver;
 
-static void on_data(msrp_engine *e, const msrp_message_info *m, uint64_t off,
+static void on_data(msrp_session *s, const msrp_message_info *m, uint64_t off,
                     const uint8_t *data, size_t len, void *ud) {
-  (void)e;
+  (void)s;
   (void)m;
   receiver *r = ud;
   if (off != r->next)
@@ -212,9 +212,9 @@ static void on_data(msrp_engine *e, const msrp_message_info *m, uint64_t off,
   r->next = off + len;
 }
 
-static void on_end(msrp_engine *e, const msrp_message_info *m, int status,
+static void on_end(msrp_session *s, const msrp_message_info *m, int status,
                    void *ud) {
-  (void)e;
+  (void)s;
   (void)m;
   receiver *r = ud;
   r->ended = true;
@@ -257,8 +257,8 @@ static void test_1gib_between_processes(void **state) {
 
   receiver rx = {.md = EVP_MD_CTX_new(), .in_order = true};
   EVP_DigestInit_ex(rx.md, EVP_sha256(), NULL);
-  msrp_engine_callbacks cbs = {.on_message_data = on_data,
-                               .on_message_end = on_end};
+  msrp_session_callbacks cbs = {.on_message_data = on_data,
+                                .on_message_end = on_end};
   msrp_session *s;
   assert_int_equal(msrp_session_new(&s, d.t, NULL, &cbs, &rx), 0);
   long rss0 = rss_kib();

@@ -79,9 +79,9 @@ static void free_it(sess *x) {
   x->done = true;
 }
 
-static void s_message(msrp_engine *e, const msrp_message_info *m,
+static void s_message(msrp_session *s, const msrp_message_info *m,
                       const uint8_t *body, size_t len, void *ud) {
-  (void)e;
+  (void)s;
   (void)m;
   (void)body;
   (void)len;
@@ -90,17 +90,17 @@ static void s_message(msrp_engine *e, const msrp_message_info *m,
     free_it(x);
 }
 
-static void s_report(msrp_engine *e, const msrp_report_info *r, void *ud) {
-  (void)e;
+static void s_report(msrp_session *s, const msrp_report_info *r, void *ud) {
+  (void)s;
   (void)r;
   sess *x = ud;
   if (x->at == ON_REPORT && x->s)
     free_it(x);
 }
 
-static void s_sent(msrp_engine *e, const char *id, int status, int code,
+static void s_sent(msrp_session *s, const char *id, int status, int code,
                    const char *comment, void *ud) {
-  (void)e;
+  (void)s;
   (void)id;
   (void)status;
   (void)code;
@@ -134,8 +134,8 @@ static void s_received(msrp_session *s, int status, msrp_chunk *c, void *ud) {
     free_it(x);
 }
 
-static const msrp_engine_callbacks s_cbs = {.on_message = s_message,
-                                            .on_report = s_report};
+static const msrp_session_callbacks s_cbs = {.on_message = s_message,
+                                             .on_report = s_report};
 
 static void session_case(where at) {
   bound_pair p;

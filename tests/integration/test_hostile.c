@@ -159,9 +159,9 @@ typedef struct counted {
   int read_end;
 } counted;
 
-static void count_message(msrp_engine *e, const msrp_message_info *m,
+static void count_message(msrp_session *s, const msrp_message_info *m,
                           const uint8_t *body, size_t len, void *ud) {
-  (void)e;
+  (void)s;
   (void)m;
   (void)body;
   (void)len;
@@ -213,7 +213,7 @@ static void on_sample(uv_timer_t *h) {
     rss_peak = r;
 }
 
-static const msrp_engine_callbacks count_cbs = {.on_message = count_message};
+static const msrp_session_callbacks count_cbs = {.on_message = count_message};
 
 static void test_peer_never_reads(void **state) {
   (void)state;
@@ -668,9 +668,9 @@ typedef struct outcome {
   int status, code;
 } outcome;
 
-static void on_outcome(msrp_engine *e, const char *id, int status, int code,
+static void on_outcome(msrp_session *s, const char *id, int status, int code,
                        const char *comment, void *ud) {
-  (void)e;
+  (void)s;
   (void)id;
   (void)comment;
   outcome *o = ud;

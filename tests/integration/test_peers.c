@@ -42,9 +42,9 @@ typedef struct inbox {
   int read_end;
 } inbox;
 
-static void on_message(msrp_engine *e, const msrp_message_info *m,
+static void on_message(msrp_session *s, const msrp_message_info *m,
                        const uint8_t *body, size_t len, void *ud) {
-  (void)e;
+  (void)s;
   (void)m;
   inbox *in = ud;
   if (in->n < 8)
@@ -53,7 +53,7 @@ static void on_message(msrp_engine *e, const msrp_message_info *m,
   in->n++;
 }
 
-static const msrp_engine_callbacks inbox_cbs = {.on_message = on_message};
+static const msrp_session_callbacks inbox_cbs = {.on_message = on_message};
 
 static bool flag_is_set(const void *p) {
   return *(const bool *)p;
@@ -298,9 +298,9 @@ typedef struct tally {
   int sent_ok, complete, other;
 } tally;
 
-static void count_sent(msrp_engine *e, const char *id, int status, int code,
+static void count_sent(msrp_session *s, const char *id, int status, int code,
                        const char *comment, void *ud) {
-  (void)e;
+  (void)s;
   (void)id;
   (void)comment;
   tally *t = ud;
@@ -310,8 +310,8 @@ static void count_sent(msrp_engine *e, const char *id, int status, int code,
     t->other++;
 }
 
-static void count_report(msrp_engine *e, const msrp_report_info *r, void *ud) {
-  (void)e;
+static void count_report(msrp_session *s, const msrp_report_info *r, void *ud) {
+  (void)s;
   tally *t = ud;
   if (!r->status && r->code == 200 && r->complete)
     t->complete++;
@@ -319,7 +319,7 @@ static void count_report(msrp_engine *e, const msrp_report_info *r, void *ud) {
     t->other++;
 }
 
-static const msrp_engine_callbacks tally_cbs = {.on_report = count_report};
+static const msrp_session_callbacks tally_cbs = {.on_report = count_report};
 
 #define PIPELINE 10000
 

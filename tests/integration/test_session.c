@@ -121,10 +121,10 @@ static void note(side *sd, const char *what) {
   snprintf(sd->order + n, sizeof sd->order - n, "%s%s", n ? " " : "", what);
 }
 
-static void on_message(msrp_engine *e, const msrp_message_info *m,
+static void on_message(msrp_session *s, const msrp_message_info *m,
                        const uint8_t *body, size_t len, void *ud) {
   side *sd = ud;
-  assert_ptr_equal(msrp_session_from_engine(e), sd->s);
+  assert_ptr_equal(s, sd->s); /* the callbacks receive the session */
   int i = sd->n_messages++;
   assert_true(i < 8);
   assert_true(len < sizeof sd->body[i]);
@@ -140,7 +140,7 @@ static void on_message(msrp_engine *e, const msrp_message_info *m,
   note(sd, "message");
 }
 
-static void on_message_start(msrp_engine *e, const msrp_message_info *m,
+static void on_message_start(msrp_session *s, const msrp_message_info *m,
                              void *ud) {
   side *sd = ud;
   sd->n_start++;
@@ -148,14 +148,13 @@ static void on_message_start(msrp_engine *e, const msrp_message_info *m,
   snprintf(sd->start_mid, sizeof sd->start_mid, "%s", m->message_id);
   sd->start_total = m->total;
   if (sd->refuse_on_start)
-    sd->refuse_rc =
-        msrp_session_refuse_message(msrp_session_from_engine(e), m->message_id);
+    sd->refuse_rc = msrp_session_refuse_message(s, m->message_id);
 }
 
-static void on_message_data(msrp_engine *e, const msrp_message_info *m,
+static void on_message_data(msrp_session *s, const msrp_message_info *m,
                             uint64_t off, const uint8_t *data, size_t len,
                             void *ud) {
-  (void)e;
+  (void)s;
   (void)m;
   side *sd = ud;
   for (size_t i = 0; i < len; i++)
@@ -168,9 +167,9 @@ static void on_message_data(msrp_engine *e, const msrp_message_info *m,
     sd->got_data = true;
 }
 
-static void on_message_end(msrp_engine *e, const msrp_message_info *m,
+static void on_message_end(msrp_session *s, const msrp_message_info *m,
                            int status, void *ud) {
-  (void)e;
+  (void)s;
   side *sd = ud;
   sd->n_end++;
   sd->end_status = status;
@@ -179,8 +178,8 @@ static void on_message_end(msrp_engine *e, const msrp_message_info *m,
   note(sd, "end");
 }
 
-static void on_report(msrp_engine *e, const msrp_report_info *r, void *ud) {
-  (void)e;
+static void on_report(msrp_session *s, const msrp_report_info *r, void *ud) {
+  (void)s;
   side *sd = ud;
   sd->n_reports++;
   sd->report = *r;
@@ -200,7 +199,7 @@ static void on_read_end(msrp_session *s, int status, void *ud) {
   note(sd, "read-end");
 }
 
-static const msrp_engine_callbacks side_cbs = {
+static const msrp_session_callbacks side_cbs = {
     .on_message = on_message,
     .on_message_start = on_message_start,
     .on_message_data = on_message_data,
@@ -231,9 +230,9 @@ typedef struct sent {
   const char *label;
 } sent;
 
-static void on_sent(msrp_engine *e, const char *id, int status, int code,
+static void on_sent(msrp_session *s, const char *id, int status, int code,
                     const char *comment, void *ud) {
-  (void)e;
+  (void)s;
   sent *r = ud;
   r->calls++;
   r->done = true;
@@ -720,9 +719,9 @@ static void test_deliver_chunk_481(void **state) {
 
 /* ---- 3. a peer that never answers ---------------------------------------- */
 
-static void on_answer(msrp_engine *e, int status, const msrp_chunk *resp,
+static void on_answer(msrp_session *s, int status, const msrp_chunk *resp,
                       void *ud) {
-  (void)e;
+  (void)s;
   record(ud, status, resp);
 }
 

@@ -86,7 +86,7 @@ static void start(endpoint *e, bool acceptor, const msrp_relay_config *relays,
                    0);
 }
 
-static void on_message(msrp_engine *en, const msrp_message_info *m,
+static void on_message(msrp_session *en, const msrp_message_info *m,
                        const uint8_t *body, size_t len, void *ud) {
   (void)en;
   (void)m;
@@ -97,7 +97,7 @@ static void on_message(msrp_engine *en, const msrp_message_info *m,
   e->last[e->last_len] = '\0';
 }
 
-static void on_start(msrp_engine *en, const msrp_message_info *m, void *ud) {
+static void on_start(msrp_session *en, const msrp_message_info *m, void *ud) {
   (void)en;
   (void)m;
   endpoint *e = ud;
@@ -105,7 +105,7 @@ static void on_start(msrp_engine *en, const msrp_message_info *m, void *ud) {
   EVP_DigestInit_ex(e->md, EVP_sha256(), NULL);
 }
 
-static void on_data(msrp_engine *en, const msrp_message_info *m, uint64_t off,
+static void on_data(msrp_session *en, const msrp_message_info *m, uint64_t off,
                     const uint8_t *d, size_t n, void *ud) {
   (void)en;
   (void)m;
@@ -115,7 +115,7 @@ static void on_data(msrp_engine *en, const msrp_message_info *m, uint64_t off,
   e->big_bytes += n;
 }
 
-static void on_end(msrp_engine *en, const msrp_message_info *m, int status,
+static void on_end(msrp_session *en, const msrp_message_info *m, int status,
                    void *ud) {
   (void)en;
   (void)m;
@@ -124,7 +124,7 @@ static void on_end(msrp_engine *en, const msrp_message_info *m, int status,
   e->big_done = true;
 }
 
-static void on_report(msrp_engine *en, const msrp_report_info *r, void *ud) {
+static void on_report(msrp_session *en, const msrp_report_info *r, void *ud) {
   (void)en;
   endpoint *e = ud;
   assert_int_equal(r->code, 200);
@@ -132,7 +132,7 @@ static void on_report(msrp_engine *en, const msrp_report_info *r, void *ud) {
     e->reports_complete++;
 }
 
-static void on_sent(msrp_engine *en, const char *id, int status, int code,
+static void on_sent(msrp_session *en, const char *id, int status, int code,
                     const char *comment, void *ud) {
   (void)en;
   (void)id;
@@ -143,11 +143,11 @@ static void on_sent(msrp_engine *en, const char *id, int status, int code,
   e->sent_ok++;
 }
 
-static const msrp_engine_callbacks cbs = {.on_message = on_message,
-                                          .on_message_start = on_start,
-                                          .on_message_data = on_data,
-                                          .on_message_end = on_end,
-                                          .on_report = on_report};
+static const msrp_session_callbacks cbs = {.on_message = on_message,
+                                           .on_message_start = on_start,
+                                           .on_message_data = on_data,
+                                           .on_message_end = on_end,
+                                           .on_report = on_report};
 
 /* Prepare both, exchange paths, complete both, make sessions. */
 static void connect_pair(endpoint *a, endpoint *b) {
@@ -369,7 +369,7 @@ static void test_fallback(void **state) {
 static int refreshed, refresh_status, refresh_code;
 static uint32_t refresh_granted;
 
-static void on_refresh(msrp_engine *en, int status, int code, uint32_t granted,
+static void on_refresh(msrp_session *en, int status, int code, uint32_t granted,
                        void *ud) {
   (void)en;
   (void)ud;
@@ -400,7 +400,7 @@ static void test_expires_refresh(void **state) {
       msrp_connector_complete(b.c, &a.path, endpoint_completed, &b), 0);
   wait_for(&a.completed);
   wait_for(&b.completed);
-  msrp_engine_callbacks with_refresh = cbs;
+  msrp_session_callbacks with_refresh = cbs;
   with_refresh.on_relay_refresh = on_refresh;
   refreshed = 0;
   assert_int_equal(msrp_session_new(&a.s, a.t, NULL, &with_refresh, &a), 0);
