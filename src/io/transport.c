@@ -6,7 +6,7 @@
  * someone reads the transport. A reader that stops leaves the rest where
  * it is, which is how backpressure reaches the peer. */
 #include "io/io_internal.h"
-#include "io/tls_conn.h"
+#include "io/layer.h"
 
 #include <msrp/binding.h>
 
@@ -56,12 +56,13 @@ struct msrp_transport {
   char peer[64];
   msrp_path local_path, remote_path;
 
-  /* TLS: a layer between the socket and the parser (tls_conn.c) */
-  msrp__tls_conn *tls;
-  bool tls_ready;
+  /* the layer between the socket and the parser: plain TCP or TLS */
+  const msrp__layer_ops *ops;
+  msrp__layer *layer;
+  bool layer_ready; /* its handshake is done */
+  bool starting;    /* the handshake begins from the loop */
   msrp__ready_cb ready_cb;
   void *ready_ud;
-  bool ready_pending; /* plain TCP: ready is reported from the loop */
 
   /* input */
   msrp_parser *parser;
@@ -115,6 +116,8 @@ typedef struct write_req {
 static void process_input(msrp_transport *t);
 static void close_socket(msrp_transport *t);
 static void stop_socket(msrp_transport *t);
+static void start_socket(msrp_transport *t);
+static void handshake_step(msrp_transport *t);
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -128,11 +131,10 @@ static void kick(msrp_transport *t);
 
 static void on_kick(uv_timer_t *h) {
   msrp_transport *t = h->data;
-  if (t->ready_pending) {
-    msrp__ready_cb cb = t->ready_cb;
-    t->ready_pending = false;
-    t->ready_cb = NULL;
-    cb(t, 0, t->ready_ud);
+  if (t->starting) {
+    t->starting = false;
+    start_socket(t);
+    handshake_step(t);
     return;
   }
   process_input(t);
@@ -154,7 +156,7 @@ static void release(msrp_transport *t) {
   msrp_uri_clear(&t->relay.relay);
   free(t->relay.username);
   free(t->relay.password);
-  msrp__tls_conn_free(t->tls);
+  t->ops->free(t->layer);
   msrp_parser_free(t->parser);
   msrp_path_clear(&t->local_path);
   msrp_path_clear(&t->remote_path);
@@ -188,7 +190,7 @@ static void on_handle_closed(uv_handle_t *h) {
   if (--t->open_handles > 0)
     return;
   /* both handles are closed: owed callbacks run now, then the memory goes */
-  if (t->ready_cb && !t->tls_ready) {
+  if (t->ready_cb && !t->layer_ready) {
     msrp__ready_cb cb = t->ready_cb;
     t->ready_cb = NULL;
     cb(t, MSRP_ERR_CANCELLED, t->ready_ud);
@@ -207,7 +209,7 @@ static void bind_done_noop(msrp_transport *t, int status, void *ud) {
 void msrp__transport_detach(msrp_transport *t) {
   /* the owner wants no more callbacks of any kind from this transport */
   t->ready_cb = NULL;
-  t->ready_pending = false;
+  t->starting = false;
   t->bind_done = bind_done_noop;
   t->mode = READ_NONE;
 }
@@ -258,8 +260,8 @@ static int submit_now(msrp_transport *t, const struct iovec *iov, int n,
 static void close_socket(msrp_transport *t) {
   if (t->tcp_closed || t->lingering || uv_is_closing((uv_handle_t *)&t->tcp))
     return;
-  if (t->tls && t->tls_ready && msrp__tls_conn_close(t->tls)) {
-    if (msrp__tls_conn_pending(t->tls) &&
+  if (t->layer_ready && t->ops->close(t->layer)) {
+    if (t->ops->pending(t->layer) &&
         submit_now(t, NULL, 0, NULL, NULL, NULL) == 0) {
       t->lingering = true;
       stop_socket(t);
@@ -349,6 +351,7 @@ int msrp__transport_new(msrp_transport **out, uv_loop_t *loop,
     return rc;
   }
   t->loop = loop;
+  t->ops = &msrp__plain_layer; /* TLS, when msrp__transport_start says so */
   t->max_chunk = DEFAULT_MAX_CHUNK;
   if (logger)
     t->logger = *logger;
@@ -412,7 +415,7 @@ const char *msrp_transport_peer(const msrp_transport *t) {
 }
 
 int msrp_transport_use_tls(const msrp_transport *t) {
-  return t->tls != NULL;
+  return t->ops == &msrp__tls_layer;
 }
 
 int msrp__transport_set_relay(msrp_transport *t, const msrp_uri *relay,
@@ -526,25 +529,17 @@ static int submit_now(msrp_transport *t, const struct iovec *iov, int n,
   w->copy = copy;
   uv_buf_t bufs[8];
   int nb = 0;
-  if (t->tls) {
-    char *ct;
-    size_t len;
-    int rc = msrp__tls_conn_write(t->tls, iov, n);
-    if (!rc)
-      rc = msrp__tls_conn_take_output(t->tls, &ct, &len);
-    free(w->copy); /* the plaintext is encrypted: its copy can go */
-    w->copy = NULL;
-    if (rc) {
-      free(w);
-      return rc;
-    }
-    w->copy = ct;
-    bufs[nb++] = uv_buf_init(ct ? ct : "", (unsigned)len);
-  } else {
-    for (int i = 0; i < n && nb < 8; i++)
-      bufs[nb++] = uv_buf_init(iov[i].iov_base, (unsigned)iov[i].iov_len);
+  char *owned;
+  int rc = t->ops->encode(t->layer, iov, n, bufs, &nb, &owned);
+  if (rc || owned) {
+    free(w->copy); /* transformed (encrypted): the plaintext can go */
+    w->copy = owned;
   }
-  int rc =
+  if (rc) {
+    free(w);
+    return rc;
+  }
+  rc =
       uv_write(&w->req, (uv_stream_t *)&t->tcp, bufs, (unsigned)nb, on_written);
   if (rc) {
     free(w->copy);
@@ -555,9 +550,9 @@ static int submit_now(msrp_transport *t, const struct iovec *iov, int n,
   return 0;
 }
 
-/* Handshake and alert bytes SSL produced on its own. */
-static int flush_tls(msrp_transport *t) {
-  if (!t->tls || msrp__tls_conn_pending(t->tls) == 0)
+/* What the layer has to send of its own (handshake, alerts). */
+static int flush_layer(msrp_transport *t) {
+  if (t->ops->pending(t->layer) == 0)
     return 0;
   return submit(t, NULL, 0, NULL, NULL, NULL);
 }
@@ -567,7 +562,7 @@ int msrp_transport_write(msrp_transport *t, const void *data, size_t len,
   if (!t || (!data && len) || len > UINT32_MAX)
     return MSRP_ERR_INVALID_ARGUMENT;
   trace(t, MSRP_TRACE_OUT, data, len);
-  if (t->tls) { /* encrypted right away: no copy needed */
+  if (t->ops->transforms_writes) { /* encrypted right away: no copy */
     struct iovec iov = {(void *)data, len};
     return submit(t, &iov, 1, cb, ud, NULL);
   }
@@ -627,7 +622,7 @@ int msrp__transport_send_chunk(msrp_transport *t, msrp_chunk *c,
   if (n < 0)
     return n;
   trace_chunk_out(t, c, iov, n);
-  if (t->tls)
+  if (t->ops->transforms_writes)
     return submit(t, iov, n, cb, ud, NULL); /* encrypted right away */
   size_t len = 0;
   for (int i = 0; i < n; i++)
@@ -701,10 +696,8 @@ int msrp_transport_shutdown(msrp_transport *t, msrp_shutdown_cb cb, void *ud) {
     return MSRP_ERR_BUSY;
   if (t->freeing || t->tcp_closed || uv_is_closing((uv_handle_t *)&t->tcp))
     return MSRP_ERR_CLOSED;
-  if (t->tls) {
-    msrp__tls_conn_close(t->tls);
-    flush_tls(t);
-  }
+  if (t->ops->close(t->layer))
+    flush_layer(t);
   uv_shutdown_t *req = malloc(sizeof *req);
   if (!req)
     return MSRP_ERR_NOMEM;
@@ -723,7 +716,7 @@ int msrp_transport_shutdown(msrp_transport *t, msrp_shutdown_cb cb, void *ud) {
 
 int msrp__transport_check_fingerprint(msrp_transport *t,
                                       const unsigned char fp[32]) {
-  if (t->tls && t->tls_ready && msrp__tls_conn_fingerprint_is(t->tls, fp) == 0)
+  if (t->layer_ready && t->ops->fingerprint_is(t->layer, fp) == 0)
     return 0;
   msrp__log(&t->logger, MSRP_LOG_WARNING,
             "%s: TLS certificate fingerprint does not match", t->peer);
@@ -740,28 +733,29 @@ static void handshake_done(msrp_transport *t, int status) {
     }
     t->fail = status;
   } else {
-    msrp__log(&t->logger, MSRP_LOG_INFO, "%s: TLS established (%s)", t->peer,
-              msrp__tls_conn_version(t->tls));
+    if (t->ops->transforms_writes)
+      msrp__log(&t->logger, MSRP_LOG_INFO, "%s: %s established (%s)", t->peer,
+                t->ops->name, t->ops->version(t->layer));
   }
   cb(t, status, t->ready_ud);
 }
 
 static void handshake_step(msrp_transport *t) {
   char why[300];
-  int rc = msrp__tls_conn_handshake(t->tls, why, sizeof why);
-  if (flush_tls(t) && rc != 1) {
+  int rc = t->ops->handshake(t->layer, why, sizeof why);
+  if (flush_layer(t) && rc != 1) {
     handshake_done(t, MSRP_ERR_IO);
     return;
   }
   if (rc == 0)
     return;
   if (rc == 1) {
-    t->tls_ready = true;
+    t->layer_ready = true;
     handshake_done(t, 0);
     return;
   }
-  msrp__log(&t->logger, MSRP_LOG_WARNING, "%s: TLS handshake failed: %s",
-            t->peer, why);
+  msrp__log(&t->logger, MSRP_LOG_WARNING, "%s: %s handshake failed: %s",
+            t->peer, t->ops->name, why);
   handshake_done(t, rc);
 }
 
@@ -770,12 +764,7 @@ static void handshake_step(msrp_transport *t) {
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   (void)hint;
   msrp_transport *t = h->data;
-  /* TCP reads land in rbuf directly; TLS reads land in the tail half and
-   * are moved into the BIO at once */
-  if (t->tls)
-    *buf = uv_buf_init((char *)t->rbuf + READ_BUF / 2, READ_BUF / 2);
-  else
-    *buf = uv_buf_init((char *)t->rbuf, READ_BUF);
+  *buf = t->ops->read_into(t->layer, t->rbuf, READ_BUF);
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
@@ -801,7 +790,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     return;
   if (nread < 0) {
     stop_socket(t);
-    if (!t->tls_ready && t->ready_cb && t->tls) {
+    if (!t->layer_ready && t->ready_cb) { /* during the handshake */
       handshake_done(t, nread == UV_EOF ? MSRP_ERR_TLS_HANDSHAKE : MSRP_ERR_IO);
       return;
     }
@@ -815,19 +804,19 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     process_input(t);
     return;
   }
-  if (t->tls) {
-    if (msrp__tls_conn_feed(t->tls, buf->base, (size_t)nread)) {
-      read_failed(t, MSRP_ERR_NOMEM);
+  size_t plain;
+  if (t->ops->received(t->layer, buf->base, (size_t)nread, &plain)) {
+    read_failed(t, MSRP_ERR_NOMEM);
+    return;
+  }
+  if (!t->layer_ready) {
+    handshake_step(t);
+    if (!t->layer_ready)
       return;
-    }
-    if (!t->tls_ready) {
-      handshake_step(t);
-      if (!t->tls_ready)
-        return;
-    }
-  } else {
+  }
+  if (plain) {
     t->in_off = 0;
-    t->in_len = (size_t)nread;
+    t->in_len = plain;
   }
   process_input(t);
 }
@@ -840,28 +829,30 @@ void msrp__transport_start(msrp_transport *t, msrp__tls_ctx *ctx, int server,
   t->ready_ud = ud;
   msrp__transport_set_peer(t);
   uv_tcp_nodelay(&t->tcp, 1);
-  if (!ctx) {
-    t->ready_pending = true;
-    kick(t);
-    return;
+  if (ctx) {
+    msrp__layer *l;
+    int rc = msrp__tls_layer_new(&l, ctx, server, verify_name,
+                                 server ? NULL : fingerprint);
+    if (rc) {
+      t->ready_cb = NULL;
+      t->fail = rc;
+      cb(t, rc, ud);
+      return;
+    }
+    t->ops = &msrp__tls_layer;
+    t->layer = l;
   }
-  int rc = msrp__tls_conn_new(&t->tls, ctx, server, verify_name,
-                              server ? NULL : fingerprint);
-  if (rc) {
-    t->ready_pending = false;
-    t->fail = rc;
-    cb(t, rc, ud);
-    return;
-  }
-  start_socket(t);
-  handshake_step(t);
+  /* the handshake (none for plain TCP) begins from the loop, so that `cb`
+   * never runs inside this call */
+  t->starting = true;
+  kick(t);
 }
 
-/* Refill `in` from TLS: decrypt what the BIO holds. Returns bytes now
- * available, 0 when TLS needs more from the socket, <0 on failure. */
-static int tls_refill(msrp_transport *t) {
-  ssize_t n = msrp__tls_conn_read(t->tls, t->rbuf, READ_BUF / 2);
-  flush_tls(t); /* post-handshake messages may want answers */
+/* Refill `in` from the layer (TLS decrypts what it holds). Returns bytes
+ * now available, 0 when it needs more from the socket, <0 on failure. */
+static int layer_refill(msrp_transport *t) {
+  ssize_t n = t->ops->refill(t->layer, t->rbuf, READ_BUF);
+  flush_layer(t); /* post-handshake messages may want answers */
   if (n > 0) {
     t->in_off = 0;
     t->in_len = (size_t)n;
@@ -872,8 +863,8 @@ static int tls_refill(msrp_transport *t) {
     return 0;
   }
   if (n < 0)
-    msrp__log(&t->logger, MSRP_LOG_WARNING, "%s: TLS error while reading",
-              t->peer);
+    msrp__log(&t->logger, MSRP_LOG_WARNING, "%s: %s error while reading",
+              t->peer, t->ops->name);
   return (int)n;
 }
 
@@ -993,8 +984,8 @@ static void process_input(msrp_transport *t) {
       continue;
     }
     t->in_off = t->in_len = 0; /* all of it was used */
-    if (t->tls && t->tls_ready && !t->eof) {
-      int n = tls_refill(t);
+    if (t->layer_ready && !t->eof) {
+      int n = layer_refill(t);
       if (n < 0) {
         read_failed(t, n);
         return;
