@@ -332,6 +332,32 @@ static void hijack_script(tthread *t) {
     tp_close(&q);
     goto out;
   }
+  /* a URI binds once: the same binding again is refused */
+  tpeer again;
+  if (tp_connect(&again, h->port) || bind_as(&again, "ra2", h->a, h->pa, 481)) {
+    failed(t, &again, "binding A twice");
+    tp_close(&again);
+    tp_close(&q);
+    goto out;
+  }
+  tp_close(&again);
+  /* the server's cap on unbound connections (2 here): two silent ones
+   * wait, a third is closed at once */
+  tpeer quiet[2], third;
+  for (int i = 0; i < 2; i++)
+    if (tp_connect(&quiet[i], h->port)) {
+      failed(t, &quiet[i], "a silent connection");
+      tp_close(&q);
+      goto out;
+    }
+  if (tp_connect(&third, h->port) || tp_read_close(&third) != 1) {
+    failed(t, &third, "over the server's cap");
+    tp_close(&q);
+    goto out;
+  }
+  tp_close(&third);
+  tp_close(&quiet[0]);
+  tp_close(&quiet[1]);
   t->result = tt_wait_step(t, 1);
   tp_close(&q);
 out:
@@ -341,7 +367,8 @@ out:
 static void test_server_hijack(void **state) {
   (void)state;
   msrp_server *srv;
-  assert_int_equal(msrp_server_new(&srv, &loop, NULL), 0);
+  msrp_connect_config cfg = {.max_unbound = 2, .logger = test_logger()};
+  assert_int_equal(msrp_server_new(&srv, &loop, &cfg), 0);
   msrp_uri ua = MSRP_URI_INIT, ub = MSRP_URI_INIT, pa = MSRP_URI_INIT,
            pb = MSRP_URI_INIT;
   assert_int_equal(msrp_uri_init(&ua, 0, "127.0.0.1", 0, NULL, NULL), 0);
