@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Parser benchmark: the parser side by side with a plain memchr scan of the
  * same bytes (the least any framing code must do). A stream of pipelined
  * SEND chunks with bodies of 100 B, 4 KiB, 64 KiB and 1 MiB (about

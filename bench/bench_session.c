@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Session throughput, two processes over loopback TCP, side by side with a
  * raw TCP pump on the same event loop with the same buffer size (64 KiB
  * writes, one in flight), so the ratio says what MSRP costs:

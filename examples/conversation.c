@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* A short MSRP conversation between Alice and Bob, built with the chunk
  * builder, serialized to wire bytes, then parsed back by the streaming
  * parser fed a few bytes at a time, and printed as it is understood.

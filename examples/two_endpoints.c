@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Two MSRP endpoints in one process, over a real loopback connection.
  *
  * Bob listens (an AcceptorDirect), Alice connects (a ConnectorDirect); each

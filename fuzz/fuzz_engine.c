@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libFuzzer target for the session engine: whatever a peer sends, the
  * engine answers, reassembles, reports or refuses without crashing,
  * leaking or growing without bound; its own output always parses.

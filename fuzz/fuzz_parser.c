@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libFuzzer target for the streaming parser. Besides "no crash, no leak,
  * no undefined behaviour", it checks a property: the events do not depend
  * on how the input is split. The input is parsed whole and in pieces of a

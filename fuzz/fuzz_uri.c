@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libFuzzer target for URIs and paths. Besides "no crash, no leak, no
  * undefined behaviour", it checks properties that any caller relies on:
  * a URI that parses formats to text that parses again to an equal URI with

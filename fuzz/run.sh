@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The libmsrp authors
 # Build the fuzzers (the parser, the session engine, URIs and paths) with
 # clang's libFuzzer, ASan and UBSan, and run each for at most the given
 # number of seconds (default 60 in all, shared) from a seed corpus: RFC

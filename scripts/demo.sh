@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The libmsrp authors
 # The demo: install what is needed, build, and run two `msrp` processes on
 # loopback that chat over TLS (msrps) with delivery reports: Bob listens
 # with a certificate made for the demo, Alice connects and verifies it;

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The libmsrp authors
 # Install the Debian 12 packages libmsrp needs to build and test.
 # Idempotent, and quiet when everything is already installed.
 set -euo pipefail

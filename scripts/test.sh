@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The libmsrp authors
 # Everything CI runs: install what is needed, build the developer build
 # (warnings are errors), run every test with CTest, then build and run the
 # whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer,

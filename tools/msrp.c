@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* msrp — MSRP chat from the command line, on libmsrp's public API.
  *
  * Two terminals talk without SIP: each side prints its MSRP path (or its

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libmsrp — HTTP Digest for MSRP relays (RFC 4976 section 5, RFC 2617).
  *
  * A relay answers an AUTH with 401 and a challenge in WWW-Authenticate;

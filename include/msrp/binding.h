@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libmsrp — binding a connection to a session (RFC 4975 sections 5.4 and
  * 7.1, the seed's bind), both sides, as a state machine with no I/O: it
  * takes parser events of what the peer sent and gives the bytes to write

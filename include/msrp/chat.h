@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libmsrp — instant messaging over MSRP (sipsimple's MSRPChat).
  *
  * One chat is one MSRP media stream of a SIP session:

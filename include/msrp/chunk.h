@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libmsrp — the MSRP chunk: one request or response (RFC 4975 section 7).
  *
  * A chunk is what the seed calls MSRPData: a start line (transaction id and

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libmsrp — MSRP (RFC 4975) for C.
  *
  * common.h: the export macro and the error enum shared by every module.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libmsrp — establishing and binding connections (the seed's
  * msrplib.connect): connectors and acceptors behind one interface, and the
  * shared listener MSRPServer.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libmsrp — Message/CPIM (RFC 3862): the wrapper a chat message travels in
  * when the peer's accept-types ask for it.
  *

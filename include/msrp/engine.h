@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libmsrp — the session engine: one MSRP session's protocol state, with no
  * I/O and no clock (the core of the seed's MSRPSession).
  *

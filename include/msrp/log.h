@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libmsrp — the traffic log (the seed's msrplib.trafficlog.Logger).
  *
  * A logger is two optional callbacks: one for connection state, with a

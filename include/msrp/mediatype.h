@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libmsrp — media-type lists, as a=accept-types and a=accept-wrapped-types
  * write them (RFC 4975 sections 8 and 9), and their wildcard algebra: does
  * a list admit a type, what do two lists both admit. The SDP media

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libmsrp — the notification centre (python-application's
  * NotificationCenter, through which sipsimple's MSRPChat speaks).
  *

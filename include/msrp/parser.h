@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libmsrp — the streaming MSRP parser.
  *
  * The parser takes bytes in pieces of any size, down to one byte, and gives

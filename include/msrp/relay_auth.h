@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libmsrp — reserving a session at a relay (RFC 4976 section 5), the
  * client side, as a state machine with no I/O: it writes AUTH requests and
  * reads their answers; the caller moves the bytes. One machine serves the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libmsrp — the MSRP media description of SDP (the seed's SDPMedia).
  *
  * RFC 4975 section 8 (m=message, a=path, a=accept-types,

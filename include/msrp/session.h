@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libmsrp — an MSRP session on a connection (the seed's MSRPSession and
  * GreenMSRPSession): the session engine (engine.h) driven by a bound
  * transport and the loop's clock.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libmsrp — TLS settings for msrps: connections (OpenSSL 3).
  *
  * Zero-initialise and set what you need. A client verifies the server by

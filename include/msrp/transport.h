@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libmsrp — one MSRP connection, TCP or TLS (the seed's MSRPTransport).
  *
  * A transport comes bound from a connector, an acceptor or the server

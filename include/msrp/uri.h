@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* libmsrp — MSRP URIs and paths (RFC 4975 sections 6 and 9).
  *
  *   msrp://bob.example.com:8888/9di4eae923wzd;tcp

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* HTTP Digest (RFC 2617) as RFC 4976 uses it for AUTH. */
 #include <msrp/auth.h>
 

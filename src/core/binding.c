@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Binding a connection to a session, both sides, with no I/O; see
  * binding.h. */
 #include <msrp/binding.h>

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* What the parser and the engine need from the chunk beyond the public API. */
 #ifndef MSRP_CORE_CHUNK_INTERNAL_H
 #define MSRP_CORE_CHUNK_INTERNAL_H

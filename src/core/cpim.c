@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Message/CPIM (RFC 3862): header lists, the wire form both ways, and the
  * typed views of From/To/cc, DateTime, Subject and NS. */
 #include <msrp/cpim.h>

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* The session engine: one MSRP session's protocol state (RFC 4975 section
  * 7), with no I/O and no clock. See engine.h for the contract. This file
  * has the object, its queues and its input; the protocol rules are in

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* What the session engine's files share: its state and the functions one
  * part calls in another. engine.c has the object and its glue;
  * transactions.c, outgoing.c, reports.c, incoming.c and relay_keep.c one

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* String-keyed set of objects; see idmap.h. */
 #include "core/idmap.h"
 

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* A set of objects found by a string key they hold (a Message-ID, a
  * transaction id): open addressing, linear probing, deletion by backward
  * shift, so lookups stay O(1) however many objects are in flight. The map

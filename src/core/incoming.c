@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* The engine's incoming requests: each answered as RFC 4975 prescribes
  * (200, 400, 413, 415, 481, 501, by the Failure-Report rules), messages
  * reassembled by Message-ID and Byte-Range, bodies checked against their

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Media-type lists as a=accept-types writes them, and their wildcard
  * algebra (RFC 4975 sections 8 and 9): parse, match, intersect. Used by the
  * SDP media description and by the session engine's 415. */

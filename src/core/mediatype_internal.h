@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* What the SDP code shares with the media-type lists. Not part of the API.
  */
 #ifndef MSRP_CORE_MEDIATYPE_INTERNAL_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* The engine's outgoing messages: queued, cut into chunks of the chunk
  * size ("start-*" while a chunk can still be interrupted with '+'),
  * aborted with '#', bounded in what they queue; each message's callback

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 #include <msrp/parser.h>
 
 #include "core/chunk_internal.h"

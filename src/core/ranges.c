@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Byte-range sets; see ranges.h. */
 #include "core/ranges.h"
 

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* A set of byte ranges: which bytes of a message have come in, or have
  * been confirmed by REPORTs. Sorted, disjoint intervals. Not part of the
  * API. */

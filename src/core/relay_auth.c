@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* The client side of RFC 4976 AUTH as a state machine; see relay_auth.h. */
 #include <msrp/relay_auth.h>
 

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Keeping a relay reservation alive (RFC 4976 section 5): AUTH again on
  * the session's connection before it lapses, with the core's AUTH state
  * machine (relay_auth.h). */

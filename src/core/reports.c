@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* REPORTs (RFC 4975 section 7.1.2): the success REPORTs we send for whole
  * messages, and the REPORTs about ours, matched to messages remembered
  * until they are covered or the report timeout passes. */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* The MSRP media description of SDP: RFC 4975 section 8 (the media line,
  * path, accept-types, accept-wrapped-types, max-size), RFC 6135 and
  * RFC 4145 (setup, connection), RFC 8122 (fingerprint); the grammar of the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* A borrowed run of bytes, and the few scans SDP lines and media-type
  * lists need on it. Not part of the API. */
 #ifndef MSRP_CORE_SPAN_H

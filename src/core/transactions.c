@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* The engine's transactions: a request waits for its response, matched by
  * transaction id; none within the response timeout makes one up (408, or
  * 200 by the Failure-Report rules, RFC 4975 section 7.1.1). */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* MSRP URIs and paths: RFC 4975 sections 6 and 9; the authority follows
  * RFC 3986 section 3.2. */
 

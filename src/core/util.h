@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Internal helpers shared by the core's files. Not part of the API. */
 #ifndef MSRP_CORE_UTIL_H
 #define MSRP_CORE_UTIL_H

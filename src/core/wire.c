@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* The MSRP grammar written out; see wire.h. */
 #include "core/wire.h"
 

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* The MSRP grammar written out (RFC 4975 section 9): start lines, header
  * lines, Byte-Range, end-lines. The one renderer of the wire format: the
  * chunk serializer (chunk.c) and the session engine's fast paths (SEND

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* ConnectorDirect, AcceptorDirect, ConnectorRelay and AcceptorRelay (the
  * seed's msrplib.connect), behind the msrp_connector interface. The relay
  * kinds reserve a session at a relay in prepare() (relay.c) and bind over

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* What the io layer's files share. Not part of the API. */
 #ifndef MSRP_IO_INTERNAL_H
 #define MSRP_IO_INTERNAL_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* The two layers a transport can have: plain TCP and TLS; see layer.h. */
 #include "io/layer.h"
 

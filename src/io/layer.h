@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* What lies between a transport's socket and its parser: plain TCP, or
  * TLS. The transport reads the socket where its layer says, hands it the
  * bytes, takes plaintext from it and gives it plaintext to send; it never

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Logging helpers and small address utilities of the io layer. */
 #include "io/io_internal.h"
 

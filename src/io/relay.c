@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Reserving a session at an MSRP relay (RFC 4976 section 5): connect to
  * the first relay that answers and run the AUTH state machine of the core
  * (relay_auth.h: Digest, 423, Use-Path) over that connection. Relays are

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* MSRPServer: listening sockets shared by many sessions. A connection is
  * matched to its session by the binding SEND's paths, never by its source
  * address (peers advertise ports they do not connect from): the To-Path

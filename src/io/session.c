@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* An MSRP session on a transport: the engine's output is written to the
  * socket one step at a time, the transport's parser events go into the
  * engine, and a timer follows the engine's next deadline. */

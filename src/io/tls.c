@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* TLS contexts and fingerprints (OpenSSL 3). The per-connection TLS state
  * lives in transport.c, on memory BIOs. */
 #include "io/io_internal.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* One TLS endpoint on OpenSSL memory BIOs; see tls_conn.h. */
 #include "io/tls_conn.h"
 

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* One TLS endpoint on memory buffers (OpenSSL memory BIOs): the layer a
  * transport puts between its socket and its parser. Ciphertext from the
  * socket goes in with feed(); plaintext comes out of read(); plaintext to

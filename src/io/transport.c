@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* One MSRP connection: a TCP socket, optionally with TLS on it through
  * OpenSSL memory BIOs, read through the streaming parser.
  *

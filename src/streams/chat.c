@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Instant messaging over MSRP: sipsimple's MSRPChat on libmsrp's
  * connectors, sessions, SDP and CPIM, speaking through the notification
  * centre. */

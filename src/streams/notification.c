@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* The notification centre (include/msrp/notification.h).
  *
  * Observers live in one array in the order they were added; tokens grow

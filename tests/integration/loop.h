@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* What the loopback tests share: one libuv loop per test, waits that run
  * the loop until something has happened (bounded by a watchdog, so a test
  * fails instead of hanging), and a set-up/teardown pair that checks every

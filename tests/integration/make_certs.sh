@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The libmsrp authors
 # Test certificates, made fresh for every run: a CA, a server certificate it
 # signs for 127.0.0.1, ::1 and localhost, and a self-signed certificate no
 # one trusts.

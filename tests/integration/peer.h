@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* A scripted MSRP peer for loopback tests: plain blocking sockets (and
  * OpenSSL for TLS) in a thread of its own, so that a script reads like the
  * wire: connect, write these bytes, read until that line, expect a clean

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* A 1 GiB message between two processes over loopback TCP: the sender
  * (a ConnectorDirect) pulls the body from a data provider, the receiver (an
  * AcceptorDirect) gets it as pieces with offsets; both hash it with SHA-256

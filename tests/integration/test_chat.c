@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Two msrp_chat instances in one process, over loopback TCP and TLS: the
  * whole lifecycle with every notification in order and its payload; CPIM
  * by accept-types; private messages; messages queued before start; bad

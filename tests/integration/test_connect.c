@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Connections over real loopback sockets: ConnectorDirect with
  * AcceptorDirect and with MSRPServer, over TCP and TLS, on 127.0.0.1 and
  * [::1]; binding checked in both directions; chunks both ways; the ways

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Every object may be freed from inside its own callbacks (docs/design.md):
  * the transport, the session, the connector, the server and the chat, each
  * freed by the callback it is running, over loopback. Run under ASan by the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Hostile peers, over loopback sockets, each scripted in a thread
  * (peer.h): one that sends and never reads our answers, one session's peer
  * binding another session, whatever reaches an acceptor's port first, a

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* What real peers do that our own code never does, over loopback sockets
  * against a scripted peer (peer.h): send their requests before the 200
  * that answers our binding SEND, and expect TLS to end with close_notify

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Sessions over real loopback sockets: msrp_session on both ends of a bound
  * pair (ConnectorDirect "A" <-> AcceptorDirect "B" on 127.0.0.1), or on one
  * end with a raw socket peer that speaks MSRP bytes by hand. Messages,

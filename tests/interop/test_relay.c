@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Through a real MSRP relay: Kamailio (Debian's kamailio and its msrp
  * module), started by CTest on loopback with Digest authentication, TCP and
  * TLS (tests/interop/kamailio/relay.sh). ConnectorRelay and AcceptorRelay

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The libmsrp authors
 # Capture a loopback MSRP exchange (examples/two_endpoints) with tshark and
 # check that Wireshark's own MSRP dissector decodes every message the
 # example printed, with the same transaction ids, methods, status codes,

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The libmsrp authors
 # Two `msrp chat --script` processes on loopback: Alice connects and sends
 # two messages, Bob listens, expects them, and answers one. Their paths go
 # through files and a FIFO, as SIP would carry them. Checks every line

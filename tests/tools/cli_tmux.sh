@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The libmsrp authors
 # The interactive `msrp chat`, driven as a person would in two terminals:
 # tmux runs both, send-keys types, capture-pane reads the screens. Bob
 # listens and is given Alice's path at his prompt; a line Alice types

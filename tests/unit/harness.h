@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Test helpers: run bytes through the parser in pieces of a given size and
  * record the events in a form two runs can be compared in (adjacent body
  * slices merged, since their cut depends on how the input was split). */

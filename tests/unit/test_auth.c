@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* HTTP Digest for AUTH, with fixed vectors: RFC 2617 section 3.5's own
  * example, and AUTH over an MSRP relay URI with and without qop (computed
  * independently with Python's hashlib). */

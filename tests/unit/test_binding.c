@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Binding (binding.h), both sides, driven by scripted wire bytes: the
  * exact bytes each side writes, requests before the 200 kept in order,
  * and every way a binding fails (481, 400, a failure answer, wrong paths,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* The chunk model, builder and serializer: every case asserts the exact
  * bytes a chunk puts on the wire. */
 #include <setjmp.h>

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Message/CPIM (RFC 3862): the RFC's example, building and rendering with
  * exact bytes, reading back, typed views, malformed input and limits.
  * Inputs are parsed from heap copies of their exact size, so that ASan

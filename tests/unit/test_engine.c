@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* The session engine, driven by hand with a fake clock (a number the tests
  * advance; nothing sleeps).
  *

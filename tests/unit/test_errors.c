@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* The error enum: every code has its own name and sentence, and
  * msrp_is_fatal() draws the documented line. */
 #include <setjmp.h>

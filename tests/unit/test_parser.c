@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* The streaming parser: every case runs whole and one byte at a time and
  * must give identical events (parse_both). */
 #include <setjmp.h>

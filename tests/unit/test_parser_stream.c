@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* A 1 GiB body, generated on the fly and never stored, streams through the
  * parser; every body byte arrives intact and in order, and the parser's own
  * heap use (counted by wrapping malloc and friends at link time) stays

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* The client side of RFC 4976 AUTH (relay_auth.h), driven by scripted
  * relay answers as wire bytes: 401 → Digest → 200 with Use-Path; 423 →
  * retry with Min-/Max-Expires on the same nonce; 403; a wrong password; a

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Every example message of RFC 4975 and RFC 4976 we hold as wire bytes
  * (tests/data/rfc, listed in its MANIFEST) parses, whole and one byte at a
  * time with identical events, has the transaction id, method or code, flag

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Unit tests for the MSRP media description of SDP (src/core/sdp.c). */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 The libmsrp authors */
 /* Unit tests for MSRP URIs and paths (src/core/uri.c). */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The libmsrp authors
 """Check a running Kamailio MSRP relay started by relay.sh, without libmsrp.
 
     check_relay.py RUNDIR/ports [-q]

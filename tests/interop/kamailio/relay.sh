@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The libmsrp authors
 # Start / stop a loopback Kamailio MSRP relay (RFC 4976) for libmsrp's relay
 # tests (a CTest fixture) or by hand.  See README.md in this directory.
 #
