@@ -14,10 +14,16 @@ targets=${FUZZ_TARGETS:-parser engine uri}
 n=$(echo $targets | wc -w)
 each=${FUZZ_EACH:-$((secs / n > 0 ? secs / n : 1))}
 out=build-fuzz
-mkdir -p "$out"
+mkdir -p "$out/include/msrp"
+# the version header CMake would generate
+version=$(sed -n 's/^project(libmsrp VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
+IFS=. read -r vmaj vmin vpat <<<"$version"
+sed -e "s/@PROJECT_VERSION_MAJOR@/$vmaj/" -e "s/@PROJECT_VERSION_MINOR@/$vmin/" \
+  -e "s/@PROJECT_VERSION_PATCH@/$vpat/" -e "s/@PROJECT_VERSION@/$version/" \
+  cmake/version.h.in >"$out/include/msrp/version.h"
 for target in $targets; do
   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-    -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc \
+    -D_POSIX_C_SOURCE=200809L -Iinclude -I"$out/include" -Isrc \
     src/core/*.c "fuzz/fuzz_$target.c" -lcrypto -o "$out/fuzz_$target"
   corpus="$out/corpus-$target"
   mkdir -p "$corpus"

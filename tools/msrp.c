@@ -6,6 +6,7 @@
  * SDP media) and reads the other's, exactly what a SIP offer and answer
  * would carry. See `msrp chat --help` and docs/msrp.1.
  */
+#include <msrp/version.h>
 #include <msrp/chat.h>
 #include <msrp/sdp.h>
 
@@ -57,7 +58,9 @@ static const char usage_main[] =
     "\n"
     "Commands:\n"
     "  chat    chat with one peer (msrp chat --help)\n"
-    "  help    this help\n";
+    "  help    this help\n"
+    "\n"
+    "  --version  the version of msrp and of the library\n";
 
 typedef struct opts {
   bool connect, sdp, tls, script, trace;
@@ -579,6 +582,10 @@ int main(int argc, char **argv) {
       !strcmp(argv[1], "-h")) {
     fputs(usage_main, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
+  }
+  if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+    printf("msrp %s (libmsrp %s)\n", MSRP_VERSION_STRING, msrp_version());
+    return 0;
   }
   if (!strcmp(argv[1], "chat"))
     return chat_main(argc - 1, argv + 1);

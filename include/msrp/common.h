@@ -140,6 +140,10 @@ typedef enum msrp_err {
  * one call, one message or one transaction. */
 MSRP_API int msrp_is_fatal(int err);
 
+/* The version of the library that runs, "0.1.0" (version.h has the
+ * version of the headers a program was built with). */
+MSRP_API const char *msrp_version(void);
+
 /* A static English sentence for an error code (never NULL). */
 MSRP_API const char *msrp_strerror(int err);
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * Copyright (c) 2026 The libmsrp authors */
+#include <msrp/version.h>
 #include <msrp/common.h>
 
 #include <stddef.h>
@@ -125,6 +126,10 @@ static const err_entry *find(int code) {
     if (errors[i].code == code)
       return &errors[i];
   return NULL;
+}
+
+const char *msrp_version(void) {
+  return MSRP_VERSION_STRING;
 }
 
 const char *msrp_strerror(int err) {
