@@ -13,7 +13,7 @@ jobs=$(nproc)
 run_suite() { # build-dir extra-cmake-args...
   local dir=$1; shift
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DMSRP_DEVELOPER=ON "$@" >/dev/null
+    -DMSRP_DEVELOPER=ON -DMSRP_REQUIRE_INTEROP=ON "$@" >/dev/null
   cmake --build "$dir" -j "$jobs"
   ctest --test-dir "$dir" --output-on-failure -j "$jobs"
 }

@@ -35,7 +35,11 @@ exec 3<>to-bob
 "$msrp" chat "${bob[@]}" "${common[@]}" --expect 2 --local-file bob.path \
   "I am fine" <&3 >bob.out 2>bob.err &
 bob_pid=$!
-wait_file() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
+wait_file() { # a file the other side writes, within 10 s; else say which
+  for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done
+  echo "$1 never appeared (waited 10 s)" >&2
+  return 1
+}
 wait_file bob.path || { cat bob.err; exit 1; }
 "$msrp" chat "${alice[@]}" "${common[@]}" --expect 1 --local-file alice.path \
   --remote-file bob.path "hello Bob" "how are you?" </dev/null >alice.out 2>alice.err &

@@ -30,7 +30,11 @@ screen_has() {
   done
   return 1
 }
-wait_file() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
+wait_file() { # a file the other side writes, within 10 s; else say which
+  for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done
+  echo "$1 never appeared (waited 10 s)" >&2
+  return 1
+}
 
 # Each chat runs under a shell that stays after it (waiting for a line
 # nobody types): tmux may lose what a pane's process printed just before
