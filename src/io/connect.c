@@ -220,8 +220,13 @@ static int connector_new(msrp_connector **out, msrp_connector_kind kind,
     if (tls && tls->fingerprint) {
       rc = msrp__parse_fingerprint(tls->fingerprint, c->fingerprint);
       c->has_fingerprint = rc == 0;
-      if (rc)
+      if (rc) {
+        msrp__log(&c->logger, MSRP_LOG_ERROR,
+                  "TLS: the fingerprint \"%s\" is not \"sha-256 "
+                  "XX:XX:...\" with 32 bytes",
+                  tls->fingerprint);
         rc = MSRP_ERR_TLS_CONFIG;
+      }
     }
     if (!rc && tls && tls->server_name &&
         !(c->server_name =
@@ -236,7 +241,8 @@ static int connector_new(msrp_connector **out, msrp_connector_kind kind,
     /* an acceptor needs its certificate to accept msrps: */
     if (!rc && (tls || is_relay(c)) &&
         (kind != MSRP_ACCEPTOR_DIRECT || (tls->cert_file && tls->key_file)))
-      rc = msrp__tls_ctx_new(tls, kind == MSRP_ACCEPTOR_DIRECT, &c->ctx);
+      rc = msrp__tls_ctx_new(tls, kind == MSRP_ACCEPTOR_DIRECT, &c->logger,
+                             &c->ctx);
   }
   if (rc) {
     free_relays(&c->relays);
@@ -532,7 +538,7 @@ static void on_connected(uv_connect_t *req, int status) {
   const msrp_uri *first = &c->remote_path.uris[0];
   msrp__tls_ctx *ctx = NULL;
   if (first->use_tls) {
-    if (!c->ctx && msrp__tls_ctx_new(NULL, 0, &c->ctx)) {
+    if (!c->ctx && msrp__tls_ctx_new(NULL, 0, &c->logger, &c->ctx)) {
       fail_complete(c, MSRP_ERR_TLS_CONFIG);
       return;
     }

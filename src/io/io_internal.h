@@ -43,9 +43,10 @@ int msrp__uv_err(int uv_status);
 typedef struct ssl_ctx_st msrp__tls_ctx;
 void msrp__tls_ctx_free(msrp__tls_ctx *ctx);
 
-/* A context for one side. Errors: MSRP_ERR_TLS_CONFIG, MSRP_ERR_NOMEM. */
+/* A context for one side. Errors: MSRP_ERR_TLS_CONFIG (logged to `lg`:
+ * which file, and OpenSSL's reason), MSRP_ERR_NOMEM. */
 int msrp__tls_ctx_new(const msrp_tls_config *cfg, int server,
-                      msrp__tls_ctx **out);
+                      const msrp_logger *lg, msrp__tls_ctx **out);
 
 /* 0 when the TLS peer of `t` presented a certificate with this SHA-256
  * digest; else MSRP_ERR_TLS_FINGERPRINT (logged). */

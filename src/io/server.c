@@ -182,7 +182,7 @@ int msrp_server_new(msrp_server **out, uv_loop_t *loop,
     if (cfg->bind_timeout_ms)
       s->bind_timeout_ms = cfg->bind_timeout_ms;
     if (cfg->tls && cfg->tls->cert_file && cfg->tls->key_file) {
-      int rc = msrp__tls_ctx_new(cfg->tls, 1, &s->ctx);
+      int rc = msrp__tls_ctx_new(cfg->tls, 1, &s->logger, &s->ctx);
       if (rc) {
         free(s);
         return rc;

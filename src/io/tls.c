@@ -25,8 +25,19 @@ void msrp__tls_ctx_free(msrp__tls_ctx *ctx) {
   SSL_CTX_free(ctx);
 }
 
+/* Why a TLS file could not be used: which file, and OpenSSL's reason. */
+static void config_failed(const msrp_logger *lg, const char *what,
+                          const char *file) {
+  char reason[256] = "no reason given";
+  unsigned long e = ERR_peek_last_error();
+  if (e)
+    ERR_error_string_n(e, reason, sizeof reason);
+  msrp__log(lg, MSRP_LOG_ERROR, "TLS: cannot use the %s%s%s: %s", what,
+            file ? " " : "", file ? file : "", reason);
+}
+
 int msrp__tls_ctx_new(const msrp_tls_config *cfg, int server,
-                      msrp__tls_ctx **out) {
+                      const msrp_logger *lg, msrp__tls_ctx **out) {
   SSL_CTX *ctx =
       SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
   if (!ctx)
@@ -39,15 +50,22 @@ int msrp__tls_ctx_new(const msrp_tls_config *cfg, int server,
     cfg = &none;
   int rc = MSRP_ERR_TLS_CONFIG;
   if (cfg->cert_file &&
-      SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1)
+      SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1) {
+    config_failed(lg, "certificate file", cfg->cert_file);
     goto fail;
+  }
   if (cfg->key_file &&
       (SSL_CTX_use_PrivateKey_file(ctx, cfg->key_file, SSL_FILETYPE_PEM) != 1 ||
-       SSL_CTX_check_private_key(ctx) != 1))
+       SSL_CTX_check_private_key(ctx) != 1)) {
+    config_failed(lg, "key file", cfg->key_file);
     goto fail;
+  }
   if (server) {
-    if (!cfg->cert_file || !cfg->key_file)
+    if (!cfg->cert_file || !cfg->key_file) {
+      msrp__log(lg, MSRP_LOG_ERROR,
+                "TLS: accepting needs a certificate and a key file");
       goto fail;
+    }
     /* ask the connecting endpoint for its certificate: it is checked
      * against the fingerprint its SDP gives (RFC 4572/8122, RFC 4975
      * section 14.4), not against a CA, and a client without one may still
@@ -62,6 +80,8 @@ int msrp__tls_ctx_new(const msrp_tls_config *cfg, int server,
                      : SSL_CTX_set_default_verify_paths(ctx)) {
       /* loaded */
     } else {
+      config_failed(lg, cfg->ca_file ? "CA file" : "system's trust anchors",
+                    cfg->ca_file);
       goto fail;
     }
   }
