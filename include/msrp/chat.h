@@ -132,8 +132,11 @@ MSRP_API int msrp_chat_initialize(msrp_chat *chat);
  * the account's TLS settings name a fingerprint themselves. */
 MSRP_API int msrp_chat_start(msrp_chat *chat, const char *remote_sdp);
 
-/* Post MSRPChatWillEnd, close, and post MSRPChatDidEnd (always, from the
- * loop). */
+/* Post MSRPChatWillEnd; let what is queued go out and every message sent
+ * get its outcome (its responses and REPORT: MSRPChatDidDeliverMessage or
+ * MSRPChatDidNotDeliverMessage), for at most 2 s; close, and post
+ * MSRPChatDidEnd (always, from the loop). What is still unknown when the
+ * 2 s are over is not delivered (cancelled). */
 MSRP_API int msrp_chat_end(msrp_chat *chat);
 
 /* Send a message. `content_type` NULL means "text/plain"; `to_uri` NULL

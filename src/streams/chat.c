@@ -75,6 +75,8 @@ struct msrp_chat {
 
   uv_timer_t end_timer; /* DidEnd is posted from the loop */
   bool timer_open, ending, freeing;
+  /* end() waits for the outcomes of the messages sent, then shuts down */
+  bool end_waits;
   /* DidStart is being posted: what observers send then waits behind the
    * messages queued before start */
   bool announcing;
@@ -444,6 +446,22 @@ static void forget(msrp_chat *c, chat_msg *m) {
   free(m);
 }
 
+static void shutdown_session(msrp_chat *c);
+
+/* A message that went out and whose outcome is not known yet. */
+static bool outcomes_pending(const msrp_chat *c) {
+  for (const chat_msg *m = c->msgs; m; m = m->next)
+    if (!m->queued && !m->settled)
+      return true;
+  return false;
+}
+
+/* The last outcome end() waited for has come: close now. */
+static void outcome_came(msrp_chat *c) {
+  if (c->end_waits && c->s && !c->freeing && !outcomes_pending(c))
+    shutdown_session(c);
+}
+
 /* The session's verdict on a message's transactions. A failure ends it;
  * a success says the next hop took it, and whether the message arrived
  * only its REPORT says (on_report: a success, a failure, or none within
@@ -466,6 +484,7 @@ static void on_sent(msrp_session *s, const char *id, int status, int code,
   m->sent = true;
   if (m->settled)
     forget(c, m);
+  outcome_came(c);
 }
 
 static void on_report(msrp_session *s, const msrp_report_info *r, void *ud) {
@@ -485,6 +504,7 @@ static void on_report(msrp_session *s, const msrp_report_info *r, void *ud) {
   }
   if (m->settled && m->sent)
     forget(c, m);
+  outcome_came(c);
 }
 
 /* Wrap or not, and send. Returns an error for a message that cannot go. */
@@ -763,7 +783,8 @@ int msrp_chat_start(msrp_chat *c, const char *remote_sdp) {
 /* DidEnd, from the loop: everything is closed by then. */
 static void on_end_timer(uv_timer_t *h) {
   msrp_chat *c = h->data;
-  close_down(c); /* what was in flight is cancelled, and said so */
+  c->end_waits = false; /* the grace is over, or the session closed */
+  close_down(c);        /* what was in flight is cancelled, and said so */
   /* what never went out (ended before it started) */
   while (c->msgs && !c->freeing) {
     post_delivery(c, c->msgs, false, 0, msrp_strerror(MSRP_ERR_CANCELLED),
@@ -782,9 +803,15 @@ static void on_session_closed(msrp_session *s, void *ud) {
     uv_timer_start(&c->end_timer, on_end_timer, 0, 0);
 }
 
-/* How long end() lets what is queued go out (and answers come) before it
- * closes anyway. */
+/* How long end() lets what is queued go out, and the responses and REPORTs
+ * come, before it closes anyway. */
 #define END_GRACE_MS 2000
+
+static void shutdown_session(msrp_chat *c) {
+  c->end_waits = false;
+  if (msrp_session_shutdown(c->s, on_session_closed, c) != 0)
+    uv_timer_start(&c->end_timer, on_end_timer, 0, 0);
+}
 
 int msrp_chat_end(msrp_chat *c) {
   if (!c)
@@ -793,9 +820,12 @@ int msrp_chat_end(msrp_chat *c) {
     return MSRP_ERR_BUSY;
   c->ending = true;
   post(c, MSRP_CHAT_WILL_END, NULL, NULL);
-  if (c->s && !msrp_session_read_status(c->s) &&
-      msrp_session_shutdown(c->s, on_session_closed, c) == 0) {
+  if (c->s && !msrp_session_read_status(c->s)) {
+    /* the grace bounds it all; the chat ends as soon as every message sent
+     * has its outcome and the connection is closed */
     uv_timer_start(&c->end_timer, on_end_timer, END_GRACE_MS, 0);
+    c->end_waits = true;
+    outcome_came(c);
     return 0;
   }
   uv_timer_start(&c->end_timer, on_end_timer, 0, 0);

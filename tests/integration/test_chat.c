@@ -20,6 +20,7 @@
 #include "loop.h"
 #include "peer.h"
 
+#include <time.h>
 #include <unistd.h>
 
 #define CERT(name) MSRP_CERT_DIR "/" name
@@ -606,6 +607,9 @@ static void test_not_delivered_silent(void **state) {
  * its 2 s grace), and the peer sees TLS end with close_notify. */
 typedef struct report_only {
   int listen_fd, port;
+  /* the other kind of peer: answers 200, and sends the REPORT only this
+   * long after (its own pace, not a synchronisation) */
+  int slow_report_ms;
 } report_only;
 
 static void report_only_script(tthread *t) {
@@ -628,6 +632,17 @@ static void report_only_script(tthread *t) {
     goto out;
   tp_header(chunk, "Message-ID", id, sizeof id);
   tp_header(chunk, "Byte-Range", range, sizeof range);
+  if (r->slow_report_ms) {
+    tp_tid(chunk, tid, sizeof tid);
+    snprintf(out, sizeof out,
+             "MSRP %s 200 OK\r\nTo-Path: %s\r\nFrom-Path: %s\r\n"
+             "-------%s$\r\n",
+             tid, ours, me, tid);
+    if (tp_writes(&p, out))
+      goto out;
+    struct timespec pace = {0, (long)r->slow_report_ms * 1000000L};
+    nanosleep(&pace, NULL);
+  }
   snprintf(out, sizeof out,
            "MSRP rep1 REPORT\r\nTo-Path: %s\r\nFrom-Path: %s\r\n"
            "Message-ID: %s\r\nByte-Range: %s\r\nStatus: 000 200 OK\r\n"
@@ -647,24 +662,30 @@ out:
   tp_close(&p);
 }
 
-static void test_end_with_report_only_peer(void **state) {
-  (void)state;
+/* Alice connects to a scripted TLS peer `r` and the chat starts. */
+static void start_with_scripted(report_only *r, tthread *th) {
   make(&alice, "sip:alice@example.com", "sip:ro@example.com", 1, 1, NULL, 0,
        NULL, 0);
   assert_int_equal(msrp_chat_initialize(alice.chat), 0);
   until(&alice.initialized, 1);
-  static report_only r;
-  assert_int_equal(tp_listen(&r.listen_fd, &r.port), 0);
-  static tthread th;
-  tt_start(&th, report_only_script, &r);
+  assert_int_equal(tp_listen(&r->listen_fd, &r->port), 0);
+  tt_start(th, report_only_script, r);
   char sdp[512];
   snprintf(sdp, sizeof sdp,
            "m=message %d TCP/TLS/MSRP *\r\nc=IN IP4 127.0.0.1\r\n"
            "a=path:msrps://127.0.0.1:%d/ro;tcp\r\n"
            "a=accept-types:text/plain\r\na=setup:passive\r\n",
-           r.port, r.port);
+           r->port, r->port);
   assert_int_equal(msrp_chat_start(alice.chat, sdp), 0);
   until(&alice.started, 1);
+}
+
+static void test_end_with_report_only_peer(void **state) {
+  (void)state;
+  static report_only r;
+  static tthread th;
+  memset(&r, 0, sizeof r);
+  start_with_scripted(&r, &th);
   assert_int_equal(
       msrp_chat_send_message(alice.chat, "hello", 5, NULL, NULL, 0, NULL), 0);
   until(&alice.delivered, 1);
@@ -674,6 +695,29 @@ static void test_end_with_report_only_peer(void **state) {
    * grace (2 s), so it comes well within one second */
   const int *v[2] = {&alice.ended, &(int){1}};
   wait_until_for(atleast, v, 1);
+  tt_join(&th, 20);
+  if (th.result)
+    fail_msg("peer: %s", th.error);
+  close(r.listen_fd);
+}
+
+/* end() right after a send: the chat waits for the message's outcome (its
+ * 200, then its REPORT 300 ms later) and ends as soon as it came, not
+ * after the grace, and not by cancelling the message. */
+static void test_end_waits_for_report(void **state) {
+  (void)state;
+  static report_only r;
+  static tthread th;
+  memset(&r, 0, sizeof r);
+  r.slow_report_ms = 300;
+  start_with_scripted(&r, &th);
+  assert_int_equal(
+      msrp_chat_send_message(alice.chat, "hello", 5, NULL, NULL, 0, NULL), 0);
+  assert_int_equal(msrp_chat_end(alice.chat), 0);
+  const int *v[2] = {&alice.ended, &(int){1}};
+  wait_until_for(atleast, v, 1);
+  assert_int_equal(alice.delivered, 1);
+  assert_int_equal(alice.not_delivered, 0);
   tt_join(&th, 20);
   if (th.result)
     fail_msg("peer: %s", th.error);
@@ -707,6 +751,8 @@ int main(void) {
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_end_with_report_only_peer,
                                       chat_setup, chat_teardown),
+      cmocka_unit_test_setup_teardown(test_end_waits_for_report, chat_setup,
+                                      chat_teardown),
   };
   apply_test_filter();
   return cmocka_run_group_tests(tests, NULL, NULL);
