@@ -10,6 +10,7 @@
 #include <msrp/chat.h>
 #include <msrp/sdp.h>
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -42,16 +43,65 @@ static const char usage_chat[] =
     "                        fingerprint (\"sha-256 AB:CD:...\") instead\n"
     "A relay (RFC 4976):\n"
     "  --relay URI           msrp://IP:PORT;tcp or msrps://...\n"
-    "  --user NAME --password SECRET\n"
+    "  --user NAME           the relay's Digest user name\n"
+    "  --password-file FILE  the password: the first line of FILE; or set\n"
+    "                        MSRP_PASSWORD (--password SECRET works, but\n"
+    "                        other users of this machine can read it)\n"
     "Scripting:\n"
     "  --script              one line per event, no prompts; send the\n"
     "                        MESSAGE arguments (or, without any, the lines\n"
     "                        of standard input after the peer's path), then\n"
     "                        end; exit 0 only if every message was delivered\n"
     "  --expect N            also wait until N messages have been received\n"
-    "  --timeout SECONDS     give up after this long (default 30)\n"
+    "  --timeout SECONDS     give up if not connected (with --script: not\n"
+    "                        done) after this long (default 30)\n"
     "  --trace               the wire, and the connection's log, on stderr\n"
-    "  -h, --help            this help\n";
+    "  -h, --help            this help\n"
+    "\n"
+    "Exit status: 0 done; 1 another failure; 2 a bad command line or file;\n"
+    "3 the peer or relay could not be reached or broke the connection;\n"
+    "4 TLS; 5 the relay refused our credentials; 6 --timeout passed;\n"
+    "7 a message was not delivered or fewer than --expect came.\n";
+
+/* Exit codes (docs/msrp.1). */
+enum {
+  EXIT_OK = 0,
+  EXIT_FAILED = 1,
+  EXIT_USAGE = 2,
+  EXIT_CONNECT = 3,
+  EXIT_TLS = 4,
+  EXIT_AUTH = 5,
+  EXIT_TIMEOUT = 6,
+  EXIT_DELIVERY = 7
+};
+
+/* The exit code a library error stands for. */
+static int exit_code_of(int err) {
+  switch (err) {
+  case MSRP_ERR_CONNECT:
+  case MSRP_ERR_RESOLVE:
+  case MSRP_ERR_IO:
+  case MSRP_ERR_CONNECTION_CLOSED:
+  case MSRP_ERR_CLOSED_MID_CHUNK:
+  case MSRP_ERR_ADDRESS:
+  case MSRP_ERR_ADDRESS_IN_USE:
+  case MSRP_ERR_BIND_REFUSED:
+  case MSRP_ERR_BIND_PATH:
+    return EXIT_CONNECT;
+  case MSRP_ERR_TLS_HANDSHAKE:
+  case MSRP_ERR_TLS_VERIFY:
+  case MSRP_ERR_TLS_FINGERPRINT:
+  case MSRP_ERR_TLS_CONFIG:
+    return EXIT_TLS;
+  case MSRP_ERR_RELAY_AUTH:
+    return EXIT_AUTH;
+  case MSRP_ERR_TIMEOUT:
+  case MSRP_ERR_BIND_TIMEOUT:
+    return EXIT_TIMEOUT;
+  default:
+    return EXIT_FAILED;
+  }
+}
 
 static const char usage_main[] =
     "usage: msrp COMMAND [OPTIONS]\n"
@@ -66,7 +116,7 @@ typedef struct opts {
   bool connect, sdp, tls, script, trace;
   const char *local_host, *remote, *remote_file, *local_file;
   const char *cert, *key, *ca, *fingerprint;
-  const char *relay, *user, *password;
+  const char *relay, *user, *password, *password_file;
   int expect, timeout;
   char **messages;
   int nmessages;
@@ -79,7 +129,8 @@ typedef struct app {
   msrp_chat *chat;
   FILE *out; /* our path or SDP goes here */
   char *local_sdp;
-  bool started, ended, failed, ending;
+  bool started, ended, ending, peer_ended;
+  int exit_code; /* the first failure's, or EXIT_OK */
   int sent, settled, delivered, received;
   uv_tty_t tty;
   uv_pipe_t pipe;
@@ -97,8 +148,22 @@ typedef struct app {
 /* A bad command line: say what, and exit 2. */
 static void die(const char *what, const char *arg) {
   fprintf(stderr, "msrp: %s%s\n", what, arg ? arg : "");
-  exit(2);
+  exit(EXIT_USAGE);
 }
+
+/* A file named on the command line that cannot be read: which, and why. */
+static void check_readable(const char *option, const char *file) {
+  FILE *f = file ? fopen(file, "r") : NULL;
+  if (file && !f) {
+    fprintf(stderr, "msrp: %s %s: %s\n", option, file, strerror(errno));
+    exit(EXIT_USAGE);
+  }
+  if (f)
+    fclose(f);
+}
+
+/* The first failure decides the exit code. */
+static void fail_with(struct app *a, int code);
 
 /* ---- the peer's description ------------------------------------------------
  */
@@ -126,13 +191,20 @@ static char *sdp_from_path(const char *path_text, bool they_listen) {
   return sdp;
 }
 
+static void on_deadline(uv_timer_t *t);
+
 static void start_chat(app *a) {
+  if (!a->o.script) /* a person may take their time to paste the path: the
+                        deadline is for connecting, counted from now */
+    uv_timer_start(&a->deadline, on_deadline, (uint64_t)a->o.timeout * 1000, 0);
   char *sdp = a->remote_is_sdp ? strdup(a->remote)
                                : sdp_from_path(a->remote, a->o.connect);
   if (!sdp) {
-    fprintf(stderr, "msrp: the peer's path is not an MSRP path: %s\n",
+    fprintf(stderr,
+            "msrp: the peer's path is not an MSRP path (msrp://HOST:PORT/"
+            "SESSION;tcp or msrps://..., or SDP starting with m=): %s\n",
             a->remote);
-    a->failed = true;
+    fail_with(a, EXIT_USAGE);
     msrp_chat_end(a->chat);
     return;
   }
@@ -149,7 +221,7 @@ static void send_text(app *a, const char *text) {
       msrp_chat_send_message(a->chat, text, strlen(text), NULL, NULL, 0, &id);
   if (rc) {
     fprintf(stderr, "msrp: cannot send: %s\n", msrp_strerror(rc));
-    a->failed = true;
+    fail_with(a, EXIT_DELIVERY);
     return;
   }
   a->sent++;
@@ -318,6 +390,8 @@ static void observe(msrp_notification_center *nc, const msrp_notification *n,
       fprintf(stderr, "peer's path (or SDP, then an empty line)? ");
   } else if (!strcmp(n->name, MSRP_CHAT_DID_START)) {
     a->started = true;
+    if (!a->o.script) /* a conversation lasts as long as its people want */
+      uv_timer_stop(&a->deadline);
     if (a->o.script)
       printf("started\n");
     else
@@ -351,11 +425,28 @@ static void observe(msrp_notification_center *nc, const msrp_notification *n,
     maybe_finish(a);
   } else if (!strcmp(n->name, MSRP_CHAT_DID_FAIL)) {
     const msrp_chat_did_fail *f = n->payload;
-    a->failed = true;
-    if (a->o.script)
-      printf("failed %s %s\n", f->context, f->reason);
-    else
-      fprintf(stderr, "msrp: %s failed: %s\n", f->context, f->reason);
+    if (a->started && !a->ending && !strcmp(f->context, "reading") &&
+        f->failure == MSRP_ERR_CONNECTION_CLOSED) {
+      /* no SIP here to say BYE: the peer closing its connection in good
+       * order (TCP FIN, TLS close_notify) is how it hangs up */
+      a->peer_ended = true;
+      if (a->o.script)
+        printf("peer-ended\n");
+      else
+        fprintf(stderr, "the peer ended the chat\n");
+    } else {
+      fail_with(a, exit_code_of(f->failure));
+      const char *who = a->o.relay && !a->started     ? "the relay or the peer"
+                        : a->o.connect && !a->started ? "the peer"
+                                                      : NULL;
+      if (a->o.script)
+        printf("failed %s %s\n", f->context, f->reason);
+      else if (who && exit_code_of(f->failure) == EXIT_CONNECT)
+        fprintf(stderr, "msrp: %s failed (%s): %s\n", f->context, who,
+                f->reason);
+      else
+        fprintf(stderr, "msrp: %s failed: %s\n", f->context, f->reason);
+    }
     end_chat(a);
   } else if (!strcmp(n->name, MSRP_CHAT_DID_END)) {
     a->ended = true;
@@ -370,9 +461,38 @@ static void observe(msrp_notification_center *nc, const msrp_notification *n,
 
 static void on_deadline(uv_timer_t *t) {
   app *a = t->data;
-  fprintf(stderr, "msrp: gave up after %d seconds\n", a->o.timeout);
-  a->failed = true;
+  fprintf(stderr, "msrp: gave up after %d seconds (--timeout)\n", a->o.timeout);
+  fail_with(a, EXIT_TIMEOUT);
   end_chat(a);
+}
+
+static void fail_with(app *a, int code) {
+  if (a->exit_code == EXIT_OK)
+    a->exit_code = code;
+}
+
+/* The relay password: --password, --password-file or MSRP_PASSWORD. */
+static char *read_password(const opts *o) {
+  if (o->password)
+    return strdup(o->password);
+  if (o->password_file) {
+    FILE *f = fopen(o->password_file, "r");
+    char line[1024];
+    if (!f) {
+      fprintf(stderr, "msrp: --password-file %s: %s\n", o->password_file,
+              strerror(errno));
+      exit(EXIT_USAGE);
+    }
+    if (!fgets(line, sizeof line, f))
+      line[0] = '\0';
+    fclose(f);
+    line[strcspn(line, "\r\n")] = '\0';
+    if (!line[0])
+      die("the password file is empty: ", o->password_file);
+    return strdup(line);
+  }
+  const char *env = getenv("MSRP_PASSWORD");
+  return env ? strdup(env) : NULL;
 }
 
 /* ---- main
@@ -400,6 +520,7 @@ static int chat_main(int argc, char **argv) {
     RELAY,
     USER,
     PASS,
+    PASSFILE,
     SCRIPT,
     EXPECT,
     TIMEOUT,
@@ -421,6 +542,7 @@ static int chat_main(int argc, char **argv) {
       {"relay", required_argument, 0, RELAY},
       {"user", required_argument, 0, USER},
       {"password", required_argument, 0, PASS},
+      {"password-file", required_argument, 0, PASSFILE},
       {"script", no_argument, 0, SCRIPT},
       {"expect", required_argument, 0, EXPECT},
       {"timeout", required_argument, 0, TIMEOUT},
@@ -476,6 +598,9 @@ static int chat_main(int argc, char **argv) {
     case PASS:
       o->password = optarg;
       break;
+    case PASSFILE:
+      o->password_file = optarg;
+      break;
     case SCRIPT:
       o->script = true;
       break;
@@ -493,7 +618,7 @@ static int chat_main(int argc, char **argv) {
       return 0;
     default:
       fputs(usage_chat, stderr);
-      return 2;
+      return EXIT_USAGE;
     }
   }
   o->messages = argv + optind;
@@ -502,6 +627,13 @@ static int chat_main(int argc, char **argv) {
     die("--tls --listen needs --cert and --key", NULL);
   if (o->timeout <= 0 || o->expect < 0)
     die("--timeout and --expect take a positive number", NULL);
+  check_readable("--cert", o->cert);
+  check_readable("--key", o->key);
+  check_readable("--ca", o->ca);
+  check_readable("--remote-file", o->remote_file && strcmp(o->remote_file, "-")
+                                      ? o->remote_file
+                                      : NULL);
+  char *password = read_password(o);
 
   a.loop = uv_default_loop();
   if (msrp_notification_center_new(&a.nc))
@@ -511,8 +643,10 @@ static int chat_main(int argc, char **argv) {
                          .ca_file = o->ca,
                          .fingerprint = o->fingerprint};
   msrp_relay_config relay = {
-      .uri = o->relay, .username = o->user, .password = o->password};
-  msrp_logger lg = msrp_logger_stderr(MSRP_LOG_INFO, 1);
+      .uri = o->relay, .username = o->user, .password = password};
+  /* what went wrong, and where, is said on stderr; --trace says all */
+  msrp_logger lg = o->trace ? msrp_logger_stderr(MSRP_LOG_INFO, 1)
+                            : msrp_logger_stderr(MSRP_LOG_WARNING, 0);
   msrp_account acc = {.display_name = getenv("USER"),
                       .uri = o->connect ? "sip:caller@localhost"
                                         : "sip:callee@localhost",
@@ -521,14 +655,15 @@ static int chat_main(int argc, char **argv) {
                       .tls = (o->tls || o->ca || o->fingerprint) ? &tls : NULL,
                       .relays = o->relay ? &relay : NULL,
                       .nrelays = o->relay ? 1 : 0,
-                      .logger = o->trace ? &lg : NULL,
+                      .logger = &lg,
                       .response_timeout_ms = (uint64_t)o->timeout * 1000};
   int rc = msrp_chat_new(
       &a.chat, a.loop, a.nc, &acc,
       o->connect ? "sip:callee@localhost" : "sip:caller@localhost", o->connect);
   if (rc) {
     fprintf(stderr, "msrp: %s\n", msrp_strerror(rc));
-    return 2;
+    free(password);
+    return rc == MSRP_ERR_TLS_CONFIG ? EXIT_TLS : EXIT_USAGE;
   }
   msrp_notification_center_add_observer(a.nc, NULL, a.chat, observe, &a, NULL);
   a.out = stdout;
@@ -558,12 +693,14 @@ static int chat_main(int argc, char **argv) {
   }
   uv_timer_init(a.loop, &a.deadline);
   a.deadline.data = &a;
-  uv_timer_start(&a.deadline, on_deadline, (uint64_t)o->timeout * 1000, 0);
+  if (o->script) /* the whole run */
+    uv_timer_start(&a.deadline, on_deadline, (uint64_t)o->timeout * 1000, 0);
   uv_unref((uv_handle_t *)&a.deadline);
   rc = msrp_chat_initialize(a.chat);
   if (rc) {
     fprintf(stderr, "msrp: %s\n", msrp_strerror(rc));
-    return 1;
+    free(password);
+    return exit_code_of(rc);
   }
   open_input(&a);
   while (!a.ended)
@@ -573,8 +710,11 @@ static int chat_main(int argc, char **argv) {
   uv_run(a.loop, UV_RUN_DEFAULT);
   msrp_notification_center_free(a.nc);
   free(a.local_sdp);
-  bool ok = !a.failed && a.delivered == a.sent && a.received >= o->expect;
-  return ok ? 0 : 1;
+  free(password);
+  if (a.exit_code == EXIT_OK &&
+      (a.delivered < a.sent || a.received < o->expect))
+    a.exit_code = EXIT_DELIVERY;
+  return a.exit_code;
 }
 
 int main(int argc, char **argv) {

@@ -24,8 +24,11 @@ tls)
   ;;
 relay)
   source "$extra/ports"
-  relay=(--relay "msrp://127.0.0.1:$TCP_PORT;tcp" --user "$RELAY_USER" --password "$RELAY_PASS")
-  alice+=("${relay[@]}") bob+=("${relay[@]}")
+  # the password from a file (Alice) and from the environment (Bob)
+  printf '%s\n' "$RELAY_PASS" >relay.pass
+  relay=(--relay "msrp://127.0.0.1:$TCP_PORT;tcp" --user "$RELAY_USER")
+  alice+=("${relay[@]}" --password-file relay.pass) bob+=("${relay[@]}")
+  export MSRP_PASSWORD=$RELAY_PASS
   ;;
 *) echo "mode?" >&2; exit 2 ;;
 esac
