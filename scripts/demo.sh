@@ -8,8 +8,9 @@
 # would carry them. Then both transcripts are printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+./scripts/setup.sh demo   # only what the demo needs
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DMSRP_BUILD_TESTS=OFF >/dev/null
 cmake --build build -j "$(nproc)" --target msrp_tool >/dev/null
 msrp=$PWD/build/tools/msrp
 work=$(mktemp -d)
@@ -44,6 +45,7 @@ show() { # who file
     "delivered "*) echo "$who  (delivery report: message ${line#delivered } delivered)" ;;
     "not-delivered "*) echo "$who  (NOT delivered: ${line#not-delivered })" ;;
     started) echo "$who  connected and bound" ;;
+    peer-ended) echo "$who  (the other side hung up)" ;;
     ended) echo "$who  hung up" ;;
     *) echo "$who  $line" ;;
     esac

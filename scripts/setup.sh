@@ -1,18 +1,36 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 The libmsrp authors
-# Install the Debian 12 packages libmsrp needs to build and test.
-# Idempotent, and quiet when everything is already installed.
+# Install the Debian 12 packages libmsrp needs:
+#
+#   setup.sh demo   to build the library and the msrp command (the demo)
+#   setup.sh test   also what the tests use: cmocka, clang (fuzzing,
+#                   formatting), and the real components the tests start
+#                   (tshark, tmux, Kamailio)
+#
+# Idempotent, and quiet when everything is already installed. Kamailio is
+# installed without starting the system's Kamailio (the tests start their
+# own, on ports of their own): a service left listening on :5060 would be a
+# surprise on a developer's machine.
 set -euo pipefail
+profile=${1:-test}
 
 packages=(
   build-essential cmake ninja-build pkg-config git
   libssl-dev openssl libuv1-dev libxml2-dev
-  libcmocka-dev
-  clang libclang-rt-14-dev clang-format
-  tshark python3 openssl tmux
-  kamailio kamailio-tls-modules
 )
+case $profile in
+demo) ;;
+test)
+  packages+=(
+    libcmocka-dev
+    clang libclang-rt-14-dev clang-format
+    tshark python3 tmux
+    kamailio kamailio-tls-modules
+  )
+  ;;
+*) echo "usage: setup.sh demo|test" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
@@ -27,5 +45,23 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# no service starts while packages are installed (policy-rc.d, as Debian's
+# invoke-rc.d reads it), unless one is already there to say otherwise
+policy=/usr/sbin/policy-rc.d
+own_policy=false
+if [ ! -e $policy ]; then
+  printf '#!/bin/sh\nexit 101\n' >$policy
+  chmod +x $policy
+  own_policy=true
+fi
+trap 'if $own_policy; then rm -f "$policy"; fi' EXIT
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if printf '%s\n' "${missing[@]}" | grep -qx kamailio; then
+  # and it stays off at the next boot
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    systemctl disable --now kamailio >/dev/null 2>&1 || true
+  else
+    update-rc.d kamailio disable >/dev/null 2>&1 || true
+  fi
+fi

@@ -7,13 +7,13 @@
 # and give the fuzzers (parser, session engine, URIs) a short run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
+./scripts/setup.sh test
 
 jobs=$(nproc)
 run_suite() { # build-dir extra-cmake-args...
   local dir=$1; shift
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DMSRP_DEVELOPER=ON -DMSRP_REQUIRE_INTEROP=ON "$@" >/dev/null
+    -DMSRP_DEVELOPER=ON -DMSRP_BUILD_TESTS=ON -DMSRP_REQUIRE_INTEROP=ON "$@" >/dev/null
   cmake --build "$dir" -j "$jobs"
   ctest --test-dir "$dir" --output-on-failure -j "$jobs"
 }
