@@ -6,7 +6,7 @@
 #   setup.sh demo   to build the library and the msrp command (the demo)
 #   setup.sh test   also what the tests use: cmocka, clang (fuzzing,
 #                   formatting), and the real components the tests start
-#                   (tshark, tmux, Kamailio)
+#                   (tshark, tmux, Kamailio) and Doxygen (the reference)
 #
 # Idempotent, and quiet when everything is already installed. Kamailio is
 # installed without starting the system's Kamailio (the tests start their
@@ -25,7 +25,7 @@ test)
   packages+=(
     libcmocka-dev
     clang libclang-rt-14-dev clang-format
-    tshark python3 tmux
+    tshark python3 tmux doxygen
     kamailio kamailio-tls-modules
   )
   ;;

@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: MIT
  * Copyright (c) 2026 The libmsrp authors */
-/* libmsrp — instant messaging over MSRP (sipsimple's MSRPChat).
+/** @file
+ * libmsrp — instant messaging over MSRP (sipsimple's MSRPChat).
  *
  * One chat is one MSRP media stream of a SIP session:
  *
- *   msrp_chat_new(&chat, loop, center, &account, "sip:bob@example.com", 1);
- *   msrp_chat_initialize(chat);         -> MSRPChatDidInitialize (sdp)
- *     ... the SDP goes in the offer or answer; the remote's comes back ...
- *   msrp_chat_start(chat, remote_sdp);  -> MSRPChatDidStart
- *   msrp_chat_send_message(chat, "hi", 2, NULL, NULL, 0, &id);
- *     -> MSRPChatDidDeliverMessage / MSRPChatDidNotDeliverMessage
- *     <- MSRPChatGotMessage
- *   msrp_chat_end(chat);                -> MSRPChatWillEnd, MSRPChatDidEnd
+ *     msrp_chat_new(&chat, loop, center, &account, "sip:bob@example.com", 1);
+ *     msrp_chat_initialize(chat);         -> MSRPChatDidInitialize (sdp)
+ *       ... the SDP goes in the offer or answer; the remote's comes back ...
+ *     msrp_chat_start(chat, remote_sdp);  -> MSRPChatDidStart
+ *     msrp_chat_send_message(chat, "hi", 2, NULL, NULL, 0, &id);
+ *       -> MSRPChatDidDeliverMessage / MSRPChatDidNotDeliverMessage
+ *       <- MSRPChatGotMessage
+ *     msrp_chat_end(chat);                -> MSRPChatWillEnd, MSRPChatDidEnd
  *
  * Everything it has to say is posted on the notification centre, with the
  * chat as the sender and a payload whose type the name gives (below).
@@ -39,36 +40,36 @@ extern "C" {
 
 typedef struct msrp_chat msrp_chat;
 
-/* Who we are, and how we reach the network. Copied by msrp_chat_new. */
+/** Who we are, and how we reach the network. Copied by msrp_chat_new. */
 typedef struct msrp_account {
-  const char *display_name;        /* "Alice" (may be NULL) */
-  const char *uri;                 /* our SIP URI, "sip:alice@example.com" */
-  const char *local_host;          /* the IP address MSRP listens or binds on */
-  int use_tls;                     /* msrps */
-  const msrp_tls_config *tls;      /* certificate (to accept), CA */
-  const msrp_relay_config *relays; /* NULL: direct */
+  const char *display_name;   /**< "Alice" (may be NULL) */
+  const char *uri;            /**< our SIP URI, "sip:alice@example.com" */
+  const char *local_host;     /**< the IP address MSRP listens or binds on */
+  int use_tls;                /**< msrps */
+  const msrp_tls_config *tls; /**< certificate (to accept), CA */
+  const msrp_relay_config *relays; /**< NULL: direct */
   size_t nrelays;
   const msrp_logger *logger;
-  /* Play the freedesktop sound-theme events "message-sent-instant" and
+  /** Play the freedesktop sound-theme events "message-sent-instant" and
    * "message-new-instant" through libcanberra, when it is installed
    * (loaded at run time). Off unless set; msrp_chat_set_sound_hook()
    * replaces it. */
   int sounds;
-  /* What we accept, for a=accept-types and a=accept-wrapped-types. NULL
+  /** What we accept, for a=accept-types and a=accept-wrapped-types. NULL
    * (and 0) gives sipsimple's chat: message/cpim, every text type and
    * application/im-iscomposing+xml; wrapped, everything. */
   const char *const *accept_types;
   size_t naccept_types;
   const char *const *accept_wrapped_types;
   size_t naccept_wrapped_types;
-  /* The response timeout, and how long a message may wait for its
+  /** The response timeout, and how long a message may wait for its
    * delivery REPORT before it counts as not delivered (code 0, reason
    * "no REPORT about the message came within the report timeout");
    * 0: MSRP_RESPONSE_TIMEOUT_MS. */
   uint64_t response_timeout_ms;
 } msrp_account;
 
-/* The notifications, and their payloads (valid during the delivery). */
+/** The notifications, and their payloads (valid during the delivery). */
 #define MSRP_CHAT_DID_INITIALIZE "MSRPChatDidInitialize"
 #define MSRP_CHAT_DID_START "MSRPChatDidStart"
 #define MSRP_CHAT_WILL_END "MSRPChatWillEnd"
@@ -79,38 +80,38 @@ typedef struct msrp_account {
 #define MSRP_CHAT_DID_NOT_DELIVER_MESSAGE "MSRPChatDidNotDeliverMessage"
 
 typedef struct msrp_chat_did_initialize {
-  const char *sdp; /* our media description (m=, c=, a= lines) */
+  const char *sdp; /**< our media description (m=, c=, a= lines) */
 } msrp_chat_did_initialize;
 
 typedef struct msrp_chat_did_fail {
-  const char *context; /* "initialize", "sdp_negotiation", "start",
+  const char *context; /**< "initialize", "sdp_negotiation", "start",
                           "reading" */
-  const char *reason;  /* a sentence */
-  int failure;         /* the library error behind it */
+  const char *reason;  /**< a sentence */
+  int failure;         /**< the library error behind it */
 } msrp_chat_did_fail;
 
 typedef struct msrp_chat_got_message {
-  const uint8_t *content; /* what the remote user typed (unwrapped) */
+  const uint8_t *content; /**< what the remote user typed (unwrapped) */
   size_t len;
   const char *content_type;
-  const msrp_cpim *cpim;     /* its CPIM headers, or NULL if not wrapped */
-  const msrp_chunk *message; /* the MSRP side: headers of the last chunk */
+  const msrp_cpim *cpim;     /**< its CPIM headers, or NULL if not wrapped */
+  const msrp_chunk *message; /**< the MSRP side: headers of the last chunk */
 } msrp_chat_got_message;
 
 typedef struct msrp_chat_delivery {
   const char *message_id;
-  int code; /* 200, or the failure code (408, 415, ...);
+  int code; /**< 200, or the failure code (408, 415, ...);
                0 for a local reason (no REPORT came,
                cancelled, ...) */
   const char *reason;
-  const msrp_chunk *message; /* the REPORT or response, or NULL */
+  const msrp_chunk *message; /**< the REPORT or response, or NULL */
 } msrp_chat_delivery;
 
-/* Called for each message sent (sent = 1) and received (sent = 0) instead
+/** Called for each message sent (sent = 1) and received (sent = 0) instead
  * of the default sounds. */
 typedef void (*msrp_chat_sound_cb)(msrp_chat *chat, int sent, void *ud);
 
-/* A chat with the remote party `remote_uri` (a SIP URI: the default CPIM
+/** A chat with the remote party `remote_uri` (a SIP URI: the default CPIM
  * To). `outgoing`: we make the offer (and, with no a=setup saying
  * otherwise, connect). Errors: MSRP_ERR_INVALID_ARGUMENT, MSRP_ERR_NOMEM,
  * MSRP_ERR_TLS_CONFIG. */
@@ -119,12 +120,12 @@ MSRP_API int msrp_chat_new(msrp_chat **out, uv_loop_t *loop,
                            const msrp_account *account, const char *remote_uri,
                            int outgoing);
 
-/* Prepare the MSRP side (listen, or reserve at the relay) and post
+/** Prepare the MSRP side (listen, or reserve at the relay) and post
  * MSRPChatDidInitialize with our SDP media, or MSRPChatDidFail (context
  * "initialize"). */
 MSRP_API int msrp_chat_initialize(msrp_chat *chat);
 
-/* With the remote's SDP media: connect or accept, bind, post
+/** With the remote's SDP media: connect or accept, bind, post
  * MSRPChatDidStart and send what was queued; or MSRPChatDidFail (context
  * "sdp_negotiation" for SDP we cannot use, "start" for the connection).
  * Connecting over TLS straight to the endpoint (no relay on either side),
@@ -132,14 +133,14 @@ MSRP_API int msrp_chat_initialize(msrp_chat *chat);
  * the account's TLS settings name a fingerprint themselves. */
 MSRP_API int msrp_chat_start(msrp_chat *chat, const char *remote_sdp);
 
-/* Post MSRPChatWillEnd; let what is queued go out and every message sent
+/** Post MSRPChatWillEnd; let what is queued go out and every message sent
  * get its outcome (its responses and REPORT: MSRPChatDidDeliverMessage or
  * MSRPChatDidNotDeliverMessage), for at most 2 s; close, and post
  * MSRPChatDidEnd (always, from the loop). What is still unknown when the
  * 2 s are over is not delivered (cancelled). */
 MSRP_API int msrp_chat_end(msrp_chat *chat);
 
-/* Send a message. `content_type` NULL means "text/plain"; `to_uri` NULL
+/** Send a message. `content_type` NULL means "text/plain"; `to_uri` NULL
  * means the remote party; `dt` 0 means no DateTime. Sent before
  * MSRPChatDidStart, it waits and goes out in order on start.
  * `*message_id` (may be NULL) gets its Message-ID, valid until its
@@ -159,7 +160,7 @@ MSRP_API int msrp_chat_send_message(msrp_chat *chat, const void *content,
 MSRP_API void msrp_chat_set_sound_hook(msrp_chat *chat, msrp_chat_sound_cb cb,
                                        void *ud);
 
-/* Free a chat; end it first for the notifications. NULL is ignored. */
+/** Free a chat; end it first for the notifications. NULL is ignored. */
 MSRP_API void msrp_chat_free(msrp_chat *chat);
 
 #ifdef __cplusplus

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * Copyright (c) 2026 The libmsrp authors */
-/* libmsrp — the MSRP chunk: one request or response (RFC 4975 section 7).
+/** @file
+ * libmsrp — the MSRP chunk: one request or response (RFC 4975 section 7).
  *
  * A chunk is what the seed calls MSRPData: a start line (transaction id and
  * method, or transaction id, status code and comment), headers in order,
@@ -32,16 +33,16 @@ extern "C" {
 typedef struct msrp_chunk msrp_chunk;
 
 typedef enum msrp_method {
-  MSRP_METHOD_NONE = 0, /* the chunk is a response */
+  MSRP_METHOD_NONE = 0, /**< the chunk is a response */
   MSRP_METHOD_SEND,
   MSRP_METHOD_REPORT,
-  MSRP_METHOD_AUTH,     /* RFC 4976 */
-  MSRP_METHOD_NICKNAME, /* RFC 7701 */
-  MSRP_METHOD_OTHER     /* any other 1*UPALPHA method name */
+  MSRP_METHOD_AUTH,     /**< RFC 4976 */
+  MSRP_METHOD_NICKNAME, /**< RFC 7701 */
+  MSRP_METHOD_OTHER     /**< any other 1*UPALPHA method name */
 } msrp_method;
 
 typedef enum msrp_header_id {
-  MSRP_HDR_OTHER = 0, /* an extension header, kept verbatim */
+  MSRP_HDR_OTHER = 0, /**< an extension header, kept verbatim */
   MSRP_HDR_TO_PATH,
   MSRP_HDR_FROM_PATH,
   MSRP_HDR_MESSAGE_ID,
@@ -50,55 +51,55 @@ typedef enum msrp_header_id {
   MSRP_HDR_SUCCESS_REPORT,
   MSRP_HDR_FAILURE_REPORT,
   MSRP_HDR_STATUS,
-  MSRP_HDR_USE_PATH,            /* RFC 4976 */
-  MSRP_HDR_EXPIRES,             /* RFC 4976 */
-  MSRP_HDR_MIN_EXPIRES,         /* RFC 4976 */
-  MSRP_HDR_MAX_EXPIRES,         /* RFC 4976 */
-  MSRP_HDR_WWW_AUTHENTICATE,    /* RFC 4976 */
-  MSRP_HDR_AUTHORIZATION,       /* RFC 4976 */
-  MSRP_HDR_AUTHENTICATION_INFO, /* RFC 4976 */
-  MSRP_HDR_USE_NICKNAME         /* RFC 7701 */
+  MSRP_HDR_USE_PATH,            /**< RFC 4976 */
+  MSRP_HDR_EXPIRES,             /**< RFC 4976 */
+  MSRP_HDR_MIN_EXPIRES,         /**< RFC 4976 */
+  MSRP_HDR_MAX_EXPIRES,         /**< RFC 4976 */
+  MSRP_HDR_WWW_AUTHENTICATE,    /**< RFC 4976 */
+  MSRP_HDR_AUTHORIZATION,       /**< RFC 4976 */
+  MSRP_HDR_AUTHENTICATION_INFO, /**< RFC 4976 */
+  MSRP_HDR_USE_NICKNAME         /**< RFC 7701 */
 } msrp_header_id;
 
-/* The canonical name of a header id ("To-Path"); NULL for MSRP_HDR_OTHER. */
+/** The canonical name of a header id ("To-Path"); NULL for MSRP_HDR_OTHER. */
 MSRP_API const char *msrp_header_name(msrp_header_id id);
-/* The id of a header name, case-insensitively; MSRP_HDR_OTHER if unknown. */
+/** The id of a header name, case-insensitively; MSRP_HDR_OTHER if unknown. */
 MSRP_API msrp_header_id msrp_header_lookup(const char *name, size_t len);
 
-/* Success-Report and Failure-Report values. */
+/** Success-Report and Failure-Report values. */
 typedef enum msrp_report_mode {
-  MSRP_REPORT_ABSENT = 0, /* no such header (or, received, a bad value):
+  MSRP_REPORT_ABSENT = 0, /**< no such header (or, received, a bad value):
                              the RFC default applies */
   MSRP_REPORT_YES,
   MSRP_REPORT_NO,
-  MSRP_REPORT_PARTIAL /* Failure-Report only */
+  MSRP_REPORT_PARTIAL /**< Failure-Report only */
 } msrp_report_mode;
 
-/* "*" in a Byte-Range end or total. */
+/** "*" in a Byte-Range end or total. */
 #define MSRP_BYTE_RANGE_UNKNOWN UINT64_MAX
 
 typedef struct msrp_byte_range {
-  uint64_t start; /* first byte, counting from 1 */
-  uint64_t end;   /* last byte, or MSRP_BYTE_RANGE_UNKNOWN for "*" */
-  uint64_t total; /* whole message, or MSRP_BYTE_RANGE_UNKNOWN for "*" */
+  uint64_t start; /**< first byte, counting from 1 */
+  uint64_t end;   /**< last byte, or MSRP_BYTE_RANGE_UNKNOWN for "*" */
+  uint64_t total; /**< whole message, or MSRP_BYTE_RANGE_UNKNOWN for "*" */
 } msrp_byte_range;
 
-/* The Status header of a REPORT: "000 200 OK". `reason` points into the
+/** The Status header of a REPORT: "000 200 OK". `reason` points into the
  * chunk and is NULL when absent. */
 typedef struct msrp_status_header {
-  int ns;   /* namespace, 0 for MSRP */
-  int code; /* status code */
+  int ns;   /**< namespace, 0 for MSRP */
+  int code; /**< status code */
   const char *reason;
 } msrp_status_header;
 
-/* Continuation flags of the end-line. */
+/** Continuation flags of the end-line. */
 #define MSRP_FLAG_END '$'
 #define MSRP_FLAG_MORE '+'
 #define MSRP_FLAG_ABORT '#'
 
 /* ---- construction ------------------------------------------------------ */
 
-/* A new request with no headers. `tid` NULL means a random transaction id
+/** A new request with no headers. `tid` NULL means a random transaction id
  * of 12 letters and digits; a given `tid` must be an RFC 4975 ident: a
  * letter or digit, then 3 to 31 ident-chars (letters, digits, ".", "-",
  * "+", "%", "="), 4 to 32 in all (MSRP_ERR_PARSE_TRANSACTION_ID otherwise;
@@ -110,7 +111,7 @@ typedef struct msrp_status_header {
 MSRP_API int msrp_chunk_new_request(msrp_chunk **out, const char *tid,
                                     const char *method);
 
-/* A new response with no headers. `tid` as for msrp_chunk_new_request().
+/** A new response with no headers. `tid` as for msrp_chunk_new_request().
  * `code` 100..999; `comment` may be NULL (no comment on the start line).
  * Errors: MSRP_ERR_NOMEM, MSRP_ERR_RANDOM, MSRP_ERR_PARSE_TRANSACTION_ID,
  * MSRP_ERR_INVALID_ARGUMENT (`out` NULL, code out of range, a control
@@ -118,32 +119,32 @@ MSRP_API int msrp_chunk_new_request(msrp_chunk **out, const char *tid,
 MSRP_API int msrp_chunk_new_response(msrp_chunk **out, const char *tid,
                                      int code, const char *comment);
 
-/* The defaults of the seed's make_chunk(). Zero-initialise and set what you
+/** The defaults of the seed's make_chunk(). Zero-initialise and set what you
  * need (designated initialisers work well). */
 typedef struct msrp_chunk_params {
-  const char *transaction_id; /* NULL: random, 12 characters, one that the
+  const char *transaction_id; /**< NULL: random, 12 characters, one that the
                                  body does not contain an end-line of */
-  const char *method;         /* NULL: "SEND" (ignored for responses) */
-  int code;                   /* non-zero: make a response with this code */
-  const char *comment;        /* response comment; NULL: none */
-  const msrp_path *to_path;   /* copied; NULL: no To-Path header */
-  const msrp_path *from_path; /* copied; NULL: no From-Path header */
-  const void *data;           /* body, copied; may be NULL with data_len 0;
+  const char *method;         /**< NULL: "SEND" (ignored for responses) */
+  int code;                   /**< non-zero: make a response with this code */
+  const char *comment;        /**< response comment; NULL: none */
+  const msrp_path *to_path;   /**< copied; NULL: no To-Path header */
+  const msrp_path *from_path; /**< copied; NULL: no From-Path header */
+  const void *data;           /**< body, copied; may be NULL with data_len 0;
                                  requests only */
   size_t data_len;
-  const char *content_type; /* required when data_len > 0; requests only */
-  char contflag;            /* 0: '$', or '+' for a partial SEND */
-  uint64_t start;           /* Byte-Range start; 0 means 1 */
-  uint64_t end;             /* 0: start - 1 + data_len; MSRP_BYTE_RANGE_
+  const char *content_type; /**< required when data_len > 0; requests only */
+  char contflag;            /**< 0: '$', or '+' for a partial SEND */
+  uint64_t start;           /**< Byte-Range start; 0 means 1 */
+  uint64_t end;             /**< 0: start - 1 + data_len; MSRP_BYTE_RANGE_
                                UNKNOWN writes "*" */
-  uint64_t length;          /* total; 0: start - 1 + data_len;
+  uint64_t length;          /**< total; 0: start - 1 + data_len;
                                MSRP_BYTE_RANGE_UNKNOWN writes "*" */
-  const char *message_id;   /* 1 to 256 ident-chars; SEND: NULL means
+  const char *message_id;   /**< 1 to 256 ident-chars; SEND: NULL means
                                random, 16 characters; other methods: NULL
                                means none; ignored for responses */
 } msrp_chunk_params;
 
-/* Make a chunk as the seed's make_chunk does, its headers in this order:
+/** Make a chunk as the seed's make_chunk does, its headers in this order:
  * To-Path, From-Path, Message-ID, Byte-Range, Content-Type (each when it
  * is written). A SEND always has a Message-ID and a Byte-Range; a request
  * with another method has a Message-ID when `message_id` is given and a
@@ -165,7 +166,7 @@ typedef struct msrp_chunk_params {
  * msrp_chunk_set_header(). `*out` is untouched on failure. */
 MSRP_API int msrp_chunk_make(msrp_chunk **out, const msrp_chunk_params *p);
 
-/* The transaction response to `request` (RFC 4975 section 7.2): the same
+/** The transaction response to `request` (RFC 4975 section 7.2): the same
  * transaction id, as received (whatever its length); To-Path is the first
  * URI of the request's From-Path (the previous hop), From-Path the first
  * URI of its To-Path (this hop); a path the request lacks (or has with a
@@ -178,7 +179,7 @@ MSRP_API int msrp_chunk_make_response(msrp_chunk **out,
                                       const msrp_chunk *request, int code,
                                       const char *comment);
 
-/* A deep copy, body included (a borrowed body becomes an owned copy):
+/** A deep copy, body included (a borrowed body becomes an owned copy):
  * headers in the same order, bad received values and msrp_chunk_error()
  * too. */
 MSRP_API int msrp_chunk_dup(msrp_chunk **out, const msrp_chunk *chunk);
@@ -189,30 +190,30 @@ MSRP_API void msrp_chunk_free(msrp_chunk *chunk);
 
 MSRP_API int msrp_chunk_is_request(const msrp_chunk *chunk);
 MSRP_API const char *msrp_chunk_transaction_id(const msrp_chunk *chunk);
-/* The method as written ("SEND"), or NULL for a response. */
+/** The method as written ("SEND"), or NULL for a response. */
 MSRP_API const char *msrp_chunk_method(const msrp_chunk *chunk);
 MSRP_API msrp_method msrp_chunk_method_id(const msrp_chunk *chunk);
-/* The status code of a response, 0 for a request. */
+/** The status code of a response, 0 for a request. */
 MSRP_API int msrp_chunk_code(const msrp_chunk *chunk);
-/* The comment of a response, or NULL. */
+/** The comment of a response, or NULL. */
 MSRP_API const char *msrp_chunk_comment(const msrp_chunk *chunk);
 
 /* ---- headers ----------------------------------------------------------- */
 
 MSRP_API size_t msrp_chunk_header_count(const msrp_chunk *chunk);
-/* The i-th header. Returns MSRP_ERR_NOT_FOUND past the end. The strings are
+/** The i-th header. Returns MSRP_ERR_NOT_FOUND past the end. The strings are
  * the chunk's, valid until the chunk changes or is freed. */
 MSRP_API int msrp_chunk_header_at(const msrp_chunk *chunk, size_t i,
                                   msrp_header_id *id, const char **name,
                                   const char **value);
-/* The value of the first header with this name (case-insensitive), or
+/** The value of the first header with this name (case-insensitive), or
  * NULL. */
 MSRP_API const char *msrp_chunk_header(const msrp_chunk *chunk,
                                        const char *name);
 MSRP_API const char *msrp_chunk_header_by_id(const msrp_chunk *chunk,
                                              msrp_header_id id);
 
-/* Set a header: replace the value of the first header with this name
+/** Set a header: replace the value of the first header with this name
  * (case-insensitively; the name keeps its first spelling), or add one: at
  * the end, or just before Content-Type when the chunk has one, so that
  * Content-Type stays the last header. The name must be a token starting
@@ -226,15 +227,15 @@ MSRP_API const char *msrp_chunk_header_by_id(const msrp_chunk *chunk,
  * failure; msrp_chunk_error() is not changed either way. */
 MSRP_API int msrp_chunk_set_header(msrp_chunk *chunk, const char *name,
                                    const char *value);
-/* Add a header even if one with this name exists (WWW-Authenticate may
+/** Add a header even if one with this name exists (WWW-Authenticate may
  * repeat), placed and checked as by msrp_chunk_set_header(). Single-valued
  * known headers give MSRP_ERR_PARSE_DUPLICATE_HEADER. */
 MSRP_API int msrp_chunk_add_header(msrp_chunk *chunk, const char *name,
                                    const char *value);
-/* Remove every header with this name; MSRP_ERR_NOT_FOUND if none. */
+/** Remove every header with this name; MSRP_ERR_NOT_FOUND if none. */
 MSRP_API int msrp_chunk_remove_header(msrp_chunk *chunk, const char *name);
 
-/* Typed access. A typed view follows the first header of its kind, and is
+/** Typed access. A typed view follows the first header of its kind, and is
  * absent when that header is, or was received with a bad value (see
  * msrp_chunk_error()): the text is still there through msrp_chunk_header().
  * The paths are the chunk's; NULL when absent. */
@@ -244,14 +245,14 @@ MSRP_API const msrp_path *msrp_chunk_use_path(const msrp_chunk *chunk);
 MSRP_API int msrp_chunk_set_to_path(msrp_chunk *chunk, const msrp_path *p);
 MSRP_API int msrp_chunk_set_from_path(msrp_chunk *chunk, const msrp_path *p);
 
-/* The value of the first Message-ID or Content-Type header, or NULL. */
+/** The value of the first Message-ID or Content-Type header, or NULL. */
 MSRP_API const char *msrp_chunk_message_id(const msrp_chunk *chunk);
 MSRP_API const char *msrp_chunk_content_type(const msrp_chunk *chunk);
 
-/* 0 and *out filled, or MSRP_ERR_NOT_FOUND. */
+/** 0 and *out filled, or MSRP_ERR_NOT_FOUND. */
 MSRP_API int msrp_chunk_byte_range(const msrp_chunk *chunk,
                                    msrp_byte_range *out);
-/* Writes "start-end/total" ("*" for MSRP_BYTE_RANGE_UNKNOWN), as
+/** Writes "start-end/total" ("*" for MSRP_BYTE_RANGE_UNKNOWN), as
  * msrp_chunk_set_header() would. MSRP_ERR_PARSE_BYTE_RANGE unless start is
  * 1 or more (not "*"), end is start - 1 or more, and with a known total,
  * end is at most the total and start too (or total + 1 for the empty range
@@ -262,12 +263,12 @@ MSRP_API int msrp_chunk_set_byte_range(msrp_chunk *chunk, uint64_t start,
 MSRP_API msrp_report_mode msrp_chunk_success_report(const msrp_chunk *chunk);
 MSRP_API msrp_report_mode msrp_chunk_failure_report(const msrp_chunk *chunk);
 
-/* 1 if `request` gets a transaction response with `code`, 0 if not
+/** 1 if `request` gets a transaction response with `code`, 0 if not
  * (RFC 4975 section 7.2): never a REPORT, never with Failure-Report "no",
  * only a failure (not a 200) with "partial". */
 MSRP_API int msrp_chunk_wants_response(const msrp_chunk *request, int code);
 
-/* RFC 4975 section 7.3: 0 if `request` is addressed to the session whose
+/** RFC 4975 section 7.3: 0 if `request` is addressed to the session whose
  * paths are `local` (ours) and `remote` (the peer's full path): the last
  * To-Path URI is our last URI, and the From-Path equals `remote`.
  * MSRP_STATUS_NO_SESSION (481) if not; MSRP_STATUS_BAD_REQUEST (400) for
@@ -276,11 +277,11 @@ MSRP_API int msrp_chunk_check_session(const msrp_chunk *request,
                                       const msrp_path *local,
                                       const msrp_path *remote);
 
-/* 0 and *out filled, or MSRP_ERR_NOT_FOUND. */
+/** 0 and *out filled, or MSRP_ERR_NOT_FOUND. */
 MSRP_API int msrp_chunk_status(const msrp_chunk *chunk,
                                msrp_status_header *out);
 
-/* Expires, Min-Expires or Max-Expires in seconds (any number of digits is
+/** Expires, Min-Expires or Max-Expires in seconds (any number of digits is
  * accepted; a value above UINT32_MAX reads as UINT32_MAX): 0, or
  * MSRP_ERR_NOT_FOUND, or MSRP_ERR_INVALID_ARGUMENT for another id. */
 MSRP_API int msrp_chunk_expiry(const msrp_chunk *chunk, msrp_header_id id,
@@ -288,7 +289,7 @@ MSRP_API int msrp_chunk_expiry(const msrp_chunk *chunk, msrp_header_id id,
 
 /* ---- errors of a received chunk ---------------------------------------- */
 
-/* 0, or the first chunk error the parser found in this chunk: an
+/** 0, or the first chunk error the parser found in this chunk: an
  * MSRP_ERR_PARSE_* for a known header with a bad value (_PATH,
  * _BYTE_RANGE, _STATUS_HEADER, _REPORT_HEADER, _NUMBER_HEADER,
  * _MESSAGE_ID), a single-valued header twice (_DUPLICATE_HEADER), or
@@ -300,29 +301,29 @@ MSRP_API int msrp_chunk_error(const msrp_chunk *chunk);
 
 /* ---- body and flag ----------------------------------------------------- */
 
-/* Copy `len` bytes as the body. */
+/** Copy `len` bytes as the body. */
 MSRP_API int msrp_chunk_set_body(msrp_chunk *chunk, const void *data,
                                  size_t len);
-/* Use `data` as the body without copying: the caller keeps it alive and
+/** Use `data` as the body without copying: the caller keeps it alive and
  * unchanged until the chunk is freed or given another body. */
 MSRP_API void msrp_chunk_set_body_ref(msrp_chunk *chunk, const void *data,
                                       size_t len);
-/* The body (NULL with *len 0 when there is none). */
+/** The body (NULL with *len 0 when there is none). */
 MSRP_API const uint8_t *msrp_chunk_body(const msrp_chunk *chunk, size_t *len);
 
-/* Whether the chunk carries content-stuff: a Content-Type or a body. Such a
+/** Whether the chunk carries content-stuff: a Content-Type or a body. Such a
  * chunk has an empty line after its headers and CRLF before its end-line. */
 MSRP_API int msrp_chunk_has_content(const msrp_chunk *chunk);
 
 MSRP_API char msrp_chunk_flag(const msrp_chunk *chunk);
-/* '$', '+' or '#'; MSRP_ERR_INVALID_ARGUMENT otherwise. */
+/** '$', '+' or '#'; MSRP_ERR_INVALID_ARGUMENT otherwise. */
 MSRP_API int msrp_chunk_set_flag(msrp_chunk *chunk, char flag);
 
 /* ---- serialization ----------------------------------------------------- */
 
 #define MSRP_CHUNK_IOV_MAX 3
 
-/* The wire bytes of the whole chunk as up to three pieces: head (start
+/** The wire bytes of the whole chunk as up to three pieces: head (start
  * line, headers and, with content, the empty line), body, tail (CRLF before
  * the end-line when there is content, and the end-line). The body is not
  * copied: iov[1] points at the chunk's body. Head and tail are rendered into
@@ -335,16 +336,16 @@ MSRP_API int msrp_chunk_set_flag(msrp_chunk *chunk, char flag);
 MSRP_API int msrp_chunk_serialize(msrp_chunk *chunk,
                                   struct iovec iov[MSRP_CHUNK_IOV_MAX]);
 
-/* Only the head, for a body streamed by the caller (who must keep the
+/** Only the head, for a body streamed by the caller (who must keep the
  * end-line out of it: see msrp_chunk_serialize()). Errors: MSRP_ERR_NOMEM. */
 MSRP_API int msrp_chunk_serialize_head(msrp_chunk *chunk, struct iovec *head);
 
-/* Only the tail, with a given flag (e.g. '+' to interrupt a chunk whose
+/** Only the tail, with a given flag (e.g. '+' to interrupt a chunk whose
  * head said more, or '#' to abort). */
 MSRP_API int msrp_chunk_serialize_tail(msrp_chunk *chunk, char flag,
                                        struct iovec *tail);
 
-/* The whole chunk as one new NUL-terminated string (for logs, tests and
+/** The whole chunk as one new NUL-terminated string (for logs, tests and
  * small programs); the caller frees *out with free(). Errors as
  * msrp_chunk_serialize(). */
 MSRP_API int msrp_chunk_to_bytes(msrp_chunk *chunk, char **out, size_t *len);

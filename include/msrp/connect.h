@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: MIT
  * Copyright (c) 2026 The libmsrp authors */
-/* libmsrp — establishing and binding connections (the seed's
+/** @file
+ * libmsrp — establishing and binding connections (the seed's
  * msrplib.connect): connectors and acceptors behind one interface, and the
  * shared listener MSRPServer.
  *
- *   msrp_connector *c;
- *   msrp_get_connector(&c, loop, &config);      // or msrp_get_acceptor
- *   msrp_connector_prepare(c, &local_uri, on_prepared, ud);
- *     ... put the full local path in SDP a=path, get the remote's ...
- *   msrp_connector_complete(c, &full_remote_path, on_complete, ud);
- *     ... on_complete hands over a bound msrp_transport ...
- *   msrp_connector_free(c);                     // the seed's cleanup()
+ *     msrp_connector *c;
+ *     msrp_get_connector(&c, loop, &config);      // or msrp_get_acceptor
+ *     msrp_connector_prepare(c, &local_uri, on_prepared, ud);
+ *       ... put the full local path in SDP a=path, get the remote's ...
+ *     msrp_connector_complete(c, &full_remote_path, on_complete, ud);
+ *       ... on_complete hands over a bound msrp_transport ...
+ *     msrp_connector_free(c);                     // the seed's cleanup()
  *
  * Binding (RFC 4975 section 7.1 and the seed): the connecting side sends an
  * empty SEND whose To-Path is the full remote path and whose From-Path is
@@ -35,30 +36,30 @@
 extern "C" {
 #endif
 
-/* The seed's MSRPBindSessionTimeout.seconds */
+/** The seed's MSRPBindSessionTimeout.seconds */
 #define MSRP_BIND_TIMEOUT_MS 30000
 
-/* An MSRP relay (RFC 4976) and the credentials for it. */
+/** An MSRP relay (RFC 4976) and the credentials for it. */
 typedef struct msrp_relay_config {
-  const char *uri;      /* "msrps://192.0.2.1:2855;tcp" (an IP address) */
-  const char *username; /* for the Digest challenge */
+  const char *uri;      /**< "msrps://192.0.2.1:2855;tcp" (an IP address) */
+  const char *username; /**< for the Digest challenge */
   const char *password;
-  uint32_t expires;      /* seconds to ask for; 0: no Expires header (the
+  uint32_t expires;      /**< seconds to ask for; 0: no Expires header (the
                             relay's default; see tests/interop/kamailio) */
-  size_t max_chunk_size; /* body bytes per chunk through it; 0: 8192
+  size_t max_chunk_size; /**< body bytes per chunk through it; 0: 8192
                             (Kamailio relays frames of about 10 KB) */
 } msrp_relay_config;
 
 typedef struct msrp_connect_config {
-  const msrp_tls_config *tls;  /* for msrps: URIs; copied strings kept */
-  const msrp_logger *logger;   /* NULL: no logging; the struct is copied */
-  uint64_t bind_timeout_ms;    /* 0: MSRP_BIND_TIMEOUT_MS */
-  uint64_t connect_timeout_ms; /* 0: 30000 */
-  /* Relays to use, in order of preference (copied). With any,
+  const msrp_tls_config *tls;  /**< for msrps: URIs; copied strings kept */
+  const msrp_logger *logger;   /**< NULL: no logging; the struct is copied */
+  uint64_t bind_timeout_ms;    /**< 0: MSRP_BIND_TIMEOUT_MS */
+  uint64_t connect_timeout_ms; /**< 0: 30000 */
+  /** Relays to use, in order of preference (copied). With any,
    * msrp_get_connector/msrp_get_acceptor give the relay kinds. */
   const msrp_relay_config *relays;
   size_t nrelays;
-  /* Connections accepted but not bound yet, at most, per acceptor or
+  /** Connections accepted but not bound yet, at most, per acceptor or
    * server (each costs a socket and some 70 KB until it binds or its bind
    * timeout passes); more are accepted and closed at once. 0:
    * MSRP_MAX_UNBOUND for an acceptor (one session waits for one peer),
@@ -66,28 +67,28 @@ typedef struct msrp_connect_config {
   size_t max_unbound;
 } msrp_connect_config;
 
-/* The defaults of msrp_connect_config.max_unbound. */
+/** The defaults of msrp_connect_config.max_unbound. */
 #define MSRP_MAX_UNBOUND 16
 #define MSRP_SERVER_MAX_UNBOUND 1024
 
 typedef enum msrp_connector_kind {
-  MSRP_CONNECTOR_DIRECT = 0, /* calling endpoint, no relay */
-  MSRP_ACCEPTOR_DIRECT = 1,  /* answering endpoint, no relay */
-  MSRP_CONNECTOR_RELAY = 2,  /* calling endpoint through a relay */
-  MSRP_ACCEPTOR_RELAY = 3    /* answering endpoint through a relay */
+  MSRP_CONNECTOR_DIRECT = 0, /**< calling endpoint, no relay */
+  MSRP_ACCEPTOR_DIRECT = 1,  /**< answering endpoint, no relay */
+  MSRP_CONNECTOR_RELAY = 2,  /**< calling endpoint through a relay */
+  MSRP_ACCEPTOR_RELAY = 3    /**< answering endpoint through a relay */
 } msrp_connector_kind;
 
 typedef struct msrp_connector msrp_connector;
 
-/* `full_local_path` is valid during the callback (copy it to keep it). */
+/** `full_local_path` is valid during the callback (copy it to keep it). */
 typedef void (*msrp_prepare_cb)(msrp_connector *c, int status,
                                 const msrp_path *full_local_path,
                                 void *user_data);
-/* On success the caller owns `transport`. */
+/** On success the caller owns `transport`. */
 typedef void (*msrp_complete_cb)(msrp_connector *c, int status,
                                  msrp_transport *transport, void *user_data);
 
-/* The seed's get_connector() / get_acceptor(): the direct kinds (relay
+/** The seed's get_connector() / get_acceptor(): the direct kinds (relay
  * kinds come with relay configuration). Errors: MSRP_ERR_NOMEM,
  * MSRP_ERR_TLS_CONFIG. */
 MSRP_API int msrp_get_connector(msrp_connector **out, uv_loop_t *loop,
@@ -97,7 +98,7 @@ MSRP_API int msrp_get_acceptor(msrp_connector **out, uv_loop_t *loop,
 
 MSRP_API msrp_connector_kind msrp_connector_get_kind(const msrp_connector *c);
 
-/* prepare(local_uri): `local_uri` names the local host (an IP address),
+/** prepare(local_uri): `local_uri` names the local host (an IP address),
  * optionally the port and session-id, and msrp: or msrps:. It is updated in
  * place with what is really used: a random session-id when it has none,
  * and the real port when it was 0 (an acceptor listens there; a connector
@@ -106,7 +107,7 @@ MSRP_API msrp_connector_kind msrp_connector_get_kind(const msrp_connector *c);
 MSRP_API int msrp_connector_prepare(msrp_connector *c, msrp_uri *local_uri,
                                     msrp_prepare_cb cb, void *user_data);
 
-/* complete(full_remote_path): connect (ConnectorDirect) or wait for the
+/** complete(full_remote_path): connect (ConnectorDirect) or wait for the
  * peer (AcceptorDirect), then bind. An AcceptorDirect keeps listening until
  * a connection binds with the right paths (and, over TLS with a pinned
  * fingerprint, the right certificate) or the bind timeout passes: a port
@@ -119,7 +120,7 @@ MSRP_API int msrp_connector_complete(msrp_connector *c,
                                      const msrp_path *full_remote_path,
                                      msrp_complete_cb cb, void *user_data);
 
-/* Pin the certificate of the remote endpoint over TLS, before complete():
+/** Pin the certificate of the remote endpoint over TLS, before complete():
  * typically the remote SDP's a=fingerprint value (RFC 4572/8122),
  * "sha-256 AB:CD:..." or just the hex pairs. The peer is then accepted if
  * and only if its certificate has that SHA-256 digest, which is how
@@ -133,7 +134,7 @@ MSRP_API int msrp_connector_complete(msrp_connector *c,
 MSRP_API int msrp_connector_set_peer_fingerprint(msrp_connector *c,
                                                  const char *fingerprint);
 
-/* Blocking forms (never from inside a callback). `full_local_path` gets a
+/** Blocking forms (never from inside a callback). `full_local_path` gets a
  * copy the caller clears with msrp_path_clear(). */
 MSRP_API int msrp_connector_prepare_wait(msrp_connector *c, msrp_uri *local_uri,
                                          msrp_path *full_local_path);
@@ -141,7 +142,7 @@ MSRP_API int msrp_connector_complete_wait(msrp_connector *c,
                                           const msrp_path *full_remote_path,
                                           msrp_transport **out);
 
-/* The seed's cleanup() and the release in one: pending callbacks run with
+/** The seed's cleanup() and the release in one: pending callbacks run with
  * MSRP_ERR_CANCELLED, the listening port closes. NULL is ignored. */
 MSRP_API void msrp_connector_free(msrp_connector *c);
 
@@ -149,7 +150,7 @@ MSRP_API void msrp_connector_free(msrp_connector *c);
 
 typedef struct msrp_server msrp_server;
 
-/* On success the caller owns `transport`. */
+/** On success the caller owns `transport`. */
 typedef void (*msrp_server_complete_cb)(msrp_server *s, int status,
                                         msrp_transport *transport,
                                         void *user_data);
@@ -157,7 +158,7 @@ typedef void (*msrp_server_complete_cb)(msrp_server *s, int status,
 MSRP_API int msrp_server_new(msrp_server **out, uv_loop_t *loop,
                              const msrp_connect_config *config);
 
-/* prepare(local_uri, logger): listen on local_uri's address unless already
+/** prepare(local_uri, logger): listen on local_uri's address unless already
  * listening there, and expect bindings to this URI. Port 0 and a missing
  * session-id are filled in, in place. `logger` (NULL: the server's) is
  * used for the connection that binds to this URI. Errors:
@@ -167,7 +168,7 @@ MSRP_API int msrp_server_new(msrp_server **out, uv_loop_t *loop,
 MSRP_API int msrp_server_prepare(msrp_server *s, msrp_uri *local_uri,
                                  const msrp_logger *logger);
 
-/* complete(local_uri, full_remote_path): wait until a connection binds to
+/** complete(local_uri, full_remote_path): wait until a connection binds to
  * the session `local_uri` names (as prepare() filled it in): a SEND whose
  * To-Path ends with `local_uri` and whose From-Path is `full_remote_path`
  * (RFC 4975 section 5.4: the To-Path names the session, and the From-Path
@@ -184,7 +185,7 @@ MSRP_API int msrp_server_complete_uri(msrp_server *s, const msrp_uri *local_uri,
                                       msrp_server_complete_cb cb,
                                       void *user_data);
 
-/* The seed's complete(full_remote_path), kept where it is unambiguous:
+/** The seed's complete(full_remote_path), kept where it is unambiguous:
  * exactly one prepared URI waits for its complete(), and this is it.
  * Otherwise MSRP_ERR_INVALID_ARGUMENT: say which session with
  * msrp_server_complete_uri(). */
@@ -195,11 +196,11 @@ MSRP_API int msrp_server_complete_wait(msrp_server *s,
                                        const msrp_path *full_remote_path,
                                        msrp_transport **out);
 
-/* cleanup(local_uri): stop expecting this URI; a listener with nothing left
+/** cleanup(local_uri): stop expecting this URI; a listener with nothing left
  * to expect closes its port. MSRP_ERR_NOT_FOUND if it was not expected. */
 MSRP_API int msrp_server_cleanup(msrp_server *s, const msrp_uri *local_uri);
 
-/* Close every listener and unbound connection; pending completions run with
+/** Close every listener and unbound connection; pending completions run with
  * MSRP_ERR_CANCELLED. Bound transports already handed out are not
  * affected. NULL is ignored. */
 MSRP_API void msrp_server_free(msrp_server *s);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * Copyright (c) 2026 The libmsrp authors */
-/* libmsrp — the session engine: one MSRP session's protocol state, with no
+/** @file
+ * libmsrp — the session engine: one MSRP session's protocol state, with no
  * I/O and no clock (the core of the seed's MSRPSession).
  *
  * Bytes from the peer go in through msrp_engine_recv(); bytes for the peer
@@ -49,13 +50,13 @@
 extern "C" {
 #endif
 
-/* The seed's RESPONSE_TIMEOUT, in milliseconds. */
+/** The seed's RESPONSE_TIMEOUT, in milliseconds. */
 #define MSRP_RESPONSE_TIMEOUT_MS 30000
-/* How long a REPORT may take after its message has gone out. */
+/** How long a REPORT may take after its message has gone out. */
 #define MSRP_REPORT_TIMEOUT_MS 120000
-/* How long a message in several chunks may wait for its next chunk. */
+/** How long a message in several chunks may wait for its next chunk. */
 #define MSRP_INCOMING_IDLE_MS 120000
-/* No deadline pending. */
+/** No deadline pending. */
 #define MSRP_NO_EXPIRY UINT64_MAX
 
 typedef struct msrp_engine msrp_engine;
@@ -63,38 +64,38 @@ typedef struct msrp_engine msrp_engine;
 /* ---- configuration ----------------------------------------------------- */
 
 typedef struct msrp_engine_config {
-  const msrp_path *local_path;  /* full local path (copied); required */
-  const msrp_path *remote_path; /* full remote path (copied); required */
-  uint64_t response_timeout_ms; /* 0: MSRP_RESPONSE_TIMEOUT_MS */
-  size_t chunk_size;      /* most body bytes in one outgoing chunk; 0: 65536
+  const msrp_path *local_path;  /**< full local path (copied); required */
+  const msrp_path *remote_path; /**< full remote path (copied); required */
+  uint64_t response_timeout_ms; /**< 0: MSRP_RESPONSE_TIMEOUT_MS */
+  size_t chunk_size;      /**< most body bytes in one outgoing chunk; 0: 65536
                              (a relay may need 10240 or less) */
-  size_t max_queue_bytes; /* bound on queued outgoing body bytes; 0: 4 MiB */
-  size_t whole_max;       /* incoming messages up to this many bytes come
+  size_t max_queue_bytes; /**< bound on queued outgoing body bytes; 0: 4 MiB */
+  size_t whole_max;       /**< incoming messages up to this many bytes come
                              whole through on_message; 0: 65536 */
-  size_t max_incoming;    /* messages being received at once; 0: 32 */
-  /* Accepted Content-Types, space-separated ("text/plain message/cpim");
+  size_t max_incoming;    /**< messages being received at once; 0: 32 */
+  /** Accepted Content-Types, space-separated ("text/plain message/cpim");
    * "*" alone accepts everything, and a subtype "*" any subtype of its type
    * (as in a=accept-types, msrp_media_types_parse()); "" accepts nothing.
    * NULL: "*". A malformed entry: MSRP_ERR_INVALID_ARGUMENT. */
   const char *accept_types;
-  const msrp_parser_limits *limits; /* NULL: defaults */
-  /* How long after a message with Success-Report yes has gone out its
+  const msrp_parser_limits *limits; /**< NULL: defaults */
+  /** How long after a message with Success-Report yes has gone out its
    * REPORT may still come; then on_report says MSRP_ERR_NO_REPORT and the
    * message is forgotten. 0: MSRP_REPORT_TIMEOUT_MS. */
   uint64_t report_timeout_ms;
-  /* Memory that sent messages may hold while they wait for transactions
+  /** Memory that sent messages may hold while they wait for transactions
    * and REPORTs (each costs its bookkeeping, a few hundred bytes; bodies
    * are not kept). Past it, msrp_engine_send_message() says
    * MSRP_ERR_WOULD_BLOCK until REPORTs or timeouts release some.
    * 0: 16 MiB (some 30,000 messages in flight). */
   size_t max_unreported_bytes;
-  /* Answers of our own (200s, error responses, REPORTs) waiting to be
+  /** Answers of our own (200s, error responses, REPORTs) waiting to be
    * written. Past this bound the engine stops taking input
    * (msrp_engine_paused() is true) until half of it is written; past four
    * times it, the peer is not reading at all and the engine fails with
    * MSRP_ERR_OUTPUT_FULL. 0: 256 KiB. */
   size_t max_answer_bytes;
-  /* An incoming message in several chunks is dropped (on_message_end with
+  /** An incoming message in several chunks is dropped (on_message_end with
    * MSRP_ERR_MESSAGE_EXPIRED) when no chunk of it came for this long.
    * 0: MSRP_INCOMING_IDLE_MS. */
   uint64_t incoming_idle_ms;
@@ -102,63 +103,63 @@ typedef struct msrp_engine_config {
 
 /* ---- callbacks --------------------------------------------------------- */
 
-/* An incoming message, as its chunks describe it. Valid during the
+/** An incoming message, as its chunks describe it. Valid during the
  * callback it is handed to. */
 typedef struct msrp_message_info {
   const char *message_id;
-  const char *content_type; /* of its first chunk; NULL if none */
-  uint64_t total;           /* MSRP_BYTE_RANGE_UNKNOWN while unknown */
-  const msrp_chunk *chunk;  /* the chunk that brought this news */
+  const char *content_type; /**< of its first chunk; NULL if none */
+  uint64_t total;           /**< MSRP_BYTE_RANGE_UNKNOWN while unknown */
+  const msrp_chunk *chunk;  /**< the chunk that brought this news */
 } msrp_message_info;
 
-/* A REPORT about a message this engine sent, or the news that none came.
+/** A REPORT about a message this engine sent, or the news that none came.
  * Messages sent with Success-Report yes are remembered until success
  * REPORTs cover them, a failure REPORT comes, or the report timeout passes;
  * others while their transactions are open. */
 typedef struct msrp_report_info {
   const char *message_id;
-  int code;                /* from its Status header: 200, 413, ...; 0 when
+  int code;                /**< from its Status header: 200, 413, ...; 0 when
                               status is MSRP_ERR_NO_REPORT */
-  const char *comment;     /* the Status reason, or NULL */
-  msrp_byte_range range;   /* the bytes it reports on */
-  int complete;            /* 1 when success REPORTs now cover the whole
+  const char *comment;     /**< the Status reason, or NULL */
+  msrp_byte_range range;   /**< the bytes it reports on */
+  int complete;            /**< 1 when success REPORTs now cover the whole
                               message (REPORTs may come per chunk) */
-  const msrp_chunk *chunk; /* NULL when status is MSRP_ERR_NO_REPORT */
-  int status;              /* 0: a REPORT came; MSRP_ERR_NO_REPORT: the
+  const msrp_chunk *chunk; /**< NULL when status is MSRP_ERR_NO_REPORT */
+  int status;              /**< 0: a REPORT came; MSRP_ERR_NO_REPORT: the
                               report timeout passed without one that covers
                               the message */
 } msrp_report_info;
 
 typedef struct msrp_engine_callbacks {
-  /* A whole message (at most whole_max bytes). */
+  /** A whole message (at most whole_max bytes). */
   void (*on_message)(msrp_engine *e, const msrp_message_info *m,
                      const uint8_t *body, size_t len, void *ud);
-  /* A large message begins; its body follows as pieces at offsets (in the
+  /** A large message begins; its body follows as pieces at offsets (in the
    * order chunks arrive, which need not be the order of the bytes). */
   void (*on_message_start)(msrp_engine *e, const msrp_message_info *m,
                            void *ud);
   void (*on_message_data)(msrp_engine *e, const msrp_message_info *m,
                           uint64_t offset, const uint8_t *data, size_t len,
                           void *ud);
-  /* A large message is complete (status 0), or any message ended without
+  /** A large message is complete (status 0), or any message ended without
    * completing: MSRP_ERR_MESSAGE_ABORTED (the peer sent '#'),
    * MSRP_ERR_MESSAGE_REFUSED (we answered 413), MSRP_ERR_CANCELLED (the
    * engine was freed). A small message gets this only when it fails. */
   void (*on_message_end)(msrp_engine *e, const msrp_message_info *m, int status,
                          void *ud);
-  /* A REPORT about one of our messages. */
+  /** A REPORT about one of our messages. */
   void (*on_report)(msrp_engine *e, const msrp_report_info *r, void *ud);
-  /* Any other request this engine answers by itself (NICKNAME gets 501;
+  /** Any other request this engine answers by itself (NICKNAME gets 501;
    * an unknown method 501); for the user's information. */
   void (*on_request)(msrp_engine *e, const msrp_chunk *request, int code,
                      void *ud);
-  /* There is output to write (msrp_engine_output has something). */
+  /** There is output to write (msrp_engine_output has something). */
   void (*on_output)(msrp_engine *e, void *ud);
-  /* The outgoing queue has room again after MSRP_ERR_WOULD_BLOCK. */
+  /** The outgoing queue has room again after MSRP_ERR_WOULD_BLOCK. */
   void (*on_writable)(msrp_engine *e, void *ud);
-  /* Diagnostics: a late response dropped, a bad request answered. */
+  /** Diagnostics: a late response dropped, a bad request answered. */
   void (*on_log)(msrp_engine *e, const char *message, void *ud);
-  /* A relay reservation was refreshed (status 0, `granted` seconds from
+  /** A relay reservation was refreshed (status 0, `granted` seconds from
    * now) or could not be (MSRP_ERR_RELAY_AUTH, the code the relay answered
    * with, or 408 when it did not answer). See msrp_engine_keep_relay. */
   void (*on_relay_refresh)(msrp_engine *e, int status, int code,
@@ -167,31 +168,31 @@ typedef struct msrp_engine_callbacks {
 
 /* ---- lifetime ---------------------------------------------------------- */
 
-/* `cbs` is copied; `ud` is passed to every callback. Errors:
+/** `cbs` is copied; `ud` is passed to every callback. Errors:
  * MSRP_ERR_INVALID_ARGUMENT (no paths), MSRP_ERR_NOMEM. */
 MSRP_API int msrp_engine_new(msrp_engine **out,
                              const msrp_engine_config *config,
                              const msrp_engine_callbacks *cbs, void *ud);
 
-/* Every pending callback runs once with MSRP_ERR_CANCELLED (response
+/** Every pending callback runs once with MSRP_ERR_CANCELLED (response
  * callbacks, message callbacks, incoming messages in progress), then the
  * engine is gone. Not from inside one of its callbacks. NULL is ignored. */
 MSRP_API void msrp_engine_free(msrp_engine *e);
 
-/* The `ud` given to msrp_engine_new(). */
+/** The `ud` given to msrp_engine_new(). */
 MSRP_API void *msrp_engine_user_data(const msrp_engine *e);
 
 /* ---- time -------------------------------------------------------------- */
 
-/* The earliest deadline, or MSRP_NO_EXPIRY. */
+/** The earliest deadline, or MSRP_NO_EXPIRY. */
 MSRP_API uint64_t msrp_engine_next_expiry(const msrp_engine *e);
-/* Act on every deadline at or before `now` (408/200 made up for silent
+/** Act on every deadline at or before `now` (408/200 made up for silent
  * transactions). */
 MSRP_API void msrp_engine_handle_expiry(msrp_engine *e, uint64_t now);
 
 /* ---- input ------------------------------------------------------------- */
 
-/* Feed bytes from the peer. Returns how many were taken: all of them, or
+/** Feed bytes from the peer. Returns how many were taken: all of them, or
  * fewer when the engine paused (msrp_engine_pause from a callback, or its
  * own answers passed max_answer_bytes because the peer does not read
  * them); the caller keeps the rest for when msrp_engine_paused() is false
@@ -201,18 +202,18 @@ MSRP_API void msrp_engine_handle_expiry(msrp_engine *e, uint64_t now);
 MSRP_API ssize_t msrp_engine_recv(msrp_engine *e, const uint8_t *data,
                                   size_t len, uint64_t now);
 
-/* The same for input already parsed (a transport's reader gives events):
+/** The same for input already parsed (a transport's reader gives events):
  * one event of the streaming parser. A caller that goes on feeding events
  * while msrp_engine_paused() is true finds msrp_engine_status() fatal once
  * the hard output limit is passed. */
 MSRP_API void msrp_engine_recv_event(msrp_engine *e, const msrp_event *ev,
                                      uint64_t now);
 
-/* 0, or the fatal error that ended the engine's use (MSRP_ERR_OUTPUT_FULL):
+/** 0, or the fatal error that ended the engine's use (MSRP_ERR_OUTPUT_FULL):
  * the only thing left to do is close the connection and free it. */
 MSRP_API int msrp_engine_status(const msrp_engine *e);
 
-/* Stop taking input (the user cannot keep up); msrp_engine_recv returns
+/** Stop taking input (the user cannot keep up); msrp_engine_recv returns
  * early. Resume, and feed the rest again. msrp_engine_paused() is also
  * true, without a pause, while our own answers wait beyond
  * max_answer_bytes; it turns false when msrp_engine_output_done() has
@@ -223,26 +224,26 @@ MSRP_API int msrp_engine_paused(const msrp_engine *e);
 
 /* ---- output ------------------------------------------------------------ */
 
-/* The next bytes to write, as up to `max` pieces (4 are enough for any
+/** The next bytes to write, as up to `max` pieces (4 are enough for any
  * step). Returns the number of pieces, 0 when nothing is ready. The pieces
  * stay valid and unchanged until msrp_engine_output_done(); call that
  * before asking again. */
 MSRP_API int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max);
-/* The pieces from the last msrp_engine_output() are written. Transactions
+/** The pieces from the last msrp_engine_output() are written. Transactions
  * start their timeout `now`. */
 MSRP_API void msrp_engine_output_done(msrp_engine *e, uint64_t now);
-/* Bytes queued for output (bodies in memory, heads, responses). */
+/** Bytes queued for output (bodies in memory, heads, responses). */
 MSRP_API size_t msrp_engine_queued_bytes(const msrp_engine *e);
 
 /* ---- sending: single chunks (the seed's send_chunk) ------------------- */
 
-/* `response` is the response that came, or one made up locally (timeout:
+/** `response` is the response that came, or one made up locally (timeout:
  * 408 or 200 by the Failure-Report rule), valid during the call; `status`
  * is 0, or MSRP_ERR_CANCELLED (engine freed; `response` NULL). */
 typedef void (*msrp_response_cb)(msrp_engine *e, int status,
                                  const msrp_chunk *response, void *ud);
 
-/* Send a request chunk made by the caller (e.g. with msrp_chunk_make); the
+/** Send a request chunk made by the caller (e.g. with msrp_chunk_make); the
  * engine takes it and frees it. `cb` runs exactly once (it may be NULL).
  * The chunk's To-Path/From-Path are used as they are. Errors:
  * MSRP_ERR_INVALID_ARGUMENT (a response, or no transaction id),
@@ -253,25 +254,25 @@ MSRP_API int msrp_engine_send_chunk(msrp_engine *e, msrp_chunk *chunk,
 
 /* ---- sending: messages ------------------------------------------------- */
 
-/* Pull `len` bytes of the body at `offset` into `buf`; return how many
+/** Pull `len` bytes of the body at `offset` into `buf`; return how many
  * were written (0 < n <= len), 0 at the end of a body of unknown size, or
  * a negative value to abort the message. */
 typedef ssize_t (*msrp_data_provider)(uint64_t offset, uint8_t *buf, size_t len,
                                       void *provider_ud);
 
 typedef struct msrp_message_params {
-  const char *content_type; /* required when the body is not empty */
-  const void *data;         /* a body in memory, borrowed until the
+  const char *content_type; /**< required when the body is not empty */
+  const void *data;         /**< a body in memory, borrowed until the
                                message callback runs ... */
   size_t len;
-  msrp_data_provider provider; /* ... or a body pulled from here */
+  msrp_data_provider provider; /**< ... or a body pulled from here */
   void *provider_ud;
-  uint64_t size; /* the provider's body size, MSRP_BYTE_RANGE_UNKNOWN if
+  uint64_t size; /**< the provider's body size, MSRP_BYTE_RANGE_UNKNOWN if
                     not known in advance */
-  msrp_report_mode success_report; /* ABSENT: no header (peer default no) */
-  msrp_report_mode failure_report; /* ABSENT: no header (peer default yes) */
-  const char *message_id;          /* NULL: random */
-  const char *const *headers;      /* extra "Name", "value" pairs, NULL-
+  msrp_report_mode success_report; /**< ABSENT: no header (peer default no) */
+  msrp_report_mode failure_report; /**< ABSENT: no header (peer default yes) */
+  const char *message_id;          /**< NULL: random */
+  const char *const *headers;      /**< extra "Name", "value" pairs, NULL-
                                       terminated; written on every chunk.
                                       Not the headers the engine writes
                                       itself (paths, Message-ID, Byte-Range,
@@ -279,7 +280,7 @@ typedef struct msrp_message_params {
                                       characters in values. */
 } msrp_message_params;
 
-/* A message's transactions are over: status 0 and the final code (200, or
+/** A message's transactions are over: status 0 and the final code (200, or
  * the failure code, e.g. 413 or 408, with its comment; only 2xx is
  * success) — with Failure-Report partial that is when success REPORTs
  * cover the message or the response timeout has passed with no failure;
@@ -291,7 +292,7 @@ typedef void (*msrp_message_cb)(msrp_engine *e, const char *message_id,
                                 int status, int code, const char *comment,
                                 void *ud);
 
-/* Queue a message; `*message_id` (may be NULL) gets its Message-ID, valid
+/** Queue a message; `*message_id` (may be NULL) gets its Message-ID, valid
  * until the callback has run. Errors: MSRP_ERR_WOULD_BLOCK (the queue, or
  * the memory of messages awaiting answers and REPORTs, is full: wait for
  * on_writable; nothing was queued), MSRP_ERR_INVALID_ARGUMENT (also for a
@@ -301,12 +302,12 @@ MSRP_API int msrp_engine_send_message(msrp_engine *e,
                                       msrp_message_cb cb, void *ud,
                                       const char **message_id);
 
-/* Abort a message being sent: a chunk in progress ends with '#', the rest
+/** Abort a message being sent: a chunk in progress ends with '#', the rest
  * is not sent, its callback runs with MSRP_ERR_MESSAGE_ABORTED.
  * MSRP_ERR_NOT_FOUND if it is not being sent. */
 MSRP_API int msrp_engine_abort_message(msrp_engine *e, const char *message_id);
 
-/* Refuse an incoming message: its chunks are answered 413 from now on
+/** Refuse an incoming message: its chunks are answered 413 from now on
  * (the one arriving now too), and on_message_end runs with
  * MSRP_ERR_MESSAGE_REFUSED. MSRP_ERR_NOT_FOUND if it is not in progress. */
 MSRP_API int msrp_engine_refuse_message(msrp_engine *e, const char *message_id);
@@ -314,15 +315,15 @@ MSRP_API int msrp_engine_refuse_message(msrp_engine *e, const char *message_id);
 /* ---- keeping a relay reservation (RFC 4976 section 5) ---------------- */
 
 typedef struct msrp_relay_refresh {
-  const msrp_uri *relay; /* the relay's URI (To-Path of the AUTH) */
-  const msrp_uri *local; /* ours (From-Path) */
+  const msrp_uri *relay; /**< the relay's URI (To-Path of the AUTH) */
+  const msrp_uri *local; /**< ours (From-Path) */
   const char *username;
   const char *password;
-  uint32_t expires; /* what to ask for each time */
-  uint32_t granted; /* what the relay granted at the reservation */
+  uint32_t expires; /**< what to ask for each time */
+  uint32_t granted; /**< what the relay granted at the reservation */
 } msrp_relay_refresh;
 
-/* Keep a reservation alive for as long as the engine lives: when three
+/** Keep a reservation alive for as long as the engine lives: when three
  * quarters of what the relay granted have passed (and at the latest 5 s
  * before it lapses), AUTH again on this connection, answer the relay's
  * Digest challenge, and take the new Expires. A 423 adjusts the interval
@@ -331,7 +332,7 @@ typedef struct msrp_relay_refresh {
 MSRP_API int msrp_engine_keep_relay(msrp_engine *e, const msrp_relay_refresh *r,
                                     uint64_t now);
 
-/* Stop accepting new requests to send (MSRP_ERR_CLOSED); what is queued
+/** Stop accepting new requests to send (MSRP_ERR_CLOSED); what is queued
  * still goes out. msrp_engine_idle() tells when nothing is left to write
  * and no transaction waits. */
 MSRP_API void msrp_engine_shutdown(msrp_engine *e);

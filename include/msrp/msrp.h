@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * Copyright (c) 2026 The libmsrp authors */
-/* libmsrp — everything, in one include: the core (URIs, chunks, the
+/** @file
+ * libmsrp — everything, in one include: the core (URIs, chunks, the
  * parser, the session engine, binding, relay AUTH, SDP, CPIM, Digest), the
  * connections on libuv (transports, connectors, MSRPServer, sessions), and
  * the chat with its notification centre. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * Copyright (c) 2026 The libmsrp authors */
-/* libmsrp — the notification centre (python-application's
+/** @file
+ * libmsrp — the notification centre (python-application's
  * NotificationCenter, through which sipsimple's MSRPChat speaks).
  *
  * Objects post notifications by name ("MSRPChatDidStart",
@@ -8,14 +9,14 @@
  * observers register for a name or for all names, and for a sender or for
  * any sender:
  *
- *   msrp_notification_center *nc;
- *   msrp_notification_token tok;
- *   msrp_notification_center_new(&nc);
- *   msrp_notification_center_add_observer(nc, MSRP_CHAT_GOT_MESSAGE, chat,
- *                                         on_message, app, &tok);
- *   ...                                  // the chat posts; on_message runs
- *   msrp_notification_center_remove_observer(nc, tok);
- *   msrp_notification_center_free(nc);
+ *     msrp_notification_center *nc;
+ *     msrp_notification_token tok;
+ *     msrp_notification_center_new(&nc);
+ *     msrp_notification_center_add_observer(nc, MSRP_CHAT_GOT_MESSAGE, chat,
+ *                                           on_message, app, &tok);
+ *     ...                                  // the chat posts; on_message runs
+ *     msrp_notification_center_remove_observer(nc, tok);
+ *     msrp_notification_center_free(nc);
  *
  * Payloads. The payload is a pointer to a struct whose type the name
  * implies; the header of the poster documents both (chat.h: the name
@@ -54,7 +55,7 @@
 extern "C" {
 #endif
 
-/* How deep posts may nest: a post made from inside a callback of a post
+/** How deep posts may nest: a post made from inside a callback of a post
  * made from inside a callback ... The outermost post is depth 1; a post
  * that would be deeper than this fails with MSRP_ERR_INVALID_ARGUMENT and
  * delivers nothing. */
@@ -62,33 +63,33 @@ extern "C" {
 
 typedef struct msrp_notification_center msrp_notification_center;
 
-/* Names one registration, for msrp_notification_center_remove_observer().
+/** Names one registration, for msrp_notification_center_remove_observer().
  * Never 0, and never reused by the centre that gave it out, so a stale
  * token is reported as not found instead of removing someone else. */
 typedef uint64_t msrp_notification_token;
 
-/* One notification, as an observer sees it. The struct and everything it
+/** One notification, as an observer sees it. The struct and everything it
  * points to are valid during the callback only (they are the poster's);
  * copy what you keep. */
 typedef struct msrp_notification {
-  const char *name;         /* "MSRPChatDidStart": never NULL */
-  const void *sender;       /* the object that posted it; may be NULL */
-  const char *payload_type; /* C name of the payload's struct, or NULL */
-  const void *payload;      /* the struct the name implies, or NULL */
+  const char *name;         /**< "MSRPChatDidStart": never NULL */
+  const void *sender;       /**< the object that posted it; may be NULL */
+  const char *payload_type; /**< C name of the payload's struct, or NULL */
+  const void *payload;      /**< the struct the name implies, or NULL */
 } msrp_notification;
 
-/* An observer. `center` is the centre delivering `n`; it may be used from
+/** An observer. `center` is the centre delivering `n`; it may be used from
  * inside the callback (see above). */
 typedef void (*msrp_notification_cb)(msrp_notification_center *center,
                                      const msrp_notification *n,
                                      void *user_data);
 
-/* A new, empty centre in *out (untouched on failure); free it with
+/** A new, empty centre in *out (untouched on failure); free it with
  * msrp_notification_center_free(). Errors: MSRP_ERR_INVALID_ARGUMENT (out
  * is NULL), MSRP_ERR_NOMEM. */
 MSRP_API int msrp_notification_center_new(msrp_notification_center **out);
 
-/* Free a centre and all its registrations; user_data of the observers is
+/** Free a centre and all its registrations; user_data of the observers is
  * not touched. Called from inside one of the centre's callbacks, it only
  * marks the centre: the callback may return normally (it must not use the
  * centre again), no further observer is called, and the memory goes when
@@ -97,7 +98,7 @@ MSRP_API int msrp_notification_center_new(msrp_notification_center **out);
  * NULL is ignored. */
 MSRP_API void msrp_notification_center_free(msrp_notification_center *center);
 
-/* Register `cb` for notifications called `name` (an exact, case-sensitive
+/** Register `cb` for notifications called `name` (an exact, case-sensitive
  * match; NULL: every name) from `sender` (the same pointer; NULL: any
  * sender). The name is copied; the sender is only compared, never
  * dereferenced. The same cb and user_data may be registered more than
@@ -111,7 +112,7 @@ MSRP_API int msrp_notification_center_add_observer(
     msrp_notification_center *center, const char *name, const void *sender,
     msrp_notification_cb cb, void *user_data, msrp_notification_token *token);
 
-/* Remove the registration `token`. From inside a callback it works at
+/** Remove the registration `token`. From inside a callback it works at
  * once: the observer is not called again, even later in the delivery in
  * progress. Errors: MSRP_ERR_INVALID_ARGUMENT (center is NULL),
  * MSRP_ERR_NOT_FOUND (no such registration: never given out by this
@@ -120,7 +121,7 @@ MSRP_API int
 msrp_notification_center_remove_observer(msrp_notification_center *center,
                                          msrp_notification_token token);
 
-/* Post a notification: call every observer whose name and sender match,
+/** Post a notification: call every observer whose name and sender match,
  * in the order they were added, each with a msrp_notification made of
  * these arguments, before returning. Nothing is copied: `name`,
  * `payload_type` and `payload` need only live for the call. Posting from
@@ -134,11 +135,11 @@ MSRP_API int msrp_notification_center_post(msrp_notification_center *center,
                                            const char *payload_type,
                                            const void *payload);
 
-/* The number of registrations (removed ones not counted); 0 for NULL. */
+/** The number of registrations (removed ones not counted); 0 for NULL. */
 MSRP_API size_t
 msrp_notification_center_count(const msrp_notification_center *center);
 
-/* This thread's default centre, like python-application's singleton: made
+/** This thread's default centre, like python-application's singleton: made
  * on the first call in each thread (C11 _Thread_local), the same pointer
  * for every later call in that thread. The user need not free it: it lives
  * until the process ends (a thread that exits without freeing it leaves

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * Copyright (c) 2026 The libmsrp authors */
-/* libmsrp — the streaming MSRP parser.
+/** @file
+ * libmsrp — the streaming MSRP parser.
  *
  * The parser takes bytes in pieces of any size, down to one byte, and gives
  * events: the headers of a chunk are complete; a slice of its body; the end
@@ -9,16 +10,16 @@
  * it looked at a possible end-line, into the parser), and the parser's own
  * memory is bounded by its header limits whatever the body size.
  *
- *   msrp_parser *p;
- *   msrp_parser_new(&p, NULL);
- *   while (len > 0) {
- *     size_t used;
- *     msrp_event ev;
- *     int rc = msrp_parser_execute(p, data, len, &used, &ev);
- *     if (rc < 0) { ... msrp_strerror(rc) ...; break; }
- *     data += used; len -= used;
- *     switch (ev.type) { ... }
- *   }
+ *     msrp_parser *p;
+ *     msrp_parser_new(&p, NULL);
+ *     while (len > 0) {
+ *       size_t used;
+ *       msrp_event ev;
+ *       int rc = msrp_parser_execute(p, data, len, &used, &ev);
+ *       if (rc < 0) { ... msrp_strerror(rc) ...; break; }
+ *       data += used; len -= used;
+ *       switch (ev.type) { ... }
+ *     }
  *
  * A body ends only at CRLF "-------" transaction-id flag CRLF with this
  * chunk's own transaction id and a valid flag: CRLFs, NUL bytes, other
@@ -54,45 +55,45 @@ extern "C" {
 
 typedef struct msrp_parser msrp_parser;
 
-/* The largest max_tid_length: a larger one is taken as this. */
+/** The largest max_tid_length: a larger one is taken as this. */
 #define MSRP_PARSER_TID_LENGTH_MAX 256
 
-/* Hard limits; exceeding one is an MSRP_ERR_LIMIT_* error. A value of 0 in
+/** Hard limits; exceeding one is an MSRP_ERR_LIMIT_* error. A value of 0 in
  * a field given to msrp_parser_new() means that field's default. */
 typedef struct msrp_parser_limits {
-  size_t max_header_bytes;  /* start line, headers and end-line: 16384 */
-  size_t max_header_count;  /* header lines: 64 */
-  size_t max_path_uris;     /* URIs in one path header: 32 */
-  size_t max_tid_length;    /* transaction id: 64 (RFC 4975 allows 32);
+  size_t max_header_bytes;  /**< start line, headers and end-line: 16384 */
+  size_t max_header_count;  /**< header lines: 64 */
+  size_t max_path_uris;     /**< URIs in one path header: 32 */
+  size_t max_tid_length;    /**< transaction id: 64 (RFC 4975 allows 32);
                                at most MSRP_PARSER_TID_LENGTH_MAX */
-  size_t max_method_length; /* method name: 32 */
+  size_t max_method_length; /**< method name: 32 */
 } msrp_parser_limits;
 
 MSRP_API void msrp_parser_limits_default(msrp_parser_limits *limits);
 
 typedef enum msrp_event_type {
-  MSRP_EVENT_NONE = 0, /* all input used; give more */
-  MSRP_EVENT_HEADERS,  /* start line and headers of `chunk` are complete */
-  MSRP_EVENT_BODY,     /* `data`/`len` are the body bytes at `offset` */
-  MSRP_EVENT_SEGMENT,  /* a virtual chunk ends here (see segment size) */
-  MSRP_EVENT_END       /* the chunk ends with `flag` */
+  MSRP_EVENT_NONE = 0, /**< all input used; give more */
+  MSRP_EVENT_HEADERS,  /**< start line and headers of `chunk` are complete */
+  MSRP_EVENT_BODY,     /**< `data`/`len` are the body bytes at `offset` */
+  MSRP_EVENT_SEGMENT,  /**< a virtual chunk ends here (see segment size) */
+  MSRP_EVENT_END       /**< the chunk ends with `flag` */
 } msrp_event_type;
 
 typedef struct msrp_event {
   msrp_event_type type;
-  /* The chunk being parsed (all events but NONE). The parser owns it until
+  /** The chunk being parsed (all events but NONE). The parser owns it until
    * the next chunk begins, unless msrp_parser_take_chunk() takes it. It has
    * no body: the body comes as BODY events. From HEADERS on,
    * msrp_chunk_error() says whether it was understood. */
   msrp_chunk *chunk;
-  /* BODY: the slice, valid until the next call; offset counts from 0 at the
+  /** BODY: the slice, valid until the next call; offset counts from 0 at the
    * first body byte of this chunk. */
   const uint8_t *data;
   size_t len;
   uint64_t offset;
-  /* END: the end-line flag. SEGMENT: '+'. */
+  /** END: the end-line flag. SEGMENT: '+'. */
   char flag;
-  /* SEGMENT, and END of a chunk that was cut (had a SEGMENT): the virtual
+  /** SEGMENT, and END of a chunk that was cut (had a SEGMENT): the virtual
    * chunk's number (1, 2, ...) and its Byte-Range in the message (the
    * chunk's start, or 1 without a Byte-Range, moved by the bytes before it;
    * end from the bytes in it; the chunk's total, or "*"). END of a chunk
@@ -102,24 +103,24 @@ typedef struct msrp_event {
   msrp_byte_range range;
 } msrp_event;
 
-/* Errors: MSRP_ERR_NOMEM, MSRP_ERR_INVALID_ARGUMENT (`out` NULL). `limits`
+/** Errors: MSRP_ERR_NOMEM, MSRP_ERR_INVALID_ARGUMENT (`out` NULL). `limits`
  * NULL means all defaults; a max_tid_length above
  * MSRP_PARSER_TID_LENGTH_MAX is lowered to it. */
 MSRP_API int msrp_parser_new(msrp_parser **out,
                              const msrp_parser_limits *limits);
 MSRP_API void msrp_parser_free(msrp_parser *parser);
-/* New limits (as msrp_parser_new takes them), between chunks only:
+/** New limits (as msrp_parser_new takes them), between chunks only:
  * MSRP_ERR_BUSY inside one, MSRP_ERR_NOMEM. */
 MSRP_API int msrp_parser_set_limits(msrp_parser *parser,
                                     const msrp_parser_limits *limits);
 
-/* Forget any chunk in progress and any failure; start at a start line. */
+/** Forget any chunk in progress and any failure; start at a start line. */
 MSRP_API void msrp_parser_reset(msrp_parser *parser);
 
-/* No segment size (the default): bodies are not cut. */
+/** No segment size (the default): bodies are not cut. */
 #define MSRP_PARSER_NO_SEGMENTS SIZE_MAX
 
-/* Cut bodies into virtual chunks of `size` bytes, as the seed's
+/** Cut bodies into virtual chunks of `size` bytes, as the seed's
  * read_chunk(size): after each `size` body bytes, when more body follows,
  * a SEGMENT event marks a virtual chunk that ends with '+'. A size of 0 cuts
  * after every BODY event (so where it cuts depends on how the input was
@@ -128,7 +129,7 @@ MSRP_API void msrp_parser_reset(msrp_parser *parser);
  * yet, else from the next chunk. */
 MSRP_API void msrp_parser_set_segment_size(msrp_parser *parser, size_t size);
 
-/* Parse from `in`. Stops at the first event: `*consumed` says how many
+/** Parse from `in`. Stops at the first event: `*consumed` says how many
  * bytes of `in` were used (possibly 0, for an event the parser had ready)
  * and `*ev` is the event, or MSRP_EVENT_NONE when all `len` bytes were used
  * without one. Returns 0, or a negative error after which the parser stays
@@ -144,20 +145,20 @@ MSRP_API void msrp_parser_set_segment_size(msrp_parser *parser, size_t size);
 MSRP_API int msrp_parser_execute(msrp_parser *parser, const uint8_t *in,
                                  size_t len, size_t *consumed, msrp_event *ev);
 
-/* Take ownership of the current chunk (valid from its HEADERS event on);
+/** Take ownership of the current chunk (valid from its HEADERS event on);
  * free it with msrp_chunk_free(). Later events of the same chunk still point
  * at it, so keep it alive until its END. NULL if there is none. */
 MSRP_API msrp_chunk *msrp_parser_take_chunk(msrp_parser *parser);
 
-/* The chunk being parsed, or the last one parsed; NULL before the first.
+/** The chunk being parsed, or the last one parsed; NULL before the first.
  * Owned as described for msrp_event.chunk (a taken chunk is the taker's). */
 MSRP_API msrp_chunk *msrp_parser_chunk(const msrp_parser *parser);
 
-/* 1 when the parser stands between chunks (nothing of a next chunk read
+/** 1 when the parser stands between chunks (nothing of a next chunk read
  * yet), 0 inside one: whether a connection closing now cut a chunk. */
 MSRP_API int msrp_parser_between_chunks(const msrp_parser *parser);
 
-/* Bytes consumed since creation or the last reset: after an error, where
+/** Bytes consumed since creation or the last reset: after an error, where
  * the offending input was. */
 MSRP_API uint64_t msrp_parser_position(const msrp_parser *parser);
 

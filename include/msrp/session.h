@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT
  * Copyright (c) 2026 The libmsrp authors */
-/* libmsrp — an MSRP session on a connection (the seed's MSRPSession and
+/** @file
+ * libmsrp — an MSRP session on a connection (the seed's MSRPSession and
  * GreenMSRPSession): the session engine (engine.h) driven by a bound
  * transport and the loop's clock.
  *
- *   msrp_session *s;
- *   msrp_session_new(&s, transport, &config, &callbacks, user_data);
- *   msrp_session_send_message(s, &(msrp_message_params){...}, done, ud, &id);
- *   ...
- *   msrp_session_shutdown(s, on_closed, ud);   // or msrp_session_free(s)
+ *     msrp_session *s;
+ *     msrp_session_new(&s, transport, &config, &callbacks, user_data);
+ *     msrp_session_send_message(s, &(msrp_message_params){...}, done, ud, &id);
+ *     ...
+ *     msrp_session_shutdown(s, on_closed, ud);   // or msrp_session_free(s)
  *
  * The callbacks mean what the engine's mean (engine.h) and receive the
  * session; so do the completions of send_chunk and send_message.
@@ -25,7 +26,7 @@ extern "C" {
 
 typedef struct msrp_session msrp_session;
 
-/* What a session tells its user: the engine's callbacks (engine.h says
+/** What a session tells its user: the engine's callbacks (engine.h says
  * when each runs), with the session first. Any may be NULL. */
 typedef struct msrp_session_callbacks {
   void (*on_message)(msrp_session *s, const msrp_message_info *m,
@@ -47,42 +48,42 @@ typedef struct msrp_session_callbacks {
                            uint32_t granted, void *user_data);
 } msrp_session_callbacks;
 
-/* The completion of msrp_session_send_chunk (msrp_response_cb's meaning). */
+/** The completion of msrp_session_send_chunk (msrp_response_cb's meaning). */
 typedef void (*msrp_session_response_cb)(msrp_session *s, int status,
                                          const msrp_chunk *response,
                                          void *user_data);
-/* The completion of msrp_session_send_message (msrp_message_cb's
+/** The completion of msrp_session_send_message (msrp_message_cb's
  * meaning). */
 typedef void (*msrp_session_message_cb)(msrp_session *s, const char *message_id,
                                         int status, int code,
                                         const char *comment, void *user_data);
 
 typedef struct msrp_session_config {
-  uint64_t response_timeout_ms; /* 0: MSRP_RESPONSE_TIMEOUT_MS */
-  size_t chunk_size;            /* 0: 65536 */
-  size_t max_queue_bytes;       /* 0: 4 MiB */
-  size_t whole_max;             /* 0: 65536 */
-  const char *accept_types;     /* NULL: "*" */
-  /* GreenMSRPSession: keep whole incoming messages in a queue for
+  uint64_t response_timeout_ms; /**< 0: MSRP_RESPONSE_TIMEOUT_MS */
+  size_t chunk_size;            /**< 0: 65536 */
+  size_t max_queue_bytes;       /**< 0: 4 MiB */
+  size_t whole_max;             /**< 0: 65536 */
+  const char *accept_types;     /**< NULL: "*" */
+  /** GreenMSRPSession: keep whole incoming messages in a queue for
    * msrp_session_receive_message() instead of calling on_message. */
   int queue_incoming;
-  size_t max_queued_messages; /* 0: 64; when full, reading pauses */
-  /* Reading ended: the peer closed (MSRP_ERR_CONNECTION_CLOSED), cut a
+  size_t max_queued_messages; /**< 0: 64; when full, reading pauses */
+  /** Reading ended: the peer closed (MSRP_ERR_CONNECTION_CLOSED), cut a
    * chunk (MSRP_ERR_CLOSED_MID_CHUNK), sent something unintelligible
    * (MSRP_ERR_PARSE_...), or the socket failed. May be NULL. */
   void (*on_read_end)(msrp_session *s, int status, void *user_data);
-  /* The engine's bounds and timers (engine.h; 0: its defaults). */
+  /** The engine's bounds and timers (engine.h; 0: its defaults). */
   uint64_t report_timeout_ms;
   size_t max_unreported_bytes;
   size_t max_answer_bytes;
   uint64_t incoming_idle_ms;
-  /* Limits of the connection's parser from now on (header bytes, header
+  /** Limits of the connection's parser from now on (header bytes, header
    * count, path length, ...); a chunk beyond one ends reading with its own
    * MSRP_ERR_LIMIT_* error. NULL: the parser's defaults. */
   const msrp_parser_limits *limits;
 } msrp_session_config;
 
-/* Take over a bound transport (it is freed with the session). Errors:
+/** Take over a bound transport (it is freed with the session). Errors:
  * MSRP_ERR_INVALID_ARGUMENT, MSRP_ERR_NOMEM (the transport is then still
  * the caller's). */
 MSRP_API int msrp_session_new(msrp_session **out, msrp_transport *t,
@@ -90,17 +91,17 @@ MSRP_API int msrp_session_new(msrp_session **out, msrp_transport *t,
                               const msrp_session_callbacks *callbacks,
                               void *user_data);
 
-/* The session of an engine passed to one of its callbacks (only for
+/** The session of an engine passed to one of its callbacks (only for
  * engines that sessions made). */
 MSRP_API msrp_session *msrp_session_from_engine(const msrp_engine *e);
 MSRP_API msrp_engine *msrp_session_engine(msrp_session *s);
 MSRP_API msrp_transport *msrp_session_transport(msrp_session *s);
 
-/* The seed's send_chunk(chunk, response_cb): see msrp_engine_send_chunk. */
+/** The seed's send_chunk(chunk, response_cb): see msrp_engine_send_chunk. */
 MSRP_API int msrp_session_send_chunk(msrp_session *s, msrp_chunk *chunk,
                                      msrp_session_response_cb cb, void *ud);
 
-/* The seed's deliver_chunk(): `cb` gets 0 and the response when it is a
+/** The seed's deliver_chunk(): `cb` gets 0 and the response when it is a
  * success, MSRP_ERR_TRANSACTION with the failure response (code and
  * comment in it), or MSRP_ERR_CANCELLED. With Failure-Report no (no
  * response can come) it completes as soon as the chunk is written, with no
@@ -109,7 +110,7 @@ typedef void (*msrp_deliver_cb)(msrp_session *s, int status,
                                 const msrp_chunk *response, void *ud);
 MSRP_API int msrp_session_deliver_chunk(msrp_session *s, msrp_chunk *chunk,
                                         msrp_deliver_cb cb, void *ud);
-/* Blocking form: *code gets the response code (0 when none came). */
+/** Blocking form: *code gets the response code (0 when none came). */
 MSRP_API int msrp_session_deliver_chunk_wait(msrp_session *s, msrp_chunk *chunk,
                                              int *code);
 
@@ -120,11 +121,11 @@ MSRP_API int msrp_session_send_message(msrp_session *s,
 MSRP_API int msrp_session_abort_message(msrp_session *s, const char *id);
 MSRP_API int msrp_session_refuse_message(msrp_session *s, const char *id);
 
-/* Stop reading from the peer (the peer is held back by TCP), and go on. */
+/** Stop reading from the peer (the peer is held back by TCP), and go on. */
 MSRP_API void msrp_session_pause(msrp_session *s);
 MSRP_API void msrp_session_resume(msrp_session *s);
 
-/* GreenMSRPSession's receive_chunk: the next whole incoming message, as
+/** GreenMSRPSession's receive_chunk: the next whole incoming message, as
  * a chunk carrying the whole body (the caller frees it). Only with
  * queue_incoming. `cb` runs once: 0 and the chunk, or the reason reading
  * ended (MSRP_ERR_CONNECTION_CLOSED, ...), or MSRP_ERR_CANCELLED. */
@@ -135,10 +136,10 @@ MSRP_API int msrp_session_receive_message(msrp_session *s, msrp_receive_cb cb,
 MSRP_API int msrp_session_receive_message_wait(msrp_session *s,
                                                msrp_chunk **out);
 
-/* How reading ended, once it has: 0 while the connection is up. */
+/** How reading ended, once it has: 0 while the connection is up. */
 MSRP_API int msrp_session_read_status(const msrp_session *s);
 
-/* The seed's shutdown(): send what is queued, wait for the outstanding
+/** The seed's shutdown(): send what is queued, wait for the outstanding
  * responses (within the response timeout), then close. `cb` runs once,
  * when the connection is closed; every pending completion has run by then.
  * The session must still be freed. */
@@ -147,7 +148,7 @@ MSRP_API int msrp_session_shutdown(msrp_session *s, msrp_session_closed_cb cb,
                                    void *ud);
 MSRP_API int msrp_session_shutdown_wait(msrp_session *s);
 
-/* Close at once: pending callbacks run with MSRP_ERR_CANCELLED (and the
+/** Close at once: pending callbacks run with MSRP_ERR_CANCELLED (and the
  * closed callback of a shutdown under way runs). May be called from inside
  * any of the session's callbacks: then nothing more is delivered, and the
  * free happens when that callback returns (docs/design.md). NULL is
