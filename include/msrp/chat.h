@@ -125,7 +125,9 @@ MSRP_API int msrp_chat_new(msrp_chat **out, uv_loop_t *loop,
  * "initialize"). */
 MSRP_API int msrp_chat_initialize(msrp_chat *chat);
 
-/** With the remote's SDP media: connect or accept, bind, post
+/** With the remote's SDP (its MSRP media section alone, or a whole SDP
+ * body, where the first MSRP section is used, whatever comes before it:
+ * msrp_sdp_find_msrp_media()): connect or accept, bind, post
  * MSRPChatDidStart and send what was queued; or MSRPChatDidFail (context
  * "sdp_negotiation" for SDP we cannot use, "start" for the connection).
  * Connecting over TLS straight to the endpoint (no relay on either side),

@@ -218,6 +218,17 @@ MSRP_API int msrp_sdp_media_parse(msrp_sdp_media **out, const char *text,
                                   size_t len, size_t index,
                                   msrp_sdp_where *where);
 
+/** Find an MSRP media section in a whole SDP body, which may hold others
+ * (m=audio first is common): `*index` gets the number (counting from 0, as
+ * msrp_sdp_media_parse() counts) of the first section at or after `from`
+ * whose m= line is "message" over TCP/MSRP or TCP/TLS/MSRP with a port
+ * other than 0 (0 is a stream the answer turned down, RFC 3264). To visit
+ * every MSRP section, call again with `from` = `*index` + 1. Errors:
+ * MSRP_ERR_NOT_FOUND (none), MSRP_ERR_INVALID_ARGUMENT (`text` or `index`
+ * NULL). */
+MSRP_API int msrp_sdp_find_msrp_media(const char *text, size_t len, size_t from,
+                                      size_t *index);
+
 /* ------------------------------------------------------------------ */
 /** Reading (a built or a parsed object)                                */
 

@@ -648,6 +648,35 @@ fail:
   return rc;
 }
 
+int msrp_sdp_find_msrp_media(const char *text, size_t len, size_t from,
+                             size_t *index) {
+  if (!text || !index)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  size_t pos = 0, section = 0;
+  while (pos < len) {
+    const char *line = text + pos;
+    const char *nl = memchr(line, '\n', len - pos);
+    size_t n = nl ? (size_t)(nl - line) : len - pos;
+    pos += n + (nl ? 1 : 0);
+    if (n < 2 || line[0] != 'm' || line[1] != '=')
+      continue;
+    if (n > 0 && line[n - 1] == '\r')
+      n--;
+    msrp_sdp_media probe;
+    memset(&probe, 0, sizeof probe);
+    /* MSRP over TCP or TLS, and not a stream the answer turned down
+     * (port 0, RFC 3264 section 6) */
+    if (section >= from && !msrp__has_ctl(line, n) &&
+        parse_m_line(&probe, (msrp__span){line + 2, n - 2}) == 0 &&
+        probe.port != 0) {
+      *index = section;
+      return 0;
+    }
+    section++;
+  }
+  return MSRP_ERR_NOT_FOUND;
+}
+
 /* ------------------------------------------------------------------ */
 /* Getters                                                             */
 

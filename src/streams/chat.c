@@ -742,8 +742,12 @@ int msrp_chat_start(msrp_chat *c, const char *remote_sdp) {
   if (c->state != CHAT_INITIALIZED || c->ending)
     return MSRP_ERR_BUSY;
   msrp_sdp_media *remote;
-  int rc =
-      msrp_sdp_media_parse(&remote, remote_sdp, strlen(remote_sdp), 0, NULL);
+  /* a whole SDP body may carry other media first (audio, video): ours is
+   * its first MSRP section */
+  size_t len = strlen(remote_sdp), index = 0;
+  int rc = msrp_sdp_find_msrp_media(remote_sdp, len, 0, &index);
+  if (!rc)
+    rc = msrp_sdp_media_parse(&remote, remote_sdp, len, index, NULL);
   if (!rc) {
     /* RFC 6135 / RFC 4975: who connects must match what we prepared */
     msrp_sdp_action action;

@@ -270,6 +270,45 @@ static void test_lifecycle_tls(void **state) {
   lifecycle(1);
 }
 
+/* ---- whole SDP bodies, as a SIP client has them ------------------------ */
+
+/* Each side's media section inside a whole body, after an audio stream and
+ * a turned-down MSRP stream (port 0): the chat finds its own section. */
+static char *whole_body(const char *media) {
+  static const char head[] =
+      "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+      "m=audio 49170 RTP/AVP 0\r\nc=IN IP4 127.0.0.1\r\n"
+      "a=rtpmap:0 PCMU/8000\r\n"
+      "m=message 0 TCP/MSRP *\r\n";
+  char *b = malloc(sizeof head + strlen(media) + 64);
+  assert_non_null(b);
+  sprintf(b, "%s%sm=video 51372 RTP/AVP 31\r\n", head, media);
+  return b;
+}
+
+static void test_whole_sdp_bodies(void **state) {
+  (void)state;
+  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
+       NULL, 0);
+  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, NULL, 0,
+       NULL, 0);
+  initialize_both();
+  char *offer = whole_body(alice.sdp), *answer = whole_body(bob.sdp);
+  assert_int_equal(msrp_chat_start(bob.chat, offer), 0);
+  assert_int_equal(msrp_chat_start(alice.chat, answer), 0);
+  free(offer);
+  free(answer);
+  until(&alice.started, 1);
+  until(&bob.started, 1);
+  assert_int_equal(
+      msrp_chat_send_message(alice.chat, "found it", 8, NULL, NULL, 0, NULL),
+      0);
+  until(&bob.got, 1);
+  until(&alice.delivered, 1);
+  assert_string_equal(bob.content, "found it");
+  end_both();
+}
+
 /* ---- messages sent before start go out after it, in order -------------- */
 
 static void test_queued_before_start(void **state) {
@@ -729,6 +768,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_lifecycle_tcp, chat_setup,
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_lifecycle_tls, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_whole_sdp_bodies, chat_setup,
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_tls_pinned_by_sdp, chat_setup,
                                       chat_teardown),

@@ -1259,6 +1259,49 @@ static void test_send_mode_both(void **state) {
   msrp_sdp_media_free(r);
 }
 
+/* A whole SDP body with other media: the MSRP sections are found by
+ * number, a turned-down one (port 0) and other protocols are skipped. */
+static void test_find_msrp_media(void **state) {
+  (void)state;
+  static const char body[] =
+      "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\n"
+      "c=IN IP4 192.0.2.1\r\n"
+      "m=audio 49170 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+      "m=message 0 TCP/MSRP *\r\n"
+      "m=message 9 UDP/MSRP *\r\n"
+      "m=message 7654 TCP/TLS/MSRP *\r\n"
+      "a=path:msrps://192.0.2.1:7654/abc;tcp\r\na=accept-types:text/plain\r\n"
+      "m=video 51372 RTP/AVP 31\r\n"
+      "m=message 2855 TCP/MSRP *\r\n"
+      "a=path:msrp://192.0.2.1:2855/def;tcp\r\na=accept-types:*\r\n";
+  size_t len = sizeof body - 1, i = 99;
+  assert_int_equal(msrp_sdp_find_msrp_media(body, len, 0, &i), 0);
+  assert_int_equal(i, 3);
+  msrp_sdp_media *m;
+  assert_int_equal(msrp_sdp_media_parse(&m, body, len, i, NULL), 0);
+  assert_int_equal(msrp_sdp_media_use_tls(m), 1);
+  assert_string_equal(msrp_sdp_media_path(m)->uris[0].session_id, "abc");
+  assert_string_equal(msrp_sdp_media_address(m, NULL), "192.0.2.1");
+  msrp_sdp_media_free(m);
+  assert_int_equal(msrp_sdp_find_msrp_media(body, len, i + 1, &i), 0);
+  assert_int_equal(i, 5);
+  assert_int_equal(msrp_sdp_media_parse(&m, body, len, i, NULL), 0);
+  assert_string_equal(msrp_sdp_media_path(m)->uris[0].session_id, "def");
+  msrp_sdp_media_free(m);
+  i = 42;
+  assert_int_equal(msrp_sdp_find_msrp_media(body, len, 6, &i),
+                   MSRP_ERR_NOT_FOUND);
+  assert_int_equal(i, 42);
+  static const char audio_only[] = "v=0\r\nm=audio 49170 RTP/AVP 0\r\n";
+  assert_int_equal(
+      msrp_sdp_find_msrp_media(audio_only, sizeof audio_only - 1, 0, &i),
+      MSRP_ERR_NOT_FOUND);
+  assert_int_equal(msrp_sdp_find_msrp_media(NULL, 0, 0, &i),
+                   MSRP_ERR_INVALID_ARGUMENT);
+  assert_int_equal(msrp_sdp_find_msrp_media(body, len, 0, NULL),
+                   MSRP_ERR_INVALID_ARGUMENT);
+}
+
 static void test_send_mode_errors(void **state) {
   (void)state;
   msrp_sdp_media *r = remote_of("*", NULL);
@@ -1308,6 +1351,7 @@ int main(void) {
       cmocka_unit_test(test_send_mode_only_plain),
       cmocka_unit_test(test_send_mode_both),
       cmocka_unit_test(test_send_mode_errors),
+      cmocka_unit_test(test_find_msrp_media),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
