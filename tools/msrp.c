@@ -27,7 +27,10 @@ static const char usage_chat[] =
     "Roles:\n"
     "  --listen              wait for the peer to connect (the default)\n"
     "  --connect             connect to the peer\n"
-    "  --local-host IP       the address to use (default 127.0.0.1)\n"
+    "  --local-host IP       the address to use (default 127.0.0.1;\n"
+    "                        0.0.0.0 or :: for every address)\n"
+    "  --advertise HOST      the host our path names, if not --local-host\n"
+    "                        (behind NAT, or with 0.0.0.0)\n"
     "The peer:\n"
     "  --remote TEXT         its path (msrp://...) or SDP media\n"
     "  --remote-file FILE    read it from FILE; otherwise from standard\n"
@@ -114,7 +117,7 @@ static const char usage_main[] =
 
 typedef struct opts {
   bool connect, sdp, tls, script, trace;
-  const char *local_host, *remote, *remote_file, *local_file;
+  const char *local_host, *advertise, *remote, *remote_file, *local_file;
   const char *cert, *key, *ca, *fingerprint;
   const char *relay, *user, *password, *password_file;
   int expect, timeout;
@@ -508,6 +511,7 @@ static int chat_main(int argc, char **argv) {
     LISTEN = 256,
     CONNECT,
     LOCALHOST,
+    ADVERTISE,
     REMOTE,
     REMOTEFILE,
     LOCALFILE,
@@ -530,6 +534,7 @@ static int chat_main(int argc, char **argv) {
       {"listen", no_argument, 0, LISTEN},
       {"connect", no_argument, 0, CONNECT},
       {"local-host", required_argument, 0, LOCALHOST},
+      {"advertise", required_argument, 0, ADVERTISE},
       {"remote", required_argument, 0, REMOTE},
       {"remote-file", required_argument, 0, REMOTEFILE},
       {"local-file", required_argument, 0, LOCALFILE},
@@ -561,6 +566,9 @@ static int chat_main(int argc, char **argv) {
       break;
     case LOCALHOST:
       o->local_host = optarg;
+      break;
+    case ADVERTISE:
+      o->advertise = optarg;
       break;
     case REMOTE:
       o->remote = optarg;
@@ -651,6 +659,7 @@ static int chat_main(int argc, char **argv) {
                       .uri = o->connect ? "sip:caller@localhost"
                                         : "sip:callee@localhost",
                       .local_host = o->local_host,
+                      .advertised_host = o->advertise,
                       .use_tls = o->tls,
                       .tls = (o->tls || o->ca || o->fingerprint) ? &tls : NULL,
                       .relays = o->relay ? &relay : NULL,

@@ -42,11 +42,16 @@ typedef struct msrp_chat msrp_chat;
 
 /** Who we are, and how we reach the network. Copied by msrp_chat_new. */
 typedef struct msrp_account {
-  const char *display_name;   /**< "Alice" (may be NULL) */
-  const char *uri;            /**< our SIP URI, "sip:alice@example.com" */
-  const char *local_host;     /**< the IP address MSRP listens or binds on */
-  int use_tls;                /**< msrps */
-  const msrp_tls_config *tls; /**< certificate (to accept), CA */
+  const char *display_name; /**< "Alice" (may be NULL) */
+  const char *uri;          /**< our SIP URI, "sip:alice@example.com" */
+  const char *local_host;   /**< the IP address MSRP listens or binds on
+                                 ("0.0.0.0" or "::": every address) */
+  /** The host our a=path (and c=) names, when it is not local_host: the
+   * public address behind a NAT that forwards the port, or a real address
+   * when local_host is 0.0.0.0 or "::". NULL: local_host. */
+  const char *advertised_host;
+  int use_tls;                     /**< msrps */
+  const msrp_tls_config *tls;      /**< certificate (to accept), CA */
   const msrp_relay_config *relays; /**< NULL: direct */
   size_t nrelays;
   const msrp_logger *logger;

@@ -65,6 +65,12 @@ typedef struct msrp_connect_config {
    * MSRP_MAX_UNBOUND for an acceptor (one session waits for one peer),
    * MSRP_SERVER_MAX_UNBOUND for a server (many sessions bind at once). */
   size_t max_unbound;
+  /** The host our path advertises (a=path), when it is not the address
+   * prepare() binds: the public address behind a NAT that forwards the
+   * port, or a real address when binding 0.0.0.0 or "::". NULL: the bound
+   * host. The direct kinds only (through a relay, the relay's path is what
+   * peers reach). Copied. */
+  const char *advertise_host;
 } msrp_connect_config;
 
 /** The defaults of msrp_connect_config.max_unbound. */

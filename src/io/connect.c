@@ -32,6 +32,7 @@ struct msrp_connector {
   unsigned char fingerprint[32];
   bool has_fingerprint;
   char *server_name;
+  char *advertise_host; /* what our path says, when not the bound host */
   uint64_t bind_timeout_ms;
   uint64_t connect_timeout_ms;
 
@@ -141,6 +142,7 @@ static void maybe_release(msrp_connector *c) {
   }
   msrp__tls_ctx_free(c->ctx);
   free(c->server_name);
+  free(c->advertise_host);
   free_relays(&c->relays);
   msrp_path_clear(&c->use_path);
   msrp_path_clear(&c->local_path);
@@ -228,6 +230,10 @@ static int connector_new(msrp_connector **out, msrp_connector_kind kind,
         rc = MSRP_ERR_TLS_CONFIG;
       }
     }
+    if (!rc && cfg->advertise_host &&
+        !(c->advertise_host =
+              msrp__strndup(cfg->advertise_host, strlen(cfg->advertise_host))))
+      rc = MSRP_ERR_NOMEM;
     if (!rc && tls && tls->server_name &&
         !(c->server_name =
               msrp__strndup(tls->server_name, strlen(tls->server_name))))
@@ -247,6 +253,7 @@ static int connector_new(msrp_connector **out, msrp_connector_kind kind,
   if (rc) {
     free_relays(&c->relays);
     free(c->server_name);
+    free(c->advertise_host);
     free(c);
     return rc;
   }
@@ -350,6 +357,14 @@ int msrp_connector_prepare(msrp_connector *c, msrp_uri *local_uri,
       drop_transport(c);
       return rc;
     }
+  }
+  /* behind NAT, or bound to 0.0.0.0 or ::, the path names the address
+   * peers reach us at; the port is the one bound */
+  if (c->advertise_host &&
+      (rc = msrp_uri_set_host(local_uri, c->advertise_host)) != 0) {
+    close_listener(c);
+    drop_transport(c);
+    return rc;
   }
   msrp_path p = {1, local_uri};
   msrp_path_clear(&c->local_path);

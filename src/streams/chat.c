@@ -45,6 +45,7 @@ struct msrp_chat {
   uv_loop_t *loop;
   msrp_notification_center *nc;
   char *display_name, *uri, *local_host, *remote_uri;
+  char *advertised_host; /* NULL: local_host */
   int use_tls;
   msrp_tls_config tls;
   char *tls_strings[5];
@@ -205,8 +206,10 @@ int msrp_chat_new(msrp_chat **out, uv_loop_t *loop,
   c->uri = dup_s(a->uri);
   c->local_host = dup_s(a->local_host);
   c->remote_uri = dup_s(remote_uri);
+  c->advertised_host = dup_s(a->advertised_host);
   if (!c->uri || !c->local_host || !c->remote_uri ||
-      (a->display_name && !c->display_name))
+      (a->display_name && !c->display_name) ||
+      (a->advertised_host && !c->advertised_host))
     rc = MSRP_ERR_NOMEM;
   if (!rc && a->tls) {
     c->has_tls = true;
@@ -263,6 +266,7 @@ static void release(msrp_chat *c) {
   free(c->display_name);
   free(c->uri);
   free(c->local_host);
+  free(c->advertised_host);
   free(c->remote_uri);
   for (int i = 0; i < 5; i++)
     free(c->tls_strings[i]);
@@ -336,6 +340,7 @@ static msrp_connect_config connect_config(msrp_chat *c) {
   cfg.logger = c->has_logger ? &c->logger : NULL;
   cfg.relays = c->relays;
   cfg.nrelays = c->nrelays;
+  cfg.advertise_host = c->advertised_host;
   return cfg;
 }
 

@@ -130,6 +130,8 @@ static const msrp_tls_config tls_both = {.cert_file = CERT("server.pem"),
 
 /* Bob's certificate when a test wants another one (reset after each). */
 static const msrp_tls_config *bob_tls;
+/* Both bind every address and advertise loopback (reset after each). */
+static bool bind_any;
 
 static void make(peer *p, const char *me, const char *other, int outgoing,
                  int tls, const char *const *accept, size_t naccept,
@@ -138,7 +140,8 @@ static void make(peer *p, const char *me, const char *other, int outgoing,
   memset(p, 0, sizeof *p);
   msrp_account a = {.display_name = outgoing ? "Alice" : "Bob",
                     .uri = me,
-                    .local_host = "127.0.0.1",
+                    .local_host = bind_any ? "0.0.0.0" : "127.0.0.1",
+                    .advertised_host = bind_any ? "127.0.0.1" : NULL,
                     .use_tls = tls,
                     .tls = !tls                     ? NULL
                            : (p == &bob && bob_tls) ? bob_tls
@@ -169,6 +172,7 @@ static int chat_teardown(void **state) {
   free(bob.sdp);
   alice.sdp = bob.sdp = NULL;
   bob_tls = NULL;
+  bind_any = false;
   msrp_notification_center_free(nc);
   return loop_teardown(state);
 }
@@ -306,6 +310,35 @@ static void test_whole_sdp_bodies(void **state) {
   until(&bob.got, 1);
   until(&alice.delivered, 1);
   assert_string_equal(bob.content, "found it");
+  end_both();
+}
+
+/* Bound to 0.0.0.0, each side advertises 127.0.0.1 in a=path and c=: the
+ * peer connects to what is advertised, and the binding's paths match it. */
+static void test_advertised_host(void **state) {
+  (void)state;
+  bind_any = true;
+  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
+       NULL, 0);
+  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, NULL, 0,
+       NULL, 0);
+  initialize_both();
+  assert_non_null(strstr(alice.sdp, "a=path:msrp://127.0.0.1:"));
+  assert_non_null(strstr(bob.sdp, "a=path:msrp://127.0.0.1:"));
+  assert_non_null(strstr(bob.sdp, "c=IN IP4 127.0.0.1\r\n"));
+  assert_null(strstr(alice.sdp, "0.0.0.0"));
+  assert_null(strstr(bob.sdp, "0.0.0.0"));
+  start_both();
+  assert_int_equal(
+      msrp_chat_send_message(alice.chat, "via any", 7, NULL, NULL, 0, NULL), 0);
+  assert_int_equal(
+      msrp_chat_send_message(bob.chat, "and back", 8, NULL, NULL, 0, NULL), 0);
+  until(&bob.got, 1);
+  until(&alice.got, 1);
+  until(&alice.delivered, 1);
+  until(&bob.delivered, 1);
+  assert_string_equal(bob.content, "via any");
+  assert_string_equal(alice.content, "and back");
   end_both();
 }
 
@@ -770,6 +803,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_lifecycle_tls, chat_setup,
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_whole_sdp_bodies, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_advertised_host, chat_setup,
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_tls_pinned_by_sdp, chat_setup,
                                       chat_teardown),

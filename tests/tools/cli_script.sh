@@ -17,7 +17,8 @@ mkfifo to-bob
 common=(--script --timeout 20 ${CLI_TRACE:+--trace})
 alice=(--connect) bob=(--listen)
 case $mode in
-tcp) ;;
+tcp) # Bob binds every address and advertises loopback
+  bob+=(--local-host 0.0.0.0 --advertise 127.0.0.1) ;;
 tls)
   bob+=(--tls --cert "$extra/server.pem" --key "$extra/server.key")
   alice+=(--tls --ca "$extra/ca.pem")
@@ -62,6 +63,10 @@ fail() {
 [ $alice_rc -eq 0 ] || fail "alice exited $alice_rc"
 [ $bob_rc -eq 0 ] || fail "bob exited $bob_rc"
 grep -q '^msrps\?://' alice.path || fail "alice.path is not a path"
+if [ "$mode" = tcp ]; then
+  grep -q '^msrp://127\.0\.0\.1:[0-9]*/' bob.path ||
+    fail "bob.path does not advertise 127.0.0.1: $(cat bob.path)"
+fi
 # exact lines, message ids aside
 norm() { sed -E 's/^(sent|delivered) [A-Za-z0-9]+/\1 ID/' "$1"; }
 want_alice=$'started\nsent ID hello Bob\nsent ID how are you?'
