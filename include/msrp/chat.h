@@ -30,6 +30,7 @@
 #include <msrp/connect.h>
 #include <msrp/cpim.h>
 #include <msrp/notification.h>
+#include <msrp/sdp.h>
 
 #include <time.h>
 #include <uv.h>
@@ -72,6 +73,12 @@ typedef struct msrp_account {
    * "no REPORT about the message came within the report timeout");
    * 0: MSRP_RESPONSE_TIMEOUT_MS. */
   uint64_t response_timeout_ms;
+  /** RFC 6135, for an offer we make: MSRP_SDP_SETUP_ACTIVE (or ABSENT, the
+   * default) offers "active" and connects to the answerer;
+   * MSRP_SDP_SETUP_PASSIVE offers "passive" and waits for the answerer to
+   * connect (an offerer with a public address, the answerer behind a NAT).
+   * An answer is set by the offer: msrp_chat_new_from_sdp(). */
+  msrp_sdp_setup offer_setup;
 } msrp_account;
 
 /** The notifications, and their payloads (valid during the delivery). */
@@ -124,6 +131,21 @@ MSRP_API int msrp_chat_new(msrp_chat **out, uv_loop_t *loop,
                            msrp_notification_center *center,
                            const msrp_account *account, const char *remote_uri,
                            int outgoing);
+
+/** The seed's new_from_sdp(): a chat that answers `offer_sdp` (its MSRP
+ * section alone, or a whole SDP body), its role chosen by the offer's
+ * a=setup (RFC 6135): an offer "passive" or "actpass" is answered "active"
+ * and we connect, so that an answerer behind a NAT reaches out; an offer
+ * "active" or without a=setup (RFC 4975) is answered "passive" and we
+ * accept. Then msrp_chat_initialize() gives the answer's SDP and
+ * msrp_chat_start() takes the same offer. Errors: those of
+ * msrp_chat_new(), of msrp_sdp_media_parse() for the offer, and
+ * MSRP_ERR_NOT_SUPPORTED (holdconn). */
+MSRP_API int msrp_chat_new_from_sdp(msrp_chat **out, uv_loop_t *loop,
+                                    msrp_notification_center *center,
+                                    const msrp_account *account,
+                                    const char *remote_uri,
+                                    const char *offer_sdp);
 
 /** Prepare the MSRP side (listen, or reserve at the relay) and post
  * MSRPChatDidInitialize with our SDP media, or MSRPChatDidFail (context

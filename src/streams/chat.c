@@ -59,6 +59,10 @@ struct msrp_chat {
   size_t naccept, nwrapped;
   uint64_t response_timeout_ms;
   int outgoing;
+  /* RFC 6135: whether we open the TCP connection (a connector) or the peer
+   * does (an acceptor), and the a=setup our SDP says */
+  bool connects;
+  msrp_sdp_setup local_setup;
 
   chat_state state;
   msrp_connector *con;
@@ -189,7 +193,10 @@ static void free_msgs(msrp_chat *c) {
 int msrp_chat_new(msrp_chat **out, uv_loop_t *loop,
                   msrp_notification_center *nc, const msrp_account *a,
                   const char *remote_uri, int outgoing) {
-  if (!out || !loop || !nc || !a || !a->uri || !a->local_host || !remote_uri)
+  if (!out || !loop || !nc || !a || !a->uri || !a->local_host || !remote_uri ||
+      (a->offer_setup != MSRP_SDP_SETUP_ABSENT &&
+       a->offer_setup != MSRP_SDP_SETUP_ACTIVE &&
+       a->offer_setup != MSRP_SDP_SETUP_PASSIVE))
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp_chat *c = calloc(1, sizeof *c);
   if (!c)
@@ -197,6 +204,8 @@ int msrp_chat_new(msrp_chat **out, uv_loop_t *loop,
   c->loop = loop;
   c->nc = nc;
   c->outgoing = outgoing;
+  c->connects = outgoing && a->offer_setup != MSRP_SDP_SETUP_PASSIVE;
+  c->local_setup = c->connects ? MSRP_SDP_SETUP_ACTIVE : MSRP_SDP_SETUP_PASSIVE;
   c->use_tls = a->use_tls;
   c->sounds = a->sounds;
   c->response_timeout_ms = a->response_timeout_ms;
@@ -355,8 +364,7 @@ static int build_sdp(msrp_chat *c, const msrp_path *path) {
         m, (const char *const *)c->wrapped, c->nwrapped);
   /* RFC 6135: the side that connects says active; the other passive */
   if (!rc)
-    rc = msrp_sdp_media_set_setup(m, c->outgoing ? MSRP_SDP_SETUP_ACTIVE
-                                                 : MSRP_SDP_SETUP_PASSIVE);
+    rc = msrp_sdp_media_set_setup(m, c->local_setup);
   if (!rc && path->uris[path->count - 1].use_tls && c->has_tls &&
       c->tls.cert_file) {
     char fp[128];
@@ -405,7 +413,7 @@ int msrp_chat_initialize(msrp_chat *c) {
   if (c->state != CHAT_NEW || c->ending)
     return MSRP_ERR_BUSY;
   msrp_connect_config cfg = connect_config(c);
-  int rc = c->outgoing ? msrp_get_connector(&c->con, c->loop, &cfg)
+  int rc = c->connects ? msrp_get_connector(&c->con, c->loop, &cfg)
                        : msrp_get_acceptor(&c->con, c->loop, &cfg);
   if (!rc)
     rc = msrp_uri_init(&c->local_uri, c->use_tls, c->local_host, 0, NULL, NULL);
@@ -741,18 +749,52 @@ static int pin_remote_certificate(msrp_chat *c, msrp_sdp_media *remote) {
   return 0;
 }
 
+/* The remote's MSRP section: a whole SDP body may carry other media first
+ * (audio, video); ours is its first MSRP section. */
+static int parse_remote(const char *sdp, msrp_sdp_media **out) {
+  size_t len = strlen(sdp), index = 0;
+  int rc = msrp_sdp_find_msrp_media(sdp, len, 0, &index);
+  return rc ? rc : msrp_sdp_media_parse(out, sdp, len, index, NULL);
+}
+
+int msrp_chat_new_from_sdp(msrp_chat **out, uv_loop_t *loop,
+                           msrp_notification_center *center,
+                           const msrp_account *account, const char *remote_uri,
+                           const char *offer_sdp) {
+  if (!out || !offer_sdp)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  msrp_sdp_media *offer;
+  int rc = parse_remote(offer_sdp, &offer);
+  if (rc)
+    return rc;
+  /* RFC 6135: an offer that waits (passive), or lets us choose (actpass),
+   * is answered active, and we connect: the answerer behind a NAT can
+   * always reach out; an active or RFC 4975 offer is answered passive */
+  msrp_sdp_action action;
+  msrp_sdp_setup result;
+  rc = msrp_sdp_setup_negotiate(MSRP_SDP_ANSWERER, MSRP_SDP_SETUP_ACTIVE,
+                                msrp_sdp_media_setup(offer), &action, &result);
+  msrp_sdp_media_free(offer);
+  if (!rc && action == MSRP_SDP_HOLD)
+    rc = MSRP_ERR_NOT_SUPPORTED; /* holdconn: nothing to chat over */
+  msrp_chat *c = NULL;
+  if (!rc)
+    rc = msrp_chat_new(&c, loop, center, account, remote_uri, 0);
+  if (rc)
+    return rc;
+  c->connects = action == MSRP_SDP_CONNECT;
+  c->local_setup = result;
+  *out = c;
+  return 0;
+}
+
 int msrp_chat_start(msrp_chat *c, const char *remote_sdp) {
   if (!c || !remote_sdp)
     return MSRP_ERR_INVALID_ARGUMENT;
   if (c->state != CHAT_INITIALIZED || c->ending)
     return MSRP_ERR_BUSY;
   msrp_sdp_media *remote;
-  /* a whole SDP body may carry other media first (audio, video): ours is
-   * its first MSRP section */
-  size_t len = strlen(remote_sdp), index = 0;
-  int rc = msrp_sdp_find_msrp_media(remote_sdp, len, 0, &index);
-  if (!rc)
-    rc = msrp_sdp_media_parse(&remote, remote_sdp, len, index, NULL);
+  int rc = parse_remote(remote_sdp, &remote);
   if (!rc) {
     /* RFC 6135 / RFC 4975: who connects must match what we prepared */
     msrp_sdp_action action;
@@ -761,7 +803,7 @@ int msrp_chat_start(msrp_chat *c, const char *remote_sdp) {
         c->outgoing ? MSRP_SDP_OFFERER : MSRP_SDP_ANSWERER,
         msrp_sdp_media_setup(c->local_media), msrp_sdp_media_setup(remote),
         &action, &result);
-    if (!rc && action != (c->outgoing ? MSRP_SDP_CONNECT : MSRP_SDP_ACCEPT))
+    if (!rc && action != (c->connects ? MSRP_SDP_CONNECT : MSRP_SDP_ACCEPT))
       rc = MSRP_ERR_NOT_SUPPORTED;
     if (rc)
       msrp_sdp_media_free(remote);

@@ -132,6 +132,10 @@ static const msrp_tls_config tls_both = {.cert_file = CERT("server.pem"),
 static const msrp_tls_config *bob_tls;
 /* Both bind every address and advertise loopback (reset after each). */
 static bool bind_any;
+/* RFC 6135: Alice offers passive; Bob answers this offer (reset after
+ * each). */
+static bool alice_passive;
+static const char *bob_answers;
 
 static void make(peer *p, const char *me, const char *other, int outgoing,
                  int tls, const char *const *accept, size_t naccept,
@@ -151,8 +155,16 @@ static void make(peer *p, const char *me, const char *other, int outgoing,
                     .naccept_types = naccept,
                     .accept_wrapped_types = wrapped,
                     .naccept_wrapped_types = nwrapped,
-                    .response_timeout_ms = 2000};
-  assert_int_equal(msrp_chat_new(&p->chat, &loop, nc, &a, other, outgoing), 0);
+                    .response_timeout_ms = 2000,
+                    .offer_setup = p == &alice && alice_passive
+                                       ? MSRP_SDP_SETUP_PASSIVE
+                                       : MSRP_SDP_SETUP_ABSENT};
+  if (p == &bob && bob_answers)
+    assert_int_equal(
+        msrp_chat_new_from_sdp(&p->chat, &loop, nc, &a, other, bob_answers), 0);
+  else
+    assert_int_equal(msrp_chat_new(&p->chat, &loop, nc, &a, other, outgoing),
+                     0);
   assert_int_equal(msrp_notification_center_add_observer(nc, NULL, p->chat,
                                                          observe, p, NULL),
                    0);
@@ -173,6 +185,8 @@ static int chat_teardown(void **state) {
   alice.sdp = bob.sdp = NULL;
   bob_tls = NULL;
   bind_any = false;
+  alice_passive = false;
+  bob_answers = NULL;
   msrp_notification_center_free(nc);
   return loop_teardown(state);
 }
@@ -339,6 +353,71 @@ static void test_advertised_host(void **state) {
   until(&bob.delivered, 1);
   assert_string_equal(bob.content, "via any");
   assert_string_equal(alice.content, "and back");
+  end_both();
+}
+
+/* RFC 6135 both ways: Alice offers `offer_setup` ("passive", or her
+ * passive offer rewritten to "actpass"); Bob, made from the offer, answers
+ * "active" and connects to her. */
+static void passive_offer(const char *offered) {
+  alice_passive = true;
+  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
+       NULL, 0);
+  assert_int_equal(msrp_chat_initialize(alice.chat), 0);
+  until(&alice.initialized, 1);
+  char *at = strstr(alice.sdp, "a=setup:passive");
+  assert_non_null(at);
+  char offer[1024];
+  snprintf(offer, sizeof offer, "%.*sa=setup:%s%s", (int)(at - alice.sdp),
+           alice.sdp, offered, at + strlen("a=setup:passive"));
+  bob_answers = offer;
+  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, NULL, 0,
+       NULL, 0);
+  assert_int_equal(msrp_chat_initialize(bob.chat), 0);
+  until(&bob.initialized, 1);
+  assert_non_null(strstr(bob.sdp, "a=setup:active"));
+  assert_int_equal(msrp_chat_start(bob.chat, offer), 0);
+  assert_int_equal(msrp_chat_start(alice.chat, bob.sdp), 0);
+  until(&alice.started, 1);
+  until(&bob.started, 1);
+  assert_int_equal(
+      msrp_chat_send_message(alice.chat, "offered", 7, NULL, NULL, 0, NULL), 0);
+  assert_int_equal(
+      msrp_chat_send_message(bob.chat, "answered", 8, NULL, NULL, 0, NULL), 0);
+  until(&bob.got, 1);
+  until(&alice.got, 1);
+  until(&alice.delivered, 1);
+  until(&bob.delivered, 1);
+  assert_string_equal(bob.content, "offered");
+  assert_string_equal(alice.content, "answered");
+  end_both();
+}
+
+static void test_passive_offer(void **state) {
+  (void)state;
+  passive_offer("passive");
+}
+
+static void test_actpass_offer(void **state) {
+  (void)state;
+  passive_offer("actpass");
+}
+
+/* An active offer (RFC 4975's model): the answer made from it is passive
+ * and accepts. */
+static void test_active_offer_answered_passive(void **state) {
+  (void)state;
+  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
+       NULL, 0);
+  assert_int_equal(msrp_chat_initialize(alice.chat), 0);
+  until(&alice.initialized, 1);
+  bob_answers = alice.sdp;
+  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, NULL, 0,
+       NULL, 0);
+  assert_int_equal(msrp_chat_initialize(bob.chat), 0);
+  until(&bob.initialized, 1);
+  assert_non_null(strstr(bob.sdp, "a=setup:passive"));
+  start_both();
   end_both();
 }
 
@@ -806,6 +885,12 @@ int main(void) {
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_advertised_host, chat_setup,
                                       chat_teardown),
+      cmocka_unit_test_setup_teardown(test_passive_offer, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_actpass_offer, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_active_offer_answered_passive,
+                                      chat_setup, chat_teardown),
       cmocka_unit_test_setup_teardown(test_tls_pinned_by_sdp, chat_setup,
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_tls_fingerprint_mismatch, chat_setup,
