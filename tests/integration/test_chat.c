@@ -223,6 +223,24 @@ static void end_both(void) {
   until(&bob.ended, 1);
 }
 
+/* Alice and Bob each send one message; each gets the other's, and each
+ * is told its own was delivered. */
+static void both_ways(const char *from_alice, const char *from_bob) {
+  assert_int_equal(msrp_chat_send_message(alice.chat, from_alice,
+                                          strlen(from_alice), NULL, NULL, 0,
+                                          NULL),
+                   0);
+  assert_int_equal(msrp_chat_send_message(bob.chat, from_bob, strlen(from_bob),
+                                          NULL, NULL, 0, NULL),
+                   0);
+  until(&bob.got, 1);
+  until(&alice.got, 1);
+  until(&alice.delivered, 1);
+  until(&bob.delivered, 1);
+  assert_string_equal(bob.content, from_alice);
+  assert_string_equal(alice.content, from_bob);
+}
+
 /* ---- the lifecycle ---------------------------------------------------------
  */
 
@@ -343,16 +361,7 @@ static void test_advertised_host(void **state) {
   assert_null(strstr(alice.sdp, "0.0.0.0"));
   assert_null(strstr(bob.sdp, "0.0.0.0"));
   start_both();
-  assert_int_equal(
-      msrp_chat_send_message(alice.chat, "via any", 7, NULL, NULL, 0, NULL), 0);
-  assert_int_equal(
-      msrp_chat_send_message(bob.chat, "and back", 8, NULL, NULL, 0, NULL), 0);
-  until(&bob.got, 1);
-  until(&alice.got, 1);
-  until(&alice.delivered, 1);
-  until(&bob.delivered, 1);
-  assert_string_equal(bob.content, "via any");
-  assert_string_equal(alice.content, "and back");
+  both_ways("via any", "and back");
   end_both();
 }
 
@@ -380,16 +389,7 @@ static void passive_offer(const char *offered) {
   assert_int_equal(msrp_chat_start(alice.chat, bob.sdp), 0);
   until(&alice.started, 1);
   until(&bob.started, 1);
-  assert_int_equal(
-      msrp_chat_send_message(alice.chat, "offered", 7, NULL, NULL, 0, NULL), 0);
-  assert_int_equal(
-      msrp_chat_send_message(bob.chat, "answered", 8, NULL, NULL, 0, NULL), 0);
-  until(&bob.got, 1);
-  until(&alice.got, 1);
-  until(&alice.delivered, 1);
-  until(&bob.delivered, 1);
-  assert_string_equal(bob.content, "offered");
-  assert_string_equal(alice.content, "answered");
+  both_ways("offered", "answered");
   end_both();
 }
 
