@@ -170,6 +170,14 @@ static void make(peer *p, const char *me, const char *other, int outgoing,
                    0);
 }
 
+/* Alice (offering) and Bob (answering) with the default account. */
+static void make_pair(void) {
+  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
+       NULL, 0);
+  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, NULL, 0,
+       NULL, 0);
+}
+
 static int chat_setup(void **state) {
   loop_setup(state);
   assert_int_equal(msrp_notification_center_new(&nc), 0);
@@ -324,10 +332,7 @@ static char *whole_body(const char *media) {
 
 static void test_whole_sdp_bodies(void **state) {
   (void)state;
-  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
-       NULL, 0);
-  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, NULL, 0,
-       NULL, 0);
+  make_pair();
   initialize_both();
   char *offer = whole_body(alice.sdp), *answer = whole_body(bob.sdp);
   assert_int_equal(msrp_chat_start(bob.chat, offer), 0);
@@ -350,10 +355,7 @@ static void test_whole_sdp_bodies(void **state) {
 static void test_advertised_host(void **state) {
   (void)state;
   bind_any = true;
-  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
-       NULL, 0);
-  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, NULL, 0,
-       NULL, 0);
+  make_pair();
   initialize_both();
   assert_non_null(strstr(alice.sdp, "a=path:msrp://127.0.0.1:"));
   assert_non_null(strstr(bob.sdp, "a=path:msrp://127.0.0.1:"));
@@ -425,10 +427,7 @@ static void test_active_offer_answered_passive(void **state) {
 
 static void test_queued_before_start(void **state) {
   (void)state;
-  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
-       NULL, 0);
-  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, NULL, 0,
-       NULL, 0);
+  make_pair();
   assert_int_equal(
       msrp_chat_send_message(alice.chat, "one", 3, NULL, NULL, 0, NULL), 0);
   initialize_both();
@@ -525,10 +524,7 @@ static void test_remote_only_text(void **state) {
 
 static void test_remote_both(void **state) {
   (void)state;
-  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
-       NULL, 0);
-  make(&bob, "sip:bob@example.com", "sip:alice@example.com", 0, 0, NULL, 0,
-       NULL, 0);
+  make_pair();
   initialize_both();
   start_both();
   assert_int_equal(
