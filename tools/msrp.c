@@ -428,10 +428,15 @@ static void observe(msrp_notification_center *nc, const msrp_notification *n,
     maybe_finish(a);
   } else if (!strcmp(n->name, MSRP_CHAT_DID_FAIL)) {
     const msrp_chat_did_fail *f = n->payload;
-    if (a->started && !a->ending && !strcmp(f->context, "reading") &&
+    if (a->started && !strcmp(f->context, "reading") &&
         f->failure == MSRP_ERR_CONNECTION_CLOSED) {
       /* no SIP here to say BYE: the peer closing its connection in good
-       * order (TCP FIN, TLS close_notify) is how it hangs up */
+       * order (TCP FIN, TLS close_notify) is how it hangs up, or how it
+       * answers our hanging up */
+      if (a->ending || a->peer_ended) {
+        fflush(stdout);
+        return;
+      }
       a->peer_ended = true;
       if (a->o.script)
         printf("peer-ended\n");
