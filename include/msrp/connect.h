@@ -41,7 +41,8 @@ extern "C" {
 
 /** An MSRP relay (RFC 4976) and the credentials for it. */
 typedef struct msrp_relay_config {
-  const char *uri;      /**< "msrps://192.0.2.1:2855;tcp" (an IP address) */
+  const char *uri;      /**< "msrps://192.0.2.1:2855;tcp"; a host name is
+                             resolved off the loop (getaddrinfo) */
   const char *username; /**< for the Digest challenge */
   const char *password;
   uint32_t expires;      /**< seconds to ask for; 0: no Expires header (the

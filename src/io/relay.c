@@ -258,6 +258,57 @@ static void on_connected(uv_connect_t *req, int status) {
                         r->relay_uri.host, r->fingerprint, on_ready, r);
 }
 
+/* Connect to the relay being tried, at `sa`. */
+static int connect_to(msrp__relay *r, const struct sockaddr *sa) {
+  int rc;
+  if ((rc = msrp__transport_new(&r->t, r->loop, &r->logger)))
+    return rc;
+  attempt *a = calloc(1, sizeof *a);
+  if (!a)
+    return MSRP_ERR_NOMEM;
+  a->r = r;
+  a->gen = ++r->gen;
+  if ((rc = uv_tcp_connect(&a->req, msrp__transport_tcp(r->t), sa,
+                           on_connected))) {
+    free(a);
+    return msrp__uv_err(rc);
+  }
+  r->pending++;
+  return 0;
+}
+
+/* A relay named by a host name, resolved in libuv's thread pool. */
+typedef struct resolving {
+  uv_getaddrinfo_t req;
+  msrp__relay *r;
+  unsigned gen;
+} resolving;
+
+static void on_relay_resolved(uv_getaddrinfo_t *req, int status,
+                              struct addrinfo *res) {
+  resolving *q = (resolving *)req;
+  msrp__relay *r = q->r;
+  bool current = q->gen == r->gen;
+  free(q);
+  r->pending--;
+  if (r->cancelled || r->done || !current) {
+    uv_freeaddrinfo(res);
+    maybe_free(r); /* timed out, moved on, or cancelled */
+    return;
+  }
+  if (status || !res) {
+    msrp__log(&r->logger, MSRP_LOG_WARNING, "cannot resolve relay %s: %s",
+              entry(r)->uri, uv_strerror(status ? status : UV_EAI_NONAME));
+    uv_freeaddrinfo(res);
+    try_next(r, MSRP_ERR_RESOLVE);
+    return;
+  }
+  int rc = connect_to(r, res->ai_addr);
+  uv_freeaddrinfo(res);
+  if (rc)
+    try_next(r, rc);
+}
+
 /* Try relay number r->idx. */
 static int try_relay(msrp__relay *r) {
   const msrp__relay_entry *e = entry(r);
@@ -266,23 +317,35 @@ static int try_relay(msrp__relay *r) {
     return rc;
   if (r->relay_uri.use_tls && !r->ctx)
     return MSRP_ERR_TLS_CONFIG;
-  struct sockaddr_storage ss;
-  if ((rc = msrp__uri_sockaddr(&r->relay_uri,
-                               msrp_uri_effective_port(&r->relay_uri), &ss)))
-    return MSRP_ERR_RESOLVE; /* relays are named by address for now */
-  if ((rc = msrp__transport_new(&r->t, r->loop, &r->logger)))
-    return rc;
-  attempt *a = calloc(1, sizeof *a);
-  if (!a)
-    return MSRP_ERR_NOMEM;
-  a->r = r;
-  a->gen = ++r->gen;
-  if ((rc = uv_tcp_connect(&a->req, msrp__transport_tcp(r->t),
-                           (struct sockaddr *)&ss, on_connected))) {
-    free(a);
-    return msrp__uv_err(rc);
+  if (r->relay_uri.host_type == MSRP_HOST_NAME) {
+    resolving *q = calloc(1, sizeof *q);
+    if (!q)
+      return MSRP_ERR_NOMEM;
+    q->r = r;
+    q->gen = ++r->gen;
+    char port[8];
+    snprintf(port, sizeof port, "%d", msrp_uri_effective_port(&r->relay_uri));
+    struct addrinfo hints = {0};
+    /* the family of our own address: the relay connects back to neither,
+     * but the socket must be able to reach it */
+    hints.ai_family = r->local_uri && r->local_uri->host_type == MSRP_HOST_IPV6
+                          ? AF_INET6
+                          : AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    if ((rc = uv_getaddrinfo(r->loop, &q->req, on_relay_resolved,
+                             r->relay_uri.host, port, &hints))) {
+      free(q);
+      return MSRP_ERR_RESOLVE;
+    }
+    r->pending++;
+  } else {
+    struct sockaddr_storage ss;
+    if ((rc = msrp__uri_sockaddr(&r->relay_uri,
+                                 msrp_uri_effective_port(&r->relay_uri), &ss)))
+      return MSRP_ERR_RESOLVE;
+    if ((rc = connect_to(r, (struct sockaddr *)&ss)))
+      return rc;
   }
-  r->pending++;
   uv_timer_start(&r->timer, on_timeout, r->timeout_ms, 0);
   msrp__log(&r->logger, MSRP_LOG_INFO, "connecting to relay %s", e->uri);
   return 0;

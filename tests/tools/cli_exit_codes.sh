@@ -46,6 +46,11 @@ expect 2 "not an MSRP path \(msrp://HOST:PORT/SESSION;tcp.*: hello$" -- \
 expect 3 "cannot connect to 127.0.0.1:9: connection refused" -- \
   "$msrp" chat --connect --script --remote "$nobody" hi
 
+# 3: a relay whose name does not resolve (.invalid never does, RFC 6761)
+expect 3 "cannot resolve relay msrp://no-such-relay.invalid:2855;tcp" -- \
+  "$msrp" chat --listen --script --relay "msrp://no-such-relay.invalid:2855;tcp" \
+  --user u --password p --remote "$nobody" hi
+
 # 4: an unusable certificate (which file, and OpenSSL's reason)
 echo "not a certificate" >bad.pem
 expect 4 "TLS: cannot use the certificate file bad.pem: error:[0-9A-F]+:" -- \

@@ -27,8 +27,12 @@ relay)
   source "$extra/ports"
   # the password from a file (Alice) and from the environment (Bob)
   printf '%s\n' "$RELAY_PASS" >relay.pass
-  relay=(--relay "msrp://127.0.0.1:$TCP_PORT;tcp" --user "$RELAY_USER")
-  alice+=("${relay[@]}" --password-file relay.pass) bob+=("${relay[@]}")
+  # Alice names the relay by address, Bob by host name (resolved off the
+  # loop)
+  relay=(--user "$RELAY_USER")
+  alice+=("${relay[@]}" --relay "msrp://127.0.0.1:$TCP_PORT;tcp"
+    --password-file relay.pass)
+  bob+=("${relay[@]}" --relay "msrp://localhost:$TCP_PORT;tcp")
   export MSRP_PASSWORD=$RELAY_PASS
   ;;
 *) echo "mode?" >&2; exit 2 ;;
