@@ -674,6 +674,8 @@ static void on_read_end(msrp_session *s, int status, void *ud) {
   msrp_chat *c = ud;
   if (c->state == CHAT_STARTED && !c->ending)
     post_fail(c, "reading", status);
+  else if (c->end_waits && c->s) /* nothing more can come: close now */
+    shutdown_session(c);
 }
 
 /* ---- start ------------------------------------------------------------------

@@ -757,6 +757,8 @@ typedef struct report_only {
   /* the other kind of peer: answers 200, and sends the REPORT only this
    * long after (its own pace, not a synchronisation) */
   int slow_report_ms;
+  /* or a peer that takes the message and hangs up, answering nothing */
+  bool hang_up;
 } report_only;
 
 static void report_only_script(tthread *t) {
@@ -779,6 +781,10 @@ static void report_only_script(tthread *t) {
     goto out;
   tp_header(chunk, "Message-ID", id, sizeof id);
   tp_header(chunk, "Byte-Range", range, sizeof range);
+  if (r->hang_up) {
+    t->result = 0;
+    goto out;
+  }
   if (r->slow_report_ms) {
     tp_tid(chunk, tid, sizeof tid);
     snprintf(out, sizeof out,
@@ -871,6 +877,29 @@ static void test_end_waits_for_report(void **state) {
   close(r.listen_fd);
 }
 
+/* end() right after a send, and the peer hangs up without answering:
+ * nothing more can come, so the chat ends at once (not after the grace),
+ * the message not delivered. */
+static void test_end_peer_hangs_up(void **state) {
+  (void)state;
+  static report_only r;
+  static tthread th;
+  memset(&r, 0, sizeof r);
+  r.hang_up = true;
+  start_with_scripted(&r, &th);
+  assert_int_equal(
+      msrp_chat_send_message(alice.chat, "hello", 5, NULL, NULL, 0, NULL), 0);
+  assert_int_equal(msrp_chat_end(alice.chat), 0);
+  const int *v[2] = {&alice.ended, &(int){1}};
+  wait_until_for(atleast, v, 1);
+  assert_int_equal(alice.delivered, 0);
+  assert_int_equal(alice.not_delivered, 1);
+  tt_join(&th, 20);
+  if (th.result)
+    fail_msg("peer: %s", th.error);
+  close(r.listen_fd);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_lifecycle_tcp, chat_setup,
@@ -909,6 +938,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_end_with_report_only_peer,
                                       chat_setup, chat_teardown),
       cmocka_unit_test_setup_teardown(test_end_waits_for_report, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_end_peer_hangs_up, chat_setup,
                                       chat_teardown),
   };
   apply_test_filter();
