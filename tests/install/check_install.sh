@@ -53,4 +53,10 @@ cmake -S "$work/app" -B "$work/app/build" -DCMAKE_PREFIX_PATH="$pfx" \
 cmake --build "$work/app/build" >/dev/null
 got=$("$work/app/build/hello_cmake")
 [ "$got" = "$want" ] || { echo "find_package build printed '$got'" >&2; exit 1; }
-echo "installed: pkg-config and find_package(msrp) builds both ran: $got"
+# 0.x: the program records the soname with the minor version
+# (docs/design.md, Compatibility), so that it never loads another minor
+majmin=$(printf '%s' "$want" | sed -E 's/^libmsrp ([0-9]+)\.([0-9]+)\..*/\1.\2/')
+needed=$(objdump -p "$work/app/build/hello_cmake" | awk '/NEEDED.*libmsrp/ {print $2}')
+[ "$needed" = "libmsrp.so.$majmin" ] ||
+  { echo "the program needs '$needed', not libmsrp.so.$majmin" >&2; exit 1; }
+echo "installed: pkg-config and find_package(msrp) builds both ran: $got (needs $needed)"
