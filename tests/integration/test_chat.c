@@ -20,7 +20,7 @@
 #include "loop.h"
 #include "peer.h"
 
-#include <time.h>
+#include <poll.h>
 #include <unistd.h>
 
 #define CERT(name) MSRP_CERT_DIR "/" name
@@ -136,29 +136,45 @@ static bool bind_any;
  * each). */
 static bool alice_passive;
 static const char *bob_answers;
+/* Alice's wire, watched: the 200 responses she has received (reset after
+ * each). */
+static bool watch_alice;
+static int alice_got_200s;
+
+static void count_200s(msrp_trace_dir dir, const char *from, const char *data,
+                       size_t len, void *ud) {
+  (void)from;
+  (void)ud;
+  if (dir == MSRP_TRACE_IN && len >= 5 && strncmp(data, "MSRP ", 5) == 0 &&
+      memchr(data, '\n', len) && strstr(data, " 200 OK\r\n"))
+    alice_got_200s++;
+}
+
+static const msrp_logger watcher = {.trace = count_200s,
+                                    .min_level = MSRP_LOG_ERROR};
 
 static void make(peer *p, const char *me, const char *other, int outgoing,
                  int tls, const char *const *accept, size_t naccept,
                  const char *const *wrapped, size_t nwrapped) {
   free(p->sdp);
   memset(p, 0, sizeof *p);
-  msrp_account a = {.display_name = outgoing ? "Alice" : "Bob",
-                    .uri = me,
-                    .local_host = bind_any ? "0.0.0.0" : "127.0.0.1",
-                    .advertised_host = bind_any ? "127.0.0.1" : NULL,
-                    .use_tls = tls,
-                    .tls = !tls                     ? NULL
-                           : (p == &bob && bob_tls) ? bob_tls
-                                                    : &tls_both,
-                    .logger = test_logger(),
-                    .accept_types = accept,
-                    .naccept_types = naccept,
-                    .accept_wrapped_types = wrapped,
-                    .naccept_wrapped_types = nwrapped,
-                    .response_timeout_ms = 2000,
-                    .offer_setup = p == &alice && alice_passive
-                                       ? MSRP_SDP_SETUP_PASSIVE
-                                       : MSRP_SDP_SETUP_ABSENT};
+  msrp_account a = {
+      .display_name = outgoing ? "Alice" : "Bob",
+      .uri = me,
+      .local_host = bind_any ? "0.0.0.0" : "127.0.0.1",
+      .advertised_host = bind_any ? "127.0.0.1" : NULL,
+      .use_tls = tls,
+      .tls = !tls                     ? NULL
+             : (p == &bob && bob_tls) ? bob_tls
+                                      : &tls_both,
+      .logger = p == &alice && watch_alice ? &watcher : test_logger(),
+      .accept_types = accept,
+      .naccept_types = naccept,
+      .accept_wrapped_types = wrapped,
+      .naccept_wrapped_types = nwrapped,
+      .response_timeout_ms = 2000,
+      .offer_setup = p == &alice && alice_passive ? MSRP_SDP_SETUP_PASSIVE
+                                                  : MSRP_SDP_SETUP_ABSENT};
   if (p == &bob && bob_answers)
     assert_int_equal(
         msrp_chat_new_from_sdp(&p->chat, &loop, nc, &a, other, bob_answers), 0);
@@ -195,6 +211,8 @@ static int chat_teardown(void **state) {
   bind_any = false;
   alice_passive = false;
   bob_answers = NULL;
+  watch_alice = false;
+  alice_got_200s = 0;
   msrp_notification_center_free(nc);
   return loop_teardown(state);
 }
@@ -754,30 +772,49 @@ static void test_not_delivered_silent(void **state) {
  * its 2 s grace), and the peer sees TLS end with close_notify. */
 typedef struct report_only {
   int listen_fd, port;
-  /* the other kind of peer: answers 200, and sends the REPORT only this
-   * long after (its own pace, not a synchronisation) */
-  int slow_report_ms;
+  /* the other kind of peer: answers 200, and sends the REPORT only once the
+   * test has called msrp_chat_end() and says so on this pipe */
+  bool report_after_end;
+  int end_called[2];
   /* or a peer that takes the message and hangs up, answering nothing */
   bool hang_up;
 } report_only;
 
+/* The scripted peer's 200 to the request in `chunk`. */
+static int write_200(tpeer *p, const char *chunk, const char *to,
+                     const char *from) {
+  char tid[64], out[2048];
+  tp_tid(chunk, tid, sizeof tid);
+  snprintf(out, sizeof out,
+           "MSRP %s 200 OK\r\nTo-Path: %s\r\nFrom-Path: %s\r\n-------%s$\r\n",
+           tid, to, from, tid);
+  return tp_writes(p, out);
+}
+
+/* Wait (10 s at most) for the test to say it called msrp_chat_end(). */
+static int wait_end_called(report_only *r, tpeer *p) {
+  struct pollfd pfd = {r->end_called[0], POLLIN, 0};
+  char x;
+  if (poll(&pfd, 1, 10000) == 1 && read(r->end_called[0], &x, 1) == 1)
+    return 0;
+  snprintf(p->error, sizeof p->error,
+           "the test never said msrp_chat_end() was called (waited 10 s)");
+  return -1;
+}
+
 static void report_only_script(tthread *t) {
   report_only *r = t->arg;
   tpeer p;
-  char chunk[4096], tid[64], ours[512], me[128], id[300], range[64];
+  char chunk[4096], ours[512], me[128], id[300], range[64];
   snprintf(me, sizeof me, "msrps://127.0.0.1:%d/ro;tcp", r->port);
   t->result = -1;
   if (tp_accept(&p, r->listen_fd) ||
       tp_tls_server(&p, CERT("server.pem"), CERT("server.key")) ||
       tp_read_until(&p, "$\r\n", chunk, sizeof chunk))
     goto out;
-  tp_tid(chunk, tid, sizeof tid);
   tp_header(chunk, "From-Path", ours, sizeof ours);
-  char out[2048];
-  snprintf(out, sizeof out,
-           "MSRP %s 200 OK\r\nTo-Path: %s\r\nFrom-Path: %s\r\n-------%s$\r\n",
-           tid, ours, me, tid);
-  if (tp_writes(&p, out) || tp_read_until(&p, "$\r\n", chunk, sizeof chunk))
+  if (write_200(&p, chunk, ours, me) ||
+      tp_read_until(&p, "$\r\n", chunk, sizeof chunk))
     goto out;
   tp_header(chunk, "Message-ID", id, sizeof id);
   tp_header(chunk, "Byte-Range", range, sizeof range);
@@ -785,17 +822,10 @@ static void report_only_script(tthread *t) {
     t->result = 0;
     goto out;
   }
-  if (r->slow_report_ms) {
-    tp_tid(chunk, tid, sizeof tid);
-    snprintf(out, sizeof out,
-             "MSRP %s 200 OK\r\nTo-Path: %s\r\nFrom-Path: %s\r\n"
-             "-------%s$\r\n",
-             tid, ours, me, tid);
-    if (tp_writes(&p, out))
-      goto out;
-    struct timespec pace = {0, (long)r->slow_report_ms * 1000000L};
-    nanosleep(&pace, NULL);
-  }
+  if (r->report_after_end &&
+      (write_200(&p, chunk, ours, me) || wait_end_called(r, &p)))
+    goto out;
+  char out[2048];
   snprintf(out, sizeof out,
            "MSRP rep1 REPORT\r\nTo-Path: %s\r\nFrom-Path: %s\r\n"
            "Message-ID: %s\r\nByte-Range: %s\r\nStatus: 000 200 OK\r\n"
@@ -833,6 +863,17 @@ static void start_with_scripted(report_only *r, tthread *th) {
   until(&alice.started, 1);
 }
 
+/* The chat ends within a second (not the forced end after the 2 s grace),
+ * and the scripted peer `r` saw what it expected. */
+static void ended_within_a_second(report_only *r, tthread *th) {
+  const int *v[2] = {&alice.ended, &(int){1}};
+  wait_until_for(atleast, v, 1);
+  tt_join(th, 20);
+  if (th->result)
+    fail_msg("peer: %s", th->error);
+  close(r->listen_fd);
+}
+
 static void test_end_with_report_only_peer(void **state) {
   (void)state;
   static report_only r;
@@ -846,35 +887,35 @@ static void test_end_with_report_only_peer(void **state) {
   assert_int_equal(msrp_chat_end(alice.chat), 0);
   /* nothing is owed any more: the end is not the forced one after the
    * grace (2 s), so it comes well within one second */
-  const int *v[2] = {&alice.ended, &(int){1}};
-  wait_until_for(atleast, v, 1);
-  tt_join(&th, 20);
-  if (th.result)
-    fail_msg("peer: %s", th.error);
-  close(r.listen_fd);
+  ended_within_a_second(&r, &th);
 }
 
-/* end() right after a send: the chat waits for the message's outcome (its
- * 200, then its REPORT 300 ms later) and ends as soon as it came, not
- * after the grace, and not by cancelling the message. */
+/* end() once the message's 200 came but not its REPORT (the peer sends it
+ * only after end() was called): the chat waits for the REPORT and ends as
+ * soon as it came, not after the grace, and not by closing before it. */
 static void test_end_waits_for_report(void **state) {
   (void)state;
   static report_only r;
   static tthread th;
   memset(&r, 0, sizeof r);
-  r.slow_report_ms = 300;
+  r.report_after_end = true;
+  assert_int_equal(pipe(r.end_called), 0);
+  watch_alice = true;
   start_with_scripted(&r, &th);
   assert_int_equal(
       msrp_chat_send_message(alice.chat, "hello", 5, NULL, NULL, 0, NULL), 0);
+  until(&alice_got_200s, 2); /* the binding's, then the message's */
   assert_int_equal(msrp_chat_end(alice.chat), 0);
-  const int *v[2] = {&alice.ended, &(int){1}};
-  wait_until_for(atleast, v, 1);
+  /* let whatever end() set going run (a chat that did not wait would close
+   * now), then the peer sends its REPORT */
+  for (int i = 0; i < 20; i++)
+    uv_run(&loop, UV_RUN_NOWAIT);
+  assert_int_equal(write(r.end_called[1], "e", 1), 1);
+  ended_within_a_second(&r, &th);
   assert_int_equal(alice.delivered, 1);
   assert_int_equal(alice.not_delivered, 0);
-  tt_join(&th, 20);
-  if (th.result)
-    fail_msg("peer: %s", th.error);
-  close(r.listen_fd);
+  close(r.end_called[0]);
+  close(r.end_called[1]);
 }
 
 /* end() right after a send, and the peer hangs up without answering:
@@ -890,14 +931,9 @@ static void test_end_peer_hangs_up(void **state) {
   assert_int_equal(
       msrp_chat_send_message(alice.chat, "hello", 5, NULL, NULL, 0, NULL), 0);
   assert_int_equal(msrp_chat_end(alice.chat), 0);
-  const int *v[2] = {&alice.ended, &(int){1}};
-  wait_until_for(atleast, v, 1);
+  ended_within_a_second(&r, &th);
   assert_int_equal(alice.delivered, 0);
   assert_int_equal(alice.not_delivered, 1);
-  tt_join(&th, 20);
-  if (th.result)
-    fail_msg("peer: %s", th.error);
-  close(r.listen_fd);
 }
 
 int main(void) {
