@@ -755,19 +755,13 @@ int msrp_connector_complete(msrp_connector *c,
   uv_timer_start(&c->timer, on_timeout, c->connect_timeout_ms, 0);
   if (first->host_type == MSRP_HOST_NAME) {
     /* a name: resolve it off the loop, in libuv's thread pool */
-    char port[8];
-    snprintf(port, sizeof port, "%d", msrp_uri_effective_port(first));
-    struct addrinfo hints = {0};
-    hints.ai_family =
-        c->local_uri->host_type == MSRP_HOST_IPV6 ? AF_INET6 : AF_INET;
-    hints.ai_socktype = SOCK_STREAM;
     c->resolve_req.data = c;
-    rc = uv_getaddrinfo(c->loop, &c->resolve_req, on_resolved, first->host,
-                        port, &hints);
+    rc = msrp__resolve_uri(c->loop, &c->resolve_req, on_resolved, first,
+                           c->local_uri);
     if (rc) {
       uv_timer_stop(&c->timer);
       c->complete_cb = NULL;
-      return MSRP_ERR_RESOLVE;
+      return rc;
     }
     c->open_handles++;
     return 0;

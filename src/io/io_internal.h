@@ -29,6 +29,14 @@ void msrp__format_addr(const struct sockaddr *sa, char *out, size_t size);
 int msrp__uri_sockaddr(const msrp_uri *uri, int port,
                        struct sockaddr_storage *out);
 
+/* Resolve a URI whose host is a name, off the loop (libuv's thread pool),
+ * for a TCP connection of the family of `local` (IPv6 when its host is);
+ * `cb` gets the addresses with the URI's port. MSRP_ERR_RESOLVE if the
+ * lookup cannot start. */
+int msrp__resolve_uri(uv_loop_t *loop, uv_getaddrinfo_t *req,
+                      uv_getaddrinfo_cb cb, const msrp_uri *uri,
+                      const msrp_uri *local);
+
 /* Run `loop` until *done; MSRP_ERR_CLOSED if nothing is left to run. */
 int msrp__run_until(uv_loop_t *loop, const bool *done);
 

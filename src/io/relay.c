@@ -323,19 +323,10 @@ static int try_relay(msrp__relay *r) {
       return MSRP_ERR_NOMEM;
     q->r = r;
     q->gen = ++r->gen;
-    char port[8];
-    snprintf(port, sizeof port, "%d", msrp_uri_effective_port(&r->relay_uri));
-    struct addrinfo hints = {0};
-    /* the family of our own address: the relay connects back to neither,
-     * but the socket must be able to reach it */
-    hints.ai_family = r->local_uri && r->local_uri->host_type == MSRP_HOST_IPV6
-                          ? AF_INET6
-                          : AF_INET;
-    hints.ai_socktype = SOCK_STREAM;
-    if ((rc = uv_getaddrinfo(r->loop, &q->req, on_relay_resolved,
-                             r->relay_uri.host, port, &hints))) {
+    if ((rc = msrp__resolve_uri(r->loop, &q->req, on_relay_resolved,
+                                &r->relay_uri, r->local_uri))) {
       free(q);
-      return MSRP_ERR_RESOLVE;
+      return rc;
     }
     r->pending++;
   } else {
