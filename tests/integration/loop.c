@@ -113,12 +113,15 @@ void prepare(msrp_connector *c, msrp_uri *uri, result *r) {
   assert_int_equal(r->status, 0);
 }
 
-void bound_pair_open(bound_pair *p) {
+void bound_pair_open(bound_pair *p, const msrp_logger *con_logger) {
   memset(p, 0, sizeof *p);
   p->au = (msrp_uri)MSRP_URI_INIT;
   p->cu = (msrp_uri)MSRP_URI_INIT;
-  assert_int_equal(msrp_get_acceptor(&p->acc, &loop, NULL), 0);
-  assert_int_equal(msrp_get_connector(&p->con, &loop, NULL), 0);
+  msrp_connect_config acfg = {.logger = test_logger()};
+  msrp_connect_config ccfg = {.logger =
+                                  con_logger ? con_logger : test_logger()};
+  assert_int_equal(msrp_get_acceptor(&p->acc, &loop, &acfg), 0);
+  assert_int_equal(msrp_get_connector(&p->con, &loop, &ccfg), 0);
   assert_int_equal(msrp_uri_init(&p->au, 0, "127.0.0.1", 0, NULL, NULL), 0);
   assert_int_equal(msrp_uri_init(&p->cu, 0, "127.0.0.1", 0, NULL, NULL), 0);
   prepare(p->acc, &p->au, &p->ap);

@@ -47,13 +47,14 @@ void on_completed(msrp_connector *c, int status, msrp_transport *t, void *ud);
 void prepare(msrp_connector *c, msrp_uri *uri, result *r);
 
 /* A ConnectorDirect bound to an AcceptorDirect on 127.0.0.1, plain TCP:
- * the connector's transport is cr.t, the acceptor's ar.t (the caller's). */
+ * the connector's transport is cr.t, the acceptor's ar.t (the caller's).
+ * `con_logger`: the connector's logger (NULL: test_logger()). */
 typedef struct bound_pair {
   msrp_connector *acc, *con;
   msrp_uri au, cu;
   result ap, cp, ar, cr;
 } bound_pair;
-void bound_pair_open(bound_pair *p);
+void bound_pair_open(bound_pair *p, const msrp_logger *con_logger);
 /* Free the connectors and the paths (not the transports). */
 void bound_pair_close(bound_pair *p);
 

@@ -41,7 +41,7 @@ static void free_on_write(msrp_transport *t, int status, void *ud) {
 static void test_transport(void **state) {
   (void)state;
   bound_pair p;
-  bound_pair_open(&p);
+  bound_pair_open(&p, NULL);
   /* B frees itself from its reader when A's bytes arrive; A from the
    * completion of its write */
   bool reader = false, writer = false;
@@ -141,7 +141,7 @@ static const msrp_session_callbacks s_cbs = {.on_message = s_message,
 
 static void session_case(where at) {
   bound_pair p;
-  bound_pair_open(&p);
+  bound_pair_open(&p, NULL);
   static sess a, b;
   memset(&a, 0, sizeof a);
   memset(&b, 0, sizeof b);

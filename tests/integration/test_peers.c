@@ -333,7 +333,7 @@ static bool all_confirmed(const void *p) {
 static void test_pipeline_10000_reports(void **state) {
   (void)state;
   bound_pair p;
-  bound_pair_open(&p);
+  bound_pair_open(&p, NULL);
   tally t = {0};
   inbox in = {0};
   msrp_session *a, *b;
@@ -461,7 +461,7 @@ static void on_closed_flag(msrp_session *s, void *ud) {
 static void test_shutdown_after_report(void **state) {
   (void)state;
   bound_pair p;
-  bound_pair_open(&p);
+  bound_pair_open(&p, NULL);
   inbox in = {0};
   msrp_session *a, *b;
   assert_int_equal(msrp_session_new(&a, p.cr.t, NULL, NULL, NULL), 0);

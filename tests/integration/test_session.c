@@ -34,46 +34,20 @@ static void drain(void) {
 /* ---- a bound pair: A connects, B accepts ------------------------------- */
 
 typedef struct pair {
-  msrp_connector *acc, *con;
-  msrp_uri auri, curi;
-  result ap, cp, ar, cr;
+  bound_pair bp;
   msrp_transport *a, *b; /* A: the connecting side, B: the accepting one */
 } pair;
 
 /* `a_logger`: the logger of A's connector (NULL: test_logger()). */
 static void pair_start(pair *p, const msrp_logger *a_logger) {
-  memset(p, 0, sizeof *p);
-  msrp_connect_config acfg = {.logger = test_logger()};
-  msrp_connect_config ccfg = {.logger = a_logger ? a_logger : test_logger()};
-  assert_int_equal(msrp_get_acceptor(&p->acc, &loop, &acfg), 0);
-  assert_int_equal(msrp_get_connector(&p->con, &loop, &ccfg), 0);
-  p->auri = (msrp_uri)MSRP_URI_INIT;
-  p->curi = (msrp_uri)MSRP_URI_INIT;
-  assert_int_equal(msrp_uri_init(&p->auri, 0, "127.0.0.1", 0, "bob", NULL), 0);
-  assert_int_equal(msrp_uri_init(&p->curi, 0, "127.0.0.1", 0, "alice", NULL),
-                   0);
-  prepare(p->acc, &p->auri, &p->ap);
-  prepare(p->con, &p->curi, &p->cp);
-  assert_int_equal(
-      msrp_connector_complete(p->acc, &p->cp.path, on_completed, &p->ar), 0);
-  assert_int_equal(
-      msrp_connector_complete(p->con, &p->ap.path, on_completed, &p->cr), 0);
-  wait_for(&p->ar.done);
-  wait_for(&p->cr.done);
-  assert_int_equal(p->ar.status, 0);
-  assert_int_equal(p->cr.status, 0);
-  p->a = p->cr.t;
-  p->b = p->ar.t;
+  bound_pair_open(&p->bp, a_logger);
+  p->a = p->bp.cr.t;
+  p->b = p->bp.ar.t;
 }
 
 /* After the sessions (which own the transports) are freed. */
 static void pair_end(pair *p) {
-  msrp_connector_free(p->acc);
-  msrp_connector_free(p->con);
-  msrp_path_clear(&p->ap.path);
-  msrp_path_clear(&p->cp.path);
-  msrp_uri_clear(&p->auri);
-  msrp_uri_clear(&p->curi);
+  bound_pair_close(&p->bp);
 }
 
 /* ---- one session's observations ----------------------------------------- */
