@@ -17,7 +17,7 @@ profile=${1:-test}
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  libssl-dev openssl libuv1-dev libxml2-dev
+  libssl-dev openssl libuv1-dev libxml2-dev libc-ares-dev
 )
 case $profile in
 demo) ;;
@@ -25,7 +25,7 @@ test)
   packages+=(
     libcmocka-dev
     clang libclang-rt-14-dev clang-format
-    tshark python3 tmux doxygen
+    tshark python3 tmux doxygen dnsmasq-base
     kamailio kamailio-tls-modules
   )
   ;;

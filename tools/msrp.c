@@ -45,7 +45,11 @@ static const char usage_chat[] =
     "  --fingerprint FP      accept the peer's certificate by its SHA-256\n"
     "                        fingerprint (\"sha-256 AB:CD:...\") instead\n"
     "A relay (RFC 4976):\n"
-    "  --relay URI           msrp://IP:PORT;tcp or msrps://...\n"
+    "  --relay URI           msrp://IP:PORT;tcp or msrps://...; a domain\n"
+    "                        without a port (msrps://example.com;tcp) is\n"
+    "                        looked up in DNS SRV (_msrps._tcp.example.com)\n"
+    "  --dns-server ADDR     the DNS server(s) for that: IP or IP:PORT,\n"
+    "                        comma-separated (default: the system's)\n"
     "  --user NAME           the relay's Digest user name\n"
     "  --password-file FILE  the password: the first line of FILE; or set\n"
     "                        MSRP_PASSWORD (--password SECRET works, but\n"
@@ -117,6 +121,7 @@ static const char usage_main[] =
 
 typedef struct opts {
   bool connect, sdp, tls, script, trace;
+  const char *dns_servers;
   const char *local_host, *advertise, *remote, *remote_file, *local_file;
   const char *cert, *key, *ca, *fingerprint;
   const char *relay, *user, *password, *password_file;
@@ -528,6 +533,7 @@ static int chat_main(int argc, char **argv) {
     FP,
     RELAY,
     USER,
+    DNS,
     PASS,
     PASSFILE,
     SCRIPT,
@@ -551,6 +557,7 @@ static int chat_main(int argc, char **argv) {
       {"fingerprint", required_argument, 0, FP},
       {"relay", required_argument, 0, RELAY},
       {"user", required_argument, 0, USER},
+      {"dns-server", required_argument, 0, DNS},
       {"password", required_argument, 0, PASS},
       {"password-file", required_argument, 0, PASSFILE},
       {"script", no_argument, 0, SCRIPT},
@@ -574,6 +581,9 @@ static int chat_main(int argc, char **argv) {
       break;
     case ADVERTISE:
       o->advertise = optarg;
+      break;
+    case DNS:
+      o->dns_servers = optarg;
       break;
     case REMOTE:
       o->remote = optarg;
@@ -669,6 +679,7 @@ static int chat_main(int argc, char **argv) {
                       .tls = (o->tls || o->ca || o->fingerprint) ? &tls : NULL,
                       .relays = o->relay ? &relay : NULL,
                       .nrelays = o->relay ? 1 : 0,
+                      .dns_servers = o->dns_servers,
                       .logger = &lg,
                       .response_timeout_ms = (uint64_t)o->timeout * 1000};
   int rc = msrp_chat_new(

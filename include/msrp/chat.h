@@ -55,6 +55,9 @@ typedef struct msrp_account {
   const msrp_tls_config *tls;      /**< certificate (to accept), CA */
   const msrp_relay_config *relays; /**< NULL: direct */
   size_t nrelays;
+  /** DNS servers for relays found through SRV (a relay URI with a domain
+   * and no port): msrp_connect_config.dns_servers. NULL: the system's. */
+  const char *dns_servers;
   const msrp_logger *logger;
   /** Play the freedesktop sound-theme events "message-sent-instant" and
    * "message-new-instant" through libcanberra, when it is installed

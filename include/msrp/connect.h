@@ -41,8 +41,15 @@ extern "C" {
 
 /** An MSRP relay (RFC 4976) and the credentials for it. */
 typedef struct msrp_relay_config {
-  const char *uri;      /**< "msrps://192.0.2.1:2855;tcp"; a host name is
-                             resolved off the loop (getaddrinfo) */
+  /** "msrps://192.0.2.1:2855;tcp". A host name with a port is resolved off
+   * the loop (getaddrinfo); a host name without one is a domain whose
+   * relays DNS SRV names (RFC 4976 section 6.3: `_msrps._tcp.DOMAIN` for
+   * msrps:, `_msrp._tcp.DOMAIN` for msrp:), tried in RFC 2782 order
+   * (priority, then weight), each target's addresses in turn, the next
+   * when one cannot be reached or does not answer in time; a domain
+   * without SRV records is tried by its own addresses on port 2855. A
+   * certificate is checked against the domain, not the SRV target. */
+  const char *uri;
   const char *username; /**< for the Digest challenge */
   const char *password;
   uint32_t expires;      /**< seconds to ask for; 0: no Expires header (the
@@ -72,6 +79,10 @@ typedef struct msrp_connect_config {
    * host. The direct kinds only (through a relay, the relay's path is what
    * peers reach). Copied. */
   const char *advertise_host;
+  /** The DNS servers for relay SRV lookups, as c-ares reads them:
+   * "192.0.2.53,[2001:db8::53]:5353" (a port after an address). NULL: the
+   * system's (/etc/resolv.conf). Copied. */
+  const char *dns_servers;
 } msrp_connect_config;
 
 /** The defaults of msrp_connect_config.max_unbound. */

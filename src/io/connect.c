@@ -82,6 +82,8 @@ static void free_relays(msrp__relay_list *l) {
   free(l->entries);
   l->entries = NULL;
   l->n = 0;
+  free(l->dns_servers);
+  l->dns_servers = NULL;
 }
 
 static char *dup_or_null(const char *s) {
@@ -241,6 +243,10 @@ static int connector_new(msrp_connector **out, msrp_connector_kind kind,
     if (!rc && cfg->nrelays) {
       /* with relays, both kinds connect out to their relay */
       rc = copy_relays(&c->relays, cfg->relays, cfg->nrelays);
+      if (!rc && cfg->dns_servers &&
+          !(c->relays.dns_servers =
+                msrp__strndup(cfg->dns_servers, strlen(cfg->dns_servers))))
+        rc = MSRP_ERR_NOMEM;
       c->kind = kind = kind == MSRP_CONNECTOR_DIRECT ? MSRP_CONNECTOR_RELAY
                                                      : MSRP_ACCEPTOR_RELAY;
     }

@@ -37,6 +37,24 @@ int msrp__resolve_uri(uv_loop_t *loop, uv_getaddrinfo_t *req,
                       uv_getaddrinfo_cb cb, const msrp_uri *uri,
                       const msrp_uri *local);
 
+/* Relay discovery through DNS SRV (dns.c, with c-ares on the loop), for a
+ * relay URI with a host name and no port (msrp__srv_applies): the
+ * addresses to try, in order: each SRV target's (RFC 2782 order), or,
+ * when the name has no SRV records, the name's own on the default port.
+ * `servers` is c-ares's "host[:port],..." list, NULL for the system's.
+ * `cb` runs once, from the loop, unless msrp__dns_cancel() comes first;
+ * status MSRP_ERR_RESOLVE when there is nothing to try. */
+typedef struct msrp__dns msrp__dns;
+typedef void (*msrp__dns_cb)(msrp__dns *q, int status,
+                             const struct sockaddr_storage *addrs, size_t n,
+                             void *ud);
+int msrp__dns_relay(msrp__dns **out, uv_loop_t *loop, const char *servers,
+                    const msrp_uri *relay, int family, const msrp_logger *lg,
+                    msrp__dns_cb cb, void *ud);
+/* No callback after this; the query's memory goes once its handles have
+ * closed. Not after its callback ran. */
+void msrp__dns_cancel(msrp__dns *q);
+
 /* Run `loop` until *done; MSRP_ERR_CLOSED if nothing is left to run. */
 int msrp__run_until(uv_loop_t *loop, const bool *done);
 
@@ -140,6 +158,7 @@ typedef struct msrp__relay_entry {
 typedef struct msrp__relay_list {
   msrp__relay_entry *entries;
   size_t n;
+  char *dns_servers; /* for SRV lookups; NULL: the system's */
 } msrp__relay_list;
 
 typedef struct msrp__relay msrp__relay;

@@ -7,6 +7,7 @@
  * next. */
 #include "io/io_internal.h"
 
+#include "core/srv.h"
 #include "core/util.h"
 
 #include <msrp/relay_auth.h>
@@ -37,6 +38,11 @@ struct msrp__relay {
   bool done;
   msrp_relay_auth *auth; /* the AUTH rounds with the relay being tried */
   int last_error;
+  /* the addresses of the relay being tried, in order (a name's, or its
+   * SRV targets'), and the one being connected to */
+  msrp__dns *dns;
+  struct sockaddr_storage addrs[32];
+  size_t naddrs, aidx;
 };
 
 static void try_next(msrp__relay *r, int status);
@@ -53,6 +59,9 @@ static void drop(msrp__relay *r) {
   msrp_relay_auth_free(r->auth);
   r->auth = NULL;
   msrp_uri_clear(&r->relay_uri);
+  msrp__dns_cancel(r->dns);
+  r->dns = NULL;
+  r->naddrs = r->aidx = 0;
 }
 
 typedef struct attempt {
@@ -100,11 +109,13 @@ void msrp__relay_cancel(msrp__relay *r) {
   uv_close((uv_handle_t *)&r->timer, on_timer_closed);
 }
 
+static void next_addr(msrp__relay *r, int status);
+
 static void on_timeout(uv_timer_t *h) {
   msrp__relay *r = h->data;
   msrp__log(&r->logger, MSRP_LOG_WARNING, "relay %s: no answer in time",
             entry(r)->uri);
-  try_next(r, MSRP_ERR_TIMEOUT);
+  next_addr(r, MSRP_ERR_TIMEOUT);
 }
 
 /* ---- AUTH --------------------------------------------------------------- */
@@ -238,6 +249,24 @@ static void on_ready(msrp_transport *t, int status, void *ud) {
     try_next(r, rc);
 }
 
+static int connect_addr(msrp__relay *r);
+
+/* The address being tried failed: the relay's next address (another SRV
+ * target, or another address of its name), or the next relay. */
+static void next_addr(msrp__relay *r, int status) {
+  if (++r->aidx < r->naddrs) {
+    uv_timer_stop(&r->timer);
+    msrp__transport_detach(r->t);
+    msrp__transport_discard(r->t);
+    r->t = NULL;
+    msrp_relay_auth_free(r->auth);
+    r->auth = NULL;
+    if (!connect_addr(r))
+      return;
+  }
+  try_next(r, status);
+}
+
 static void on_connected(uv_connect_t *req, int status) {
   attempt *a = (attempt *)req;
   msrp__relay *r = a->r;
@@ -249,9 +278,11 @@ static void on_connected(uv_connect_t *req, int status) {
     return;
   }
   if (status) {
-    msrp__log(&r->logger, MSRP_LOG_WARNING, "relay %s unreachable: %s",
-              entry(r)->uri, uv_strerror(status));
-    try_next(r, MSRP_ERR_CONNECT);
+    char at[64];
+    msrp__format_addr((struct sockaddr *)&r->addrs[r->aidx], at, sizeof at);
+    msrp__log(&r->logger, MSRP_LOG_WARNING, "relay %s unreachable at %s: %s",
+              entry(r)->uri, at, uv_strerror(status));
+    next_addr(r, MSRP_ERR_CONNECT);
     return;
   }
   msrp__transport_start(r->t, r->relay_uri.use_tls ? r->ctx : NULL, 0,
@@ -275,6 +306,38 @@ static int connect_to(msrp__relay *r, const struct sockaddr *sa) {
   }
   r->pending++;
   return 0;
+}
+
+/* Connect to the relay's address number r->aidx, with the whole timeout
+ * for this address. */
+static int connect_addr(msrp__relay *r) {
+  char at[64];
+  msrp__format_addr((struct sockaddr *)&r->addrs[r->aidx], at, sizeof at);
+  msrp__log(&r->logger, MSRP_LOG_INFO, "connecting to relay %s at %s",
+            entry(r)->uri, at);
+  int rc = connect_to(r, (struct sockaddr *)&r->addrs[r->aidx]);
+  if (!rc)
+    uv_timer_start(&r->timer, on_timeout, r->timeout_ms, 0);
+  return rc;
+}
+
+/* A relay found through DNS SRV: its addresses, in the order to try. */
+static void on_relay_dns(msrp__dns *q, int status,
+                         const struct sockaddr_storage *addrs, size_t n,
+                         void *ud) {
+  (void)q;
+  msrp__relay *r = ud;
+  r->dns = NULL;
+  if (status) {
+    try_next(r, MSRP_ERR_RESOLVE);
+    return;
+  }
+  r->naddrs = n < 32 ? n : 32;
+  memcpy(r->addrs, addrs, r->naddrs * sizeof *addrs);
+  r->aidx = 0;
+  int rc = connect_addr(r);
+  if (rc)
+    try_next(r, rc);
 }
 
 /* A relay named by a host name, resolved in libuv's thread pool. */
@@ -303,8 +366,12 @@ static void on_relay_resolved(uv_getaddrinfo_t *req, int status,
     try_next(r, MSRP_ERR_RESOLVE);
     return;
   }
-  int rc = connect_to(r, res->ai_addr);
+  r->naddrs = r->aidx = 0;
+  for (struct addrinfo *a = res; a && r->naddrs < 32; a = a->ai_next)
+    if (a->ai_addrlen <= sizeof r->addrs[0])
+      memcpy(&r->addrs[r->naddrs++], a->ai_addr, a->ai_addrlen);
   uv_freeaddrinfo(res);
+  int rc = r->naddrs ? connect_addr(r) : MSRP_ERR_RESOLVE;
   if (rc)
     try_next(r, rc);
 }
@@ -317,7 +384,14 @@ static int try_relay(msrp__relay *r) {
     return rc;
   if (r->relay_uri.use_tls && !r->ctx)
     return MSRP_ERR_TLS_CONFIG;
-  if (r->relay_uri.host_type == MSRP_HOST_NAME) {
+  if (msrp__srv_applies(&r->relay_uri)) {
+    /* a name without a port: DNS SRV (RFC 4976 section 6.3) */
+    int family = r->local_uri->host_type == MSRP_HOST_IPV6 ? AF_INET6 : AF_INET;
+    if ((rc = msrp__dns_relay(&r->dns, r->loop, r->list->dns_servers,
+                              &r->relay_uri, family, &r->logger, on_relay_dns,
+                              r)))
+      return rc;
+  } else if (r->relay_uri.host_type == MSRP_HOST_NAME) {
     resolving *q = calloc(1, sizeof *q);
     if (!q)
       return MSRP_ERR_NOMEM;
@@ -334,11 +408,16 @@ static int try_relay(msrp__relay *r) {
     if ((rc = msrp__uri_sockaddr(&r->relay_uri,
                                  msrp_uri_effective_port(&r->relay_uri), &ss)))
       return MSRP_ERR_RESOLVE;
-    if ((rc = connect_to(r, (struct sockaddr *)&ss)))
+    r->addrs[0] = ss;
+    r->naddrs = 1;
+    r->aidx = 0;
+    if ((rc = connect_addr(r)))
       return rc;
+    return 0;
   }
+  /* the lookup has the whole timeout too */
   uv_timer_start(&r->timer, on_timeout, r->timeout_ms, 0);
-  msrp__log(&r->logger, MSRP_LOG_INFO, "connecting to relay %s", e->uri);
+  msrp__log(&r->logger, MSRP_LOG_INFO, "resolving relay %s", e->uri);
   return 0;
 }
 

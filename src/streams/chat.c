@@ -46,6 +46,7 @@ struct msrp_chat {
   msrp_notification_center *nc;
   char *display_name, *uri, *local_host, *remote_uri;
   char *advertised_host; /* NULL: local_host */
+  char *dns_servers;     /* NULL: the system's */
   int use_tls;
   msrp_tls_config tls;
   char *tls_strings[5];
@@ -216,9 +217,11 @@ int msrp_chat_new(msrp_chat **out, uv_loop_t *loop,
   c->local_host = dup_s(a->local_host);
   c->remote_uri = dup_s(remote_uri);
   c->advertised_host = dup_s(a->advertised_host);
+  c->dns_servers = dup_s(a->dns_servers);
   if (!c->uri || !c->local_host || !c->remote_uri ||
       (a->display_name && !c->display_name) ||
-      (a->advertised_host && !c->advertised_host))
+      (a->advertised_host && !c->advertised_host) ||
+      (a->dns_servers && !c->dns_servers))
     rc = MSRP_ERR_NOMEM;
   if (!rc && a->tls) {
     c->has_tls = true;
@@ -276,6 +279,7 @@ static void release(msrp_chat *c) {
   free(c->uri);
   free(c->local_host);
   free(c->advertised_host);
+  free(c->dns_servers);
   free(c->remote_uri);
   for (int i = 0; i < 5; i++)
     free(c->tls_strings[i]);
@@ -350,6 +354,7 @@ static msrp_connect_config connect_config(msrp_chat *c) {
   cfg.relays = c->relays;
   cfg.nrelays = c->nrelays;
   cfg.advertise_host = c->advertised_host;
+  cfg.dns_servers = c->dns_servers;
   return cfg;
 }
 

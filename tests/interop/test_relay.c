@@ -19,6 +19,16 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <msrp/connect.h>
 #include <msrp/chat.h>
 #include <msrp/session.h>
@@ -72,13 +82,19 @@ static void endpoint_completed(msrp_connector *c, int status, msrp_transport *t,
   e->t = t;
 }
 
+/* What start() gives the connectors besides: the DNS server to ask (the
+ * SRV tests), and a logger whose lines the test reads. */
+static const char *use_dns_servers;
+static const msrp_logger *use_logger;
+
 static void start(endpoint *e, bool acceptor, const msrp_relay_config *relays,
                   size_t nrelays, const msrp_tls_config *tls) {
   memset(e, 0, sizeof *e);
   msrp_connect_config cfg = {.relays = relays,
                              .nrelays = nrelays,
                              .tls = tls,
-                             .logger = test_logger()};
+                             .logger = use_logger ? use_logger : test_logger(),
+                             .dns_servers = use_dns_servers};
   assert_int_equal(acceptor ? msrp_get_acceptor(&e->c, &loop, &cfg)
                             : msrp_get_connector(&e->c, &loop, &cfg),
                    0);
@@ -523,6 +539,255 @@ static void test_chat_through_relay(void **state) {
   msrp_notification_center_free(nc);
 }
 
+/* ---- relays found through DNS SRV (RFC 4976 section 6.3) ---------------
+ *
+ * A dnsmasq on loopback, started for these tests, serves:
+ *   _msrp._tcp.relays.test   SRV 10 dead.relays.test:DEAD (nothing there)
+ *                            SRV 20 kam.relays.test:TCP_PORT (Kamailio)
+ *   _msrps._tcp.relays.test  SRV 10 kam.relays.test:TLS_PORT
+ *   _msrps._tcp.wrong.test   SRV 10 kam.relays.test:TLS_PORT (the relay's
+ *                            certificate does not name wrong.test)
+ *   _msrp._tcp.closed.test   SRV 0 "." (no such service there)
+ *   nosrv.test               an address, no SRV records
+ * and answers nothing else under .test (--local): no query leaves the
+ * machine. */
+
+static pid_t dns_pid = -1;
+static int dns_err = -1; /* its stderr, kept open so that it can log */
+static char dns_servers[64];
+static int dead_port;
+
+/* A port nothing listens on (bound, then closed), of a socket type. */
+static int unused_port(int type) {
+  int fd = socket(AF_INET, type, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET,
+                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof sa;
+  if (fd < 0 || bind(fd, (struct sockaddr *)&sa, len) ||
+      getsockname(fd, (struct sockaddr *)&sa, &len))
+    fail_msg("cannot find a free port: %s", strerror(errno));
+  close(fd);
+  return ntohs(sa.sin_port);
+}
+
+/* Start dnsmasq and wait until it says it started (it binds its sockets
+ * before); false with its output when it exits instead, or after 10 s. */
+static bool dns_try_start(char *out, size_t out_size) {
+  int port = unused_port(SOCK_DGRAM);
+  char a_port[32], a_srv[5][160];
+  snprintf(a_port, sizeof a_port, "--port=%d", port);
+  snprintf(a_srv[0], sizeof a_srv[0],
+           "--srv-host=_msrp._tcp.relays.test,dead.relays.test,%d,10,0",
+           dead_port);
+  snprintf(a_srv[1], sizeof a_srv[1],
+           "--srv-host=_msrp._tcp.relays.test,kam.relays.test,%d,20,0",
+           tcp_port);
+  snprintf(a_srv[2], sizeof a_srv[2],
+           "--srv-host=_msrps._tcp.relays.test,kam.relays.test,%d,10,0",
+           tls_port);
+  snprintf(a_srv[3], sizeof a_srv[3],
+           "--srv-host=_msrps._tcp.wrong.test,kam.relays.test,%d,10,0",
+           tls_port);
+  snprintf(a_srv[4], sizeof a_srv[4], "--srv-host=_msrp._tcp.closed.test");
+  char *argv[] = {"dnsmasq",
+                  "--keep-in-foreground",
+                  "--log-facility=-",
+                  "--conf-file=/dev/null",
+                  "--no-resolv",
+                  "--no-hosts",
+                  "--no-poll",
+                  "--listen-address=127.0.0.1",
+                  "--bind-interfaces",
+                  "--pid-file=",
+                  "--local=/test/",
+                  a_port,
+                  a_srv[0],
+                  a_srv[1],
+                  a_srv[2],
+                  a_srv[3],
+                  a_srv[4],
+                  "--host-record=dead.relays.test,127.0.0.1",
+                  "--host-record=kam.relays.test,127.0.0.1",
+                  "--host-record=nosrv.test,127.0.0.1",
+                  NULL};
+  int fds[2];
+  if (pipe(fds))
+    fail_msg("pipe: %s", strerror(errno));
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+  posix_spawn_file_actions_addclose(&fa, fds[0]);
+  posix_spawn_file_actions_addclose(&fa, fds[1]);
+  const char *path =
+      access("/usr/sbin/dnsmasq", X_OK) == 0 ? "/usr/sbin/dnsmasq" : "dnsmasq";
+  int rc = posix_spawnp(&dns_pid, path, &fa, NULL, argv, NULL);
+  posix_spawn_file_actions_destroy(&fa);
+  close(fds[1]);
+  if (rc)
+    fail_msg("cannot start dnsmasq: %s", strerror(rc));
+  size_t used = 0;
+  out[0] = 0;
+  struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+  while (!strstr(out, "started, version")) {
+    ssize_t n;
+    if (poll(&pfd, 1, 10000) != 1 ||
+        (n = read(fds[0], out + used, out_size - 1 - used)) <= 0) {
+      close(fds[0]);
+      kill(dns_pid, SIGTERM);
+      waitpid(dns_pid, NULL, 0);
+      dns_pid = -1;
+      return false;
+    }
+    used += (size_t)n;
+    out[used] = 0;
+  }
+  dns_err = fds[0];
+  snprintf(dns_servers, sizeof dns_servers, "127.0.0.1:%d", port);
+  return true;
+}
+
+static void dns_start(void) {
+  dead_port = unused_port(SOCK_STREAM);
+  char out[4096];
+  /* another process may take the port between the check and the bind */
+  for (int attempt = 0; attempt < 5; attempt++)
+    if (dns_try_start(out, sizeof out))
+      return;
+  fail_msg("dnsmasq did not start; it said:\n%s", out);
+}
+
+static void dns_stop(void) {
+  if (dns_pid > 0) {
+    kill(dns_pid, SIGTERM);
+    waitpid(dns_pid, NULL, 0);
+    dns_pid = -1;
+  }
+  if (dns_err >= 0)
+    close(dns_err);
+  dns_err = -1;
+}
+
+/* A logger that keeps the state lines, for the test to read. */
+static char log_text[16384];
+static size_t log_used;
+
+static void keep_log(msrp_log_level level, const char *message, void *ud) {
+  (void)level;
+  (void)ud;
+  int n = snprintf(log_text + log_used, sizeof log_text - log_used, "%s\n",
+                   message);
+  if (n > 0 && (size_t)n < sizeof log_text - log_used)
+    log_used += (size_t)n;
+  if (getenv("MSRP_TEST_LOG"))
+    fprintf(stderr, "log: %s\n", message);
+}
+
+static const msrp_logger keeping_logger = {.log = keep_log,
+                                           .min_level = MSRP_LOG_DEBUG};
+
+static int srv_setup(void **state) {
+  loop_setup(state);
+  if (dns_pid < 0)
+    dns_start();
+  use_dns_servers = dns_servers;
+  use_logger = &keeping_logger;
+  log_used = 0;
+  log_text[0] = 0;
+  return 0;
+}
+
+static int srv_teardown(void **state) {
+  use_dns_servers = NULL;
+  use_logger = NULL;
+  return loop_teardown(state);
+}
+
+static void assert_logged(const char *line) {
+  if (!strstr(log_text, line))
+    fail_msg("the log has no \"%s\"; it is:\n%s", line, log_text);
+}
+
+/* SRV gives two relays: the first (priority 10) is down, the second
+ * (priority 20) is Kamailio. Both ends reserve there, and talk. */
+static void test_srv_fallback(void **state) {
+  (void)state;
+  msrp_relay_config r = relay("msrp://relays.test;tcp");
+  endpoint a, b;
+  start(&a, false, &r, 1, NULL);
+  start(&b, true, &r, 1, NULL);
+  connect_pair(&a, &b);
+  assert_int_equal(a.path.uris[0].port, tcp_port);
+  assert_int_equal(b.path.uris[0].port, tcp_port);
+  send_text(&a, &b, "found through SRV");
+  char line[160];
+  snprintf(line, sizeof line,
+           "relay msrp://relays.test;tcp: SRV gives dead.relays.test:%d, "
+           "kam.relays.test:%d",
+           dead_port, tcp_port);
+  assert_logged(line);
+  snprintf(line, sizeof line,
+           "relay msrp://relays.test;tcp unreachable at 127.0.0.1:%d",
+           dead_port);
+  assert_logged(line);
+  snprintf(line, sizeof line,
+           "connecting to relay msrp://relays.test;tcp at 127.0.0.1:%d",
+           tcp_port);
+  assert_logged(line);
+  finish(&a);
+  finish(&b);
+
+  /* freed while its SRV lookup is under way: the prepare is cancelled, and
+   * the lookup's sockets and memory go (ASan checks) */
+  start(&a, false, &r, 1, NULL);
+  assert_false(a.prepared);
+  msrp_connector_free(a.c);
+  wait_for(&a.prepared);
+  assert_int_equal(a.status, MSRP_ERR_CANCELLED);
+  a.c = NULL;
+  finish(&a);
+}
+
+/* msrps: asks for _msrps._tcp, and the relay's certificate is checked
+ * against the domain: relays.test is in it, wrong.test is not. */
+static void test_srv_tls(void **state) {
+  (void)state;
+  msrp_relay_config r = relay("msrps://relays.test;tcp");
+  msrp_tls_config tls = {.ca_file = relay_ca};
+  endpoint a, b;
+  start(&a, false, &r, 1, &tls);
+  start(&b, true, &r, 1, &tls);
+  connect_pair(&a, &b);
+  assert_int_equal(a.path.uris[0].port, tls_port);
+  send_text(&a, &b, "SRV and TLS");
+  finish(&a);
+  finish(&b);
+
+  msrp_relay_config w = relay("msrps://wrong.test;tcp");
+  start(&a, false, &w, 1, &tls);
+  wait_for(&a.prepared);
+  assert_int_equal(a.status, MSRP_ERR_TLS_VERIFY);
+  finish(&a);
+}
+
+/* No SRV records: the domain's own address on port 2855; "." says there
+ * is no such service: the next relay is tried (Kamailio, by address). */
+static void test_srv_none(void **state) {
+  (void)state;
+  msrp_relay_config rs[3] = {relay("msrp://closed.test;tcp"),
+                             relay("msrp://nosrv.test;tcp"), relay(relay_tcp)};
+  endpoint a;
+  start(&a, false, rs, 3, NULL);
+  wait_for(&a.prepared);
+  assert_int_equal(a.status, 0);
+  assert_int_equal(a.path.uris[0].port, tcp_port);
+  assert_logged("relay msrp://closed.test;tcp: SRV says the service is not "
+                "available there");
+  assert_logged("relay msrp://nosrv.test;tcp: no SRV records, trying its "
+                "address records");
+  assert_logged("connecting to relay msrp://nosrv.test;tcp at 127.0.0.1:2855");
+  finish(&a);
+}
+
 static void read_ports(void) {
   FILE *f = fopen(MSRP_RELAY_DIR "/ports", "r");
   if (!f)
@@ -544,6 +809,12 @@ static int group_setup(void **state) {
   return tcp_port && tls_port ? 0 : -1;
 }
 
+static int group_teardown(void **state) {
+  (void)state;
+  dns_stop();
+  return 0;
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_both_ends_on_relay, loop_setup,
@@ -561,7 +832,11 @@ int main(void) {
                                       loop_teardown),
       cmocka_unit_test_setup_teardown(test_expires_refresh, loop_setup,
                                       loop_teardown),
+      cmocka_unit_test_setup_teardown(test_srv_fallback, srv_setup,
+                                      srv_teardown),
+      cmocka_unit_test_setup_teardown(test_srv_tls, srv_setup, srv_teardown),
+      cmocka_unit_test_setup_teardown(test_srv_none, srv_setup, srv_teardown),
   };
   apply_test_filter();
-  return cmocka_run_group_tests(tests, group_setup, NULL);
+  return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -235,10 +235,13 @@ start_relay() {
     defs+=(-A WITH_TLS)
     render "$HERE/tls.cfg.in" "$RUN/tls.cfg"
     # a fresh certificate every start: one left in a build tree must not
-    # expire under the tests
+    # expire under the tests. relays.test: the domain test_relay finds the
+    # relay in through DNS SRV (a certificate names the domain, not the
+    # SRV target)
     openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
       -keyout "$RUN/relay.key" -out "$RUN/relay.pem" -subj "/CN=127.0.0.1" \
-      -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >"$RUN/openssl.log" 2>&1 ||
+      -addext "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:relays.test" \
+      >"$RUN/openssl.log" 2>&1 ||
       { cat "$RUN/openssl.log" >&2; die "could not create the relay certificate"; }
   fi
 
