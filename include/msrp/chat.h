@@ -130,10 +130,18 @@ typedef void (*msrp_chat_sound_cb)(msrp_chat *chat, int sent, void *ud);
  * To). `outgoing`: we make the offer (and, with no a=setup saying
  * otherwise, connect). Errors: MSRP_ERR_INVALID_ARGUMENT, MSRP_ERR_NOMEM,
  * MSRP_ERR_TLS_CONFIG. */
-MSRP_API int msrp_chat_new(msrp_chat **out, uv_loop_t *loop,
-                           msrp_notification_center *center,
-                           const msrp_account *account, const char *remote_uri,
-                           int outgoing);
+MSRP_API int msrp_chat_new_sized(msrp_chat **out, uv_loop_t *loop,
+                                 msrp_notification_center *center,
+                                 const msrp_account *account,
+                                 const char *remote_uri, int outgoing,
+                                 size_t account_size, size_t relay_size,
+                                 size_t tls_size);
+/** The sizes of msrp_account and the structs it points to, as this
+ * program's headers have them (@ref sized). */
+#define MSRP_ACCOUNT_SIZES                                                     \
+  sizeof(msrp_account), sizeof(msrp_relay_config), sizeof(msrp_tls_config)
+/** msrp_chat_new_sized() with this program's struct sizes. */
+#define msrp_chat_new(...) msrp_chat_new_sized(__VA_ARGS__, MSRP_ACCOUNT_SIZES)
 
 /** The seed's new_from_sdp(): a chat that answers `offer_sdp` (its MSRP
  * section alone, or a whole SDP body), its role chosen by the offer's
@@ -144,11 +152,13 @@ MSRP_API int msrp_chat_new(msrp_chat **out, uv_loop_t *loop,
  * msrp_chat_start() takes the same offer. Errors: those of
  * msrp_chat_new(), of msrp_sdp_media_parse() for the offer, and
  * MSRP_ERR_NOT_SUPPORTED (holdconn). */
-MSRP_API int msrp_chat_new_from_sdp(msrp_chat **out, uv_loop_t *loop,
-                                    msrp_notification_center *center,
-                                    const msrp_account *account,
-                                    const char *remote_uri,
-                                    const char *offer_sdp);
+MSRP_API int msrp_chat_new_from_sdp_sized(
+    msrp_chat **out, uv_loop_t *loop, msrp_notification_center *center,
+    const msrp_account *account, const char *remote_uri, const char *offer_sdp,
+    size_t account_size, size_t relay_size, size_t tls_size);
+/** msrp_chat_new_from_sdp_sized() with this program's struct sizes. */
+#define msrp_chat_new_from_sdp(...)                                            \
+  msrp_chat_new_from_sdp_sized(__VA_ARGS__, MSRP_ACCOUNT_SIZES)
 
 /** Prepare the MSRP side (listen, or reserve at the relay) and post
  * MSRPChatDidInitialize with our SDP media, or MSRPChatDidFail (context

@@ -164,7 +164,11 @@ typedef struct msrp_chunk_params {
  * random generator fails or keeps giving ids the body contains; and the
  * errors of msrp_chunk_new_request()/msrp_chunk_new_response() and
  * msrp_chunk_set_header(). `*out` is untouched on failure. */
-MSRP_API int msrp_chunk_make(msrp_chunk **out, const msrp_chunk_params *p);
+MSRP_API int msrp_chunk_make_sized(msrp_chunk **out, const msrp_chunk_params *p,
+                                   size_t params_size);
+/** msrp_chunk_make_sized() with this program's struct size (@ref sized). */
+#define msrp_chunk_make(...)                                                   \
+  msrp_chunk_make_sized(__VA_ARGS__, sizeof(msrp_chunk_params))
 
 /** The transaction response to `request` (RFC 4975 section 7.2): the same
  * transaction id, as received (whatever its length); To-Path is the first

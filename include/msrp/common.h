@@ -21,6 +21,16 @@
 extern "C" {
 #endif
 
+/** @defgroup sized Config structs across versions
+ * A function that takes a config, params or callbacks struct is a macro
+ * over a `_sized` function that also takes the `sizeof` of each such
+ * struct as the program's headers define it. A program built against
+ * older headers passes the sizes it knew, and the fields added since are
+ * zero for the library, which is every field's default; a program never
+ * has to fill in a size itself. Bindings from other languages call the
+ * `_sized` functions with the sizes of their own declarations.
+ * docs/design.md, "Compatibility", has the rules. */
+
 /** Library errors. Every function that can fail returns 0 or one of these
  * (always negative). The list is only ever appended to; the numbers are
  * stable. msrp_strerror() gives a sentence for each. */

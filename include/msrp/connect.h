@@ -109,10 +109,26 @@ typedef void (*msrp_complete_cb)(msrp_connector *c, int status,
 /** The seed's get_connector() / get_acceptor(): the direct kinds (relay
  * kinds come with relay configuration). Errors: MSRP_ERR_NOMEM,
  * MSRP_ERR_TLS_CONFIG. */
-MSRP_API int msrp_get_connector(msrp_connector **out, uv_loop_t *loop,
-                                const msrp_connect_config *config);
-MSRP_API int msrp_get_acceptor(msrp_connector **out, uv_loop_t *loop,
-                               const msrp_connect_config *config);
+MSRP_API int msrp_get_connector_sized(msrp_connector **out, uv_loop_t *loop,
+                                      const msrp_connect_config *config,
+                                      size_t config_size, size_t relay_size,
+                                      size_t tls_size);
+/** @copydoc msrp_get_connector_sized */
+MSRP_API int msrp_get_acceptor_sized(msrp_connector **out, uv_loop_t *loop,
+                                     const msrp_connect_config *config,
+                                     size_t config_size, size_t relay_size,
+                                     size_t tls_size);
+/** The sizes of msrp_connect_config and the structs it points to, as this
+ * program's headers have them (@ref sized). */
+#define MSRP_CONNECT_CONFIG_SIZES                                              \
+  sizeof(msrp_connect_config), sizeof(msrp_relay_config),                      \
+      sizeof(msrp_tls_config)
+/** msrp_get_connector_sized() with this program's struct sizes. */
+#define msrp_get_connector(...)                                                \
+  msrp_get_connector_sized(__VA_ARGS__, MSRP_CONNECT_CONFIG_SIZES)
+/** msrp_get_acceptor_sized() with this program's struct sizes. */
+#define msrp_get_acceptor(...)                                                 \
+  msrp_get_acceptor_sized(__VA_ARGS__, MSRP_CONNECT_CONFIG_SIZES)
 
 MSRP_API msrp_connector_kind msrp_connector_get_kind(const msrp_connector *c);
 
@@ -173,8 +189,13 @@ typedef void (*msrp_server_complete_cb)(msrp_server *s, int status,
                                         msrp_transport *transport,
                                         void *user_data);
 
-MSRP_API int msrp_server_new(msrp_server **out, uv_loop_t *loop,
-                             const msrp_connect_config *config);
+MSRP_API int msrp_server_new_sized(msrp_server **out, uv_loop_t *loop,
+                                   const msrp_connect_config *config,
+                                   size_t config_size, size_t relay_size,
+                                   size_t tls_size);
+/** msrp_server_new_sized() with this program's struct sizes. */
+#define msrp_server_new(...)                                                   \
+  msrp_server_new_sized(__VA_ARGS__, MSRP_CONNECT_CONFIG_SIZES)
 
 /** prepare(local_uri, logger): listen on local_uri's address unless already
  * listening there, and expect bindings to this URI. Port 0 and a missing

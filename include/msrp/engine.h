@@ -170,9 +170,16 @@ typedef struct msrp_engine_callbacks {
 
 /** `cbs` is copied; `ud` is passed to every callback. Errors:
  * MSRP_ERR_INVALID_ARGUMENT (no paths), MSRP_ERR_NOMEM. */
-MSRP_API int msrp_engine_new(msrp_engine **out,
-                             const msrp_engine_config *config,
-                             const msrp_engine_callbacks *cbs, void *ud);
+MSRP_API int msrp_engine_new_sized(msrp_engine **out,
+                                   const msrp_engine_config *config,
+                                   const msrp_engine_callbacks *cbs, void *ud,
+                                   size_t config_size, size_t callbacks_size,
+                                   size_t limits_size);
+/** msrp_engine_new_sized() with this program's struct sizes (@ref sized). */
+#define msrp_engine_new(...)                                                   \
+  msrp_engine_new_sized(__VA_ARGS__, sizeof(msrp_engine_config),               \
+                        sizeof(msrp_engine_callbacks),                         \
+                        sizeof(msrp_parser_limits))
 
 /** Every pending callback runs once with MSRP_ERR_CANCELLED (response
  * callbacks, message callbacks, incoming messages in progress), then the
@@ -297,10 +304,14 @@ typedef void (*msrp_message_cb)(msrp_engine *e, const char *message_id,
  * the memory of messages awaiting answers and REPORTs, is full: wait for
  * on_writable; nothing was queued), MSRP_ERR_INVALID_ARGUMENT (also for a
  * Message-ID a message in flight has), MSRP_ERR_CLOSED, MSRP_ERR_NOMEM. */
-MSRP_API int msrp_engine_send_message(msrp_engine *e,
-                                      const msrp_message_params *p,
-                                      msrp_message_cb cb, void *ud,
-                                      const char **message_id);
+MSRP_API int msrp_engine_send_message_sized(msrp_engine *e,
+                                            const msrp_message_params *p,
+                                            msrp_message_cb cb, void *ud,
+                                            const char **message_id,
+                                            size_t params_size);
+/** msrp_engine_send_message_sized() with this program's struct size. */
+#define msrp_engine_send_message(...)                                          \
+  msrp_engine_send_message_sized(__VA_ARGS__, sizeof(msrp_message_params))
 
 /** Abort a message being sent: a chunk in progress ends with '#', the rest
  * is not sent, its callback runs with MSRP_ERR_MESSAGE_ABORTED.
@@ -329,8 +340,12 @@ typedef struct msrp_relay_refresh {
  * Digest challenge, and take the new Expires. A 423 adjusts the interval
  * asked for. Each outcome goes to on_relay_refresh. The strings are
  * copied. `now` is the time of the reservation. */
-MSRP_API int msrp_engine_keep_relay(msrp_engine *e, const msrp_relay_refresh *r,
-                                    uint64_t now);
+MSRP_API int msrp_engine_keep_relay_sized(msrp_engine *e,
+                                          const msrp_relay_refresh *r,
+                                          uint64_t now, size_t refresh_size);
+/** msrp_engine_keep_relay_sized() with this program's struct size. */
+#define msrp_engine_keep_relay(...)                                            \
+  msrp_engine_keep_relay_sized(__VA_ARGS__, sizeof(msrp_relay_refresh))
 
 /** Stop accepting new requests to send (MSRP_ERR_CLOSED); what is queued
  * still goes out. msrp_engine_idle() tells when nothing is left to write

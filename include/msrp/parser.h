@@ -69,7 +69,12 @@ typedef struct msrp_parser_limits {
   size_t max_method_length; /**< method name: 32 */
 } msrp_parser_limits;
 
-MSRP_API void msrp_parser_limits_default(msrp_parser_limits *limits);
+MSRP_API void msrp_parser_limits_default_sized(msrp_parser_limits *limits,
+                                               size_t limits_size);
+/** The defaults, into `limits` (msrp_parser_limits_default_sized() with
+ * this program's struct size, @ref sized). */
+#define msrp_parser_limits_default(...)                                        \
+  msrp_parser_limits_default_sized(__VA_ARGS__, sizeof(msrp_parser_limits))
 
 typedef enum msrp_event_type {
   MSRP_EVENT_NONE = 0, /**< all input used; give more */
@@ -106,13 +111,21 @@ typedef struct msrp_event {
 /** Errors: MSRP_ERR_NOMEM, MSRP_ERR_INVALID_ARGUMENT (`out` NULL). `limits`
  * NULL means all defaults; a max_tid_length above
  * MSRP_PARSER_TID_LENGTH_MAX is lowered to it. */
-MSRP_API int msrp_parser_new(msrp_parser **out,
-                             const msrp_parser_limits *limits);
+MSRP_API int msrp_parser_new_sized(msrp_parser **out,
+                                   const msrp_parser_limits *limits,
+                                   size_t limits_size);
+/** msrp_parser_new_sized() with this program's struct size. */
+#define msrp_parser_new(...)                                                   \
+  msrp_parser_new_sized(__VA_ARGS__, sizeof(msrp_parser_limits))
 MSRP_API void msrp_parser_free(msrp_parser *parser);
 /** New limits (as msrp_parser_new takes them), between chunks only:
  * MSRP_ERR_BUSY inside one, MSRP_ERR_NOMEM. */
-MSRP_API int msrp_parser_set_limits(msrp_parser *parser,
-                                    const msrp_parser_limits *limits);
+MSRP_API int msrp_parser_set_limits_sized(msrp_parser *parser,
+                                          const msrp_parser_limits *limits,
+                                          size_t limits_size);
+/** msrp_parser_set_limits_sized() with this program's struct size. */
+#define msrp_parser_set_limits(...)                                            \
+  msrp_parser_set_limits_sized(__VA_ARGS__, sizeof(msrp_parser_limits))
 
 /** Forget any chunk in progress and any failure; start at a start line. */
 MSRP_API void msrp_parser_reset(msrp_parser *parser);

@@ -57,8 +57,13 @@ typedef enum msrp_relay_auth_state {
 
 /** Errors: MSRP_ERR_INVALID_ARGUMENT (no relay or local URI),
  * MSRP_ERR_NOMEM. The machine starts in MSRP_RELAY_AUTH_SEND. */
-MSRP_API int msrp_relay_auth_new(msrp_relay_auth **out,
-                                 const msrp_relay_auth_config *config);
+MSRP_API int msrp_relay_auth_new_sized(msrp_relay_auth **out,
+                                       const msrp_relay_auth_config *config,
+                                       size_t config_size);
+/** msrp_relay_auth_new_sized() with this program's struct size (@ref
+ * sized). */
+#define msrp_relay_auth_new(...)                                               \
+  msrp_relay_auth_new_sized(__VA_ARGS__, sizeof(msrp_relay_auth_config))
 MSRP_API void msrp_relay_auth_free(msrp_relay_auth *a);
 
 MSRP_API msrp_relay_auth_state

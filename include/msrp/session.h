@@ -86,10 +86,17 @@ typedef struct msrp_session_config {
 /** Take over a bound transport (it is freed with the session). Errors:
  * MSRP_ERR_INVALID_ARGUMENT, MSRP_ERR_NOMEM (the transport is then still
  * the caller's). */
-MSRP_API int msrp_session_new(msrp_session **out, msrp_transport *t,
-                              const msrp_session_config *config,
-                              const msrp_session_callbacks *callbacks,
-                              void *user_data);
+MSRP_API int msrp_session_new_sized(msrp_session **out, msrp_transport *t,
+                                    const msrp_session_config *config,
+                                    const msrp_session_callbacks *callbacks,
+                                    void *user_data, size_t config_size,
+                                    size_t callbacks_size, size_t limits_size);
+/** msrp_session_new_sized() with this program's struct sizes (@ref sized).
+ */
+#define msrp_session_new(...)                                                  \
+  msrp_session_new_sized(__VA_ARGS__, sizeof(msrp_session_config),             \
+                         sizeof(msrp_session_callbacks),                       \
+                         sizeof(msrp_parser_limits))
 
 /** The session of an engine passed to one of its callbacks (only for
  * engines that sessions made). */
@@ -114,10 +121,14 @@ MSRP_API int msrp_session_deliver_chunk(msrp_session *s, msrp_chunk *chunk,
 MSRP_API int msrp_session_deliver_chunk_wait(msrp_session *s, msrp_chunk *chunk,
                                              int *code);
 
-MSRP_API int msrp_session_send_message(msrp_session *s,
-                                       const msrp_message_params *p,
-                                       msrp_session_message_cb cb, void *ud,
-                                       const char **message_id);
+MSRP_API int msrp_session_send_message_sized(msrp_session *s,
+                                             const msrp_message_params *p,
+                                             msrp_session_message_cb cb,
+                                             void *ud, const char **message_id,
+                                             size_t params_size);
+/** msrp_session_send_message_sized() with this program's struct size. */
+#define msrp_session_send_message(...)                                         \
+  msrp_session_send_message_sized(__VA_ARGS__, sizeof(msrp_message_params))
 MSRP_API int msrp_session_abort_message(msrp_session *s, const char *id);
 MSRP_API int msrp_session_refuse_message(msrp_session *s, const char *id);
 

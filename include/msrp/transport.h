@@ -43,8 +43,14 @@ MSRP_API int msrp_transport_use_tls(const msrp_transport *t);
 /** The seed's make_chunk(): msrp_chunk_make() with To-Path set to the full
  * remote path and From-Path to the full local path. `p` may be NULL (an
  * empty SEND); its to_path/from_path are ignored. */
-MSRP_API int msrp_transport_make_chunk(msrp_chunk **out, msrp_transport *t,
-                                       const msrp_chunk_params *p);
+MSRP_API int msrp_transport_make_chunk_sized(msrp_chunk **out,
+                                             msrp_transport *t,
+                                             const msrp_chunk_params *p,
+                                             size_t params_size);
+/** msrp_transport_make_chunk_sized() with this program's struct size (@ref
+ * sized). */
+#define msrp_transport_make_chunk(...)                                         \
+  msrp_transport_make_chunk_sized(__VA_ARGS__, sizeof(msrp_chunk_params))
 
 /** The seed's check_incoming_SEND_chunk(): 0 when the chunk's To-Path ends
  * with this session's URI and its From-Path is the remote path; else the

@@ -787,8 +787,11 @@ fail:
   return rc;
 }
 
-int msrp_chunk_make(msrp_chunk **out, const msrp_chunk_params *p) {
-  return msrp__chunk_make(out, p, msrp__random_token);
+int msrp_chunk_make_sized(msrp_chunk **out, const msrp_chunk_params *p,
+                          size_t params_size) {
+  msrp_chunk_params q;
+  return msrp__chunk_make(out, msrp__abi_in(&q, sizeof q, p, params_size),
+                          msrp__random_token);
 }
 
 int msrp_chunk_make_response(msrp_chunk **out, const msrp_chunk *request,

@@ -43,8 +43,8 @@ static const char *tx_key(const void *t) {
   return ((const tx *)t)->tid;
 }
 
-int msrp_engine_new(msrp_engine **out, const msrp_engine_config *cfg,
-                    const msrp_engine_callbacks *cbs, void *ud) {
+static int engine_new(msrp_engine **out, const msrp_engine_config *cfg,
+                      const msrp_engine_callbacks *cbs, void *ud) {
   if (!out || !cfg || !cfg->local_path || !cfg->remote_path ||
       cfg->local_path->count == 0 || cfg->remote_path->count == 0)
     return MSRP_ERR_INVALID_ARGUMENT;
@@ -345,4 +345,19 @@ int msrp_engine_paused(const msrp_engine *e) {
 
 int msrp_engine_status(const msrp_engine *e) {
   return e->fatal;
+}
+
+int msrp_engine_new_sized(msrp_engine **out, const msrp_engine_config *config,
+                          const msrp_engine_callbacks *cbs, void *ud,
+                          size_t config_size, size_t callbacks_size,
+                          size_t limits_size) {
+  msrp_engine_config c;
+  msrp_engine_callbacks k;
+  msrp_parser_limits l;
+  const msrp_engine_config *pc =
+      msrp__abi_in(&c, sizeof c, config, config_size);
+  if (pc)
+    c.limits = msrp__abi_in(&l, sizeof l, c.limits, limits_size);
+  return engine_new(out, pc, msrp__abi_in(&k, sizeof k, cbs, callbacks_size),
+                    ud);
 }

@@ -445,9 +445,8 @@ static int copy_headers(outmsg *m, const char *const *h) {
   return 0;
 }
 
-int msrp_engine_send_message(msrp_engine *e, const msrp_message_params *p,
-                             msrp_message_cb cb, void *ud,
-                             const char **message_id) {
+static int send_message(msrp_engine *e, const msrp_message_params *p,
+                        msrp_message_cb cb, void *ud, const char **message_id) {
   if (!e || !p || (p->len && !p->data) || (p->provider && p->data))
     return MSRP_ERR_INVALID_ARGUMENT;
   uint64_t size = p->provider ? p->size : p->len;
@@ -544,4 +543,13 @@ int msrp_engine_abort_message(msrp_engine *e, const char *id) {
     finish_msg(e, m);
   }
   return 0;
+}
+
+int msrp_engine_send_message_sized(msrp_engine *e, const msrp_message_params *p,
+                                   msrp_message_cb cb, void *ud,
+                                   const char **message_id,
+                                   size_t params_size) {
+  msrp_message_params q;
+  return send_message(e, msrp__abi_in(&q, sizeof q, p, params_size), cb, ud,
+                      message_id);
 }

@@ -60,7 +60,7 @@ struct msrp_parser {
   bool seg_due;
 };
 
-void msrp_parser_limits_default(msrp_parser_limits *l) {
+static void limits_default(msrp_parser_limits *l) {
   l->max_header_bytes = 16384;
   l->max_header_count = 64;
   l->max_path_uris = 32;
@@ -68,10 +68,18 @@ void msrp_parser_limits_default(msrp_parser_limits *l) {
   l->max_method_length = 32;
 }
 
+void msrp_parser_limits_default_sized(msrp_parser_limits *limits,
+                                      size_t limits_size) {
+  msrp_parser_limits l = {0};
+  limits_default(&l);
+  if (limits) /* no more than the caller's struct holds */
+    memcpy(limits, &l, limits_size < sizeof l ? limits_size : sizeof l);
+}
+
 /* Take `limits` (0 fields: defaults) with the end-line buffer they need. */
 static int apply_limits(msrp_parser *p, const msrp_parser_limits *limits) {
   msrp_parser_limits lim;
-  msrp_parser_limits_default(&lim);
+  limits_default(&lim);
   if (limits) {
     if (limits->max_header_bytes)
       lim.max_header_bytes = limits->max_header_bytes;
@@ -96,7 +104,7 @@ static int apply_limits(msrp_parser *p, const msrp_parser_limits *limits) {
   return 0;
 }
 
-int msrp_parser_new(msrp_parser **out, const msrp_parser_limits *limits) {
+static int parser_new(msrp_parser **out, const msrp_parser_limits *limits) {
   if (!out)
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp_parser *p = calloc(1, sizeof *p);
@@ -112,7 +120,7 @@ int msrp_parser_new(msrp_parser **out, const msrp_parser_limits *limits) {
   return 0;
 }
 
-int msrp_parser_set_limits(msrp_parser *p, const msrp_parser_limits *limits) {
+static int set_limits(msrp_parser *p, const msrp_parser_limits *limits) {
   if (!p)
     return MSRP_ERR_INVALID_ARGUMENT;
   if (!msrp_parser_between_chunks(p))
@@ -572,4 +580,17 @@ int msrp_parser_execute(msrp_parser *p, const uint8_t *in, size_t len,
   }
   *consumed = total;
   return 0;
+}
+
+int msrp_parser_new_sized(msrp_parser **out, const msrp_parser_limits *limits,
+                          size_t limits_size) {
+  msrp_parser_limits l;
+  return parser_new(out, msrp__abi_in(&l, sizeof l, limits, limits_size));
+}
+
+int msrp_parser_set_limits_sized(msrp_parser *parser,
+                                 const msrp_parser_limits *limits,
+                                 size_t limits_size) {
+  msrp_parser_limits l;
+  return set_limits(parser, msrp__abi_in(&l, sizeof l, limits, limits_size));
 }

@@ -33,8 +33,8 @@ static char *dup_or_null(const char *s) {
   return s ? msrp__strndup(s, strlen(s)) : NULL;
 }
 
-int msrp_relay_auth_new(msrp_relay_auth **out,
-                        const msrp_relay_auth_config *cfg) {
+static int relay_auth_new(msrp_relay_auth **out,
+                          const msrp_relay_auth_config *cfg) {
   if (!out || !cfg || !cfg->relay || !cfg->local)
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp_relay_auth *a = calloc(1, sizeof *a);
@@ -259,4 +259,11 @@ int msrp_relay_to_path(msrp_path *out, const msrp_path *use_path,
                        const msrp_path *remote) {
   return concat(out, use_path, remote ? remote->uris : NULL,
                 remote ? remote->count : 0);
+}
+
+int msrp_relay_auth_new_sized(msrp_relay_auth **out,
+                              const msrp_relay_auth_config *config,
+                              size_t config_size) {
+  msrp_relay_auth_config c;
+  return relay_auth_new(out, msrp__abi_in(&c, sizeof c, config, config_size));
 }

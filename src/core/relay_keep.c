@@ -87,8 +87,8 @@ void msrp__refresh_now(msrp_engine *e) {
   }
 }
 
-int msrp_engine_keep_relay(msrp_engine *e, const msrp_relay_refresh *r,
-                           uint64_t now) {
+static int keep_relay(msrp_engine *e, const msrp_relay_refresh *r,
+                      uint64_t now) {
   if (!e || !r || !r->relay || !r->local || !r->username || !r->password ||
       !r->expires)
     return MSRP_ERR_INVALID_ARGUMENT;
@@ -107,4 +107,10 @@ int msrp_engine_keep_relay(msrp_engine *e, const msrp_relay_refresh *r,
   e->now = now;
   schedule_refresh(e, r->granted ? r->granted : r->expires);
   return 0;
+}
+
+int msrp_engine_keep_relay_sized(msrp_engine *e, const msrp_relay_refresh *r,
+                                 uint64_t now, size_t refresh_size) {
+  msrp_relay_refresh q;
+  return keep_relay(e, msrp__abi_in(&q, sizeof q, r, refresh_size), now);
 }

@@ -264,3 +264,29 @@ int msrp__copy_out(char *buf, size_t size, const char *s, size_t len) {
   }
   return len > INT_MAX ? INT_MAX : (int)len;
 }
+
+void *msrp__abi_in(void *ours, size_t our_size, const void *theirs,
+                   size_t their_size) {
+  if (!theirs)
+    return NULL;
+  memset(ours, 0, our_size);
+  memcpy(ours, theirs, their_size < our_size ? their_size : our_size);
+  return ours;
+}
+
+int msrp__abi_in_array(void **out, size_t our_size, const void *theirs,
+                       size_t their_size, size_t n) {
+  *out = NULL;
+  if (!theirs || n == 0)
+    return 0;
+  if (their_size == 0 || n > SIZE_MAX / our_size)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  unsigned char *a = malloc(n * our_size);
+  if (!a)
+    return MSRP_ERR_NOMEM;
+  for (size_t i = 0; i < n; i++)
+    msrp__abi_in(a + i * our_size, our_size,
+                 (const unsigned char *)theirs + i * their_size, their_size);
+  *out = a;
+  return 0;
+}

@@ -53,6 +53,18 @@ void *msrp__grow_array(void *items, size_t *cap, size_t elem_size,
 int msrp__random_token(char *out, size_t len);
 int msrp__secret_token(char *out, size_t len);
 
+/* Structs an application passes in, at the size its headers gave them
+ * (docs/design.md, Compatibility): `theirs` (their_size bytes) copied into
+ * `ours` (our_size bytes), whatever it did not know left zero, which is
+ * every field's default. Returns `ours`, or NULL when `theirs` is NULL. */
+void *msrp__abi_in(void *ours, size_t our_size, const void *theirs,
+                   size_t their_size);
+/* The same for an array of `n` of them: a new array of ours (free() it),
+ * or NULL when there are none (`*out` NULL, 0) or memory ran out
+ * (MSRP_ERR_NOMEM). */
+int msrp__abi_in_array(void **out, size_t our_size, const void *theirs,
+                       size_t their_size, size_t n);
+
 /* A growable byte string. */
 typedef struct msrp__buf {
   char *data;

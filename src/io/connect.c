@@ -270,14 +270,52 @@ static int connector_new(msrp_connector **out, msrp_connector_kind kind,
   return 0;
 }
 
-int msrp_get_connector(msrp_connector **out, uv_loop_t *loop,
-                       const msrp_connect_config *config) {
-  return connector_new(out, MSRP_CONNECTOR_DIRECT, loop, config);
+int msrp__connect_in_init(msrp__connect_in *in, const msrp_connect_config *cfg,
+                          size_t cfg_size, size_t relay_size, size_t tls_size) {
+  memset(in, 0, sizeof *in);
+  if (!cfg)
+    return 0;
+  msrp__abi_in(&in->cfg, sizeof in->cfg, cfg, cfg_size);
+  in->cfg.tls = msrp__abi_in(&in->tls, sizeof in->tls, in->cfg.tls, tls_size);
+  int rc = msrp__abi_in_array((void **)&in->relays, sizeof *in->relays,
+                              in->cfg.relays, relay_size, in->cfg.nrelays);
+  in->cfg.relays = in->relays;
+  return rc;
 }
 
-int msrp_get_acceptor(msrp_connector **out, uv_loop_t *loop,
-                      const msrp_connect_config *config) {
-  return connector_new(out, MSRP_ACCEPTOR_DIRECT, loop, config);
+void msrp__connect_in_clear(msrp__connect_in *in) {
+  free(in->relays);
+  in->relays = NULL;
+}
+
+static int connector_new_sized(msrp_connector **out, msrp_connector_kind kind,
+                               uv_loop_t *loop,
+                               const msrp_connect_config *config,
+                               size_t config_size, size_t relay_size,
+                               size_t tls_size) {
+  msrp__connect_in in;
+  int rc =
+      msrp__connect_in_init(&in, config, config_size, relay_size, tls_size);
+  if (!rc)
+    rc = connector_new(out, kind, loop, config ? &in.cfg : NULL);
+  msrp__connect_in_clear(&in);
+  return rc;
+}
+
+int msrp_get_connector_sized(msrp_connector **out, uv_loop_t *loop,
+                             const msrp_connect_config *config,
+                             size_t config_size, size_t relay_size,
+                             size_t tls_size) {
+  return connector_new_sized(out, MSRP_CONNECTOR_DIRECT, loop, config,
+                             config_size, relay_size, tls_size);
+}
+
+int msrp_get_acceptor_sized(msrp_connector **out, uv_loop_t *loop,
+                            const msrp_connect_config *config,
+                            size_t config_size, size_t relay_size,
+                            size_t tls_size) {
+  return connector_new_sized(out, MSRP_ACCEPTOR_DIRECT, loop, config,
+                             config_size, relay_size, tls_size);
 }
 
 msrp_connector_kind msrp_connector_get_kind(const msrp_connector *c) {

@@ -13,6 +13,20 @@
 
 #include <stdbool.h>
 
+/* ---- config structs, at the application's sizes ------------------------ */
+
+/* A msrp_connect_config as the application's headers sized it (and the
+ * relays and TLS config it points to), as ours: what it did not know is
+ * zero. `cfg` points into `in`; clear it after use. */
+typedef struct msrp__connect_in {
+  msrp_connect_config cfg;
+  msrp_tls_config tls;
+  msrp_relay_config *relays;
+} msrp__connect_in;
+int msrp__connect_in_init(msrp__connect_in *in, const msrp_connect_config *cfg,
+                          size_t cfg_size, size_t relay_size, size_t tls_size);
+void msrp__connect_in_clear(msrp__connect_in *in);
+
 /* ---- logging ----------------------------------------------------------- */
 
 /* printf-style message through logger->log, if set and at min_level. */

@@ -164,8 +164,8 @@ static void drop_incoming(incoming *in, bool close_transport) {
 
 /* ---- creation ---------------------------------------------------------- */
 
-int msrp_server_new(msrp_server **out, uv_loop_t *loop,
-                    const msrp_connect_config *cfg) {
+static int server_new(msrp_server **out, uv_loop_t *loop,
+                      const msrp_connect_config *cfg) {
   if (!out || !loop)
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp_server *s = calloc(1, sizeof *s);
@@ -191,6 +191,18 @@ int msrp_server_new(msrp_server **out, uv_loop_t *loop,
   }
   *out = s;
   return 0;
+}
+
+int msrp_server_new_sized(msrp_server **out, uv_loop_t *loop,
+                          const msrp_connect_config *config, size_t config_size,
+                          size_t relay_size, size_t tls_size) {
+  msrp__connect_in in;
+  int rc =
+      msrp__connect_in_init(&in, config, config_size, relay_size, tls_size);
+  if (!rc)
+    rc = server_new(out, loop, config ? &in.cfg : NULL);
+  msrp__connect_in_clear(&in);
+  return rc;
 }
 
 void msrp_server_free(msrp_server *s) {

@@ -7,6 +7,8 @@
 
 #include "io/io_internal.h"
 
+#include "core/util.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -490,9 +492,9 @@ int msrp_session_receive_message_wait(msrp_session *s, msrp_chunk **out) {
 
 /* ---- lifetime ---------------------------------------------------------- */
 
-int msrp_session_new(msrp_session **out, msrp_transport *t,
-                     const msrp_session_config *cfg,
-                     const msrp_session_callbacks *cbs, void *ud) {
+static int session_new(msrp_session **out, msrp_transport *t,
+                       const msrp_session_config *cfg,
+                       const msrp_session_callbacks *cbs, void *ud) {
   if (!out || !t)
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp_session *s = calloc(1, sizeof *s);
@@ -545,6 +547,7 @@ int msrp_session_new(msrp_session **out, msrp_transport *t,
   int rc = s->cfg.limits ? msrp__transport_set_limits(t, s->cfg.limits) : 0;
   if (!rc)
     rc = msrp_engine_new(&s->e, &ec, &mine, s);
+  s->cfg.limits = NULL; /* taken: not kept past this call */
   /* a relay reservation with an Expires is kept alive for the session */
   const msrp__relay_info *ri = msrp__transport_relay(t);
   if (!rc && ri && ri->expires && ri->username && ri->password) {
@@ -689,9 +692,9 @@ int msrp_session_send_chunk(msrp_session *s, msrp_chunk *chunk,
   return rc;
 }
 
-int msrp_session_send_message(msrp_session *s, const msrp_message_params *p,
-                              msrp_session_message_cb cb, void *ud,
-                              const char **message_id) {
+static int send_message(msrp_session *s, const msrp_message_params *p,
+                        msrp_session_message_cb cb, void *ud,
+                        const char **message_id) {
   int rc = can_send(s);
   if (rc)
     return rc;
@@ -847,4 +850,30 @@ int msrp_session_shutdown_wait(msrp_session *s) {
   if (rc)
     return rc;
   return msrp__run_until(s->loop, &done);
+}
+
+int msrp_session_new_sized(msrp_session **out, msrp_transport *t,
+                           const msrp_session_config *config,
+                           const msrp_session_callbacks *callbacks, void *ud,
+                           size_t config_size, size_t callbacks_size,
+                           size_t limits_size) {
+  msrp_session_config c;
+  msrp_session_callbacks k;
+  msrp_parser_limits l;
+  const msrp_session_config *pc =
+      msrp__abi_in(&c, sizeof c, config, config_size);
+  if (pc)
+    c.limits = msrp__abi_in(&l, sizeof l, c.limits, limits_size);
+  return session_new(out, t, pc,
+                     msrp__abi_in(&k, sizeof k, callbacks, callbacks_size), ud);
+}
+
+int msrp_session_send_message_sized(msrp_session *s,
+                                    const msrp_message_params *p,
+                                    msrp_session_message_cb cb, void *ud,
+                                    const char **message_id,
+                                    size_t params_size) {
+  msrp_message_params q;
+  return send_message(s, msrp__abi_in(&q, sizeof q, p, params_size), cb, ud,
+                      message_id);
 }

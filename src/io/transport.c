@@ -461,11 +461,11 @@ void msrp_transport_set_max_chunk(msrp_transport *t, size_t bytes) {
   t->max_chunk = bytes ? bytes : DEFAULT_MAX_CHUNK;
 }
 
-int msrp_transport_make_chunk(msrp_chunk **out, msrp_transport *t,
-                              const msrp_chunk_params *p) {
+int msrp_transport_make_chunk_sized(msrp_chunk **out, msrp_transport *t,
+                                    const msrp_chunk_params *p,
+                                    size_t params_size) {
   msrp_chunk_params q = {0};
-  if (p)
-    q = *p;
+  msrp__abi_in(&q, sizeof q, p, params_size);
   q.to_path = &t->remote_path;
   q.from_path = &t->local_path;
   return msrp_chunk_make(out, &q);

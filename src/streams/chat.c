@@ -191,9 +191,9 @@ static void free_msgs(msrp_chat *c) {
   c->msgs = c->msgs_tail = NULL;
 }
 
-int msrp_chat_new(msrp_chat **out, uv_loop_t *loop,
-                  msrp_notification_center *nc, const msrp_account *a,
-                  const char *remote_uri, int outgoing) {
+static int chat_new(msrp_chat **out, uv_loop_t *loop,
+                    msrp_notification_center *nc, const msrp_account *a,
+                    const char *remote_uri, int outgoing) {
   if (!out || !loop || !nc || !a || !a->uri || !a->local_host || !remote_uri ||
       (a->offer_setup != MSRP_SDP_SETUP_ABSENT &&
        a->offer_setup != MSRP_SDP_SETUP_ACTIVE &&
@@ -764,10 +764,47 @@ static int parse_remote(const char *sdp, msrp_sdp_media **out) {
   return rc ? rc : msrp_sdp_media_parse(out, sdp, len, index, NULL);
 }
 
-int msrp_chat_new_from_sdp(msrp_chat **out, uv_loop_t *loop,
-                           msrp_notification_center *center,
-                           const msrp_account *account, const char *remote_uri,
-                           const char *offer_sdp) {
+/* The account as the application's headers sized it (and the relays and
+ * TLS config it points to), as ours. */
+typedef struct account_in {
+  msrp_account acc;
+  msrp_tls_config tls;
+  msrp_relay_config *relays;
+} account_in;
+
+static int account_in_init(account_in *in, const msrp_account *a,
+                           size_t account_size, size_t relay_size,
+                           size_t tls_size) {
+  memset(in, 0, sizeof *in);
+  if (!a)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  msrp__abi_in(&in->acc, sizeof in->acc, a, account_size);
+  in->acc.tls = msrp__abi_in(&in->tls, sizeof in->tls, in->acc.tls, tls_size);
+  int rc = msrp__abi_in_array((void **)&in->relays, sizeof *in->relays,
+                              in->acc.relays, relay_size, in->acc.nrelays);
+  in->acc.relays = in->relays;
+  return rc;
+}
+
+int msrp_chat_new_sized(msrp_chat **out, uv_loop_t *loop,
+                        msrp_notification_center *center,
+                        const msrp_account *account, const char *remote_uri,
+                        int outgoing, size_t account_size, size_t relay_size,
+                        size_t tls_size) {
+  account_in in;
+  int rc = account_in_init(&in, account, account_size, relay_size, tls_size);
+  if (!rc)
+    rc = chat_new(out, loop, center, &in.acc, remote_uri, outgoing);
+  free(in.relays);
+  return rc;
+}
+
+int msrp_chat_new_from_sdp_sized(msrp_chat **out, uv_loop_t *loop,
+                                 msrp_notification_center *center,
+                                 const msrp_account *account,
+                                 const char *remote_uri, const char *offer_sdp,
+                                 size_t account_size, size_t relay_size,
+                                 size_t tls_size) {
   if (!out || !offer_sdp)
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp_sdp_media *offer;
@@ -786,7 +823,8 @@ int msrp_chat_new_from_sdp(msrp_chat **out, uv_loop_t *loop,
     rc = MSRP_ERR_NOT_SUPPORTED; /* holdconn: nothing to chat over */
   msrp_chat *c = NULL;
   if (!rc)
-    rc = msrp_chat_new(&c, loop, center, account, remote_uri, 0);
+    rc = msrp_chat_new_sized(&c, loop, center, account, remote_uri, 0,
+                             account_size, relay_size, tls_size);
   if (rc)
     return rc;
   c->connects = action == MSRP_SDP_CONNECT;

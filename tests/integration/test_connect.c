@@ -1017,8 +1017,39 @@ static void test_resolve_names(void **state) {
   msrp_uri_clear(&curi);
 }
 
+/* A program built before msrp_connect_config.advertise_host existed
+ * passes the size its headers gave the struct: what lies past it is not
+ * read (here a host that would otherwise be advertised), and the field has
+ * its default (the bound host). The same struct at today's size is
+ * advertised. (docs/design.md, Compatibility) */
+static void test_older_config_struct(void **state) {
+  (void)state;
+  msrp_connect_config cfg = {.advertise_host = "198.51.100.7"};
+  static const size_t older = offsetof(msrp_connect_config, advertise_host);
+  const size_t sizes[2] = {older, sizeof cfg};
+  const char *const hosts[2] = {"127.0.0.1", "198.51.100.7"};
+  for (int i = 0; i < 2; i++) {
+    msrp_connector *c;
+    assert_int_equal(msrp_get_acceptor_sized(&c, &loop, &cfg, sizes[i],
+                                             sizeof(msrp_relay_config),
+                                             sizeof(msrp_tls_config)),
+                     0);
+    msrp_uri u = MSRP_URI_INIT;
+    assert_int_equal(msrp_uri_init(&u, 0, "127.0.0.1", 0, NULL, NULL), 0);
+    result r;
+    prepare(c, &u, &r);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.path.uris[0].host, hosts[i]);
+    msrp_connector_free(c);
+    msrp_path_clear(&r.path);
+    msrp_uri_clear(&u);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_older_config_struct, loop_setup,
+                                      loop_teardown),
       cmocka_unit_test_setup_teardown(test_direct_tcp_ipv4, loop_setup,
                                       loop_teardown),
       cmocka_unit_test_setup_teardown(test_direct_tcp_ipv6, loop_setup,
