@@ -45,8 +45,9 @@ typedef struct msrp_chat msrp_chat;
 typedef struct msrp_account {
   const char *display_name; /**< "Alice" (may be NULL) */
   const char *uri;          /**< our SIP URI, "sip:alice@example.com" */
-  const char *local_host;   /**< the IP address MSRP listens or binds on
-                                 ("0.0.0.0" or "::": every address) */
+  const char *local_host;   /**< the IP address (or host name) MSRP
+                                 listens or binds on ("0.0.0.0" or "::":
+                                 every address) */
   /** The host our a=path (and c=) names, when it is not local_host: the
    * public address behind a NAT that forwards the port, or a real address
    * when local_host is 0.0.0.0 or "::". NULL: local_host. */

@@ -132,7 +132,9 @@ MSRP_API int msrp_get_acceptor_sized(msrp_connector **out, uv_loop_t *loop,
 
 MSRP_API msrp_connector_kind msrp_connector_get_kind(const msrp_connector *c);
 
-/** prepare(local_uri): `local_uri` names the local host (an IP address),
+/** prepare(local_uri): `local_uri` names the local host (an IP address, or
+ * a host name, resolved off the loop: the socket binds its first address
+ * and the URI keeps the name, which peers resolve too),
  * optionally the port and session-id, and msrp: or msrps:. It is updated in
  * place with what is really used: a random session-id when it has none,
  * and the real port when it was 0 (an acceptor listens there; a connector

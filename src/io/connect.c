@@ -54,6 +54,8 @@ struct msrp_connector {
   int accept_error;
   uv_connect_t connect_req;
   uv_getaddrinfo_t resolve_req;
+  uv_getaddrinfo_t local_req; /* prepare(): a local host name */
+  int local_family;           /* of the bound address */
   bool connecting;
 
   msrp_path remote_path;
@@ -68,6 +70,10 @@ struct msrp_connector {
 
 static int prepare_relay(msrp_connector *c, msrp_uri *local_uri,
                          msrp_prepare_cb cb, void *ud);
+static int prepare_bound(msrp_connector *c, msrp_uri *local_uri,
+                         struct sockaddr_storage ss);
+static void on_local_resolved(uv_getaddrinfo_t *req, int status,
+                              struct addrinfo *res);
 
 static bool is_relay(const msrp_connector *c) {
   return c->kind == MSRP_CONNECTOR_RELAY || c->kind == MSRP_ACCEPTOR_RELAY;
@@ -335,13 +341,11 @@ static void on_prepared(uv_timer_t *h) {
 
 static void on_connection(uv_stream_t *server, int status);
 
-/* Bind a socket to the local URI's address; fill in the real port. */
-static int bind_local(msrp_connector *c, uv_tcp_t *tcp, msrp_uri *uri) {
-  struct sockaddr_storage ss;
-  int rc = msrp__uri_sockaddr(uri, uri->port, &ss);
-  if (rc)
-    return rc;
-  rc = uv_tcp_bind(tcp, (struct sockaddr *)&ss, 0);
+/* Bind a socket to the local address `ss`; fill in the URI's real port. */
+static int bind_local(msrp_connector *c, uv_tcp_t *tcp, msrp_uri *uri,
+                      struct sockaddr_storage ss) {
+  c->local_family = ss.ss_family;
+  int rc = uv_tcp_bind(tcp, (struct sockaddr *)&ss, 0);
   if (!rc && c->kind == MSRP_ACCEPTOR_DIRECT)
     rc = uv_listen((uv_stream_t *)tcp, 16, on_connection);
   if (rc)
@@ -376,6 +380,39 @@ int msrp_connector_prepare(msrp_connector *c, msrp_uri *local_uri,
     if (rc)
       return rc;
   }
+  if (local_uri->host_type == MSRP_HOST_NAME) {
+    /* a name: resolved off the loop; the URI keeps the name (peers
+     * resolve it too), the socket binds its first address */
+    struct addrinfo hints = {0};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    c->local_req.data = c;
+    if (uv_getaddrinfo(c->loop, &c->local_req, on_local_resolved,
+                       local_uri->host, "0", &hints))
+      return MSRP_ERR_RESOLVE;
+    c->open_handles++;
+    c->local_uri = local_uri;
+    c->prepare_cb = cb;
+    c->prepare_ud = ud;
+    return 0;
+  }
+  struct sockaddr_storage ss;
+  if ((rc = msrp__uri_sockaddr(local_uri, local_uri->port, &ss)))
+    return rc;
+  if ((rc = prepare_bound(c, local_uri, ss)))
+    return rc;
+  c->prepare_cb = cb;
+  c->prepare_ud = ud;
+  return 0;
+}
+
+/* prepare() once the local address is known: listen (AcceptorDirect) or
+ * bind the socket to connect from (ConnectorDirect), and say so from the
+ * loop. */
+static int prepare_bound(msrp_connector *c, msrp_uri *local_uri,
+                         struct sockaddr_storage ss) {
+  int rc;
   if (c->kind == MSRP_ACCEPTOR_DIRECT) {
     c->listener = malloc(sizeof *c->listener);
     if (!c->listener)
@@ -383,7 +420,7 @@ int msrp_connector_prepare(msrp_connector *c, msrp_uri *local_uri,
     uv_tcp_init(c->loop, c->listener);
     c->listener->data = c;
     c->open_handles++;
-    rc = bind_local(c, c->listener, local_uri);
+    rc = bind_local(c, c->listener, local_uri, ss);
     if (rc) {
       close_listener(c);
       return rc;
@@ -396,7 +433,7 @@ int msrp_connector_prepare(msrp_connector *c, msrp_uri *local_uri,
     rc = msrp__transport_new(&c->t, c->loop, &c->logger);
     if (rc)
       return rc;
-    rc = bind_local(c, msrp__transport_tcp(c->t), local_uri);
+    rc = bind_local(c, msrp__transport_tcp(c->t), local_uri, ss);
     if (rc) {
       drop_transport(c);
       return rc;
@@ -419,10 +456,40 @@ int msrp_connector_prepare(msrp_connector *c, msrp_uri *local_uri,
     return rc;
   }
   c->local_uri = local_uri;
-  c->prepare_cb = cb;
-  c->prepare_ud = ud;
   uv_timer_start(&c->timer, on_prepared, 0, 0);
   return 0;
+}
+
+static void on_local_resolved(uv_getaddrinfo_t *req, int status,
+                              struct addrinfo *res) {
+  msrp_connector *c = req->data;
+  c->open_handles--;
+  if (c->freeing) {
+    uv_freeaddrinfo(res); /* the prepare callback is owed CANCELLED */
+    maybe_release(c);
+    return;
+  }
+  int rc = MSRP_ERR_RESOLVE;
+  if (status || !res || res->ai_addrlen > sizeof(struct sockaddr_storage)) {
+    msrp__log(&c->logger, MSRP_LOG_ERROR, "cannot resolve local host %s: %s",
+              c->local_uri->host, status ? uv_strerror(status) : "no address");
+  } else {
+    struct sockaddr_storage ss = {0};
+    memcpy(&ss, res->ai_addr, res->ai_addrlen);
+    uint16_t port = htons((uint16_t)c->local_uri->port);
+    if (ss.ss_family == AF_INET6)
+      ((struct sockaddr_in6 *)&ss)->sin6_port = port;
+    else
+      ((struct sockaddr_in *)&ss)->sin_port = port;
+    rc = prepare_bound(c, c->local_uri, ss);
+  }
+  uv_freeaddrinfo(res);
+  if (rc) {
+    msrp_prepare_cb cb = c->prepare_cb;
+    c->prepare_cb = NULL;
+    if (cb)
+      cb(c, rc, NULL, c->prepare_ud);
+  }
 }
 
 typedef struct wait_state {
@@ -801,7 +868,7 @@ int msrp_connector_complete(msrp_connector *c,
     /* a name: resolve it off the loop, in libuv's thread pool */
     c->resolve_req.data = c;
     rc = msrp__resolve_uri(c->loop, &c->resolve_req, on_resolved, first,
-                           c->local_uri);
+                           c->local_family);
     if (rc) {
       uv_timer_stop(&c->timer);
       c->complete_cb = NULL;

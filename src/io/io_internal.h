@@ -44,12 +44,11 @@ int msrp__uri_sockaddr(const msrp_uri *uri, int port,
                        struct sockaddr_storage *out);
 
 /* Resolve a URI whose host is a name, off the loop (libuv's thread pool),
- * for a TCP connection of the family of `local` (IPv6 when its host is);
- * `cb` gets the addresses with the URI's port. MSRP_ERR_RESOLVE if the
- * lookup cannot start. */
+ * for a TCP connection from a local address of `family` (AF_INET6, or
+ * else AF_INET); `cb` gets the addresses with the URI's port.
+ * MSRP_ERR_RESOLVE if the lookup cannot start. */
 int msrp__resolve_uri(uv_loop_t *loop, uv_getaddrinfo_t *req,
-                      uv_getaddrinfo_cb cb, const msrp_uri *uri,
-                      const msrp_uri *local);
+                      uv_getaddrinfo_cb cb, const msrp_uri *uri, int family);
 
 /* Relay discovery through DNS SRV (dns.c, with c-ares on the loop), for a
  * relay URI with a host name and no port (msrp__srv_applies): the

@@ -69,13 +69,11 @@ int msrp__uri_sockaddr(const msrp_uri *uri, int port,
 }
 
 int msrp__resolve_uri(uv_loop_t *loop, uv_getaddrinfo_t *req,
-                      uv_getaddrinfo_cb cb, const msrp_uri *uri,
-                      const msrp_uri *local) {
+                      uv_getaddrinfo_cb cb, const msrp_uri *uri, int family) {
   char port[8];
   snprintf(port, sizeof port, "%d", msrp_uri_effective_port(uri));
   struct addrinfo hints = {0};
-  hints.ai_family =
-      local && local->host_type == MSRP_HOST_IPV6 ? AF_INET6 : AF_INET;
+  hints.ai_family = family == AF_INET6 ? AF_INET6 : AF_INET;
   hints.ai_socktype = SOCK_STREAM;
   return uv_getaddrinfo(loop, req, cb, uri->host, port, &hints)
              ? MSRP_ERR_RESOLVE

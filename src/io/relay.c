@@ -397,8 +397,9 @@ static int try_relay(msrp__relay *r) {
       return MSRP_ERR_NOMEM;
     q->r = r;
     q->gen = ++r->gen;
-    if ((rc = msrp__resolve_uri(r->loop, &q->req, on_relay_resolved,
-                                &r->relay_uri, r->local_uri))) {
+    if ((rc = msrp__resolve_uri(
+             r->loop, &q->req, on_relay_resolved, &r->relay_uri,
+             r->local_uri->host_type == MSRP_HOST_IPV6 ? AF_INET6 : AF_INET))) {
       free(q);
       return rc;
     }

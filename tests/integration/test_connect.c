@@ -1017,6 +1017,63 @@ static void test_resolve_names(void **state) {
   msrp_uri_clear(&curi);
 }
 
+/* A local host name: both ends prepare with "localhost" (resolved off the
+ * loop), their paths keep the name, and they bind; an unknown local name
+ * fails prepare() with MSRP_ERR_RESOLVE; a free while the name resolves
+ * cancels. */
+static void test_local_host_name(void **state) {
+  (void)state;
+  msrp_connector *acc, *con;
+  assert_int_equal(msrp_get_acceptor(&acc, &loop, NULL), 0);
+  assert_int_equal(msrp_get_connector(&con, &loop, NULL), 0);
+  msrp_uri auri = MSRP_URI_INIT, curi = MSRP_URI_INIT;
+  assert_int_equal(msrp_uri_init(&auri, 0, "localhost", 0, NULL, NULL), 0);
+  assert_int_equal(msrp_uri_init(&curi, 0, "localhost", 0, NULL, NULL), 0);
+  result ap, cp, ar = {0}, cr = {0};
+  prepare(acc, &auri, &ap);
+  prepare(con, &curi, &cp);
+  assert_int_equal(ap.status, 0);
+  assert_int_equal(cp.status, 0);
+  assert_string_equal(ap.path.uris[0].host, "localhost");
+  assert_string_equal(cp.path.uris[0].host, "localhost");
+  assert_true(ap.path.uris[0].port > 0);
+  assert_int_equal(msrp_connector_complete(acc, &cp.path, on_completed, &ar),
+                   0);
+  assert_int_equal(msrp_connector_complete(con, &ap.path, on_completed, &cr),
+                   0);
+  wait_for(&cr.done);
+  wait_for(&ar.done);
+  assert_int_equal(cr.status, 0);
+  assert_int_equal(ar.status, 0);
+  msrp_transport_free(cr.t);
+  msrp_transport_free(ar.t);
+  msrp_connector_free(acc);
+  msrp_connector_free(con);
+  msrp_path_clear(&ap.path);
+  msrp_path_clear(&cp.path);
+  msrp_uri_clear(&auri);
+  msrp_uri_clear(&curi);
+
+  assert_int_equal(msrp_get_acceptor(&acc, &loop, NULL), 0);
+  assert_int_equal(
+      msrp_uri_init(&auri, 0, "no-such-host.invalid", 0, NULL, NULL), 0);
+  memset(&ap, 0, sizeof ap);
+  assert_int_equal(msrp_connector_prepare(acc, &auri, on_prepared, &ap), 0);
+  wait_for(&ap.done);
+  assert_int_equal(ap.status, MSRP_ERR_RESOLVE);
+  msrp_connector_free(acc);
+  msrp_uri_clear(&auri);
+
+  assert_int_equal(msrp_get_acceptor(&acc, &loop, NULL), 0);
+  assert_int_equal(msrp_uri_init(&auri, 0, "localhost", 0, NULL, NULL), 0);
+  memset(&ap, 0, sizeof ap);
+  assert_int_equal(msrp_connector_prepare(acc, &auri, on_prepared, &ap), 0);
+  msrp_connector_free(acc);
+  wait_for(&ap.done);
+  assert_int_equal(ap.status, MSRP_ERR_CANCELLED);
+  msrp_uri_clear(&auri);
+}
+
 /* A program built before msrp_connect_config.advertise_host existed
  * passes the size its headers gave the struct: what lies past it is not
  * read (here a host that would otherwise be advertised), and the field has
@@ -1049,6 +1106,8 @@ static void test_older_config_struct(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_older_config_struct, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_local_host_name, loop_setup,
                                       loop_teardown),
       cmocka_unit_test_setup_teardown(test_direct_tcp_ipv4, loop_setup,
                                       loop_teardown),
