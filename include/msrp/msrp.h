@@ -17,6 +17,7 @@
 #include <msrp/chunk.h>
 #include <msrp/cpim.h>
 #include <msrp/engine.h>
+#include <msrp/file_selector.h>
 #include <msrp/mediatype.h>
 #include <msrp/parser.h>
 #include <msrp/relay_auth.h>
