@@ -10,6 +10,7 @@
 #include <msrp/session.h>
 
 #include "core/util.h"
+#include "streams/stream.h"
 
 #include <dlfcn.h>
 #include <stdbool.h>
@@ -44,21 +45,11 @@ typedef struct chat_msg {
 struct msrp_chat {
   uv_loop_t *loop;
   msrp_notification_center *nc;
-  char *display_name, *uri, *local_host, *remote_uri;
-  char *advertised_host; /* NULL: local_host */
-  char *dns_servers;     /* NULL: the system's */
-  int use_tls;
-  msrp_tls_config tls;
-  char *tls_strings[5];
-  bool has_tls;
-  msrp_relay_config *relays;
-  size_t nrelays;
-  msrp_logger logger;
-  bool has_logger;
+  msrp__account acct;
+  char *remote_uri;
   int sounds;
   char **accept, **wrapped;
   size_t naccept, nwrapped;
-  uint64_t response_timeout_ms;
   int outgoing;
   /* RFC 6135: whether we open the TCP connection (a connector) or the peer
    * does (an acceptor), and the a=setup our SDP says */
@@ -194,65 +185,25 @@ static void free_msgs(msrp_chat *c) {
 static int chat_new(msrp_chat **out, uv_loop_t *loop,
                     msrp_notification_center *nc, const msrp_account *a,
                     const char *remote_uri, int outgoing) {
-  if (!out || !loop || !nc || !a || !a->uri || !a->local_host || !remote_uri ||
-      (a->offer_setup != MSRP_SDP_SETUP_ABSENT &&
-       a->offer_setup != MSRP_SDP_SETUP_ACTIVE &&
-       a->offer_setup != MSRP_SDP_SETUP_PASSIVE))
+  if (!out || !loop || !nc || !a || !remote_uri)
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp_chat *c = calloc(1, sizeof *c);
   if (!c)
     return MSRP_ERR_NOMEM;
+  int rc = msrp__account_copy(&c->acct, a);
+  if (rc) {
+    free(c);
+    return rc;
+  }
   c->loop = loop;
   c->nc = nc;
   c->outgoing = outgoing;
   c->connects = outgoing && a->offer_setup != MSRP_SDP_SETUP_PASSIVE;
   c->local_setup = c->connects ? MSRP_SDP_SETUP_ACTIVE : MSRP_SDP_SETUP_PASSIVE;
-  c->use_tls = a->use_tls;
   c->sounds = a->sounds;
-  c->response_timeout_ms = a->response_timeout_ms;
   c->local_uri = (msrp_uri)MSRP_URI_INIT;
-  int rc = 0;
-  c->display_name = dup_s(a->display_name);
-  c->uri = dup_s(a->uri);
-  c->local_host = dup_s(a->local_host);
-  c->remote_uri = dup_s(remote_uri);
-  c->advertised_host = dup_s(a->advertised_host);
-  c->dns_servers = dup_s(a->dns_servers);
-  if (!c->uri || !c->local_host || !c->remote_uri ||
-      (a->display_name && !c->display_name) ||
-      (a->advertised_host && !c->advertised_host) ||
-      (a->dns_servers && !c->dns_servers))
+  if (!(c->remote_uri = dup_s(remote_uri)))
     rc = MSRP_ERR_NOMEM;
-  if (!rc && a->tls) {
-    c->has_tls = true;
-    c->tls = *a->tls;
-    const char **f[] = {&c->tls.cert_file, &c->tls.key_file, &c->tls.ca_file,
-                        &c->tls.fingerprint, &c->tls.server_name};
-    for (int i = 0; i < 5 && !rc; i++) {
-      c->tls_strings[i] = dup_s(*f[i]);
-      if (*f[i] && !c->tls_strings[i])
-        rc = MSRP_ERR_NOMEM;
-      *f[i] = c->tls_strings[i];
-    }
-  }
-  if (!rc && a->nrelays) {
-    c->relays = calloc(a->nrelays, sizeof *c->relays);
-    c->nrelays = a->nrelays;
-    if (!c->relays)
-      rc = MSRP_ERR_NOMEM;
-    for (size_t i = 0; !rc && i < a->nrelays; i++) {
-      c->relays[i] = a->relays[i];
-      c->relays[i].uri = dup_s(a->relays[i].uri);
-      c->relays[i].username = dup_s(a->relays[i].username);
-      c->relays[i].password = dup_s(a->relays[i].password);
-      if (!c->relays[i].uri)
-        rc = MSRP_ERR_NOMEM;
-    }
-  }
-  if (!rc && a->logger) {
-    c->logger = *a->logger;
-    c->has_logger = true;
-  }
   if (!rc)
     rc = a->naccept_types
              ? copy_list(&c->accept, &c->naccept, a->accept_types,
@@ -275,20 +226,8 @@ static int chat_new(msrp_chat **out, uv_loop_t *loop,
 }
 
 static void release(msrp_chat *c) {
-  free(c->display_name);
-  free(c->uri);
-  free(c->local_host);
-  free(c->advertised_host);
-  free(c->dns_servers);
+  msrp__account_clear(&c->acct);
   free(c->remote_uri);
-  for (int i = 0; i < 5; i++)
-    free(c->tls_strings[i]);
-  for (size_t i = 0; c->relays && i < c->nrelays; i++) {
-    free((char *)c->relays[i].uri);
-    free((char *)c->relays[i].username);
-    free((char *)c->relays[i].password);
-  }
-  free(c->relays);
   free_list(c->accept, c->naccept);
   free_list(c->wrapped, c->nwrapped);
   msrp_uri_clear(&c->local_uri);
@@ -347,17 +286,6 @@ void msrp_chat_free(msrp_chat *c) {
 /* ---- initialize ------------------------------------------------------------
  */
 
-static msrp_connect_config connect_config(msrp_chat *c) {
-  msrp_connect_config cfg = {0};
-  cfg.tls = c->has_tls ? &c->tls : NULL;
-  cfg.logger = c->has_logger ? &c->logger : NULL;
-  cfg.relays = c->relays;
-  cfg.nrelays = c->nrelays;
-  cfg.advertise_host = c->advertised_host;
-  cfg.dns_servers = c->dns_servers;
-  return cfg;
-}
-
 static int build_sdp(msrp_chat *c, const msrp_path *path) {
   msrp_sdp_media *m;
   int rc =
@@ -367,28 +295,12 @@ static int build_sdp(msrp_chat *c, const msrp_path *path) {
   if (c->nwrapped)
     rc = msrp_sdp_media_set_accept_wrapped_types(
         m, (const char *const *)c->wrapped, c->nwrapped);
-  /* RFC 6135: the side that connects says active; the other passive */
   if (!rc)
-    rc = msrp_sdp_media_set_setup(m, c->local_setup);
-  if (!rc && path->uris[path->count - 1].use_tls && c->has_tls &&
-      c->tls.cert_file) {
-    char fp[128];
-    rc = msrp_tls_fingerprint_file(c->tls.cert_file, fp, sizeof fp);
-    if (!rc)
-      rc = msrp_sdp_media_add_fingerprint(m, "sha-256", fp + 8);
-  }
-  int n = rc ? rc : msrp_sdp_media_format(m, NULL, 0);
-  if (n < 0) {
+    rc = msrp__finish_local_media(m, &c->acct, path, c->local_setup, &c->sdp);
+  if (rc) {
     msrp_sdp_media_free(m);
-    return n;
+    return rc;
   }
-  free(c->sdp);
-  c->sdp = malloc((size_t)n + 1);
-  if (!c->sdp) {
-    msrp_sdp_media_free(m);
-    return MSRP_ERR_NOMEM;
-  }
-  msrp_sdp_media_format(m, c->sdp, (size_t)n + 1);
   msrp_sdp_media_free(c->local_media);
   c->local_media = m;
   return 0;
@@ -417,11 +329,12 @@ int msrp_chat_initialize(msrp_chat *c) {
     return MSRP_ERR_INVALID_ARGUMENT;
   if (c->state != CHAT_NEW || c->ending)
     return MSRP_ERR_BUSY;
-  msrp_connect_config cfg = connect_config(c);
+  msrp_connect_config cfg = msrp__account_connect_config(&c->acct);
   int rc = c->connects ? msrp_get_connector(&c->con, c->loop, &cfg)
                        : msrp_get_acceptor(&c->con, c->loop, &cfg);
   if (!rc)
-    rc = msrp_uri_init(&c->local_uri, c->use_tls, c->local_host, 0, NULL, NULL);
+    rc = msrp_uri_init(&c->local_uri, c->acct.use_tls, c->acct.local_host, 0,
+                       NULL, NULL);
   if (!rc) {
     c->con_pending++;
     rc = msrp_connector_prepare(c->con, &c->local_uri, on_prepared, c);
@@ -543,7 +456,7 @@ static int send_now(msrp_chat *c, chat_msg *m) {
     msrp_cpim *cp;
     if ((rc = msrp_cpim_new(&cp)))
       return rc;
-    rc = msrp_cpim_set_from(cp, c->display_name, c->uri);
+    rc = msrp_cpim_set_from(cp, c->acct.display_name, c->acct.uri);
     if (!rc)
       rc = msrp_cpim_add_to(cp, NULL, m->to_uri ? m->to_uri : c->remote_uri);
     if (!rc && m->dt)
@@ -698,25 +611,21 @@ static void on_completed(msrp_connector *con, int status, msrp_transport *t,
   c->con_pending--;
   if (!status) {
     msrp_session_config sc = {0};
-    sc.response_timeout_ms = c->response_timeout_ms;
+    sc.response_timeout_ms = c->acct.response_timeout_ms;
     /* a chat message's REPORT has the time its transaction had */
-    sc.report_timeout_ms = c->response_timeout_ms;
+    sc.report_timeout_ms = c->acct.response_timeout_ms;
     sc.whole_max = 1u << 20;
     sc.on_read_end = on_read_end;
     /* our session checks what the SDP said we take */
-    msrp__buf accept = {0};
-    for (size_t i = 0; !status && i < c->naccept; i++) {
-      status = msrp__buf_append_str(&accept, i ? " " : "");
-      if (!status)
-        status = msrp__buf_append_str(&accept, c->accept[i]);
-    }
-    sc.accept_types = accept.data ? accept.data : "";
+    char *accept = NULL;
+    status = msrp__join_types(&accept, c->accept, c->naccept);
+    sc.accept_types = accept;
     msrp_session_callbacks cbs = {.on_message = on_message,
                                   .on_message_start = on_message_start,
                                   .on_report = on_report};
     if (!status)
       status = msrp_session_new(&c->s, t, &sc, &cbs, c);
-    msrp__buf_free(&accept);
+    free(accept);
     if (status)
       msrp_transport_free(t);
   }
@@ -732,67 +641,14 @@ static void on_completed(msrp_connector *con, int status, msrp_transport *t,
   flush_queue(c);
 }
 
-/* Straight between the endpoints over TLS, the remote certificate is the
- * one its SDP names (RFC 4572/8122, RFC 4975 section 14.4): commonly
- * self-signed, so the a=fingerprint is what authenticates it, both ways:
- * the connecting side checks the server it reaches, the accepting side
- * asks the connecting one for its certificate and binds only that one. A
- * fingerprint set in the account's TLS settings wins; with a relay on
- * either side (our relays, or a remote path longer than the endpoint
- * itself) the TLS peer is a relay, not the endpoint, and nothing is
- * pinned. Only SHA-256 is checked; without one, the usual certificate
- * verification applies (connecting), or none (accepting). */
-static int pin_remote_certificate(msrp_chat *c, msrp_sdp_media *remote) {
-  const msrp_path *path = msrp_sdp_media_path(remote);
-  if (c->nrelays || (c->has_tls && c->tls.fingerprint) || !path ||
-      path->count != 1 || !path->uris[0].use_tls)
-    return 0;
-  for (size_t i = 0; i < msrp_sdp_media_fingerprint_count(remote); i++) {
-    const char *hash, *value;
-    if (msrp_sdp_media_fingerprint(remote, i, &hash, &value) == 0 &&
-        msrp__ieq_lit(hash, strlen(hash), "sha-256"))
-      return msrp_connector_set_peer_fingerprint(c->con, value);
-  }
-  return 0;
-}
-
-/* The remote's MSRP section: a whole SDP body may carry other media first
- * (audio, video); ours is its first MSRP section. */
-static int parse_remote(const char *sdp, msrp_sdp_media **out) {
-  size_t len = strlen(sdp), index = 0;
-  int rc = msrp_sdp_find_msrp_media(sdp, len, 0, &index);
-  return rc ? rc : msrp_sdp_media_parse(out, sdp, len, index, NULL);
-}
-
-/* The account as the application's headers sized it (and the relays and
- * TLS config it points to), as ours. */
-typedef struct account_in {
-  msrp_account acc;
-  msrp_tls_config tls;
-  msrp_relay_config *relays;
-} account_in;
-
-static int account_in_init(account_in *in, const msrp_account *a,
-                           size_t account_size, size_t relay_size,
-                           size_t tls_size) {
-  memset(in, 0, sizeof *in);
-  if (!a)
-    return MSRP_ERR_INVALID_ARGUMENT;
-  msrp__abi_in(&in->acc, sizeof in->acc, a, account_size);
-  in->acc.tls = msrp__abi_in(&in->tls, sizeof in->tls, in->acc.tls, tls_size);
-  int rc = msrp__abi_in_array((void **)&in->relays, sizeof *in->relays,
-                              in->acc.relays, relay_size, in->acc.nrelays);
-  in->acc.relays = in->relays;
-  return rc;
-}
-
 int msrp_chat_new_sized(msrp_chat **out, uv_loop_t *loop,
                         msrp_notification_center *center,
                         const msrp_account *account, const char *remote_uri,
                         int outgoing, size_t account_size, size_t relay_size,
                         size_t tls_size) {
-  account_in in;
-  int rc = account_in_init(&in, account, account_size, relay_size, tls_size);
+  msrp__account_in in;
+  int rc =
+      msrp__account_in_init(&in, account, account_size, relay_size, tls_size);
   if (!rc)
     rc = chat_new(out, loop, center, &in.acc, remote_uri, outgoing);
   free(in.relays);
@@ -808,26 +664,23 @@ int msrp_chat_new_from_sdp_sized(msrp_chat **out, uv_loop_t *loop,
   if (!out || !offer_sdp)
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp_sdp_media *offer;
-  int rc = parse_remote(offer_sdp, &offer);
+  int rc = msrp__parse_remote_media(offer_sdp, &offer);
   if (rc)
     return rc;
   /* RFC 6135: an offer that waits (passive), or lets us choose (actpass),
    * is answered active, and we connect: the answerer behind a NAT can
    * always reach out; an active or RFC 4975 offer is answered passive */
-  msrp_sdp_action action;
+  bool connects = false;
   msrp_sdp_setup result;
-  rc = msrp_sdp_setup_negotiate(MSRP_SDP_ANSWERER, MSRP_SDP_SETUP_ACTIVE,
-                                msrp_sdp_media_setup(offer), &action, &result);
+  rc = msrp__answer_setup(offer, &connects, &result);
   msrp_sdp_media_free(offer);
-  if (!rc && action == MSRP_SDP_HOLD)
-    rc = MSRP_ERR_NOT_SUPPORTED; /* holdconn: nothing to chat over */
   msrp_chat *c = NULL;
   if (!rc)
     rc = msrp_chat_new_sized(&c, loop, center, account, remote_uri, 0,
                              account_size, relay_size, tls_size);
   if (rc)
     return rc;
-  c->connects = action == MSRP_SDP_CONNECT;
+  c->connects = connects;
   c->local_setup = result;
   *out = c;
   return 0;
@@ -838,24 +691,15 @@ int msrp_chat_start(msrp_chat *c, const char *remote_sdp) {
     return MSRP_ERR_INVALID_ARGUMENT;
   if (c->state != CHAT_INITIALIZED || c->ending)
     return MSRP_ERR_BUSY;
-  msrp_sdp_media *remote;
-  int rc = parse_remote(remote_sdp, &remote);
-  if (!rc) {
-    /* RFC 6135 / RFC 4975: who connects must match what we prepared */
-    msrp_sdp_action action;
-    msrp_sdp_setup result;
-    rc = msrp_sdp_setup_negotiate(
-        c->outgoing ? MSRP_SDP_OFFERER : MSRP_SDP_ANSWERER,
-        msrp_sdp_media_setup(c->local_media), msrp_sdp_media_setup(remote),
-        &action, &result);
-    if (!rc && action != (c->connects ? MSRP_SDP_CONNECT : MSRP_SDP_ACCEPT))
-      rc = MSRP_ERR_NOT_SUPPORTED;
-    if (rc)
-      msrp_sdp_media_free(remote);
-  }
+  msrp_sdp_media *remote = NULL;
+  int rc = msrp__parse_remote_media(remote_sdp, &remote);
+  /* RFC 6135 / RFC 4975: who connects must match what we prepared */
   if (!rc)
-    rc = pin_remote_certificate(c, remote);
+    rc = msrp__check_setup(c->outgoing, c->connects, c->local_media, remote);
+  if (!rc)
+    rc = msrp__pin_remote_certificate(c->con, &c->acct, remote);
   if (rc) {
+    msrp_sdp_media_free(remote);
     post_fail(c, "sdp_negotiation", rc);
     return 0; /* the failure is the notification */
   }
