@@ -99,6 +99,11 @@ typedef struct msrp_engine_config {
    * MSRP_ERR_MESSAGE_EXPIRED) when no chunk of it came for this long.
    * 0: MSRP_INCOMING_IDLE_MS. */
   uint64_t incoming_idle_ms;
+  /** Non-zero: a message asking for success REPORTs gets one for each
+   * chunk that arrives (its Byte-Range), not one for the whole message at
+   * its end; the sender sees its progress (as file transfer needs, and
+   * as widely deployed file senders expect). */
+  int report_chunks;
 } msrp_engine_config;
 
 /* ---- callbacks --------------------------------------------------------- */
@@ -285,6 +290,12 @@ typedef struct msrp_message_params {
                                       itself (paths, Message-ID, Byte-Range,
                                       reports, Content-Type); no control
                                       characters in values. */
+  /** With a provider of known `size`: the peer has the first `offset`
+   * bytes already (a transfer that resumes, RFC 5547 file-range), so the
+   * first chunk's Byte-Range starts at offset + 1, the provider is asked
+   * from `offset` on, and success REPORTs need to cover only the rest. 0:
+   * the whole body. Less than `size`. */
+  uint64_t offset;
 } msrp_message_params;
 
 /** A message's transactions are over: status 0 and the final code (200, or

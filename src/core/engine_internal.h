@@ -47,8 +47,9 @@ typedef struct outmsg {
   msrp_message_cb cb;
   void *ud;
 
-  uint64_t sent; /* body bytes handed out so far */
-  bool eof;      /* the provider said the body ended */
+  uint64_t sent;  /* body bytes handed out so far (from `first` on) */
+  uint64_t first; /* the bytes the peer had before (params.offset) */
+  bool eof;       /* the provider said the body ended */
   out_state state;
   bool all_emitted; /* the last chunk's end-line is out */
   bool in_queue;
@@ -125,6 +126,7 @@ struct msrp_engine {
   void *ud;
   msrp_path local, remote;
   uint64_t timeout, report_timeout, incoming_idle;
+  bool report_chunks; /* a success REPORT per incoming chunk */
   size_t chunk_size, max_queue, whole_max, max_incoming;
   size_t max_unreported, max_answer;
   msrp_media_types accept; /* what incoming SENDs may carry */
@@ -223,7 +225,9 @@ outmsg *msrp__find_sent(msrp_engine *e, const char *id);
 void msrp__await_report(msrp_engine *e, outmsg *m);
 void msrp__maybe_forget(msrp_engine *e, outmsg *m);
 void msrp__report_expired(msrp_engine *e, outmsg *m);
-void msrp__send_success_report(msrp_engine *e, const char *id, uint64_t total);
+/* A success REPORT for bytes start..end of a message of `total`. */
+void msrp__send_success_report(msrp_engine *e, const char *id, uint64_t start,
+                               uint64_t end, uint64_t total);
 void msrp__handle_report(msrp_engine *e, const msrp_chunk *c);
 
 /* ---- incoming.c: requests answered, messages reassembled ---- */

@@ -360,7 +360,8 @@ void msrp__incoming_end(msrp_engine *e, const msrp_event *ev) {
       /* the REPORT is queued first: a callback that shuts the session
        * down finds it there, and it goes out before the close */
       if (msrp_chunk_success_report(c) == MSRP_REPORT_YES)
-        msrp__send_success_report(e, info.message_id, in->single_total);
+        msrp__send_success_report(e, info.message_id, 1, in->single_total,
+                                  in->single_total);
       if (e->cb.on_message)
         e->cb.on_message(e, &info, e->single, (size_t)in->single_total, e->ud);
       return;
@@ -385,6 +386,12 @@ void msrp__incoming_end(msrp_engine *e, const msrp_event *ev) {
     end_in(e, m, c, MSRP_ERR_NOMEM);
     return;
   }
+  /* per chunk, when asked for: this chunk's bytes are in */
+  if (e->report_chunks && in->len &&
+      (msrp_chunk_success_report(m->first) == MSRP_REPORT_YES ||
+       msrp_chunk_success_report(c) == MSRP_REPORT_YES))
+    msrp__send_success_report(e, m->id, in->off + 1, in->off + in->len,
+                              m->total);
   if (ev->flag == MSRP_FLAG_END) {
     m->last_seen = true;
     if (m->total == MSRP_BYTE_RANGE_UNKNOWN)
@@ -393,9 +400,10 @@ void msrp__incoming_end(msrp_engine *e, const msrp_event *ev) {
   if (!m->last_seen || !msrp__ranges_cover(&m->got, m->total))
     return;
   /* the whole message is in (its REPORT queued first, as above) */
-  if (msrp_chunk_success_report(m->first) == MSRP_REPORT_YES ||
-      msrp_chunk_success_report(c) == MSRP_REPORT_YES)
-    msrp__send_success_report(e, m->id, m->total);
+  if (!e->report_chunks &&
+      (msrp_chunk_success_report(m->first) == MSRP_REPORT_YES ||
+       msrp_chunk_success_report(c) == MSRP_REPORT_YES))
+    msrp__send_success_report(e, m->id, 1, m->total, m->total);
   if (m->whole) {
     if (e->cb.on_message) {
       msrp_message_info info;

@@ -455,6 +455,9 @@ static int send_message(msrp_engine *e, const msrp_message_params *p,
        (!*p->content_type ||
         msrp__has_ctl(p->content_type, strlen(p->content_type)))))
     return MSRP_ERR_INVALID_ARGUMENT;
+  if (p->offset && (!p->provider || p->size == MSRP_BYTE_RANGE_UNKNOWN ||
+                    p->offset >= p->size))
+    return MSRP_ERR_INVALID_ARGUMENT;
   if (e->shut)
     return MSRP_ERR_CLOSED;
   size_t cost = p->provider ? 0 : p->len;
@@ -493,6 +496,7 @@ static int send_message(msrp_engine *e, const msrp_message_params *p,
   m->provider = p->provider;
   m->provider_ud = p->provider_ud;
   m->size = size;
+  m->sent = m->first = p->offset;
   m->sr = p->success_report;
   m->fr = p->failure_report;
   m->cb = cb;
@@ -500,7 +504,9 @@ static int send_message(msrp_engine *e, const msrp_message_params *p,
   m->cost = sizeof *m + (m->content_type ? strlen(m->content_type) + 1 : 0);
   for (char **h = m->headers; h && *h; h++)
     m->cost += sizeof *h + strlen(*h) + 1;
-  if ((rc = msrp__remember_sent(e, m))) {
+  /* what the peer has already counts as reported */
+  if ((m->first && (rc = msrp__ranges_add(&m->reported, 0, m->first))) ||
+      (rc = msrp__remember_sent(e, m))) {
     msrp__outmsg_free(m);
     return rc;
   }
@@ -529,7 +535,7 @@ int msrp_engine_abort_message(msrp_engine *e, const char *id) {
   if (e->cur == m) {
     m->state = OUT_ABORT_OPEN; /* the open chunk ends with '#' */
     msrp__want_output(e);
-  } else if (m->sent > 0) {
+  } else if (m->sent > m->first) {
     /* between its chunks: one more chunk, empty, ends it with '#' */
     unlink_msg(e, m);
     drop_unsent(e, m);

@@ -124,7 +124,8 @@ void msrp__report_expired(msrp_engine *e, outmsg *m) {
  * along the SEND's From-Path, which msrp__incoming_headers found to be the
  * remote path: the path headers are the ones every chunk of ours carries. The
  * Message-ID passed the parser's checks (no control characters). */
-void msrp__send_success_report(msrp_engine *e, const char *id, uint64_t total) {
+void msrp__send_success_report(msrp_engine *e, const char *id, uint64_t start,
+                               uint64_t end, uint64_t total) {
   char tid[16];
   if (msrp__random_token(tid, 12))
     return;
@@ -132,7 +133,7 @@ void msrp__send_success_report(msrp_engine *e, const char *id, uint64_t total) {
   int rc = msrp__wire_request_line(&b, tid, strlen(tid), "REPORT");
   rc |= msrp__buf_append_str(&b, e->paths);
   rc |= msrp__wire_header(&b, "Message-ID", id);
-  rc |= msrp__wire_byte_range(&b, 1, total, total);
+  rc |= msrp__wire_byte_range(&b, start, end, total);
   rc |= msrp__wire_header(&b, "Status", "000 200 OK");
   rc |= msrp__wire_end_line(&b, false, tid, strlen(tid), MSRP_FLAG_END);
   if (rc) {

@@ -2697,6 +2697,65 @@ static void test_abort_queued(void **state) {
   assert_int_equal(msrp_engine_queued_bytes(A->e), 0);
 }
 
+/* Resuming (RFC 5547 file-range): A sends bytes 11..25 of a 25-byte body
+ * (offset 10), from the provider at offset 10 on; B reports each chunk
+ * (report_chunks), and the REPORTs that cover 11..25 complete A's message:
+ * the first 10 bytes count as the peer's already. */
+static void test_provider_offset_and_chunk_reports(void **state) {
+  (void)state;
+  msrp_engine_config c = cfg(A);
+  c.chunk_size = 10;
+  start(A, &c);
+  msrp_engine_config d = cfg(B);
+  d.report_chunks = 1;
+  d.whole_max = 1; /* streamed, as file transfer takes it */
+  start(B, &d);
+  prov pv = {.size = 25};
+  msrp_message_params mp = {.content_type = "application/octet-stream",
+                            .provider = provider,
+                            .provider_ud = &pv,
+                            .size = 25,
+                            .offset = 10,
+                            .success_report = MSRP_REPORT_YES,
+                            .failure_report = MSRP_REPORT_YES,
+                            .message_id = "resumed"};
+  assert_int_equal(
+      msrp_engine_send_message(A->e, &mp, message_cb, TAG(82), NULL), 0);
+  pump();
+  assert_int_equal(count_method(A, MSRP_METHOD_SEND, 0), 2);
+  static const char *const ranges[] = {"11-*/25", "21-*/25"};
+  for (size_t i = 0; i < 2; i++) {
+    out_chunk *oc = nth_method(A, MSRP_METHOD_SEND, i);
+    assert_string_equal(msrp_chunk_header(oc->c, "Byte-Range"), ranges[i]);
+    for (size_t k = 0; k < oc->body.n; k++)
+      assert_int_equal((uint8_t)oc->body.p[k], gen_byte(10 + i * 10 + k));
+  }
+  /* B: the data at its offsets in the message, one REPORT per chunk */
+  assert_int_equal(ev_get(1, EV_DATA, 0)->offset, 10);
+  assert_int_equal(ev_get(1, EV_DATA, 1)->offset, 20);
+  assert_int_equal(count_method(B, MSRP_METHOD_REPORT, 0), 2);
+  assert_string_equal(
+      msrp_chunk_header(nth_method(B, MSRP_METHOD_REPORT, 0)->c, "Byte-Range"),
+      "11-20/25");
+  assert_string_equal(
+      msrp_chunk_header(nth_method(B, MSRP_METHOD_REPORT, 1)->c, "Byte-Range"),
+      "21-25/25");
+  /* A: two REPORTs, the second completes the message */
+  assert_int_equal(ev_count(0, EV_REPORT), 2);
+  assert_false(ev_get(0, EV_REPORT, 0)->complete);
+  assert_true(ev_get(0, EV_REPORT, 1)->complete);
+  assert_int_equal(ev_get(0, EV_MSGCB, 0)->status, 0);
+  assert_int_equal(ev_get(0, EV_MSGCB, 0)->code, 200);
+  /* an offset needs a provider of known size, and less than it */
+  mp.offset = 25;
+  assert_int_equal(msrp_engine_send_message(A->e, &mp, NULL, NULL, NULL),
+                   MSRP_ERR_INVALID_ARGUMENT);
+  mp.offset = 1;
+  mp.size = MSRP_BYTE_RANGE_UNKNOWN;
+  assert_int_equal(msrp_engine_send_message(A->e, &mp, NULL, NULL, NULL),
+                   MSRP_ERR_INVALID_ARGUMENT);
+}
+
 /* A provider that fails: the chunk it was filling ends with '#', the
  * message is aborted. */
 static ssize_t failing_provider(uint64_t offset, uint8_t *buf_, size_t len,
@@ -3459,6 +3518,7 @@ int main(void) {
       T(test_expiry_order),
       T(test_recv_large_interleaved),
       T(test_abort_queued),
+      T(test_provider_offset_and_chunk_reports),
       T(test_provider_fails),
       T(test_provider_unknown_size),
       T(test_backpressure_after_failure),
