@@ -136,8 +136,16 @@ typedef enum msrp_err {
   MSRP_ERR_MEDIA_TYPE = -163,    /**< not "*", "type/\*" or "type/subtype" */
   MSRP_ERR_CPIM_SYNTAX = -164,   /**< malformed Message/CPIM headers */
   MSRP_ERR_CPIM_LIMIT = -165,    /**< CPIM headers beyond the limits */
-  MSRP_ERR_DIGEST_SYNTAX = -166  /**< a malformed Digest challenge or
+  MSRP_ERR_DIGEST_SYNTAX = -166, /**< a malformed Digest challenge or
                                     credentials */
+
+  /* File transfer (RFC 5547) */
+  MSRP_ERR_FILE_HASH = -180, /**< the file's SHA-1 is not its selector's */
+  MSRP_ERR_FILE_IO = -181,   /**< reading or writing the file failed */
+  MSRP_ERR_FILE_SIZE = -182, /**< the peer sent past the announced size */
+  MSRP_ERR_FILE_INCOMPLETE = -183, /**< the transfer ended before the whole
+                                      file came */
+  MSRP_ERR_FILE_REFUSED = -184     /**< the peer refused the file */
 } msrp_err;
 
 /** Whether an error ends the use of the object that returned it: after a

@@ -334,6 +334,15 @@ MSRP_API int msrp_engine_abort_message(msrp_engine *e, const char *message_id);
  * MSRP_ERR_MESSAGE_REFUSED. MSRP_ERR_NOT_FOUND if it is not in progress. */
 MSRP_API int msrp_engine_refuse_message(msrp_engine *e, const char *message_id);
 
+/** An incoming large message (from its on_message_start on) whose first
+ * `bytes` we have already, from an earlier transfer (RFC 5547 file-range:
+ * a resumed file): they count as received, so the message completes
+ * (on_message_end with 0, its REPORT sent) when the rest has come.
+ * MSRP_ERR_NOT_FOUND if it is not in progress, MSRP_ERR_INVALID_ARGUMENT
+ * for a message taken whole or `bytes` past its total. */
+MSRP_API int msrp_engine_message_have(msrp_engine *e, const char *message_id,
+                                      uint64_t bytes);
+
 /* ---- keeping a relay reservation (RFC 4976 section 5) ---------------- */
 
 typedef struct msrp_relay_refresh {

@@ -31,6 +31,7 @@
 #include <msrp/transport.h>
 
 #include <msrp/chat.h>
+#include <msrp/file_transfer.h>
 #include <msrp/notification.h>
 
 #endif

@@ -133,6 +133,10 @@ MSRP_API int msrp_session_send_message_sized(msrp_session *s,
   msrp_session_send_message_sized(__VA_ARGS__, sizeof(msrp_message_params))
 MSRP_API int msrp_session_abort_message(msrp_session *s, const char *id);
 MSRP_API int msrp_session_refuse_message(msrp_session *s, const char *id);
+/** msrp_engine_message_have(): the first `bytes` of an incoming message
+ * are ours already (a resumed transfer). */
+MSRP_API int msrp_session_message_have(msrp_session *s, const char *id,
+                                       uint64_t bytes);
 
 /** Stop reading from the peer (the peer is held back by TCP), and go on. */
 MSRP_API void msrp_session_pause(msrp_session *s);

@@ -118,6 +118,13 @@ static const err_entry errors[] = {
     E(MSRP_ERR_CPIM_LIMIT, "Message/CPIM headers beyond the limits"),
     E(MSRP_ERR_DIGEST_SYNTAX,
       "a malformed HTTP Digest challenge or credentials"),
+    E(MSRP_ERR_FILE_HASH,
+      "the file's SHA-1 does not match the one its selector announced"),
+    E(MSRP_ERR_FILE_IO, "reading or writing the file failed"),
+    E(MSRP_ERR_FILE_SIZE, "the peer sent more than the announced file size"),
+    E(MSRP_ERR_FILE_INCOMPLETE,
+      "the transfer ended before the whole file had arrived"),
+    E(MSRP_ERR_FILE_REFUSED, "the peer refused the file"),
 };
 #undef E
 

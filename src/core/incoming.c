@@ -170,6 +170,15 @@ int msrp_engine_refuse_message(msrp_engine *e, const char *id) {
   return 0;
 }
 
+int msrp_engine_message_have(msrp_engine *e, const char *id, uint64_t bytes) {
+  inmsg *m = id ? find_in(e, id) : NULL;
+  if (!m)
+    return MSRP_ERR_NOT_FOUND;
+  if (m->whole || (m->total != MSRP_BYTE_RANGE_UNKNOWN && bytes > m->total))
+    return MSRP_ERR_INVALID_ARGUMENT;
+  return bytes ? msrp__ranges_add(&m->got, 0, bytes) : 0;
+}
+
 void msrp__incoming_headers(msrp_engine *e, const msrp_chunk *c) {
   incoming *in = &e->in;
   memset(in, 0, sizeof *in);

@@ -727,6 +727,10 @@ int msrp_session_abort_message(msrp_session *s, const char *id) {
   return rc;
 }
 
+int msrp_session_message_have(msrp_session *s, const char *id, uint64_t bytes) {
+  return msrp_engine_message_have(s->e, id, bytes);
+}
+
 int msrp_session_refuse_message(msrp_session *s, const char *id) {
   return msrp_engine_refuse_message(s->e, id);
 }

@@ -31,6 +31,19 @@ static void on_stopper(uv_prepare_t *h) {
     uv_stop(h->loop);
 }
 
+bool wait_until_for_quiet(bool (*cond)(const void *), const void *ctx,
+                          int seconds) {
+  expired = false;
+  await_fn = cond;
+  await_ctx = ctx;
+  uv_timer_start(&watchdog, on_watchdog, (uint64_t)seconds * 1000, 0);
+  while (!cond(ctx) && !expired)
+    uv_run(&loop, UV_RUN_ONCE);
+  uv_timer_stop(&watchdog);
+  await_fn = NULL;
+  return cond(ctx);
+}
+
 void wait_until_for(bool (*cond)(const void *), const void *ctx, int seconds) {
   expired = false;
   await_fn = cond;

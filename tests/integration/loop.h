@@ -18,6 +18,9 @@ extern bool expired; /* the last wait's watchdog fired */
 
 /* Run the loop until cond(ctx) holds; fail the test after `seconds`. */
 void wait_until_for(bool (*cond)(const void *), const void *ctx, int seconds);
+/* The same, without failing: whether `cond` held in time. */
+bool wait_until_for_quiet(bool (*cond)(const void *), const void *ctx,
+                          int seconds);
 void wait_until(bool (*cond)(const void *), const void *ctx); /* 20 s */
 void wait_for(const bool *flag);                              /* 20 s */
 
