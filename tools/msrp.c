@@ -8,6 +8,7 @@
  */
 #include <msrp/version.h>
 #include <msrp/chat.h>
+#include <msrp/file_transfer.h>
 #include <msrp/sdp.h>
 
 #include <errno.h>
@@ -115,6 +116,8 @@ static const char usage_main[] =
     "\n"
     "Commands:\n"
     "  chat    chat with one peer (msrp chat --help)\n"
+    "  send    send a file (msrp send --help)\n"
+    "  receive receive a file (msrp receive --help)\n"
     "  help    this help\n"
     "\n"
     "  --version  the version of msrp and of the library\n";
@@ -508,6 +511,165 @@ static char *read_password(const opts *o) {
   return env ? strdup(env) : NULL;
 }
 
+/* ---- options every command takes -------------------------------------- */
+
+enum {
+  LISTEN = 256,
+  CONNECT,
+  LOCALHOST,
+  ADVERTISE,
+  REMOTE,
+  REMOTEFILE,
+  LOCALFILE,
+  SDP,
+  TLS,
+  CERT,
+  KEY,
+  CA,
+  FP,
+  RELAY,
+  USER,
+  DNS,
+  PASS,
+  PASSFILE,
+  SCRIPT,
+  EXPECT,
+  TIMEOUT,
+  TRACE,
+  /* msrp send / receive */
+  RESUME,
+  PULL,
+  HASH,
+  SERVE,
+  CHUNK,
+  RATE
+};
+
+#define COMMON_LONGS                                                           \
+  {"listen", no_argument, 0, LISTEN}, {"connect", no_argument, 0, CONNECT},    \
+      {"local-host", required_argument, 0, LOCALHOST},                         \
+      {"advertise", required_argument, 0, ADVERTISE},                          \
+      {"remote-file", required_argument, 0, REMOTEFILE},                       \
+      {"local-file", required_argument, 0, LOCALFILE},                         \
+      {"tls", no_argument, 0, TLS}, {"cert", required_argument, 0, CERT},      \
+      {"key", required_argument, 0, KEY}, {"ca", required_argument, 0, CA},    \
+      {"fingerprint", required_argument, 0, FP},                               \
+      {"relay", required_argument, 0, RELAY},                                  \
+      {"user", required_argument, 0, USER},                                    \
+      {"dns-server", required_argument, 0, DNS},                               \
+      {"password", required_argument, 0, PASS},                                \
+      {"password-file", required_argument, 0, PASSFILE},                       \
+      {"script", no_argument, 0, SCRIPT},                                      \
+      {"timeout", required_argument, 0, TIMEOUT},                              \
+      {"trace", no_argument, 0, TRACE}, {                                      \
+    "help", no_argument, 0, 'h'                                                \
+  }
+
+/* An option every command takes: into `o`, and true; false for others. */
+static bool common_option(opts *o, int c) {
+  switch (c) {
+  case LISTEN:
+    o->connect = false;
+    return true;
+  case CONNECT:
+    o->connect = true;
+    return true;
+  case LOCALHOST:
+    o->local_host = optarg;
+    return true;
+  case ADVERTISE:
+    o->advertise = optarg;
+    return true;
+  case DNS:
+    o->dns_servers = optarg;
+    return true;
+  case REMOTEFILE:
+    o->remote_file = optarg;
+    return true;
+  case LOCALFILE:
+    o->local_file = optarg;
+    return true;
+  case TLS:
+    o->tls = true;
+    return true;
+  case CERT:
+    o->cert = optarg;
+    return true;
+  case KEY:
+    o->key = optarg;
+    return true;
+  case CA:
+    o->ca = optarg;
+    return true;
+  case FP:
+    o->fingerprint = optarg;
+    return true;
+  case RELAY:
+    o->relay = optarg;
+    return true;
+  case USER:
+    o->user = optarg;
+    return true;
+  case PASS:
+    o->password = optarg;
+    return true;
+  case PASSFILE:
+    o->password_file = optarg;
+    return true;
+  case SCRIPT:
+    o->script = true;
+    return true;
+  case TIMEOUT:
+    o->timeout = atoi(optarg);
+    return true;
+  case TRACE:
+    o->trace = true;
+    return true;
+  default:
+    return false;
+  }
+}
+
+/* Check what every command checks: readable files, sane numbers. */
+static void common_checks(const opts *o) {
+  if (o->timeout <= 0)
+    die("--timeout takes a positive number", NULL);
+  check_readable("--cert", o->cert);
+  check_readable("--key", o->key);
+  check_readable("--ca", o->ca);
+  check_readable("--remote-file", o->remote_file && strcmp(o->remote_file, "-")
+                                      ? o->remote_file
+                                      : NULL);
+}
+
+/* The account, TLS and relay settings the options say (pointing into the
+ * structs given, which must outlive it). */
+static msrp_account make_account(const opts *o, msrp_tls_config *tls,
+                                 msrp_relay_config *relay, msrp_logger *lg,
+                                 const char *password) {
+  *tls = (msrp_tls_config){.cert_file = o->cert,
+                           .key_file = o->key,
+                           .ca_file = o->ca,
+                           .fingerprint = o->fingerprint};
+  *relay = (msrp_relay_config){
+      .uri = o->relay, .username = o->user, .password = password};
+  /* what went wrong, and where, is said on stderr; --trace says all */
+  *lg = o->trace ? msrp_logger_stderr(MSRP_LOG_INFO, 1)
+                 : msrp_logger_stderr(MSRP_LOG_WARNING, 0);
+  return (msrp_account){.display_name = getenv("USER"),
+                        .uri = o->connect ? "sip:caller@localhost"
+                                          : "sip:callee@localhost",
+                        .local_host = o->local_host,
+                        .advertised_host = o->advertise,
+                        .use_tls = o->tls,
+                        .tls = (o->tls || o->ca || o->fingerprint) ? tls : NULL,
+                        .relays = o->relay ? relay : NULL,
+                        .nrelays = o->relay ? 1 : 0,
+                        .dns_servers = o->dns_servers,
+                        .logger = lg,
+                        .response_timeout_ms = (uint64_t)o->timeout * 1000};
+}
+
 /* ---- main
  * --------------------------------------------------------------------- */
 
@@ -517,124 +679,26 @@ static int chat_main(int argc, char **argv) {
   opts *o = &a.o;
   o->local_host = "127.0.0.1";
   o->timeout = 30;
-  enum {
-    LISTEN = 256,
-    CONNECT,
-    LOCALHOST,
-    ADVERTISE,
-    REMOTE,
-    REMOTEFILE,
-    LOCALFILE,
-    SDP,
-    TLS,
-    CERT,
-    KEY,
-    CA,
-    FP,
-    RELAY,
-    USER,
-    DNS,
-    PASS,
-    PASSFILE,
-    SCRIPT,
-    EXPECT,
-    TIMEOUT,
-    TRACE
-  };
   static const struct option longs[] = {
-      {"listen", no_argument, 0, LISTEN},
-      {"connect", no_argument, 0, CONNECT},
-      {"local-host", required_argument, 0, LOCALHOST},
-      {"advertise", required_argument, 0, ADVERTISE},
+      COMMON_LONGS,
       {"remote", required_argument, 0, REMOTE},
-      {"remote-file", required_argument, 0, REMOTEFILE},
-      {"local-file", required_argument, 0, LOCALFILE},
       {"sdp", no_argument, 0, SDP},
-      {"tls", no_argument, 0, TLS},
-      {"cert", required_argument, 0, CERT},
-      {"key", required_argument, 0, KEY},
-      {"ca", required_argument, 0, CA},
-      {"fingerprint", required_argument, 0, FP},
-      {"relay", required_argument, 0, RELAY},
-      {"user", required_argument, 0, USER},
-      {"dns-server", required_argument, 0, DNS},
-      {"password", required_argument, 0, PASS},
-      {"password-file", required_argument, 0, PASSFILE},
-      {"script", no_argument, 0, SCRIPT},
       {"expect", required_argument, 0, EXPECT},
-      {"timeout", required_argument, 0, TIMEOUT},
-      {"trace", no_argument, 0, TRACE},
-      {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+    if (common_option(o, c))
+      continue;
     switch (c) {
-    case LISTEN:
-      o->connect = false;
-      break;
-    case CONNECT:
-      o->connect = true;
-      break;
-    case LOCALHOST:
-      o->local_host = optarg;
-      break;
-    case ADVERTISE:
-      o->advertise = optarg;
-      break;
-    case DNS:
-      o->dns_servers = optarg;
-      break;
     case REMOTE:
       o->remote = optarg;
-      break;
-    case REMOTEFILE:
-      o->remote_file = optarg;
-      break;
-    case LOCALFILE:
-      o->local_file = optarg;
       break;
     case SDP:
       o->sdp = true;
       break;
-    case TLS:
-      o->tls = true;
-      break;
-    case CERT:
-      o->cert = optarg;
-      break;
-    case KEY:
-      o->key = optarg;
-      break;
-    case CA:
-      o->ca = optarg;
-      break;
-    case FP:
-      o->fingerprint = optarg;
-      break;
-    case RELAY:
-      o->relay = optarg;
-      break;
-    case USER:
-      o->user = optarg;
-      break;
-    case PASS:
-      o->password = optarg;
-      break;
-    case PASSFILE:
-      o->password_file = optarg;
-      break;
-    case SCRIPT:
-      o->script = true;
-      break;
     case EXPECT:
       o->expect = atoi(optarg);
-      break;
-    case TIMEOUT:
-      o->timeout = atoi(optarg);
-      break;
-    case TRACE:
-      o->trace = true;
       break;
     case 'h':
       fputs(usage_chat, stdout);
@@ -648,40 +712,18 @@ static int chat_main(int argc, char **argv) {
   o->nmessages = argc - optind;
   if (o->tls && !o->connect && (!o->cert || !o->key) && !o->relay)
     die("--tls --listen needs --cert and --key", NULL);
-  if (o->timeout <= 0 || o->expect < 0)
-    die("--timeout and --expect take a positive number", NULL);
-  check_readable("--cert", o->cert);
-  check_readable("--key", o->key);
-  check_readable("--ca", o->ca);
-  check_readable("--remote-file", o->remote_file && strcmp(o->remote_file, "-")
-                                      ? o->remote_file
-                                      : NULL);
+  if (o->expect < 0)
+    die("--expect takes a positive number", NULL);
+  common_checks(o);
   char *password = read_password(o);
 
   a.loop = uv_default_loop();
   if (msrp_notification_center_new(&a.nc))
     die("out of memory", NULL);
-  msrp_tls_config tls = {.cert_file = o->cert,
-                         .key_file = o->key,
-                         .ca_file = o->ca,
-                         .fingerprint = o->fingerprint};
-  msrp_relay_config relay = {
-      .uri = o->relay, .username = o->user, .password = password};
-  /* what went wrong, and where, is said on stderr; --trace says all */
-  msrp_logger lg = o->trace ? msrp_logger_stderr(MSRP_LOG_INFO, 1)
-                            : msrp_logger_stderr(MSRP_LOG_WARNING, 0);
-  msrp_account acc = {.display_name = getenv("USER"),
-                      .uri = o->connect ? "sip:caller@localhost"
-                                        : "sip:callee@localhost",
-                      .local_host = o->local_host,
-                      .advertised_host = o->advertise,
-                      .use_tls = o->tls,
-                      .tls = (o->tls || o->ca || o->fingerprint) ? &tls : NULL,
-                      .relays = o->relay ? &relay : NULL,
-                      .nrelays = o->relay ? 1 : 0,
-                      .dns_servers = o->dns_servers,
-                      .logger = &lg,
-                      .response_timeout_ms = (uint64_t)o->timeout * 1000};
+  msrp_tls_config tls;
+  msrp_relay_config relay;
+  msrp_logger lg;
+  msrp_account acc = make_account(o, &tls, &relay, &lg, password);
   int rc = msrp_chat_new(
       &a.chat, a.loop, a.nc, &acc,
       o->connect ? "sip:callee@localhost" : "sip:caller@localhost", o->connect);
@@ -742,6 +784,422 @@ static int chat_main(int argc, char **argv) {
   return a.exit_code;
 }
 
+/* ---- msrp send / msrp receive: files (RFC 5547) ----------------------- */
+
+static const char usage_send[] =
+    "usage: msrp send FILE [OPTIONS]\n"
+    "\n"
+    "Send FILE over MSRP (RFC 5547). This side offers it: it prints its SDP\n"
+    "(or writes it to --local-file), then reads the receiver's answer (from\n"
+    "--remote-file or standard input: SDP up to an empty line). With\n"
+    "--serve it answers a pull instead: it reads the receiver's offer first\n"
+    "and sends FILE if it is the file asked for.\n"
+    "\n"
+    "  --serve               answer a pull (msrp receive --pull) with FILE\n"
+    "  --chunk-size N        body bytes per chunk (default 65536)\n"
+    "Connection, TLS, relay and scripting options as for msrp chat\n"
+    "(--connect is the default for the offering side: --listen offers\n"
+    "a=setup:passive, RFC 6135).\n"
+    "\n"
+    "Exit status: 0 the file arrived (confirmed by REPORTs); 7 it did not;\n"
+    "otherwise as for msrp chat.\n";
+
+static const char usage_receive[] =
+    "usage: msrp receive [DIR] [OPTIONS]\n"
+    "\n"
+    "Receive a file over MSRP (RFC 5547) into DIR (default: the current\n"
+    "directory), as NAME.part until it is whole and its SHA-1 matches, then\n"
+    "under its name (never replacing a file: NAME (1).ext). This side\n"
+    "answers a push: it reads the sender's offer (from --remote-file or\n"
+    "standard input), then prints its answer. With --pull it offers: it\n"
+    "asks for a file the peer has (msrp send --serve) and reads the answer.\n"
+    "\n"
+    "  --pull NAME           ask for the file named NAME\n"
+    "  --hash HEX            ... whose SHA-1 is HEX (XX:XX:... or 40 digits)\n"
+    "  --resume              continue DIR/NAME.part of the same file: only\n"
+    "                        the rest is asked for (a=file-range)\n"
+    "  --limit-rate RATE     receive at most RATE bytes a second (k, M, G:\n"
+    "                        thousands, millions, billions)\n"
+    "Connection, TLS, relay and scripting options as for msrp chat.\n"
+    "\n"
+    "Exit status: 0 the file arrived whole and its hash matched; 7 it did\n"
+    "not; otherwise as for msrp chat.\n";
+
+typedef struct fapp {
+  opts o;
+  bool sending, offering;
+  const char *file, *dir, *pull_name, *pull_hash;
+  int resume;
+  size_t chunk;
+  uint64_t rate;
+  uv_loop_t *loop;
+  msrp_notification_center *nc;
+  msrp_file_transfer *ft;
+  char *offer_sdp; /* answering: the offer, read first */
+  bool ended, done, tty;
+  int exit_code;
+  uv_timer_t deadline;
+} fapp;
+
+/* SDP from `f`, up to an empty line or the end, with CRLF line ends. */
+static char *read_sdp(FILE *f) {
+  size_t cap = 8192, len = 0;
+  char *out = malloc(cap), line[4096];
+  if (!out)
+    return NULL;
+  out[0] = '\0';
+  while (fgets(line, sizeof line, f)) {
+    line[strcspn(line, "\r\n")] = '\0';
+    if (!line[0]) {
+      if (len)
+        break;
+      continue; /* blank lines before it */
+    }
+    size_t n = strlen(line);
+    if (len + n + 3 > cap) {
+      char *bigger = realloc(out, cap *= 2);
+      if (!bigger) {
+        free(out);
+        return NULL;
+      }
+      out = bigger;
+    }
+    memcpy(out + len, line, n);
+    memcpy(out + len + n, "\r\n", 3);
+    len += n + 2;
+  }
+  if (!len) {
+    free(out);
+    return NULL;
+  }
+  return out;
+}
+
+/* The peer's SDP: from --remote-file (a FIFO waits for its writer) or
+ * standard input. */
+static char *remote_sdp(const opts *o) {
+  FILE *f = stdin;
+  if (o->remote_file && strcmp(o->remote_file, "-")) {
+    f = fopen(o->remote_file, "r");
+    if (!f) {
+      fprintf(stderr, "msrp: --remote-file %s: %s\n", o->remote_file,
+              strerror(errno));
+      exit(EXIT_USAGE);
+    }
+  } else if (!o->script && isatty(0)) {
+    fprintf(stderr, "peer's SDP, then an empty line:\n");
+  }
+  char *sdp = read_sdp(f);
+  if (f != stdin)
+    fclose(f);
+  if (!sdp)
+    fprintf(stderr, "msrp: no SDP came from the peer\n");
+  return sdp;
+}
+
+/* Our SDP: to --local-file (whole at once: FILE.part, then renamed) or
+ * standard output, followed by an empty line. */
+static void write_local_sdp(const opts *o, const char *sdp) {
+  if (!o->local_file) {
+    printf("%s\n", sdp);
+    fflush(stdout);
+    return;
+  }
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.part", o->local_file);
+  FILE *f = fopen(tmp, "w");
+  if (!f || fprintf(f, "%s\n", sdp) < 0 || fclose(f) ||
+      rename(tmp, o->local_file))
+    die("cannot write ", o->local_file);
+}
+
+static void human(uint64_t n, char *out, size_t size) {
+  static const char *const unit[] = {"B", "kB", "MB", "GB", "TB"};
+  double v = (double)n;
+  int u = 0;
+  while (v >= 1000 && u < 4) {
+    v /= 1000;
+    u++;
+  }
+  snprintf(out, size, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+}
+
+/* curl's kind of progress line, on a terminal, redrawn in place. */
+static void progress_bar(const msrp_file_transfer_progress *p, bool hashing) {
+  char done[32], total[32], rate[32], left[32] = "--:--:--";
+  human(p->done, done, sizeof done);
+  human(p->total, total, sizeof total);
+  human(p->rate, rate, sizeof rate);
+  if (p->rate && p->total >= p->done) {
+    uint64_t s = (p->total - p->done) / p->rate;
+    snprintf(left, sizeof left, "%02u:%02u:%02u", (unsigned)(s / 3600),
+             (unsigned)(s / 60 % 60), (unsigned)(s % 60));
+  }
+  unsigned pct = p->total ? (unsigned)(p->done * 100 / p->total) : 100;
+  fprintf(stderr, "\r%s%3u%%  %s of %s  %s/s  %s left   ",
+          hashing ? "hashing " : "", pct, done, total, rate, left);
+  fflush(stderr);
+}
+
+static void file_start(fapp *a, const char *remote);
+
+static void file_observe(msrp_notification_center *center,
+                         const msrp_notification *n, void *ud) {
+  (void)center;
+  fapp *a = ud;
+  if (!strcmp(n->name, MSRP_FILE_TRANSFER_DID_INITIALIZE)) {
+    const msrp_file_transfer_did_initialize *d = n->payload;
+    if (a->tty)
+      fprintf(stderr, "\r%60s\r", "");
+    if (a->o.script)
+      printf("initialized\n");
+    fflush(stdout);
+    write_local_sdp(&a->o, d->sdp);
+    if (a->offering) {
+      char *sdp = remote_sdp(&a->o);
+      file_start(a, sdp);
+      free(sdp);
+    } else {
+      file_start(a, a->offer_sdp);
+    }
+  } else if (!strcmp(n->name, MSRP_FILE_TRANSFER_HASH_PROGRESS) ||
+             !strcmp(n->name, MSRP_FILE_TRANSFER_PROGRESS)) {
+    const msrp_file_transfer_progress *p = n->payload;
+    bool hashing = !strcmp(n->name, MSRP_FILE_TRANSFER_HASH_PROGRESS);
+    if (a->o.script)
+      printf("%s %llu %llu\n", hashing ? "hashing" : "progress",
+             (unsigned long long)p->done, (unsigned long long)p->total);
+    else if (a->tty)
+      progress_bar(p, hashing);
+  } else if (!strcmp(n->name, MSRP_FILE_TRANSFER_DID_START)) {
+    uv_timer_stop(&a->deadline); /* connected: the file takes its time */
+    if (a->o.script)
+      printf("started\n");
+  } else if (!strcmp(n->name, MSRP_FILE_TRANSFER_DID_FAIL)) {
+    const msrp_file_transfer_did_fail *f = n->payload;
+    /* the file did not arrive (or is not the one asked for): 7 */
+    bool file_error =
+        f->failure <= MSRP_ERR_FILE_HASH && f->failure >= MSRP_ERR_FILE_REFUSED;
+    int code = file_error || f->failure == MSRP_ERR_NOT_FOUND
+                   ? EXIT_DELIVERY
+                   : exit_code_of(f->failure);
+    if (a->exit_code == EXIT_OK)
+      a->exit_code = code;
+    if (a->tty)
+      fputc('\n', stderr);
+    if (a->o.script)
+      printf("failed %s %s\n", f->context, f->reason);
+    else
+      fprintf(stderr, "msrp: %s failed: %s\n", f->context, f->reason);
+  } else if (!strcmp(n->name, MSRP_FILE_TRANSFER_DID_END)) {
+    const msrp_file_transfer_did_end *e = n->payload;
+    if (e->path) {
+      a->done = true;
+      if (a->tty)
+        fputc('\n', stderr);
+      if (a->o.script) /* and where it started, and what this run moved */
+        printf("done %s %llu %llu %llu\n", e->path, (unsigned long long)e->size,
+               (unsigned long long)msrp_file_transfer_offset(a->ft),
+               (unsigned long long)msrp_file_transfer_moved(a->ft));
+      else
+        fprintf(stderr, "%s %s (%llu bytes)\n", a->sending ? "sent" : "saved",
+                e->path, (unsigned long long)e->size);
+    }
+    if (a->o.script)
+      printf("ended\n");
+    a->ended = true;
+    uv_close((uv_handle_t *)&a->deadline, NULL);
+  }
+  fflush(stdout);
+}
+
+static void file_start(fapp *a, const char *remote) {
+  if (!remote) {
+    if (a->exit_code == EXIT_OK)
+      a->exit_code = EXIT_USAGE;
+    msrp_file_transfer_end(a->ft);
+    return;
+  }
+  msrp_file_transfer_start(a->ft, remote);
+}
+
+static void file_deadline(uv_timer_t *t) {
+  fapp *a = t->data;
+  fprintf(stderr, "msrp: gave up after %d seconds (--timeout)\n", a->o.timeout);
+  if (a->exit_code == EXIT_OK)
+    a->exit_code = EXIT_TIMEOUT;
+  msrp_file_transfer_end(a->ft);
+}
+
+/* "XX:XX:..." or 40 hex digits into a selector's hash. */
+static bool parse_hash(const char *text, msrp_file_selector *s) {
+  char hex[41];
+  size_t n = 0;
+  for (const char *c = text; *c && n < 41; c++)
+    if (*c != ':')
+      hex[n++] = *c;
+  if (n != 40)
+    return false;
+  for (int i = 0; i < 20; i++) {
+    unsigned v;
+    if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+      return false;
+    s->sha1[i] = (uint8_t)v;
+  }
+  s->has_sha1 = 1;
+  return true;
+}
+
+static int file_main(int argc, char **argv, bool sending) {
+  fapp a;
+  memset(&a, 0, sizeof a);
+  opts *o = &a.o;
+  o->local_host = "127.0.0.1";
+  o->timeout = 30;
+  o->connect = true;
+  a.sending = sending;
+  static const struct option longs[] = {
+      COMMON_LONGS,
+      {"serve", no_argument, 0, SERVE},
+      {"chunk-size", required_argument, 0, CHUNK},
+      {"pull", required_argument, 0, PULL},
+      {"hash", required_argument, 0, HASH},
+      {"resume", no_argument, 0, RESUME},
+      {"limit-rate", required_argument, 0, RATE},
+      {0, 0, 0, 0}};
+  const char *usage = sending ? usage_send : usage_receive;
+  bool serve = false;
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+    if (common_option(o, c))
+      continue;
+    switch (c) {
+    case SERVE:
+      serve = true;
+      break;
+    case CHUNK:
+      a.chunk = (size_t)atol(optarg);
+      break;
+    case PULL:
+      a.pull_name = optarg;
+      break;
+    case HASH:
+      a.pull_hash = optarg;
+      break;
+    case RESUME:
+      a.resume = 1;
+      break;
+    case RATE: {
+      char *end;
+      double v = strtod(optarg, &end);
+      double mult = *end == 'k'   ? 1e3
+                    : *end == 'M' ? 1e6
+                    : *end == 'G' ? 1e9
+                                  : 1;
+      if (v <= 0 || end == optarg || (*end && end[1]) || (*end && mult == 1))
+        die("--limit-rate takes a number of bytes a second: ", optarg);
+      a.rate = (uint64_t)(v * mult);
+      break;
+    }
+    case 'h':
+      fputs(usage, stdout);
+      return 0;
+    default:
+      fputs(usage, stderr);
+      return EXIT_USAGE;
+    }
+  }
+  if (sending && (a.pull_name || a.pull_hash || a.resume || a.rate))
+    die("--pull, --hash, --resume and --limit-rate are for msrp receive", NULL);
+  if (!sending && serve)
+    die("--serve is for msrp send", NULL);
+  if (a.pull_hash && !a.pull_name)
+    die("--hash goes with --pull", NULL);
+  if (sending) {
+    if (optind != argc - 1)
+      die("msrp send takes one FILE", NULL);
+    a.file = argv[optind];
+    check_readable("FILE", a.file);
+  } else {
+    if (optind < argc - 1)
+      die("msrp receive takes one DIR", NULL);
+    a.dir = optind < argc ? argv[optind] : ".";
+  }
+  common_checks(o);
+  a.offering = sending ? !serve : a.pull_name != NULL;
+  char *password = read_password(o);
+  msrp_tls_config tls;
+  msrp_relay_config relay;
+  msrp_logger lg;
+  msrp_account acc = make_account(o, &tls, &relay, &lg, password);
+  /* the offering side connects unless --listen (RFC 6135: passive) */
+  acc.offer_setup = o->connect ? MSRP_SDP_SETUP_ACTIVE : MSRP_SDP_SETUP_PASSIVE;
+  msrp_file_selector want = MSRP_FILE_SELECTOR_INIT;
+  if (a.pull_name) {
+    want.name = (char *)a.pull_name;
+    want.name_len = strlen(a.pull_name);
+    if (a.pull_hash && !parse_hash(a.pull_hash, &want))
+      die("--hash is not a SHA-1 (XX:XX:... or 40 hex digits): ", a.pull_hash);
+  }
+  msrp_file_transfer_config cfg = {.file = a.file,
+                                   .directory = a.dir,
+                                   .selector = a.pull_name ? &want : NULL,
+                                   .resume = a.resume,
+                                   .chunk_size = a.chunk,
+                                   .max_rate = a.rate};
+  a.loop = uv_default_loop();
+  a.tty = !o->script && isatty(2);
+  if (msrp_notification_center_new(&a.nc))
+    die("out of memory", NULL);
+  int rc;
+  if (a.offering) {
+    rc = msrp_file_transfer_new(&a.ft, a.loop, a.nc, &acc, "sip:peer@localhost",
+                                &cfg);
+  } else {
+    a.offer_sdp = remote_sdp(o);
+    rc = a.offer_sdp
+             ? msrp_file_transfer_new_from_sdp(&a.ft, a.loop, a.nc, &acc,
+                                               "sip:peer@localhost",
+                                               a.offer_sdp, &cfg)
+             : MSRP_ERR_SDP_SYNTAX;
+  }
+  if (rc) {
+    fprintf(stderr, "msrp: %s%s%s\n", msrp_strerror(rc),
+            rc == MSRP_ERR_FILE_IO ? ": " : "",
+            rc == MSRP_ERR_FILE_IO ? (a.file ? a.file : a.dir) : "");
+    free(password);
+    free(a.offer_sdp);
+    msrp_notification_center_free(a.nc);
+    return rc == MSRP_ERR_TLS_CONFIG  ? EXIT_TLS
+           : rc == MSRP_ERR_NOT_FOUND ? EXIT_DELIVERY
+                                      : EXIT_USAGE;
+  }
+  msrp_notification_center_add_observer(a.nc, NULL, a.ft, file_observe, &a,
+                                        NULL);
+  uv_timer_init(a.loop, &a.deadline);
+  a.deadline.data = &a;
+  uv_timer_start(&a.deadline, file_deadline, (uint64_t)o->timeout * 1000, 0);
+  uv_unref((uv_handle_t *)&a.deadline);
+  rc = msrp_file_transfer_initialize(a.ft);
+  if (rc) {
+    fprintf(stderr, "msrp: %s\n", msrp_strerror(rc));
+    a.exit_code = rc == MSRP_ERR_FILE_IO ? EXIT_DELIVERY : exit_code_of(rc);
+    msrp_file_transfer_end(a.ft);
+  }
+  while (!a.ended)
+    if (uv_run(a.loop, UV_RUN_ONCE) == 0 && !a.ended)
+      break;
+  msrp_file_transfer_free(a.ft);
+  uv_run(a.loop, UV_RUN_DEFAULT);
+  msrp_notification_center_free(a.nc);
+  free(a.offer_sdp);
+  free(password);
+  if (a.exit_code == EXIT_OK && !a.done)
+    a.exit_code = EXIT_DELIVERY;
+  return a.exit_code;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
       !strcmp(argv[1], "-h")) {
@@ -754,6 +1212,8 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(argv[1], "chat"))
     return chat_main(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "send") || !strcmp(argv[1], "receive"))
+    return file_main(argc - 1, argv + 1, argv[1][0] == 's');
   fprintf(stderr, "msrp: unknown command '%s'\n%s", argv[1], usage_main);
   return 2;
 }

@@ -55,6 +55,9 @@ typedef struct msrp_file_transfer_config {
   size_t chunk_size;
   /** Progress and HashProgress at most this often; 0: every 250 ms. */
   uint64_t progress_interval_ms;
+  /** Receiving: at most this many bytes per second (reading from the
+   * peer pauses while ahead, so TCP holds the sender back); 0: no limit. */
+  uint64_t max_rate;
 } msrp_file_transfer_config;
 
 /** The notifications (the sender is the msrp_file_transfer). */

@@ -106,6 +106,9 @@ struct msrp_file_transfer {
   uint64_t t0, last_progress, progress_every;
   uv_timer_t timer; /* progress of a hash; DidEnd from the loop */
   bool timer_open, ending, freeing, failed;
+  uint64_t max_rate; /* receiving: bytes per second at most (0: any) */
+  uv_timer_t pace;   /* ... resumes reading when the rate allows */
+  bool pace_open;
   char last_error[160];
 };
 
@@ -179,8 +182,15 @@ static void release(msrp_file_transfer *ft) {
 }
 
 static void maybe_release(msrp_file_transfer *ft) {
-  if (ft->freeing && !ft->timer_open && ft->con_pending == 0 && ft->jobs == 0)
+  if (ft->freeing && !ft->timer_open && !ft->pace_open &&
+      ft->con_pending == 0 && ft->jobs == 0)
     release(ft);
+}
+
+static void on_pace_closed(uv_handle_t *h) {
+  msrp_file_transfer *ft = h->data;
+  ft->pace_open = false;
+  maybe_release(ft);
 }
 
 static void on_timer_closed(uv_handle_t *h) {
@@ -217,6 +227,10 @@ void msrp_file_transfer_free(msrp_file_transfer *ft) {
     return;
   ft->freeing = true;
   close_down(ft);
+  if (ft->pace_open) {
+    uv_timer_stop(&ft->pace);
+    uv_close((uv_handle_t *)&ft->pace, on_pace_closed);
+  }
   if (ft->timer_open) {
     uv_timer_stop(&ft->timer);
     uv_close((uv_handle_t *)&ft->timer, on_timer_closed);
@@ -509,6 +523,10 @@ static int ft_new(msrp_file_transfer **out, uv_loop_t *loop,
   uv_timer_init(loop, &ft->timer);
   ft->timer.data = ft;
   ft->timer_open = true;
+  uv_timer_init(loop, &ft->pace);
+  ft->pace.data = ft;
+  ft->pace_open = true;
+  ft->max_rate = cfg->max_rate;
   if (rc) {
     msrp_file_transfer_free(ft);
     return rc;
@@ -941,6 +959,25 @@ static void receive_start(msrp_file_transfer *ft, const msrp_message_info *m) {
 
 static void finish_if_whole(msrp_file_transfer *ft);
 
+static void on_pace(uv_timer_t *h) {
+  msrp_file_transfer *ft = h->data;
+  if (ft->s)
+    msrp_session_resume(ft->s);
+}
+
+/* Receiving at a limited rate: ahead of it, stop reading from the peer
+ * until the time has caught up (TCP then holds the sender back). */
+static void pace(msrp_file_transfer *ft) {
+  if (!ft->max_rate || !ft->s)
+    return;
+  uint64_t due = ft->moved * 1000 / ft->max_rate; /* ms since the start */
+  uint64_t now = uv_now(ft->loop) - ft->t0;
+  if (due > now + 20) {
+    msrp_session_pause(ft->s);
+    uv_timer_start(&ft->pace, on_pace, due - now, 0);
+  }
+}
+
 static void receive_data(msrp_file_transfer *ft, const char *id,
                          uint64_t offset, const uint8_t *data, size_t len) {
   if (ft->failed || !ft->msg_id || strcmp(id, ft->msg_id))
@@ -983,6 +1020,7 @@ static void receive_data(msrp_file_transfer *ft, const char *id,
     return;
   }
   progress(ft, MSRP_FILE_TRANSFER_PROGRESS, have, false);
+  pace(ft);
   /* done when the engine says the message is whole (on_message_end): by
    * then the last chunk is answered and REPORTed */
 }

@@ -1,0 +1,165 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The libmsrp authors
+# `msrp send` and `msrp receive` in script mode, two processes on loopback,
+# their SDP passed through FIFOs as SIP would carry it:
+#   push   the sender offers, the receiver answers (TCP, then TLS)
+#   pull   the receiver asks for the file by name and hash (--pull --hash)
+#   resume the receiving process is killed (SIGKILL) after a third of the
+#          file; a second run with --resume asks for the rest only, and the
+#          sender's counters say it sent at most the rest and one chunk
+# Each checks the exit codes, the lines printed and the bytes received.
+#
+#   cli_file.sh MSRP WORKDIR CERTDIR
+set -euo pipefail
+msrp=$1 dir=$2 certs=$3
+rm -rf "$dir"
+mkdir -p "$dir"
+cd "$dir"
+mkdir in
+head -c 3000017 /dev/urandom >data.bin
+size=$(stat -c %s data.bin)
+common=(--script --timeout 30)
+
+fail() {
+  echo "cli_file: $*" >&2
+  for f in *.out *.err; do echo "--- $f"; cat "$f"; done >&2
+  exit 1
+}
+# A file the other process writes, within 10 s; else say which.
+wait_file() {
+  for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done
+  fail "$1 never appeared (waited 10 s)"
+}
+# A line matching $2 in file $1, within 30 s.
+wait_line() {
+  for _ in $(seq 600); do grep -qE "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+  fail "no line like '$2' in $1 (waited 30 s)"
+}
+
+# run NAME OFFERER-ARGS -- ANSWERER-ARGS: the offerer writes offer.sdp and
+# reads the answer from its standard input; the answerer reads the offer
+# from its standard input and writes answer.sdp. Exit codes in $off_rc and
+# $ans_rc.
+run() {
+  local name=$1
+  shift
+  local off=() ans=()
+  while [ "$1" != -- ]; do off+=("$1"); shift; done
+  shift
+  ans=("$@")
+  rm -f offer.sdp answer.sdp to-off to-ans
+  mkfifo to-off to-ans
+  exec 3<>to-ans 4<>to-off
+  "$msrp" "${ans[@]}" "${common[@]}" --local-file answer.sdp <&3 \
+    >"$name-ans.out" 2>"$name-ans.err" &
+  local ans_pid=$!
+  "$msrp" "${off[@]}" "${common[@]}" --local-file offer.sdp <&4 \
+    >"$name-off.out" 2>"$name-off.err" &
+  local off_pid=$!
+  wait_file offer.sdp
+  cat offer.sdp >&3
+  wait_file answer.sdp
+  cat answer.sdp >&4
+  off_rc=0 ans_rc=0
+  wait $off_pid || off_rc=$?
+  wait $ans_pid || ans_rc=$?
+  exec 3>&- 4>&-
+}
+
+# ---- push, TCP and TLS
+run push send data.bin -- receive in
+[ $off_rc -eq 0 ] || fail "push: the sender exited $off_rc"
+[ $ans_rc -eq 0 ] || fail "push: the receiver exited $ans_rc"
+cmp -s data.bin in/data.bin || fail "push: the file differs"
+grep -q "^a=sendonly" offer.sdp || fail "push: the offer is not sendonly"
+grep -q "^a=file-selector:name:\"data.bin\" type:application/octet-stream size:$size hash:sha-1:\([0-9A-F][0-9A-F]:\)\{19\}[0-9A-F][0-9A-F]" offer.sdp ||
+  fail "push: the offer's selector: $(grep file-selector offer.sdp)"
+grep -q "^a=recvonly" answer.sdp || fail "push: the answer is not recvonly"
+[ "$(grep -v '^progress\|^hashing' push-off.out)" = "initialized
+started
+done data.bin $size 0 $size
+ended" ] || fail "push: the sender's lines"
+[ "$(grep -v '^progress' push-ans.out)" = "initialized
+started
+done in/data.bin $size 0 $size
+ended" ] || fail "push: the receiver's lines"
+grep -q "^progress $size $size$" push-off.out || fail "push: no final progress"
+rm in/data.bin
+
+run tls send data.bin --tls --ca "$certs/ca.pem" -- \
+  receive in --tls --cert "$certs/server.pem" --key "$certs/server.key"
+[ $off_rc -eq 0 ] && [ $ans_rc -eq 0 ] || fail "tls: exits $off_rc $ans_rc"
+grep -q "TCP/TLS/MSRP" offer.sdp || fail "tls: not TLS"
+cmp -s data.bin in/data.bin || fail "tls: the file differs"
+rm in/data.bin
+
+# ---- pull: the receiver asks for data.bin by name and hash
+hash=$(sha1sum data.bin | cut -c1-40)
+mkdir -p have
+cp data.bin have/data.bin
+run pull receive in --pull data.bin --hash "$hash" -- send have/data.bin --serve
+[ $off_rc -eq 0 ] && [ $ans_rc -eq 0 ] || fail "pull: exits $off_rc $ans_rc"
+grep -q "^a=recvonly" offer.sdp || fail "pull: the offer is not recvonly"
+cmp -s data.bin in/data.bin || fail "pull: the file differs"
+rm in/data.bin
+# a hash the file does not have: the sender refuses (7) and answers
+# nothing; the receiver, left waiting, is stopped
+rm -f offer.sdp answer.sdp
+exec 3<>to-ans
+"$msrp" receive in --pull data.bin --hash "${hash%?}0" "${common[@]}" \
+  --local-file offer.sdp </dev/null >pull-wrong-off.out 2>pull-wrong-off.err &
+off_pid=$!
+wait_file offer.sdp
+kill $off_pid 2>/dev/null || true # (it may have given up already)
+wait $off_pid || true
+ans_rc=0
+"$msrp" send have/data.bin --serve "${common[@]}" --local-file answer.sdp \
+  <offer.sdp >pull-wrong-ans.out 2>pull-wrong-ans.err || ans_rc=$?
+exec 3>&-
+[ $ans_rc -eq 7 ] || fail "pull-wrong: the sender exited $ans_rc, not 7"
+grep -q "^failed initialize not found" pull-wrong-ans.out ||
+  fail "pull-wrong: the sender's failure"
+[ ! -e answer.sdp ] || fail "pull-wrong: the sender answered"
+
+# ---- resume after a real kill (the first run at 64 MB/s, so that the
+# kill lands in the middle)
+head -c 64000000 /dev/urandom >big.bin
+bsize=$(stat -c %s big.bin)
+third=$((bsize / 3))
+rm -f offer.sdp answer.sdp to-off to-ans
+mkfifo to-off to-ans
+exec 3<>to-ans 4<>to-off
+"$msrp" receive in --resume --limit-rate 64M "${common[@]}" \
+  --local-file answer.sdp <&3 >kill-ans.out 2>kill-ans.err &
+ans_pid=$!
+"$msrp" send big.bin --chunk-size 16384 "${common[@]}" --local-file offer.sdp \
+  <&4 >kill-off.out 2>kill-off.err &
+off_pid=$!
+wait_file offer.sdp
+cat offer.sdp >&3
+wait_file answer.sdp
+cat answer.sdp >&4
+# once a third is on disk: SIGKILL, no chance to tidy up
+for _ in $(seq 600); do
+  done_bytes=$(grep '^progress' kill-ans.out | tail -1 | cut -d' ' -f2 || true)
+  [ -n "$done_bytes" ] && [ "$done_bytes" -ge $third ] && break
+  sleep 0.02
+done
+kill -KILL $ans_pid
+wait $ans_pid || true
+wait $off_pid || true
+exec 3>&- 4>&-
+[ -e in/big.bin.part ] || fail "resume: no .part after the kill"
+[ ! -e in/big.bin ] || fail "resume: the file arrived before the kill"
+had=$(stat -c %s in/big.bin.part)
+run resume send big.bin --chunk-size 16384 -- receive in --resume
+[ $off_rc -eq 0 ] && [ $ans_rc -eq 0 ] || fail "resume: exits $off_rc $ans_rc"
+cmp -s big.bin in/big.bin || fail "resume: the file differs"
+grep -q "^a=file-range:[0-9]*-\*" answer.sdp || fail "resume: no file-range"
+read -r _ _ _ offset moved < <(grep '^done' resume-off.out)
+[ "$offset" -ge $third ] || fail "resume: started at $offset, before a third"
+[ $((offset + moved)) -eq $bsize ] || fail "resume: $offset + $moved != $bsize"
+[ "$moved" -le $((bsize - offset + 16384)) ] || fail "resume: sent $moved"
+echo "resume: killed with $had bytes in the .part; the second run started at" \
+  "$offset and sent $moved of $bsize bytes"
