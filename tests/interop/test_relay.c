@@ -26,11 +26,13 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <msrp/connect.h>
 #include <msrp/chat.h>
+#include <msrp/file_transfer.h>
 #include <msrp/session.h>
 
 #include "integration/loop.h"
@@ -474,6 +476,14 @@ static bool both(const void *p) {
   return *v[0] > 0 && *v[1] > 0;
 }
 
+static bool positive(const void *p) {
+  return *(const int *)p > 0;
+}
+
+static void wait_for_count(const int *n) {
+  wait_until(positive, n);
+}
+
 static void wait_both(const int *a, const int *b) {
   const int *v[2] = {a, b};
   wait_until(both, v);
@@ -788,6 +798,122 @@ static void test_srv_none(void **state) {
   finish(&a);
 }
 
+/* ---- a file through the relay (RFC 5547 over RFC 4976) --------------- */
+
+typedef struct file_seen {
+  char *sdp;
+  int initialized, started, ended, failed;
+  char path[1024];
+  char reason[256];
+} file_seen;
+
+static void file_observe(msrp_notification_center *center,
+                         const msrp_notification *n, void *ud) {
+  (void)center;
+  file_seen *f = ud;
+  if (!strcmp(n->name, MSRP_FILE_TRANSFER_DID_INITIALIZE)) {
+    f->sdp =
+        strdup(((const msrp_file_transfer_did_initialize *)n->payload)->sdp);
+    f->initialized++;
+  } else if (!strcmp(n->name, MSRP_FILE_TRANSFER_DID_START)) {
+    f->started++;
+  } else if (!strcmp(n->name, MSRP_FILE_TRANSFER_DID_FAIL)) {
+    snprintf(f->reason, sizeof f->reason, "%s",
+             ((const msrp_file_transfer_did_fail *)n->payload)->reason);
+    f->failed++;
+  } else if (!strcmp(n->name, MSRP_FILE_TRANSFER_DID_END)) {
+    const msrp_file_transfer_did_end *e = n->payload;
+    snprintf(f->path, sizeof f->path, "%s", e->path ? e->path : "");
+    f->ended++;
+  }
+}
+
+/* 20 MB from one end behind the relay to the other behind it too: chunked
+ * to the relay's limit, REPORTed back through it, hashed and whole. */
+static void test_file_through_relay(void **state) {
+  (void)state;
+  char dir[] = "/tmp/relay-file-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char src[128], got[160];
+  snprintf(src, sizeof src, "%s/twenty.bin", dir);
+  FILE *fp = fopen(src, "wb");
+  assert_non_null(fp);
+  for (uint32_t i = 0; i < 20u * 1000 * 1000 / 4; i++) {
+    uint32_t v = i * 2654435761u;
+    fwrite(&v, 4, 1, fp);
+  }
+  fclose(fp);
+  char in[96];
+  snprintf(in, sizeof in, "%s/in", dir);
+  assert_int_equal(mkdir(in, 0700), 0);
+
+  msrp_notification_center *nc;
+  assert_int_equal(msrp_notification_center_new(&nc), 0);
+  msrp_relay_config r = relay(relay_tcp);
+  msrp_account aa = {.uri = "sip:alice@example.com",
+                     .local_host = "127.0.0.1",
+                     .relays = &r,
+                     .nrelays = 1,
+                     .logger = test_logger(),
+                     .response_timeout_ms = 10000};
+  msrp_account ba = aa;
+  ba.uri = "sip:bob@example.com";
+  msrp_file_transfer_config ac = {.file = src}, bc = {.directory = in};
+  msrp_file_transfer *alice, *bob;
+  file_seen fa = {0}, fb = {0};
+  assert_int_equal(msrp_file_transfer_new(&alice, &loop, nc, &aa,
+                                          "sip:bob@example.com", &ac),
+                   0);
+  msrp_notification_center_add_observer(nc, NULL, alice, file_observe, &fa,
+                                        NULL);
+  assert_int_equal(msrp_file_transfer_initialize(alice), 0);
+  wait_for_count(&fa.initialized);
+  assert_int_equal(msrp_file_transfer_new_from_sdp(&bob, &loop, nc, &ba,
+                                                   "sip:alice@example.com",
+                                                   fa.sdp, &bc),
+                   0);
+  msrp_notification_center_add_observer(nc, NULL, bob, file_observe, &fb, NULL);
+  assert_int_equal(msrp_file_transfer_initialize(bob), 0);
+  wait_for_count(&fb.initialized);
+  char want[64];
+  snprintf(want, sizeof want, "a=path:msrp://127.0.0.1:%d/", tcp_port);
+  assert_non_null(strstr(fa.sdp, want));
+  assert_non_null(strstr(fb.sdp, want));
+  assert_int_equal(msrp_file_transfer_start(bob, fa.sdp), 0);
+  assert_int_equal(msrp_file_transfer_start(alice, fb.sdp), 0);
+  wait_both(&fa.ended, &fb.ended);
+  if (fa.failed || fb.failed)
+    fail_msg("failed: alice \"%s\", bob \"%s\"", fa.reason, fb.reason);
+  snprintf(got, sizeof got, "%s/twenty.bin", in);
+  assert_string_equal(fb.path, got);
+  assert_string_equal(fa.path, src);
+  /* the same bytes (the library checked the SHA-1 too) */
+  FILE *x = fopen(src, "rb"), *y = fopen(got, "rb");
+  assert_non_null(x);
+  assert_non_null(y);
+  static uint8_t p[65536], q[65536];
+  size_t n, total = 0;
+  while ((n = fread(p, 1, sizeof p, x)) > 0) {
+    assert_int_equal(fread(q, 1, sizeof q, y), n);
+    assert_memory_equal(p, q, n);
+    total += n;
+  }
+  assert_int_equal(total, 20u * 1000 * 1000);
+  fclose(x);
+  fclose(y);
+  print_message("20 MB through the relay in chunks of at most %zu bytes\n",
+                (size_t)8192);
+  msrp_file_transfer_free(alice);
+  msrp_file_transfer_free(bob);
+  msrp_notification_center_free(nc);
+  free(fa.sdp);
+  free(fb.sdp);
+  unlink(got);
+  unlink(src);
+  rmdir(in);
+  rmdir(dir);
+}
+
 static void read_ports(void) {
   FILE *f = fopen(MSRP_RELAY_DIR "/ports", "r");
   if (!f)
@@ -831,6 +957,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_chat_through_relay, loop_setup,
                                       loop_teardown),
       cmocka_unit_test_setup_teardown(test_expires_refresh, loop_setup,
+                                      loop_teardown),
+      cmocka_unit_test_setup_teardown(test_file_through_relay, loop_setup,
                                       loop_teardown),
       cmocka_unit_test_setup_teardown(test_srv_fallback, srv_setup,
                                       srv_teardown),
