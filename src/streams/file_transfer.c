@@ -43,16 +43,24 @@ typedef enum ft_state {
 } ft_state;
 
 /* Hashing a file in the thread pool. */
+/* Hashing a stretch of the file in the thread pool: [from, to) into the
+ * transfer's SHA-1 context, which nothing else touches meanwhile. The
+ * sender hashes its whole file before the offer; the receiver hashes what
+ * has been written, in stretches, while the rest still comes, so that the
+ * hash costs the network no time. */
 typedef struct hash_job {
   uv_work_t req;
   struct msrp_file_transfer *ft;
   int fd;
-  uint64_t size;
-  atomic_uint_least64_t done;
+  EVP_MD_CTX *md;
+  uint64_t from, to;
+  atomic_uint_least64_t done; /* up to where, for HashProgress */
   atomic_bool stop;
-  uint8_t sha1[20];
   int err; /* errno of a read that failed */
 } hash_job;
+
+/* The receiver hashes in stretches of at least this much. */
+#define HASH_STRETCH (8u << 20)
 
 struct msrp_file_transfer {
   uv_loop_t *loop;
@@ -85,8 +93,7 @@ struct msrp_file_transfer {
   char *msg_id;        /* the message carrying the file */
   msrp__ranges got;    /* bytes written (with those a resume had) */
   EVP_MD_CTX *md;      /* SHA-1 of the bytes in order from 0 ... */
-  uint64_t hashed;     /* ... this far */
-  bool rehash;         /* not in order: hash the file at the end */
+  uint64_t hashed;     /* ... this far (or as far as the running job goes) */
   uint64_t meta_saved; /* the prefix the meta file says we have */
 
   /* sending: bytes success REPORTs confirmed */
@@ -357,8 +364,7 @@ static int open_part(msrp_file_transfer *ft, const msrp_file_selector *sel) {
   if (have && (rc = msrp__ranges_add(&ft->got, 0, have)))
     return rc;
   ft->offset = have;
-  ft->rehash = have > 0; /* the start was written by someone else */
-  ft->hashed = 0;
+  ft->hashed = 0; /* a resumed start is read back from the file */
   if (!ft->md && !(ft->md = EVP_MD_CTX_new()))
     return MSRP_ERR_NOMEM;
   EVP_DigestInit_ex(ft->md, EVP_sha1(), NULL);
@@ -410,29 +416,23 @@ static int place_file(msrp_file_transfer *ft) {
 
 static void hash_work(uv_work_t *req) {
   hash_job *j = (hash_job *)req;
-  EVP_MD_CTX *md = EVP_MD_CTX_new();
   uint8_t *buf = malloc(HASH_BUF);
-  if (!md || !buf) {
+  if (!buf) {
     j->err = ENOMEM;
-  } else {
-    EVP_DigestInit_ex(md, EVP_sha1(), NULL);
-    uint64_t off = 0;
-    while (off < j->size && !atomic_load(&j->stop)) {
-      size_t want =
-          j->size - off < HASH_BUF ? (size_t)(j->size - off) : HASH_BUF;
-      ssize_t n = pread(j->fd, buf, want, (off_t)off);
-      if (n <= 0) {
-        j->err = n < 0 ? errno : EIO; /* shorter than its size now */
-        break;
-      }
-      EVP_DigestUpdate(md, buf, (size_t)n);
-      off += (uint64_t)n;
-      atomic_store(&j->done, off);
-    }
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(md, j->sha1, &len);
+    return;
   }
-  EVP_MD_CTX_free(md);
+  uint64_t off = j->from;
+  while (off < j->to && !atomic_load(&j->stop)) {
+    size_t want = j->to - off < HASH_BUF ? (size_t)(j->to - off) : HASH_BUF;
+    ssize_t n = pread(j->fd, buf, want, (off_t)off);
+    if (n <= 0) {
+      j->err = n < 0 ? errno : EIO; /* shorter than its size now */
+      break;
+    }
+    EVP_DigestUpdate(j->md, buf, (size_t)n);
+    off += (uint64_t)n;
+    atomic_store(&j->done, off);
+  }
   free(buf);
 }
 
@@ -462,14 +462,24 @@ static void on_hash_tick(uv_timer_t *h) {
              true);
 }
 
-static int start_hash(msrp_file_transfer *ft, uint64_t size) {
+/* Hash [ft->hashed, to) of the file in the thread pool. */
+static int start_hash(msrp_file_transfer *ft, uint64_t to) {
   hash_job *j = calloc(1, sizeof *j);
   if (!j)
     return MSRP_ERR_NOMEM;
+  if (!ft->md) {
+    if (!(ft->md = EVP_MD_CTX_new())) {
+      free(j);
+      return MSRP_ERR_NOMEM;
+    }
+    EVP_DigestInit_ex(ft->md, EVP_sha1(), NULL);
+  }
   j->ft = ft;
   j->fd = ft->fd;
-  j->size = size;
-  atomic_init(&j->done, 0);
+  j->md = ft->md;
+  j->from = ft->hashed;
+  j->to = to;
+  atomic_init(&j->done, j->from);
   atomic_init(&j->stop, false);
   if (uv_queue_work(ft->loop, &j->req, hash_work, after_hash)) {
     free(j);
@@ -477,11 +487,19 @@ static int start_hash(msrp_file_transfer *ft, uint64_t size) {
   }
   ft->job = j;
   ft->jobs++;
-  ft->t0 = uv_now(ft->loop);
-  if (ft->sending)
+  ft->hashed = to;
+  if (ft->sending && ft->state == FT_NEW) {
+    ft->t0 = uv_now(ft->loop);
     uv_timer_start(&ft->timer, on_hash_tick, ft->progress_every,
                    ft->progress_every);
+  }
   return 0;
+}
+
+/* The SHA-1 of everything hashed. */
+static void hash_final(msrp_file_transfer *ft, uint8_t out[20]) {
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(ft->md, out, &n);
 }
 
 /* ---- creation -------------------------------------------------------------
@@ -792,21 +810,28 @@ static void sender_hashed(msrp_file_transfer *ft, const uint8_t sha1[20]) {
   }
 }
 
+static void hash_more(msrp_file_transfer *ft);
+
 static void hash_done(msrp_file_transfer *ft, hash_job *j, int status) {
-  uv_timer_stop(&ft->timer);
+  int err = status ? EIO : j->err;
   if (ft->state == FT_HASHING) {
-    if (status || j->err) {
+    uv_timer_stop(&ft->timer);
+    if (err) {
       ft->state = FT_NEW;
-      fail(ft, "initialize", MSRP_ERR_FILE_IO,
-           status ? uv_strerror(status) : strerror(j->err));
+      fail(ft, "initialize", MSRP_ERR_FILE_IO, strerror(err));
       return;
     }
     progress(ft, MSRP_FILE_TRANSFER_HASH_PROGRESS, ft->size, true);
-    sender_hashed(ft, j->sha1);
+    uint8_t sha1[20];
+    hash_final(ft, sha1);
+    sender_hashed(ft, sha1);
     return;
   }
-  if (ft->state == FT_FINISHING)
-    finish_received(ft, j->sha1, status ? EIO : j->err);
+  if (err) {
+    fail(ft, "hash", MSRP_ERR_FILE_IO, strerror(err));
+    return;
+  }
+  hash_more(ft);
 }
 
 int msrp_file_transfer_initialize(msrp_file_transfer *ft) {
@@ -1004,14 +1029,6 @@ static void receive_data(msrp_file_transfer *ft, const char *id,
     refuse(ft, id, MSRP_ERR_NOMEM, NULL);
     return;
   }
-  /* the hash follows the bytes in order; anything else is hashed from the
-   * file at the end */
-  if (!ft->rehash && offset == ft->hashed) {
-    EVP_DigestUpdate(ft->md, data, len);
-    ft->hashed += len;
-  } else if (offset + len > ft->hashed) {
-    ft->rehash = true;
-  }
   uint64_t have = ft->got.n && ft->got.iv[0][0] == 0 ? ft->got.iv[0][1] : 0;
   if (have > ft->meta_saved && write_meta_have(ft, have)) {
     snprintf(ft->last_error, sizeof ft->last_error, "%s: %s", ft->meta_path,
@@ -1021,6 +1038,10 @@ static void receive_data(msrp_file_transfer *ft, const char *id,
   }
   progress(ft, MSRP_FILE_TRANSFER_PROGRESS, have, false);
   pace(ft);
+  /* the hash follows what is on disk, a stretch at a time, off the loop */
+  if (!ft->job && have - ft->hashed >= HASH_STRETCH &&
+      ft->desc.selector.has_sha1 && start_hash(ft, have))
+    refuse(ft, id, MSRP_ERR_NOMEM, NULL);
   /* done when the engine says the message is whole (on_message_end): by
    * then the last chunk is answered and REPORTed */
 }
@@ -1031,21 +1052,33 @@ static void finish_if_whole(msrp_file_transfer *ft) {
     return;
   ft->state = FT_FINISHING;
   progress(ft, MSRP_FILE_TRANSFER_PROGRESS, ft->size, true);
-  const msrp_file_selector *s = &ft->desc.selector;
-  if (!s->has_sha1) {
+  if (!ft->desc.selector.has_sha1) {
     finish_received(ft, NULL, 0);
     return;
   }
-  if (!ft->rehash && ft->hashed == ft->size) {
-    uint8_t d[20];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(ft->md, d, &n);
-    finish_received(ft, d, 0);
+  if (!ft->job)
+    hash_more(ft);
+}
+
+/* Receiving: the next stretch to hash, or, once the whole file has been
+ * hashed and received, the verdict. */
+static void hash_more(msrp_file_transfer *ft) {
+  if (ft->job || ft->failed)
+    return;
+  if (ft->state == FT_FINISHING) {
+    if (ft->hashed < ft->size) {
+      if (start_hash(ft, ft->size))
+        finish_received(ft, NULL, ENOMEM);
+      return;
+    }
+    uint8_t sha1[20];
+    hash_final(ft, sha1);
+    finish_received(ft, sha1, 0);
     return;
   }
-  int rc = start_hash(ft, ft->size);
-  if (rc)
-    finish_received(ft, NULL, ENOMEM);
+  uint64_t have = ft->got.n && ft->got.iv[0][0] == 0 ? ft->got.iv[0][1] : 0;
+  if (have - ft->hashed >= HASH_STRETCH && start_hash(ft, have))
+    fail(ft, "hash", MSRP_ERR_NOMEM, NULL);
 }
 
 static void finish_received(msrp_file_transfer *ft, const uint8_t *sha1,
