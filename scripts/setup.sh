@@ -25,7 +25,7 @@ test)
   packages+=(
     libcmocka-dev
     clang libclang-rt-14-dev clang-format
-    tshark python3 tmux doxygen dnsmasq-base
+    tshark python3 tmux doxygen dnsmasq-base time
     kamailio kamailio-tls-modules
   )
   ;;

@@ -10,9 +10,13 @@
 #          sender's counters say it sent at most the rest and one chunk
 # Each checks the exit codes, the lines printed and the bytes received.
 #
-#   cli_file.sh MSRP WORKDIR CERTDIR
+# With "big": a 1 GiB file, pushed over TCP and pulled over TLS, arrives
+# with the same SHA-256, and the peak RSS of each process is within 32 MiB
+# of what it is for a 3 MB file.
+#
+#   cli_file.sh MSRP WORKDIR CERTDIR [big]
 set -euo pipefail
-msrp=$1 dir=$2 certs=$3
+msrp=$1 dir=$2 certs=$3 big=${4:-}
 rm -rf "$dir"
 mkdir -p "$dir"
 cd "$dir"
@@ -66,6 +70,67 @@ run() {
   wait $ans_pid || ans_rc=$?
   exec 3>&- 4>&-
 }
+
+if [ "$big" = big ]; then
+  command -v /usr/bin/time >/dev/null || fail "GNU time is not installed"
+  # peak RSS (KiB) of each side: prefix both commands with GNU time
+  timed() { /usr/bin/time -f "rss %M" -o "$1" "$msrp" "${@:2}"; }
+  peak() { sed -n 's/^rss //p' "$1"; }
+  bigrun() { # NAME OFFERER-ARGS -- ANSWERER-ARGS, both timed
+    local name=$1
+    shift
+    local off=() ans=()
+    while [ "$1" != -- ]; do off+=("$1"); shift; done
+    shift
+    ans=("$@")
+    rm -f offer.sdp answer.sdp to-off to-ans
+    mkfifo to-off to-ans
+    exec 3<>to-ans 4<>to-off
+    timed "$name-ans.rss" "${ans[@]}" "${common[@]}" --local-file answer.sdp \
+      <&3 >"$name-ans.out" 2>"$name-ans.err" &
+    local ans_pid=$!
+    timed "$name-off.rss" "${off[@]}" "${common[@]}" --local-file offer.sdp \
+      <&4 >"$name-off.out" 2>"$name-off.err" &
+    local off_pid=$!
+    wait_file offer.sdp
+    cat offer.sdp >&3
+    wait_file answer.sdp
+    cat answer.sdp >&4
+    off_rc=0 ans_rc=0
+    wait $off_pid || off_rc=$?
+    wait $ans_pid || ans_rc=$?
+    exec 3>&- 4>&-
+  }
+  # the baseline: the same runs with the 3 MB file
+  bigrun small-push send data.bin -- receive in
+  [ $off_rc -eq 0 ] && [ $ans_rc -eq 0 ] || fail "small push: $off_rc $ans_rc"
+  rm in/data.bin
+  # 1 GiB, made at run time (AES-CTR of zeros: fast, and no two blocks alike)
+  openssl enc -aes-128-ctr -pass pass:libmsrp -nosalt -pbkdf2 </dev/zero 2>/dev/null |
+    head -c 1073741824 >huge.bin || true
+  [ "$(stat -c %s huge.bin)" -eq 1073741824 ] || fail "could not make huge.bin"
+  want=$(sha256sum huge.bin | cut -c1-64)
+  bigrun huge-push send huge.bin --timeout 300 -- receive in --timeout 300
+  [ $off_rc -eq 0 ] && [ $ans_rc -eq 0 ] || fail "1 GiB push: $off_rc $ans_rc"
+  [ "$(sha256sum in/huge.bin | cut -c1-64)" = "$want" ] || fail "1 GiB push: SHA-256"
+  rm in/huge.bin
+  mkdir -p have && mv huge.bin have/huge.bin
+  bigrun huge-pull receive in --pull huge.bin --tls --ca "$certs/ca.pem" \
+    --timeout 300 -- send have/huge.bin --serve --tls \
+    --cert "$certs/server.pem" --key "$certs/server.key" --timeout 300
+  [ $off_rc -eq 0 ] && [ $ans_rc -eq 0 ] || fail "1 GiB pull (TLS): $off_rc $ans_rc"
+  [ "$(sha256sum in/huge.bin | cut -c1-64)" = "$want" ] || fail "1 GiB pull: SHA-256"
+  rm -f in/huge.bin have/huge.bin
+  for side in off ans; do
+    base=$(peak small-push-$side.rss)
+    for run in huge-push huge-pull; do
+      p=$(peak $run-$side.rss)
+      echo "$run $side: peak RSS $p KiB (3 MB push: $base KiB)"
+      [ $((p - base)) -lt 32768 ] || fail "$run $side: RSS grew by $((p - base)) KiB"
+    done
+  done
+  exit 0
+fi
 
 # ---- push, TCP and TLS
 run push send data.bin -- receive in
