@@ -166,6 +166,15 @@ bool msrp__valid_message_id(const char *v, size_t len) {
   return true;
 }
 
+int msrp__check_method_token(const char *method, size_t len) {
+  if (len == 0)
+    return MSRP_ERR_PARSE_METHOD;
+  for (size_t i = 0; i < len; i++)
+    if (!msrp__is_token_char((unsigned char)method[i]))
+      return MSRP_ERR_PARSE_METHOD;
+  return 0;
+}
+
 int msrp__check_method(const char *method, size_t len) {
   if (len == 0)
     return MSRP_ERR_PARSE_METHOD;

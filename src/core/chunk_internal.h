@@ -35,6 +35,8 @@ int msrp__check_tid(const char *tid, size_t len);
 
 /* Check a method name: 1*UPALPHA. */
 int msrp__check_method(const char *method, size_t len);
+/* A method as the parser frames it: any token (RFC 3261 token chars). */
+int msrp__check_method_token(const char *method, size_t len);
 
 /* Give `data` (malloc'ed, `len` bytes) to the chunk as its body: the chunk
  * frees it. */

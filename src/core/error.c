@@ -36,7 +36,8 @@ static const err_entry errors[] = {
     E(MSRP_ERR_PARSE_TRANSACTION_ID,
       "transaction id is not an ident (a letter or digit, then ident "
       "characters; 4 to 32 of them in a chunk built here)"),
-    E(MSRP_ERR_PARSE_METHOD, "method name is not upper-case letters"),
+    E(MSRP_ERR_PARSE_METHOD,
+      "method name is not a token (upper-case letters, for one we send)"),
     E(MSRP_ERR_PARSE_STATUS_CODE, "status code is not three digits"),
     E(MSRP_ERR_PARSE_HEADER, "header line is not \"Name: value\" with a "
                              "token name and no control character"),

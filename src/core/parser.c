@@ -221,7 +221,11 @@ static int parse_start_line(msrp_parser *p, const char *s, size_t len) {
       return MSRP_ERR_PARSE_START_LINE;
     if (rlen > p->lim.max_method_length)
       return MSRP_ERR_LIMIT_METHOD_LENGTH;
-    if ((rc = msrp__check_method(rest, rlen)))
+    /* RFC 4975 says 1*UPALPHA; what peers send is looser (one widely
+     * used client resumes files with FILE_OFFSET): any token frames, and
+     * a method we do not know is answered 501, never a closed
+     * connection */
+    if ((rc = msrp__check_method_token(rest, rlen)))
       return rc;
     rc = msrp__chunk_new(&c, s, tid_len, rest, rlen, 0, NULL, 0);
   }

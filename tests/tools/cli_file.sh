@@ -5,8 +5,8 @@
 # their SDP passed through FIFOs as SIP would carry it:
 #   push   the sender offers, the receiver answers (TCP, then TLS)
 #   pull   the receiver asks for the file by name and hash (--pull --hash)
-#   resume the receiving process is killed (SIGKILL) after a third of the
-#          file; a second run with --resume asks for the rest only, and the
+#   resume the receiving process is killed (SIGKILL) after a third of a
+#          256 MiB file; a second run with --resume asks for the rest only, and the
 #          sender's counters say it sent at most the rest and one chunk
 # Each checks the exit codes, the lines printed and the bytes received.
 #
@@ -187,15 +187,16 @@ grep -q "^failed initialize not found" pull-wrong-ans.out ||
   fail "pull-wrong: the sender's failure"
 [ ! -e answer.sdp ] || fail "pull-wrong: the sender answered"
 
-# ---- resume after a real kill (the first run at 64 MB/s, so that the
-# kill lands in the middle)
-head -c 64000000 /dev/urandom >big.bin
+# ---- resume after a real kill: 256 MiB, the first run at 128 MB/s, so
+# that the kill lands in the middle
+openssl enc -aes-128-ctr -pass pass:resume -nosalt -pbkdf2 </dev/zero 2>/dev/null |
+  head -c 268435456 >big.bin || true
 bsize=$(stat -c %s big.bin)
 third=$((bsize / 3))
 rm -f offer.sdp answer.sdp to-off to-ans
 mkfifo to-off to-ans
 exec 3<>to-ans 4<>to-off
-"$msrp" receive in --resume --limit-rate 64M "${common[@]}" \
+"$msrp" receive in --resume --limit-rate 128M "${common[@]}" \
   --local-file answer.sdp <&3 >kill-ans.out 2>kill-ans.err &
 ans_pid=$!
 "$msrp" send big.bin --chunk-size 16384 "${common[@]}" --local-file offer.sdp \

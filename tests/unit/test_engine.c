@@ -1242,17 +1242,24 @@ static void test_incoming_501(void **state) {
   feed(A, "MSRP nick1 NICKNAME\r\n" TO_A FROM_B
           "Use-Nickname: \"alice\"\r\n-------nick1$\r\n");
   feed(A, "MSRP foo22 FOO\r\n" TO_A FROM_B "-------foo22$\r\n");
+  /* one widely used client's resume request: not RFC 4975 method syntax,
+   * still a request to answer 501, and the session goes on */
+  feed(A, "MSRP off33 FILE_OFFSET\r\n" TO_A FROM_B "-------off33$\r\n");
   drain(A);
   strcpy(want, RESP_AB(r, "nick1", 501, "Unknown Method"));
   strcat(want, RESP_AB(r, "foo22", 501, "Unknown Method"));
+  strcat(want, RESP_AB(r, "off33", 501, "Unknown Method"));
   assert_string_equal(out_since(A, 0), want);
-  assert_string_equal(ev_seq(0), "request request");
+  assert_string_equal(ev_seq(0), "request request request");
   ev *x = ev_get(0, EV_REQUEST, 0);
   assert_string_equal(x->data, "NICKNAME");
   assert_string_equal(x->tid, "nick1");
   assert_int_equal(x->code, 501);
   x = ev_get(0, EV_REQUEST, 1);
   assert_string_equal(x->data, "FOO");
+  assert_int_equal(x->code, 501);
+  x = ev_get(0, EV_REQUEST, 2);
+  assert_string_equal(x->data, "FILE_OFFSET");
   assert_int_equal(x->code, 501);
 }
 

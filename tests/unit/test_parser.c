@@ -510,8 +510,9 @@ static void test_errors_start_line(void **state) {
   expect_error("MSRP abcd SEND now\r\n", MSRP_ERR_PARSE_START_LINE, 20);
   expect_error("MSRP a_bc SEND\r\n", MSRP_ERR_PARSE_TRANSACTION_ID, 16);
   expect_error("MSRP .abc SEND\r\n", MSRP_ERR_PARSE_TRANSACTION_ID, 16);
-  expect_error("MSRP abcd send\r\n", MSRP_ERR_PARSE_METHOD, 16);
-  expect_error("MSRP abcd SE-ND\r\n", MSRP_ERR_PARSE_METHOD, 17);
+  /* a method is framed if it is a token (and answered 501 if unknown) */
+  expect_error("MSRP abcd SE@ND\r\n", MSRP_ERR_PARSE_METHOD, 17);
+  expect_error("MSRP abcd SE(ND\r\n", MSRP_ERR_PARSE_METHOD, 17);
   expect_error("MSRP abcd 20 OK\r\n", MSRP_ERR_PARSE_STATUS_CODE, 17);
   expect_error("MSRP abcd 2000\r\n", MSRP_ERR_PARSE_STATUS_CODE, 16);
   expect_error("MSRP abcd 2x0 OK\r\n", MSRP_ERR_PARSE_STATUS_CODE, 18);
