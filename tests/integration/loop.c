@@ -45,15 +45,7 @@ bool wait_until_for_quiet(bool (*cond)(const void *), const void *ctx,
 }
 
 void wait_until_for(bool (*cond)(const void *), const void *ctx, int seconds) {
-  expired = false;
-  await_fn = cond;
-  await_ctx = ctx;
-  uv_timer_start(&watchdog, on_watchdog, (uint64_t)seconds * 1000, 0);
-  while (!cond(ctx) && !expired)
-    uv_run(&loop, UV_RUN_ONCE);
-  uv_timer_stop(&watchdog);
-  await_fn = NULL;
-  if (!cond(ctx))
+  if (!wait_until_for_quiet(cond, ctx, seconds))
     fail_msg("timed out waiting for an event");
 }
 

@@ -44,7 +44,15 @@ wait_line() {
 # run NAME OFFERER-ARGS -- ANSWERER-ARGS: the offerer writes offer.sdp and
 # reads the answer from its standard input; the answerer reads the offer
 # from its standard input and writes answer.sdp. Exit codes in $off_rc and
-# $ans_rc.
+# $ans_rc. With TIMED=1, GNU time records each side's peak RSS in
+# NAME-off.rss and NAME-ans.rss.
+launch() { # RSS-FILE MSRP-ARGS...
+  if [ -n "${TIMED:-}" ]; then
+    /usr/bin/time -f "rss %M" -o "$1" "$msrp" "${@:2}"
+  else
+    "$msrp" "${@:2}"
+  fi
+}
 run() {
   local name=$1
   shift
@@ -55,11 +63,11 @@ run() {
   rm -f offer.sdp answer.sdp to-off to-ans
   mkfifo to-off to-ans
   exec 3<>to-ans 4<>to-off
-  "$msrp" "${ans[@]}" "${common[@]}" --local-file answer.sdp <&3 \
-    >"$name-ans.out" 2>"$name-ans.err" &
+  launch "$name-ans.rss" "${ans[@]}" "${common[@]}" --local-file answer.sdp \
+    <&3 >"$name-ans.out" 2>"$name-ans.err" &
   local ans_pid=$!
-  "$msrp" "${off[@]}" "${common[@]}" --local-file offer.sdp <&4 \
-    >"$name-off.out" 2>"$name-off.err" &
+  launch "$name-off.rss" "${off[@]}" "${common[@]}" --local-file offer.sdp \
+    <&4 >"$name-off.out" 2>"$name-off.err" &
   local off_pid=$!
   wait_file offer.sdp
   cat offer.sdp >&3
@@ -73,36 +81,10 @@ run() {
 
 if [ "$big" = big ]; then
   command -v /usr/bin/time >/dev/null || fail "GNU time is not installed"
-  # peak RSS (KiB) of each side: prefix both commands with GNU time
-  timed() { /usr/bin/time -f "rss %M" -o "$1" "$msrp" "${@:2}"; }
+  TIMED=1
   peak() { sed -n 's/^rss //p' "$1"; }
-  bigrun() { # NAME OFFERER-ARGS -- ANSWERER-ARGS, both timed
-    local name=$1
-    shift
-    local off=() ans=()
-    while [ "$1" != -- ]; do off+=("$1"); shift; done
-    shift
-    ans=("$@")
-    rm -f offer.sdp answer.sdp to-off to-ans
-    mkfifo to-off to-ans
-    exec 3<>to-ans 4<>to-off
-    timed "$name-ans.rss" "${ans[@]}" "${common[@]}" --local-file answer.sdp \
-      <&3 >"$name-ans.out" 2>"$name-ans.err" &
-    local ans_pid=$!
-    timed "$name-off.rss" "${off[@]}" "${common[@]}" --local-file offer.sdp \
-      <&4 >"$name-off.out" 2>"$name-off.err" &
-    local off_pid=$!
-    wait_file offer.sdp
-    cat offer.sdp >&3
-    wait_file answer.sdp
-    cat answer.sdp >&4
-    off_rc=0 ans_rc=0
-    wait $off_pid || off_rc=$?
-    wait $ans_pid || ans_rc=$?
-    exec 3>&- 4>&-
-  }
   # the baseline: the same runs with the 3 MB file
-  bigrun small-push send data.bin -- receive in
+  run small-push send data.bin -- receive in
   [ $off_rc -eq 0 ] && [ $ans_rc -eq 0 ] || fail "small push: $off_rc $ans_rc"
   rm in/data.bin
   # 1 GiB, made at run time (AES-CTR of zeros: fast, and no two blocks alike)
@@ -110,12 +92,12 @@ if [ "$big" = big ]; then
     head -c 1073741824 >huge.bin || true
   [ "$(stat -c %s huge.bin)" -eq 1073741824 ] || fail "could not make huge.bin"
   want=$(sha256sum huge.bin | cut -c1-64)
-  bigrun huge-push send huge.bin --timeout 300 -- receive in --timeout 300
+  run huge-push send huge.bin --timeout 300 -- receive in --timeout 300
   [ $off_rc -eq 0 ] && [ $ans_rc -eq 0 ] || fail "1 GiB push: $off_rc $ans_rc"
   [ "$(sha256sum in/huge.bin | cut -c1-64)" = "$want" ] || fail "1 GiB push: SHA-256"
   rm in/huge.bin
   mkdir -p have && mv huge.bin have/huge.bin
-  bigrun huge-pull receive in --pull huge.bin --tls --ca "$certs/ca.pem" \
+  run huge-pull receive in --pull huge.bin --tls --ca "$certs/ca.pem" \
     --timeout 300 -- send have/huge.bin --serve --tls \
     --cert "$certs/server.pem" --key "$certs/server.key" --timeout 300
   [ $off_rc -eq 0 ] && [ $ans_rc -eq 0 ] || fail "1 GiB pull (TLS): $off_rc $ans_rc"
