@@ -851,9 +851,11 @@ int msrp_file_transfer_initialize(msrp_file_transfer *ft) {
   /* receiving: the .part (and what a resume has of it) decides the range
    * we ask for */
   if ((rc = open_part(ft, &ft->desc.selector))) {
-    if (rc == MSRP_ERR_FILE_IO)
-      fail(ft, "initialize", rc, ft->last_error);
-    return rc;
+    if (rc != MSRP_ERR_FILE_IO)
+      return rc;
+    /* the directory, its permissions, the disk: said as a failure */
+    fail(ft, "initialize", rc, ft->last_error);
+    return 0;
   }
   if (ft->offset) {
     ft->desc.has_range = 1;
@@ -1143,9 +1145,14 @@ static void on_message_end(msrp_session *s, const msrp_message_info *m,
   msrp_file_transfer *ft = ud;
   if (ft->sending || !ft->msg_id || strcmp(ft->msg_id, m->message_id))
     return;
-  if (status == 0)
+  if (status == 0) {
+    /* a sender that said "*" for the total: known now */
+    if (!ft->size_known && m->total != MSRP_BYTE_RANGE_UNKNOWN) {
+      ft->size = m->total;
+      ft->size_known = true;
+    }
     finish_if_whole(ft);
-  else if (status == MSRP_ERR_MESSAGE_ABORTED)
+  } else if (status == MSRP_ERR_MESSAGE_ABORTED)
     fail(ft, "transfer", MSRP_ERR_FILE_INCOMPLETE, "the sender aborted it");
 }
 

@@ -154,7 +154,9 @@ rm in/data.bin
 # nothing; the receiver, left waiting, is stopped
 rm -f offer.sdp answer.sdp
 exec 3<>to-ans
-"$msrp" receive in --pull data.bin --hash "${hash%?}0" "${common[@]}" \
+# (another last digit than the real one)
+[ "${hash: -1}" = 0 ] && other=1 || other=0
+"$msrp" receive in --pull data.bin --hash "${hash%?}$other" "${common[@]}" \
   --local-file offer.sdp </dev/null >pull-wrong-off.out 2>pull-wrong-off.err &
 off_pid=$!
 wait_file offer.sdp
