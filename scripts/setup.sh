@@ -6,7 +6,8 @@
 #   setup.sh demo   to build the library and the msrp command (the demo)
 #   setup.sh test   also what the tests use: cmocka, clang (fuzzing,
 #                   formatting), and the real components the tests start
-#                   (tshark, tmux, Kamailio) and Doxygen (the reference)
+#                   (tshark, tmux, Kamailio, dnsmasq, GNU time) and Doxygen
+#                   (the reference)
 #
 # Idempotent, and quiet when everything is already installed. Kamailio is
 # installed without starting the system's Kamailio (the tests start their

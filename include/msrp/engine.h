@@ -99,11 +99,13 @@ typedef struct msrp_engine_config {
    * MSRP_ERR_MESSAGE_EXPIRED) when no chunk of it came for this long.
    * 0: MSRP_INCOMING_IDLE_MS. */
   uint64_t incoming_idle_ms;
-  /** Non-zero: a message asking for success REPORTs gets one for each
-   * chunk that arrives (its Byte-Range), not one for the whole message at
-   * its end; the sender sees its progress (as file transfer needs, and
-   * as widely deployed file senders expect). */
-  int report_chunks;
+  /** 0: a message asking for success REPORTs gets one, for the whole
+   * message, when all of it has come. N: it gets them as it comes, each
+   * for a run of adjacent bytes, once N bytes have come since the last
+   * (1: a REPORT per chunk), and the rest at its end; the sender sees its
+   * progress (as file transfer needs). Through a relay, a REPORT per
+   * small chunk doubles the relay's work: 1 MiB is a good value. */
+  uint64_t report_every;
 } msrp_engine_config;
 
 /* ---- callbacks --------------------------------------------------------- */

@@ -81,8 +81,9 @@ typedef struct msrp_session_config {
    * count, path length, ...); a chunk beyond one ends reading with its own
    * MSRP_ERR_LIMIT_* error. NULL: the parser's defaults. */
   const msrp_parser_limits *limits;
-  /** msrp_engine_config.report_chunks: a success REPORT per chunk. */
-  int report_chunks;
+  /** msrp_engine_config.report_every: success REPORTs as a message comes,
+   * every so many bytes (0: one at its end). */
+  uint64_t report_every;
 } msrp_session_config;
 
 /** Take over a bound transport (it is freed with the session). Errors:

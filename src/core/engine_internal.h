@@ -104,6 +104,9 @@ typedef struct inmsg {
   bool refused;
   uint64_t idle_deadline; /* dropped when no chunk came by then */
   msrp__ranges got;
+  /* report_every: the run of adjacent bytes come since the last REPORT,
+   * [rep_lo, rep_hi) (empty when equal) */
+  uint64_t rep_lo, rep_hi;
   msrp_chunk *first; /* headers of its first chunk, for callbacks */
   struct inmsg *next;
 } inmsg;
@@ -126,7 +129,7 @@ struct msrp_engine {
   void *ud;
   msrp_path local, remote;
   uint64_t timeout, report_timeout, incoming_idle;
-  bool report_chunks; /* a success REPORT per incoming chunk */
+  uint64_t report_every; /* success REPORTs every so many bytes (0: one) */
   size_t chunk_size, max_queue, whole_max, max_incoming;
   size_t max_unreported, max_answer;
   msrp_media_types accept; /* what incoming SENDs may carry */

@@ -314,6 +314,14 @@ static bool length_agrees(const incoming *in, char flag) {
   return r->total == MSRP_BYTE_RANGE_UNKNOWN || in->off + in->len <= r->total;
 }
 
+/* The run of bytes come since the last REPORT, reported. */
+static void flush_report(msrp_engine *e, inmsg *m) {
+  if (m->rep_hi == m->rep_lo)
+    return;
+  msrp__send_success_report(e, m->id, m->rep_lo + 1, m->rep_hi, m->total);
+  m->rep_lo = m->rep_hi;
+}
+
 void msrp__incoming_end(msrp_engine *e, const msrp_event *ev) {
   incoming *in = &e->in;
   const msrp_chunk *c = ev->chunk;
@@ -395,12 +403,19 @@ void msrp__incoming_end(msrp_engine *e, const msrp_event *ev) {
     end_in(e, m, c, MSRP_ERR_NOMEM);
     return;
   }
-  /* per chunk, when asked for: this chunk's bytes are in */
-  if (e->report_chunks && in->len &&
-      (msrp_chunk_success_report(m->first) == MSRP_REPORT_YES ||
-       msrp_chunk_success_report(c) == MSRP_REPORT_YES))
-    msrp__send_success_report(e, m->id, in->off + 1, in->off + in->len,
-                              m->total);
+  bool wants_report = msrp_chunk_success_report(m->first) == MSRP_REPORT_YES ||
+                      msrp_chunk_success_report(c) == MSRP_REPORT_YES;
+  /* report_every: REPORTs for runs of adjacent bytes as they come, each
+   * once report_every bytes have come since the last */
+  if (e->report_every && in->len && wants_report) {
+    if (m->rep_hi != m->rep_lo && in->off != m->rep_hi)
+      flush_report(e, m);
+    if (m->rep_hi == m->rep_lo)
+      m->rep_lo = m->rep_hi = in->off;
+    m->rep_hi += in->len;
+    if (m->rep_hi - m->rep_lo >= e->report_every)
+      flush_report(e, m);
+  }
   if (ev->flag == MSRP_FLAG_END) {
     m->last_seen = true;
     if (m->total == MSRP_BYTE_RANGE_UNKNOWN)
@@ -408,11 +423,12 @@ void msrp__incoming_end(msrp_engine *e, const msrp_event *ev) {
   }
   if (!m->last_seen || !msrp__ranges_cover(&m->got, m->total))
     return;
-  /* the whole message is in (its REPORT queued first, as above) */
-  if (!e->report_chunks &&
-      (msrp_chunk_success_report(m->first) == MSRP_REPORT_YES ||
-       msrp_chunk_success_report(c) == MSRP_REPORT_YES))
+  /* the whole message is in (its REPORT queued first, as above): one
+   * REPORT for all of it, or for what was not reported yet */
+  if (wants_report && !e->report_every)
     msrp__send_success_report(e, m->id, 1, m->total, m->total);
+  else if (wants_report)
+    flush_report(e, m);
   if (m->whole) {
     if (e->cb.on_message) {
       msrp_message_info info;

@@ -529,7 +529,7 @@ static int session_new(msrp_session **out, msrp_transport *t,
       .max_answer_bytes = s->cfg.max_answer_bytes,
       .incoming_idle_ms = s->cfg.incoming_idle_ms,
       .limits = s->cfg.limits,
-      .report_chunks = s->cfg.report_chunks,
+      .report_every = s->cfg.report_every,
   };
   msrp_engine_callbacks mine = {
       .on_message = fwd_message,

@@ -2706,7 +2706,7 @@ static void test_abort_queued(void **state) {
 
 /* Resuming (RFC 5547 file-range): A sends bytes 11..25 of a 25-byte body
  * (offset 10), from the provider at offset 10 on; B reports each chunk
- * (report_chunks), and the REPORTs that cover 11..25 complete A's message:
+ * (report_every 1), and the REPORTs that cover 11..25 complete A's message:
  * the first 10 bytes count as the peer's already. */
 static void test_provider_offset_and_chunk_reports(void **state) {
   (void)state;
@@ -2714,7 +2714,7 @@ static void test_provider_offset_and_chunk_reports(void **state) {
   c.chunk_size = 10;
   start(A, &c);
   msrp_engine_config d = cfg(B);
-  d.report_chunks = 1;
+  d.report_every = 1;
   d.whole_max = 1; /* streamed, as file transfer takes it */
   start(B, &d);
   prov pv = {.size = 25};
@@ -2761,6 +2761,40 @@ static void test_provider_offset_and_chunk_reports(void **state) {
   mp.size = MSRP_BYTE_RANGE_UNKNOWN;
   assert_int_equal(msrp_engine_send_message(A->e, &mp, NULL, NULL, NULL),
                    MSRP_ERR_INVALID_ARGUMENT);
+}
+
+/* report_every 15 with chunks of 10: a REPORT for the run 1-20 once 15
+ * bytes have come, the rest (21-25) when the message is whole; and A's
+ * message completes on them. */
+static void test_reports_every(void **state) {
+  (void)state;
+  msrp_engine_config c = cfg(A);
+  c.chunk_size = 10;
+  start(A, &c);
+  msrp_engine_config d = cfg(B);
+  d.report_every = 15;
+  d.whole_max = 1;
+  start(B, &d);
+  prov pv = {.size = 25};
+  msrp_message_params mp = {.content_type = "application/octet-stream",
+                            .provider = provider,
+                            .provider_ud = &pv,
+                            .size = 25,
+                            .success_report = MSRP_REPORT_YES,
+                            .message_id = "every"};
+  assert_int_equal(
+      msrp_engine_send_message(A->e, &mp, message_cb, TAG(83), NULL), 0);
+  pump();
+  assert_int_equal(count_method(B, MSRP_METHOD_REPORT, 0), 2);
+  assert_string_equal(
+      msrp_chunk_header(nth_method(B, MSRP_METHOD_REPORT, 0)->c, "Byte-Range"),
+      "1-20/25");
+  assert_string_equal(
+      msrp_chunk_header(nth_method(B, MSRP_METHOD_REPORT, 1)->c, "Byte-Range"),
+      "21-25/25");
+  assert_int_equal(ev_count(0, EV_REPORT), 2);
+  assert_true(ev_get(0, EV_REPORT, 1)->complete);
+  assert_int_equal(ev_get(1, EV_END, 0)->status, 0);
 }
 
 /* A provider that fails: the chunk it was filling ends with '#', the
@@ -3526,6 +3560,7 @@ int main(void) {
       T(test_recv_large_interleaved),
       T(test_abort_queued),
       T(test_provider_offset_and_chunk_reports),
+      T(test_reports_every),
       T(test_provider_fails),
       T(test_provider_unknown_size),
       T(test_backpressure_after_failure),
