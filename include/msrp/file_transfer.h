@@ -12,7 +12,7 @@
  * Sending streams the file from disk in chunks (the session's size, the
  * relay's limit through relays) with Success-Report and Failure-Report
  * yes; memory stays flat whatever the size. Receiving writes each chunk at
- * its place in DIR/NAME.part (REPORTed chunk by chunk), checks the SHA-1
+ * its place in DIR/NAME.part (success REPORTs every MiB), checks the SHA-1
  * the selector announced, and renames the file into place without
  * replacing one that exists ("NAME (1).ext" then). The name comes from the
  * peer and is made safe first (msrp_file_name_sanitize()): nothing is
