@@ -447,7 +447,11 @@ void msrp__incoming_end(msrp_engine *e, const msrp_event *ev) {
 void msrp__expire_incoming(msrp_engine *e, uint64_t now) {
   for (inmsg *m = e->msgs, *next; m; m = next) {
     next = m->next;
-    if (m->idle_deadline <= now && m != e->in.msg) {
+    if (m->idle_deadline <= now && m == e->in.msg) {
+      /* a chunk of it is coming in right now: it is not idle (and a
+       * deadline left in the past would be due again at once) */
+      m->idle_deadline = now + e->incoming_idle;
+    } else if (m->idle_deadline <= now) {
       msrp__engine_log(e, "incoming message %s: no chunk for %llu ms, dropped",
                        m->id, (unsigned long long)e->incoming_idle);
       end_in(e, m, NULL, MSRP_ERR_MESSAGE_EXPIRED);

@@ -2797,6 +2797,27 @@ static void test_reports_every(void **state) {
   assert_int_equal(ev_get(1, EV_END, 0)->status, 0);
 }
 
+/* An incoming message whose chunk is coming in when its idle time has
+ * passed is not idle: its deadline moves on, rather than staying in the
+ * past (due again at once, the loop would spin on it). */
+static void test_idle_deadline_while_receiving(void **state) {
+  (void)state;
+  msrp_engine_config c = cfg(A);
+  c.whole_max = 1;
+  start(A, &c);
+  char s[512];
+  SEND_BA(s, "tidle1", "", "slow", "1-*/100", "text/plain", "", '+');
+  /* the headers and 10 body bytes of a chunk, not its end */
+  char *body = strstr(s, "\r\n\r\n") + 4;
+  size_t head = (size_t)(body - s);
+  deliver(A, s, head);
+  deliver(A, "0123456789", 10);
+  W.now += MSRP_INCOMING_IDLE_MS + 1;
+  msrp_engine_handle_expiry(A->e, W.now);
+  assert_true(msrp_engine_next_expiry(A->e) > W.now);
+  assert_int_equal(ev_count(0, EV_END), 0); /* not dropped */
+}
+
 /* A provider that fails: the chunk it was filling ends with '#', the
  * message is aborted. */
 static ssize_t failing_provider(uint64_t offset, uint8_t *buf_, size_t len,
@@ -3561,6 +3582,7 @@ int main(void) {
       T(test_abort_queued),
       T(test_provider_offset_and_chunk_reports),
       T(test_reports_every),
+      T(test_idle_deadline_while_receiving),
       T(test_provider_fails),
       T(test_provider_unknown_size),
       T(test_backpressure_after_failure),
