@@ -106,6 +106,12 @@ typedef struct msrp_engine_config {
    * progress (as file transfer needs). Through a relay, a REPORT per
    * small chunk doubles the relay's work: 1 MiB is a good value. */
   uint64_t report_every;
+  /** Message body bytes written whose chunks have had no response yet, at
+   * most: past it, the next chunk of a message waits for responses
+   * (answers and REPORTs still go). A relay without flow control (Kamailio
+   * drops what does not fit in its queue to the next hop) is not overrun
+   * this way. 0: no limit (TCP's flow control alone). */
+  uint64_t max_unanswered_bytes;
 } msrp_engine_config;
 
 /* ---- callbacks --------------------------------------------------------- */

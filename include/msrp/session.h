@@ -84,6 +84,10 @@ typedef struct msrp_session_config {
   /** msrp_engine_config.report_every: success REPORTs as a message comes,
    * every so many bytes (0: one at its end). */
   uint64_t report_every;
+  /** msrp_engine_config.max_unanswered_bytes. 0: 512 KiB when the session
+   * goes through a relay, no limit on a direct connection; UINT64_MAX: no
+   * limit at all. */
+  uint64_t max_unanswered_bytes;
 } msrp_session_config;
 
 /** Take over a bound transport (it is freed with the session). Errors:

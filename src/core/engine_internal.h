@@ -76,6 +76,7 @@ typedef struct tx {
   msrp_response_cb cb;
   void *ud;
   outmsg *msg;            /* a chunk of a message */
+  uint64_t bytes;         /* its body bytes written, not yet answered */
   struct tx *msg_next;    /* the message's other transactions */
   struct tx *prev, *next; /* written: in the order of their deadlines */
 } tx;
@@ -130,6 +131,10 @@ struct msrp_engine {
   msrp_path local, remote;
   uint64_t timeout, report_timeout, incoming_idle;
   uint64_t report_every; /* success REPORTs every so many bytes (0: one) */
+  /* message body bytes written whose chunks are not answered yet, and the
+   * most there may be before the next chunk waits (0: no limit) */
+  uint64_t unanswered, max_unanswered;
+  bool window_full; /* a chunk waits for answers */
   size_t chunk_size, max_queue, whole_max, max_incoming;
   size_t max_unreported, max_answer;
   msrp_media_types accept; /* what incoming SENDs may carry */

@@ -285,6 +285,12 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
       }
       add_tail(e, MSRP_FLAG_ABORT);
       e->step = STEP_CHUNK;
+    } else if (e->mq && e->max_unanswered &&
+               e->unanswered >= e->max_unanswered) {
+      /* enough is on its way without an answer: the next chunk waits
+       * (a relay without flow control drops what it cannot queue) */
+      e->window_full = true;
+      return 0;
     } else if (e->mq) {
       outmsg *next = pop_msg(e);
       int rc = open_chunk(e, next);
@@ -346,6 +352,10 @@ void msrp_engine_output_done(msrp_engine *e, uint64_t now) {
     }
   } else if (kind == STEP_CHUNK) {
     outmsg *m = e->cur;
+    if (e->cur_tx) { /* on its way until its response comes */
+      e->cur_tx->bytes += e->step_body;
+      e->unanswered += e->step_body;
+    }
     m->sent += e->step_body;
     e->cur_chunk += e->step_body;
     if (!m->provider)

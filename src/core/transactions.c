@@ -15,6 +15,15 @@
 /* Take transaction `t` out of every table (it is about to be answered). */
 void msrp__tx_remove(msrp_engine *e, tx *t) {
   msrp__idmap_remove(&e->txmap, t);
+  if (t->bytes) {
+    /* answered (or given up on): its bytes leave the window */
+    e->unanswered -= t->bytes;
+    t->bytes = 0;
+    if (e->window_full && e->unanswered < e->max_unanswered) {
+      e->window_full = false;
+      msrp__want_output(e);
+    }
+  }
   if (t->deadline) {
     if (t->prev)
       t->prev->next = t->next;

@@ -530,6 +530,13 @@ static int session_new(msrp_session **out, msrp_transport *t,
       .incoming_idle_ms = s->cfg.incoming_idle_ms,
       .limits = s->cfg.limits,
       .report_every = s->cfg.report_every,
+      /* through a relay, a window of unanswered bytes: the relay may not
+       * have flow control of its own */
+      .max_unanswered_bytes = s->cfg.max_unanswered_bytes == UINT64_MAX ? 0
+                              : s->cfg.max_unanswered_bytes
+                                  ? s->cfg.max_unanswered_bytes
+                              : limit ? 512u << 10
+                                      : 0,
   };
   msrp_engine_callbacks mine = {
       .on_message = fwd_message,

@@ -2818,6 +2818,38 @@ static void test_idle_deadline_while_receiving(void **state) {
   assert_int_equal(ev_count(0, EV_END), 0); /* not dropped */
 }
 
+/* max_unanswered_bytes 20, chunks of 10: two chunks go out, the third
+ * waits until a response comes; answers still go while it waits. */
+static void test_unanswered_window(void **state) {
+  (void)state;
+  msrp_engine_config c = cfg(A);
+  c.chunk_size = 10;
+  c.max_unanswered_bytes = 20;
+  start(A, &c);
+  send_msg(A, "win", "text/plain", "abcdefghijklmnopqrstuvwxyzABCD", 30,
+           TAG(84));
+  drain(A);
+  assert_int_equal(count_method(A, MSRP_METHOD_SEND, 0), 2);
+  /* a request from the peer is answered meanwhile */
+  char s[512];
+  feed(A, SEND_BA(s, "peer1", "", "pm", "1-2/2", "text/plain", "hi", '$'));
+  size_t mark = A->w.all.n;
+  drain(A);
+  assert_non_null(strstr(out_since(A, mark), "MSRP peer1 200 OK"));
+  assert_int_equal(count_method(A, MSRP_METHOD_SEND, 0), 2);
+  /* one answer: room for one more chunk */
+  answer(&A->w.ch[0], 200, "OK");
+  drain(A);
+  assert_int_equal(count_method(A, MSRP_METHOD_SEND, 0), 3);
+  for (size_t i = 0; i < A->w.n; i++)
+    if (A->w.ch[i].flag && !A->w.ch[i].answered &&
+        msrp_chunk_method_id(A->w.ch[i].c) == MSRP_METHOD_SEND)
+      answer(&A->w.ch[i], 200, "OK");
+  drain(A);
+  assert_int_equal(count_method(A, MSRP_METHOD_SEND, 0), 3);
+  assert_int_equal(ev_get(0, EV_MSGCB, 0)->code, 200);
+}
+
 /* A provider that fails: the chunk it was filling ends with '#', the
  * message is aborted. */
 static ssize_t failing_provider(uint64_t offset, uint8_t *buf_, size_t len,
@@ -3583,6 +3615,7 @@ int main(void) {
       T(test_provider_offset_and_chunk_reports),
       T(test_reports_every),
       T(test_idle_deadline_while_receiving),
+      T(test_unanswered_window),
       T(test_provider_fails),
       T(test_provider_unknown_size),
       T(test_backpressure_after_failure),
