@@ -108,6 +108,23 @@ static const msrp_tls_config server_tls = {.cert_file = CERT("server.pem"),
                                            .key_file = CERT("server.key")};
 static const msrp_tls_config client_tls = {.ca_file = CERT("ca.pem")};
 
+/* complete() both sides of a prepared pair (acceptor and connector, each
+ * given the other's path) and wait until both are bound. */
+static void complete_both(msrp_connector *acc, msrp_connector *con,
+                          const result *ap, const result *cp, result *ar,
+                          result *cr) {
+  memset(ar, 0, sizeof *ar);
+  memset(cr, 0, sizeof *cr);
+  assert_int_equal(msrp_connector_complete(acc, &cp->path, on_completed, ar),
+                   0);
+  assert_int_equal(msrp_connector_complete(con, &ap->path, on_completed, cr),
+                   0);
+  wait_for(&ar->done);
+  wait_for(&cr->done);
+  assert_int_equal(ar->status, 0);
+  assert_int_equal(cr->status, 0);
+}
+
 static void direct_pair(const char *host, int tls) {
   msrp_connect_config acfg = {.tls = tls ? &server_tls : NULL,
                               .logger = test_logger()};
@@ -133,16 +150,7 @@ static void direct_pair(const char *host, int tls) {
   assert_int_equal(ap.path.count, 1);
   assert_true(msrp_uri_equal(&ap.path.uris[0], &auri));
 
-  memset(&ar, 0, sizeof ar);
-  memset(&cr, 0, sizeof cr);
-  assert_int_equal(msrp_connector_complete(acc, &cp.path, on_completed, &ar),
-                   0);
-  assert_int_equal(msrp_connector_complete(con, &ap.path, on_completed, &cr),
-                   0);
-  wait_for(&ar.done);
-  wait_for(&cr.done);
-  assert_int_equal(ar.status, 0);
-  assert_int_equal(cr.status, 0);
+  complete_both(acc, con, &ap, &cp, &ar, &cr);
   assert_int_equal(msrp_transport_use_tls(ar.t), tls);
   assert_int_equal(msrp_transport_use_tls(cr.t), tls);
   /* binding: each side's paths are the other's, mirrored */
@@ -1037,14 +1045,7 @@ static void test_local_host_name(void **state) {
   assert_string_equal(ap.path.uris[0].host, "localhost");
   assert_string_equal(cp.path.uris[0].host, "localhost");
   assert_true(ap.path.uris[0].port > 0);
-  assert_int_equal(msrp_connector_complete(acc, &cp.path, on_completed, &ar),
-                   0);
-  assert_int_equal(msrp_connector_complete(con, &ap.path, on_completed, &cr),
-                   0);
-  wait_for(&cr.done);
-  wait_for(&ar.done);
-  assert_int_equal(cr.status, 0);
-  assert_int_equal(ar.status, 0);
+  complete_both(acc, con, &ap, &cp, &ar, &cr);
   msrp_transport_free(cr.t);
   msrp_transport_free(ar.t);
   msrp_connector_free(acc);

@@ -2704,19 +2704,35 @@ static void test_abort_queued(void **state) {
   assert_int_equal(msrp_engine_queued_bytes(A->e), 0);
 }
 
+/* B's success REPORTs, in order, have exactly these Byte-Ranges. */
+static void assert_b_reports(const char *const *ranges, size_t n) {
+  assert_int_equal(count_method(B, MSRP_METHOD_REPORT, 0), n);
+  for (size_t i = 0; i < n; i++)
+    assert_string_equal(
+        msrp_chunk_header(nth_method(B, MSRP_METHOD_REPORT, i)->c,
+                          "Byte-Range"),
+        ranges[i]);
+}
+
+/* A sends chunks of 10, B streams what comes and REPORTs every
+ * `report_every` bytes. */
+static void start_streaming_pair(uint64_t report_every) {
+  msrp_engine_config c = cfg(A);
+  c.chunk_size = 10;
+  start(A, &c);
+  msrp_engine_config d = cfg(B);
+  d.report_every = report_every;
+  d.whole_max = 1; /* streamed, as file transfer takes it */
+  start(B, &d);
+}
+
 /* Resuming (RFC 5547 file-range): A sends bytes 11..25 of a 25-byte body
  * (offset 10), from the provider at offset 10 on; B reports each chunk
  * (report_every 1), and the REPORTs that cover 11..25 complete A's message:
  * the first 10 bytes count as the peer's already. */
 static void test_provider_offset_and_chunk_reports(void **state) {
   (void)state;
-  msrp_engine_config c = cfg(A);
-  c.chunk_size = 10;
-  start(A, &c);
-  msrp_engine_config d = cfg(B);
-  d.report_every = 1;
-  d.whole_max = 1; /* streamed, as file transfer takes it */
-  start(B, &d);
+  start_streaming_pair(1);
   prov pv = {.size = 25};
   msrp_message_params mp = {.content_type = "application/octet-stream",
                             .provider = provider,
@@ -2740,13 +2756,8 @@ static void test_provider_offset_and_chunk_reports(void **state) {
   /* B: the data at its offsets in the message, one REPORT per chunk */
   assert_int_equal(ev_get(1, EV_DATA, 0)->offset, 10);
   assert_int_equal(ev_get(1, EV_DATA, 1)->offset, 20);
-  assert_int_equal(count_method(B, MSRP_METHOD_REPORT, 0), 2);
-  assert_string_equal(
-      msrp_chunk_header(nth_method(B, MSRP_METHOD_REPORT, 0)->c, "Byte-Range"),
-      "11-20/25");
-  assert_string_equal(
-      msrp_chunk_header(nth_method(B, MSRP_METHOD_REPORT, 1)->c, "Byte-Range"),
-      "21-25/25");
+  static const char *const reports[] = {"11-20/25", "21-25/25"};
+  assert_b_reports(reports, 2);
   /* A: two REPORTs, the second completes the message */
   assert_int_equal(ev_count(0, EV_REPORT), 2);
   assert_false(ev_get(0, EV_REPORT, 0)->complete);
@@ -2768,13 +2779,7 @@ static void test_provider_offset_and_chunk_reports(void **state) {
  * message completes on them. */
 static void test_reports_every(void **state) {
   (void)state;
-  msrp_engine_config c = cfg(A);
-  c.chunk_size = 10;
-  start(A, &c);
-  msrp_engine_config d = cfg(B);
-  d.report_every = 15;
-  d.whole_max = 1;
-  start(B, &d);
+  start_streaming_pair(15);
   prov pv = {.size = 25};
   msrp_message_params mp = {.content_type = "application/octet-stream",
                             .provider = provider,
@@ -2785,13 +2790,8 @@ static void test_reports_every(void **state) {
   assert_int_equal(
       msrp_engine_send_message(A->e, &mp, message_cb, TAG(83), NULL), 0);
   pump();
-  assert_int_equal(count_method(B, MSRP_METHOD_REPORT, 0), 2);
-  assert_string_equal(
-      msrp_chunk_header(nth_method(B, MSRP_METHOD_REPORT, 0)->c, "Byte-Range"),
-      "1-20/25");
-  assert_string_equal(
-      msrp_chunk_header(nth_method(B, MSRP_METHOD_REPORT, 1)->c, "Byte-Range"),
-      "21-25/25");
+  static const char *const reports[] = {"1-20/25", "21-25/25"};
+  assert_b_reports(reports, 2);
   assert_int_equal(ev_count(0, EV_REPORT), 2);
   assert_true(ev_get(0, EV_REPORT, 1)->complete);
   assert_int_equal(ev_get(1, EV_END, 0)->status, 0);
