@@ -511,6 +511,13 @@ static char *read_password(const opts *o) {
   return env ? strdup(env) : NULL;
 }
 
+/* Run the loop until *done (or nothing is left to run). */
+static void run_until(uv_loop_t *loop, const bool *done) {
+  while (!*done)
+    if (uv_run(loop, UV_RUN_ONCE) == 0 && !*done)
+      break;
+}
+
 /* ---- options every command takes -------------------------------------- */
 
 enum {
@@ -770,9 +777,7 @@ static int chat_main(int argc, char **argv) {
     return exit_code_of(rc);
   }
   open_input(&a);
-  while (!a.ended)
-    if (uv_run(a.loop, UV_RUN_ONCE) == 0 && !a.ended)
-      break;
+  run_until(a.loop, &a.ended);
   msrp_chat_free(a.chat);
   uv_run(a.loop, UV_RUN_DEFAULT);
   msrp_notification_center_free(a.nc);
@@ -1187,9 +1192,7 @@ static int file_main(int argc, char **argv, bool sending) {
     a.exit_code = rc == MSRP_ERR_FILE_IO ? EXIT_DELIVERY : exit_code_of(rc);
     msrp_file_transfer_end(a.ft);
   }
-  while (!a.ended)
-    if (uv_run(a.loop, UV_RUN_ONCE) == 0 && !a.ended)
-      break;
+  run_until(a.loop, &a.ended);
   msrp_file_transfer_free(a.ft);
   uv_run(a.loop, UV_RUN_DEFAULT);
   msrp_notification_center_free(a.nc);

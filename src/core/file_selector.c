@@ -246,7 +246,7 @@ int msrp_file_selector_copy(msrp_file_selector *dst,
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp_file_selector s = *src;
   s.name = src->name ? malloc(src->name_len + 1) : NULL;
-  s.type = src->type ? msrp__strndup(src->type, strlen(src->type)) : NULL;
+  s.type = msrp__strdup_or_null(src->type);
   if ((src->name && !s.name) || (src->type && !s.type)) {
     free(s.name);
     free(s.type);
@@ -555,10 +555,8 @@ int msrp_file_description_to_media(const msrp_file_description *d,
 }
 
 static int dup_opt(char **dst, const char *src) {
-  *dst = NULL;
-  if (!src)
-    return 0;
-  return (*dst = msrp__strndup(src, strlen(src))) ? 0 : MSRP_ERR_NOMEM;
+  *dst = msrp__strdup_or_null(src);
+  return src && !*dst ? MSRP_ERR_NOMEM : 0;
 }
 
 int msrp_file_description_copy(msrp_file_description *dst,

@@ -29,10 +29,6 @@ struct msrp_relay_auth {
   int code, error;
 };
 
-static char *dup_or_null(const char *s) {
-  return s ? msrp__strndup(s, strlen(s)) : NULL;
-}
-
 static int relay_auth_new(msrp_relay_auth **out,
                           const msrp_relay_auth_config *cfg) {
   if (!out || !cfg || !cfg->relay || !cfg->local)
@@ -46,8 +42,8 @@ static int relay_auth_new(msrp_relay_auth **out,
   int rc = msrp_uri_copy(&a->relay, cfg->relay);
   if (!rc)
     rc = msrp_uri_copy(&a->local, cfg->local);
-  a->user = dup_or_null(cfg->username);
-  a->pass = dup_or_null(cfg->password);
+  a->user = msrp__strdup_or_null(cfg->username);
+  a->pass = msrp__strdup_or_null(cfg->password);
   if (!rc && ((cfg->username && !a->user) || (cfg->password && !a->pass)))
     rc = MSRP_ERR_NOMEM;
   if (rc) {

@@ -256,6 +256,10 @@ char *msrp__strndup(const char *s, size_t len) {
   return p;
 }
 
+char *msrp__strdup_or_null(const char *s) {
+  return s ? msrp__strndup(s, strlen(s)) : NULL;
+}
+
 int msrp__copy_out(char *buf, size_t size, const char *s, size_t len) {
   if (size > 0) {
     size_t n = len < size - 1 ? len : size - 1;

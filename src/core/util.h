@@ -81,6 +81,8 @@ void msrp__buf_free(msrp__buf *b);
 
 /* strndup that reports NULL on allocation failure. */
 char *msrp__strndup(const char *s, size_t len);
+/* A copy of a string that may be NULL (then NULL). */
+char *msrp__strdup_or_null(const char *s);
 
 /* snprintf-style copy of `len` bytes: writes min(len, size-1) bytes and a
  * NUL when size > 0; returns len. */

@@ -92,10 +92,6 @@ static void free_relays(msrp__relay_list *l) {
   l->dns_servers = NULL;
 }
 
-static char *dup_or_null(const char *s) {
-  return s ? msrp__strndup(s, strlen(s)) : NULL;
-}
-
 static int copy_relays(msrp__relay_list *l, const msrp_relay_config *r,
                        size_t n) {
   l->entries = calloc(n, sizeof *l->entries);
@@ -106,9 +102,9 @@ static int copy_relays(msrp__relay_list *l, const msrp_relay_config *r,
     msrp__relay_entry *e = &l->entries[i];
     if (!r[i].uri)
       return MSRP_ERR_INVALID_ARGUMENT;
-    e->uri = dup_or_null(r[i].uri);
-    e->username = dup_or_null(r[i].username);
-    e->password = dup_or_null(r[i].password);
+    e->uri = msrp__strdup_or_null(r[i].uri);
+    e->username = msrp__strdup_or_null(r[i].username);
+    e->password = msrp__strdup_or_null(r[i].password);
     e->expires = r[i].expires;
     e->max_chunk_size = r[i].max_chunk_size;
     if (!e->uri || (r[i].username && !e->username) ||
@@ -239,19 +235,16 @@ static int connector_new(msrp_connector **out, msrp_connector_kind kind,
       }
     }
     if (!rc && cfg->advertise_host &&
-        !(c->advertise_host =
-              msrp__strndup(cfg->advertise_host, strlen(cfg->advertise_host))))
+        !(c->advertise_host = msrp__strdup_or_null(cfg->advertise_host)))
       rc = MSRP_ERR_NOMEM;
     if (!rc && tls && tls->server_name &&
-        !(c->server_name =
-              msrp__strndup(tls->server_name, strlen(tls->server_name))))
+        !(c->server_name = msrp__strdup_or_null(tls->server_name)))
       rc = MSRP_ERR_NOMEM;
     if (!rc && cfg->nrelays) {
       /* with relays, both kinds connect out to their relay */
       rc = copy_relays(&c->relays, cfg->relays, cfg->nrelays);
       if (!rc && cfg->dns_servers &&
-          !(c->relays.dns_servers =
-                msrp__strndup(cfg->dns_servers, strlen(cfg->dns_servers))))
+          !(c->relays.dns_servers = msrp__strdup_or_null(cfg->dns_servers)))
         rc = MSRP_ERR_NOMEM;
       c->kind = kind = kind == MSRP_CONNECTOR_DIRECT ? MSRP_CONNECTOR_RELAY
                                                      : MSRP_ACCEPTOR_RELAY;

@@ -24,8 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_TARGETS 8          /* SRV answers tried, at most */
-#define MAX_ADDRS_PER_TARGET 4 /* addresses of one target tried, at most */
+#define MAX_TARGETS 8 /* SRV answers tried, at most */
+/* addresses of one target tried, at most */
+#define MAX_ADDRS_PER_TARGET (MSRP__RELAY_ADDRS / MAX_TARGETS)
 
 typedef struct poller {
   uv_poll_t h;
@@ -52,7 +53,9 @@ struct msrp__dns {
   int open_polls;
   msrp_logger logger;
   int family;
-  char *uri; /* for the log */
+  char *uri;     /* for the log */
+  char *host;    /* the relay's domain, and its port when it has no SRV */
+  uint16_t port; /* records (RFC 4976: the default) */
   msrp__dns_cb cb;
   void *ud;
 
@@ -73,6 +76,7 @@ static void maybe_free(msrp__dns *q) {
   for (size_t i = 0; i < q->ntargets; i++)
     free(q->targets[i].host);
   free(q->uri);
+  free(q->host);
   free(q);
 }
 
@@ -264,11 +268,7 @@ static void on_srv(void *arg, int status, int timeouts, unsigned char *abuf,
     /* no SRV records: the name itself, on the default port (RFC 4976) */
     msrp__log(&q->logger, MSRP_LOG_INFO,
               "relay %s: no SRV records, trying its address records", q->uri);
-    msrp_uri u = MSRP_URI_INIT;
-    int rc = msrp_uri_parse(&u, q->uri, strlen(q->uri));
-    if (!rc)
-      rc = add_target(q, u.host, (uint16_t)msrp_uri_effective_port(&u));
-    msrp_uri_clear(&u);
+    int rc = add_target(q, q->host, q->port);
     if (rc)
       finish(q, rc);
     else
@@ -336,7 +336,10 @@ int msrp__dns_relay(msrp__dns **out, uv_loop_t *loop, const char *servers,
   q->ud = ud;
   if (lg)
     q->logger = *lg;
-  if (!(q->uri = msrp__strndup(uri, strlen(uri)))) {
+  q->port = (uint16_t)msrp_uri_effective_port(relay);
+  if (!(q->uri = msrp__strdup_or_null(uri)) ||
+      !(q->host = msrp__strdup_or_null(relay->host))) {
+    free(q->uri);
     free(q);
     return MSRP_ERR_NOMEM;
   }
@@ -357,6 +360,7 @@ int msrp__dns_relay(msrp__dns **out, uv_loop_t *loop, const char *servers,
     if (q->ch)
       ares_destroy(q->ch);
     free(q->uri);
+    free(q->host);
     free(q);
     return rc == ARES_ENOMEM ? MSRP_ERR_NOMEM : MSRP_ERR_RESOLVE;
   }

@@ -58,6 +58,8 @@ int msrp__resolve_uri(uv_loop_t *loop, uv_getaddrinfo_t *req,
  * `cb` runs once, from the loop, unless msrp__dns_cancel() comes first;
  * status MSRP_ERR_RESOLVE when there is nothing to try. */
 typedef struct msrp__dns msrp__dns;
+/* Addresses a relay lookup hands over, at most (SRV targets x theirs). */
+#define MSRP__RELAY_ADDRS 32
 typedef void (*msrp__dns_cb)(msrp__dns *q, int status,
                              const struct sockaddr_storage *addrs, size_t n,
                              void *ud);

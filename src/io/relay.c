@@ -41,7 +41,7 @@ struct msrp__relay {
   /* the addresses of the relay being tried, in order (a name's, or its
    * SRV targets'), and the one being connected to */
   msrp__dns *dns;
-  struct sockaddr_storage addrs[32];
+  struct sockaddr_storage addrs[MSRP__RELAY_ADDRS];
   size_t naddrs, aidx;
 };
 
@@ -332,7 +332,7 @@ static void on_relay_dns(msrp__dns *q, int status,
     try_next(r, MSRP_ERR_RESOLVE);
     return;
   }
-  r->naddrs = n < 32 ? n : 32;
+  r->naddrs = n < MSRP__RELAY_ADDRS ? n : MSRP__RELAY_ADDRS;
   memcpy(r->addrs, addrs, r->naddrs * sizeof *addrs);
   r->aidx = 0;
   int rc = connect_addr(r);
@@ -367,7 +367,8 @@ static void on_relay_resolved(uv_getaddrinfo_t *req, int status,
     return;
   }
   r->naddrs = r->aidx = 0;
-  for (struct addrinfo *a = res; a && r->naddrs < 32; a = a->ai_next)
+  for (struct addrinfo *a = res; a && r->naddrs < MSRP__RELAY_ADDRS;
+       a = a->ai_next)
     if (a->ai_addrlen <= sizeof r->addrs[0])
       memcpy(&r->addrs[r->naddrs++], a->ai_addr, a->ai_addrlen);
   uv_freeaddrinfo(res);

@@ -149,10 +149,6 @@ void msrp_chat_set_sound_hook(msrp_chat *c, msrp_chat_sound_cb cb, void *ud) {
 /* ---- life ------------------------------------------------------------------
  */
 
-static char *dup_s(const char *s) {
-  return s ? msrp__strndup(s, strlen(s)) : NULL;
-}
-
 static int copy_list(char ***out, size_t *n, const char *const *in,
                      size_t count) {
   *out = calloc(count ? count : 1, sizeof **out);
@@ -160,7 +156,7 @@ static int copy_list(char ***out, size_t *n, const char *const *in,
     return MSRP_ERR_NOMEM;
   *n = count;
   for (size_t i = 0; i < count; i++)
-    if (!((*out)[i] = dup_s(in[i])))
+    if (!((*out)[i] = msrp__strdup_or_null(in[i])))
       return MSRP_ERR_NOMEM;
   return 0;
 }
@@ -202,7 +198,7 @@ static int chat_new(msrp_chat **out, uv_loop_t *loop,
   c->local_setup = c->connects ? MSRP_SDP_SETUP_ACTIVE : MSRP_SDP_SETUP_PASSIVE;
   c->sounds = a->sounds;
   c->local_uri = (msrp_uri)MSRP_URI_INIT;
-  if (!(c->remote_uri = dup_s(remote_uri)))
+  if (!(c->remote_uri = msrp__strdup_or_null(remote_uri)))
     rc = MSRP_ERR_NOMEM;
   if (!rc)
     rc = a->naccept_types
@@ -504,8 +500,9 @@ int msrp_chat_send_message(msrp_chat *c, const void *content, size_t len,
     return MSRP_ERR_NOMEM;
   int rc = msrp__random_token(m->id, 16);
   m->content = malloc(len ? len : 1);
-  m->content_type = dup_s(content_type ? content_type : "text/plain");
-  m->to_uri = dup_s(to_uri);
+  m->content_type =
+      msrp__strdup_or_null(content_type ? content_type : "text/plain");
+  m->to_uri = msrp__strdup_or_null(to_uri);
   if (!rc && (!m->content || !m->content_type || (to_uri && !m->to_uri)))
     rc = MSRP_ERR_NOMEM;
   if (rc) {

@@ -164,10 +164,6 @@ static void progress(msrp_file_transfer *ft, const char *name, uint64_t done,
 /* ---- life ------------------------------------------------------------------
  */
 
-static char *dup_s(const char *s) {
-  return s ? msrp__strndup(s, strlen(s)) : NULL;
-}
-
 static void release(msrp_file_transfer *ft) {
   msrp__account_clear(&ft->acct);
   free(ft->remote_uri);
@@ -531,10 +527,10 @@ static int ft_new(msrp_file_transfer **out, uv_loop_t *loop,
   ft->chunk_size = cfg->chunk_size ? cfg->chunk_size : 65536;
   ft->progress_every =
       cfg->progress_interval_ms ? cfg->progress_interval_ms : PROGRESS_EVERY_MS;
-  ft->remote_uri = dup_s(remote_uri);
-  ft->content_type =
-      dup_s(cfg->content_type ? cfg->content_type : DEFAULT_TYPE);
-  ft->directory = dup_s(cfg->directory);
+  ft->remote_uri = msrp__strdup_or_null(remote_uri);
+  ft->content_type = msrp__strdup_or_null(cfg->content_type ? cfg->content_type
+                                                            : DEFAULT_TYPE);
+  ft->directory = msrp__strdup_or_null(cfg->directory);
   if (!ft->remote_uri || !ft->content_type ||
       (cfg->directory && !ft->directory))
     rc = MSRP_ERR_NOMEM;
@@ -557,7 +553,7 @@ static int ft_new(msrp_file_transfer **out, uv_loop_t *loop,
  * and size now, its hash from the thread pool at initialize(). */
 static int open_to_send(msrp_file_transfer *ft, const char *file) {
   ft->sending = true;
-  if (!(ft->path = dup_s(file)))
+  if (!(ft->path = msrp__strdup_or_null(file)))
     return MSRP_ERR_NOMEM;
   struct stat st;
   ft->fd = open(file, O_RDONLY | O_CLOEXEC);
@@ -571,7 +567,8 @@ static int open_to_send(msrp_file_transfer *ft, const char *file) {
   msrp_file_selector *s = &ft->desc.selector;
   const char *base = strrchr(file, '/');
   base = base ? base + 1 : file;
-  if (!(s->name = dup_s(base)) || !(s->type = dup_s(ft->content_type)))
+  if (!(s->name = msrp__strdup_or_null(base)) ||
+      !(s->type = msrp__strdup_or_null(ft->content_type)))
     return MSRP_ERR_NOMEM;
   s->name_len = strlen(base);
   s->size = ft->size;
@@ -583,7 +580,7 @@ static int open_to_send(msrp_file_transfer *ft, const char *file) {
 static int random_transfer_id(msrp_file_description *d) {
   char id[33];
   int rc = msrp__random_token(id, 32);
-  if (!rc && !(d->transfer_id = dup_s(id)))
+  if (!rc && !(d->transfer_id = msrp__strdup_or_null(id)))
     rc = MSRP_ERR_NOMEM;
   return rc;
 }
@@ -963,7 +960,7 @@ static void receive_start(msrp_file_transfer *ft, const msrp_message_info *m) {
       msrp_session_refuse_message(ft->s, m->message_id);
     return;
   }
-  if (!(ft->msg_id = dup_s(m->message_id))) {
+  if (!(ft->msg_id = msrp__strdup_or_null(m->message_id))) {
     refuse(ft, m->message_id, MSRP_ERR_NOMEM, NULL);
     return;
   }

@@ -8,10 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *dup_s(const char *s) {
-  return s ? msrp__strndup(s, strlen(s)) : NULL;
-}
-
 void msrp__account_clear(msrp__account *a) {
   if (!a)
     return;
@@ -42,11 +38,11 @@ int msrp__account_copy(msrp__account *c, const msrp_account *a) {
   c->response_timeout_ms = a->response_timeout_ms;
   c->offer_setup = a->offer_setup;
   int rc = 0;
-  c->display_name = dup_s(a->display_name);
-  c->uri = dup_s(a->uri);
-  c->local_host = dup_s(a->local_host);
-  c->advertised_host = dup_s(a->advertised_host);
-  c->dns_servers = dup_s(a->dns_servers);
+  c->display_name = msrp__strdup_or_null(a->display_name);
+  c->uri = msrp__strdup_or_null(a->uri);
+  c->local_host = msrp__strdup_or_null(a->local_host);
+  c->advertised_host = msrp__strdup_or_null(a->advertised_host);
+  c->dns_servers = msrp__strdup_or_null(a->dns_servers);
   if (!c->uri || !c->local_host || (a->display_name && !c->display_name) ||
       (a->advertised_host && !c->advertised_host) ||
       (a->dns_servers && !c->dns_servers))
@@ -57,7 +53,7 @@ int msrp__account_copy(msrp__account *c, const msrp_account *a) {
     const char **f[] = {&c->tls.cert_file, &c->tls.key_file, &c->tls.ca_file,
                         &c->tls.fingerprint, &c->tls.server_name};
     for (int i = 0; i < 5 && !rc; i++) {
-      c->tls_strings[i] = dup_s(*f[i]);
+      c->tls_strings[i] = msrp__strdup_or_null(*f[i]);
       if (*f[i] && !c->tls_strings[i])
         rc = MSRP_ERR_NOMEM;
       *f[i] = c->tls_strings[i];
@@ -70,9 +66,9 @@ int msrp__account_copy(msrp__account *c, const msrp_account *a) {
       rc = MSRP_ERR_NOMEM;
     for (size_t i = 0; !rc && i < a->nrelays; i++) {
       c->relays[i] = a->relays[i];
-      c->relays[i].uri = dup_s(a->relays[i].uri);
-      c->relays[i].username = dup_s(a->relays[i].username);
-      c->relays[i].password = dup_s(a->relays[i].password);
+      c->relays[i].uri = msrp__strdup_or_null(a->relays[i].uri);
+      c->relays[i].username = msrp__strdup_or_null(a->relays[i].username);
+      c->relays[i].password = msrp__strdup_or_null(a->relays[i].password);
       if (!c->relays[i].uri)
         rc = MSRP_ERR_NOMEM;
     }
