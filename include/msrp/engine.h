@@ -275,8 +275,14 @@ MSRP_API int msrp_engine_send_chunk(msrp_engine *e, msrp_chunk *chunk,
 /* ---- sending: messages ------------------------------------------------- */
 
 /** Pull `len` bytes of the body at `offset` into `buf`; return how many
- * were written (0 < n <= len), 0 at the end of a body of unknown size, or
- * a negative value to abort the message. */
+ * were written (0 < n <= len), 0 at the end of a body of unknown size,
+ * MSRP_ERR_WOULD_BLOCK when none are ready yet (a read from disk under
+ * way: the engine writes other traffic meanwhile, interrupts an open chunk
+ * with '+' when there is some, and asks again, for the same offset, after
+ * msrp_engine_provider_ready()), or any other negative value to abort the
+ * message. A provider that said MSRP_ERR_WOULD_BLOCK must call
+ * msrp_engine_provider_ready() (msrp_session_provider_ready() on a
+ * session) once it has bytes or an error. */
 typedef ssize_t (*msrp_data_provider)(uint64_t offset, uint8_t *buf, size_t len,
                                       void *provider_ud);
 
@@ -305,6 +311,10 @@ typedef struct msrp_message_params {
    * the whole body. Less than `size`. */
   uint64_t offset;
 } msrp_message_params;
+
+/** A provider that said MSRP_ERR_WOULD_BLOCK has bytes (or an error):
+ * the engine asks it again (on_output). */
+MSRP_API void msrp_engine_provider_ready(msrp_engine *e);
 
 /** A message's transactions are over: status 0 and the final code (200, or
  * the failure code, e.g. 413 or 408, with its comment; only 2xx is

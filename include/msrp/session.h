@@ -143,6 +143,10 @@ MSRP_API int msrp_session_refuse_message(msrp_session *s, const char *id);
 MSRP_API int msrp_session_message_have(msrp_session *s, const char *id,
                                        uint64_t bytes);
 
+/** msrp_engine_provider_ready(): a message's provider that said
+ * MSRP_ERR_WOULD_BLOCK has bytes now; the session writes them. */
+MSRP_API void msrp_session_provider_ready(msrp_session *s);
+
 /** Stop reading from the peer (the peer is held back by TCP), and go on. */
 MSRP_API void msrp_session_pause(msrp_session *s);
 MSRP_API void msrp_session_resume(msrp_session *s);

@@ -155,11 +155,13 @@ struct msrp_engine {
   tx *cur_tx;
   step_kind step;
   item *step_item;
-  size_t step_body; /* body bytes in the current step */
-  bool step_tail;   /* the step ends the chunk */
-  char step_flag;   /* ... with this flag */
-  msrp__buf tail;   /* the open chunk's end-line */
-  uint8_t *pbuf;    /* provider bytes for the current step */
+  size_t step_body;   /* body bytes in the current step */
+  bool step_tail;     /* the step ends the chunk */
+  char step_flag;     /* ... with this flag */
+  msrp__buf tail;     /* the open chunk's end-line */
+  uint8_t *pbuf;      /* provider bytes for the current step */
+  bool has_prefetch;  /* pbuf holds the next step's body already: */
+  ssize_t prefetched; /* ... what the provider said */
   struct iovec iov[4];
   int niov;
   size_t queued;

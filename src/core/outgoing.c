@@ -182,25 +182,49 @@ static void add_tail(msrp_engine *e, char flag) {
   e->step_flag = flag;
 }
 
-/* Next body bytes of the open chunk into the step; sets step_tail when the
- * chunk ends. Returns < 0 when the provider failed. */
-static int add_body(msrp_engine *e) {
-  outmsg *m = e->cur;
-  size_t room = e->chunk_size - e->cur_chunk;
+/* Room for the next step's body of message `m`, whose chunk has
+ * `in_chunk` bytes already. */
+static size_t body_room(const msrp_engine *e, const outmsg *m,
+                        size_t in_chunk) {
+  size_t room = e->chunk_size - in_chunk;
   if (room > slice_max(e))
     room = slice_max(e);
+  if (m->size != MSRP_BYTE_RANGE_UNKNOWN && m->size - m->sent < room)
+    room = (size_t)(m->size - m->sent);
+  return room;
+}
+
+/* The provider's next bytes for `m` into pbuf: their count, 0 at the end,
+ * -1 when it failed, MSRP_ERR_WOULD_BLOCK when it has none yet (it says
+ * msrp_engine_provider_ready when it has). */
+static ssize_t fetch(msrp_engine *e, outmsg *m, size_t room) {
+  if (room == 0 || m->eof)
+    return 0;
+  ssize_t got = m->provider(m->sent, e->pbuf, room, m->provider_ud);
+  if (got == MSRP_ERR_WOULD_BLOCK)
+    return got;
+  if (got < 0 || (size_t)got > room)
+    return -1;
+  if (got == 0)
+    m->eof = true;
+  return got;
+}
+
+/* Next body bytes of the open chunk into the step; sets step_tail when the
+ * chunk ends. Returns < 0 when the provider failed, MSRP_ERR_WOULD_BLOCK
+ * (and nothing in the step) when it has no bytes yet. */
+static int add_body(msrp_engine *e) {
+  outmsg *m = e->cur;
+  size_t room = body_room(e, m, e->cur_chunk);
   size_t n = 0;
   if (m->provider) {
-    if (m->size != MSRP_BYTE_RANGE_UNKNOWN && m->size - m->sent < room)
-      room = (size_t)(m->size - m->sent);
-    if (room > 0 && !m->eof) {
-      ssize_t got = m->provider(m->sent, e->pbuf, room, m->provider_ud);
-      if (got < 0)
-        return -1;
-      if (got == 0)
-        m->eof = true;
-      n = (size_t)got;
-    }
+    ssize_t got = e->has_prefetch ? e->prefetched : fetch(e, m, room);
+    e->has_prefetch = false;
+    if (got == MSRP_ERR_WOULD_BLOCK)
+      return MSRP_ERR_WOULD_BLOCK;
+    if (got < 0)
+      return -1;
+    n = (size_t)got;
     if (n)
       e->iov[e->niov++] = (struct iovec){e->pbuf, n};
   } else {
@@ -237,7 +261,10 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
       add_tail(e, MSRP_FLAG_MORE);
       e->step = STEP_CHUNK;
     } else if (m) {
-      if (add_body(e) < 0) {
+      int rc = add_body(e);
+      if (rc == MSRP_ERR_WOULD_BLOCK)
+        return 0; /* the provider says when it has more */
+      if (rc < 0) {
         m->state = OUT_ABORT_OPEN;
         m->status = MSRP_ERR_MESSAGE_ABORTED;
         e->niov = 0;
@@ -292,9 +319,19 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
       e->window_full = true;
       return 0;
     } else if (e->mq) {
-      outmsg *next = pop_msg(e);
+      outmsg *next = e->mq;
+      if (next->provider) {
+        /* no head goes out before the first bytes of its body: a chunk is
+         * never held open waiting for a provider that has nothing yet */
+        e->prefetched = fetch(e, next, body_room(e, next, 0));
+        if (e->prefetched == MSRP_ERR_WOULD_BLOCK)
+          return 0;
+        e->has_prefetch = true;
+      }
+      pop_msg(e);
       int rc = open_chunk(e, next);
       if (rc) {
+        e->has_prefetch = false;
         next->state = OUT_STOPPED;
         next->status = rc;
         drop_unsent(e, next);
@@ -392,6 +429,11 @@ void msrp_engine_output_done(msrp_engine *e, uint64_t now) {
     }
   }
   msrp__maybe_writable(e);
+}
+
+void msrp_engine_provider_ready(msrp_engine *e) {
+  if (e)
+    msrp__want_output(e);
 }
 
 int msrp_engine_send_chunk(msrp_engine *e, msrp_chunk *chunk,

@@ -385,6 +385,11 @@ void msrp_session_resume(msrp_session *s) {
   update_reading(s);
 }
 
+void msrp_session_provider_ready(msrp_session *s) {
+  if (s && !s->freeing && !s->free_asked)
+    schedule_pump(s);
+}
+
 int msrp_session_read_status(const msrp_session *s) {
   return s->read_status;
 }

@@ -59,6 +59,23 @@ typedef struct hash_job {
   int err; /* errno of a read that failed */
 } hash_job;
 
+/* The sender reads ahead of the session: READ_SLOTS reads of READ_SIZE
+ * bytes each through libuv's file operations (the thread pool), so the
+ * loop never waits for the disk; the provider hands out what has come and
+ * says MSRP_ERR_WOULD_BLOCK until it has. */
+#define READ_SLOTS 4
+#define READ_SIZE (256u << 10)
+
+typedef struct read_slot {
+  uv_fs_t req;
+  struct msrp_file_transfer *ft;
+  uint8_t *buf;
+  uint64_t off; /* the file offset of buf[0] */
+  size_t len;   /* bytes asked for, then bytes read */
+  unsigned gen; /* the read-ahead it belongs to */
+  enum { SLOT_EMPTY, SLOT_READING, SLOT_FULL } st;
+} read_slot;
+
 /* The receiver hashes in stretches of at least this much. */
 #define HASH_STRETCH (8u << 20)
 
@@ -102,6 +119,14 @@ struct msrp_file_transfer {
 
   hash_job *job; /* a hash in the thread pool */
   int jobs;      /* jobs whose after-work has not run */
+
+  /* sending: reads ahead of the session */
+  read_slot slots[READ_SLOTS];
+  uint64_t next_read; /* the offset the next read starts at */
+  unsigned read_gen;  /* a new read-ahead leaves older reads' bytes aside */
+  int reads;          /* reads under way */
+  bool read_waiting;  /* the provider said MSRP_ERR_WOULD_BLOCK */
+  int read_err;       /* a read failed (errno; EIO: the file got shorter) */
 
   msrp_connector *con;
   int con_pending;
@@ -181,12 +206,14 @@ static void release(msrp_file_transfer *ft) {
   msrp_uri_clear(&ft->local_uri);
   msrp_sdp_media_free(ft->local_media);
   free(ft->sdp);
+  for (int i = 0; i < READ_SLOTS; i++)
+    free(ft->slots[i].buf);
   free(ft);
 }
 
 static void maybe_release(msrp_file_transfer *ft) {
   if (ft->freeing && !ft->timer_open && !ft->pace_open &&
-      ft->con_pending == 0 && ft->jobs == 0)
+      ft->con_pending == 0 && ft->jobs == 0 && ft->reads == 0)
     release(ft);
 }
 
@@ -202,10 +229,10 @@ static void on_timer_closed(uv_handle_t *h) {
   maybe_release(ft);
 }
 
-/* The file (unless a hash in the thread pool still reads it: closed when
- * it is back) and the meta file. */
+/* The file (unless a hash or a read in the thread pool still uses it:
+ * closed when they are back) and the meta file. */
 static void close_files(msrp_file_transfer *ft) {
-  if (ft->fd >= 0 && !ft->job) {
+  if (ft->fd >= 0 && !ft->job && !ft->reads) {
     close(ft->fd);
     ft->fd = -1;
   }
@@ -865,18 +892,110 @@ int msrp_file_transfer_initialize(msrp_file_transfer *ft) {
 /* ---- sending ---------------------------------------------------------------
  */
 
+static void on_read(uv_fs_t *req);
+
+/* Start reads into the empty slots, in file order, up to the end. */
+static void read_ahead(msrp_file_transfer *ft) {
+  for (int i = 0; i < READ_SLOTS && ft->next_read < ft->size; i++) {
+    read_slot *sl = &ft->slots[i];
+    if (sl->st != SLOT_EMPTY)
+      continue;
+    if (!sl->buf && !(sl->buf = malloc(READ_SIZE))) {
+      if (!ft->reads && !ft->read_err)
+        ft->read_err = ENOMEM; /* nothing under way would say so */
+      return;
+    }
+    uint64_t left = ft->size - ft->next_read;
+    sl->ft = ft;
+    sl->off = ft->next_read;
+    sl->len = left < READ_SIZE ? (size_t)left : READ_SIZE;
+    sl->gen = ft->read_gen;
+    sl->req.data = sl;
+    uv_buf_t b = uv_buf_init((char *)sl->buf, (unsigned)sl->len);
+    if (uv_fs_read(ft->loop, &sl->req, ft->fd, &b, 1, (int64_t)sl->off,
+                   on_read)) {
+      if (!ft->reads && !ft->read_err)
+        ft->read_err = EIO;
+      return;
+    }
+    sl->st = SLOT_READING;
+    ft->reads++;
+    ft->next_read += sl->len;
+  }
+}
+
+static void on_read(uv_fs_t *req) {
+  read_slot *sl = req->data;
+  msrp_file_transfer *ft = sl->ft;
+  ssize_t n = req->result;
+  uv_fs_req_cleanup(req);
+  ft->reads--;
+  sl->st = SLOT_EMPTY;
+  if (ft->freeing || ft->state == FT_ENDED) {
+    close_files(ft);
+    maybe_release(ft);
+    return;
+  }
+  if (sl->gen != ft->read_gen) {
+    read_ahead(ft); /* a read-ahead given up: its slot serves the new one */
+  } else if (n < 0 || (size_t)n < sl->len) {
+    if (!ft->read_err)
+      ft->read_err = n < 0 ? (int)-n : EIO;
+  } else {
+    sl->st = SLOT_FULL;
+  }
+  if (ft->read_waiting && ft->s) {
+    ft->read_waiting = false;
+    msrp_session_provider_ready(ft->s);
+  }
+}
+
+/* The session's provider: the file's bytes at `offset`, from the slots
+ * read ahead; MSRP_ERR_WOULD_BLOCK while they are still on their way. */
 static ssize_t provide(uint64_t offset, uint8_t *buf, size_t len, void *ud) {
   msrp_file_transfer *ft = ud;
   if (ft->fd < 0)
     return -1;
-  ssize_t n = pread(ft->fd, buf, len, (off_t)offset);
-  if (n <= 0) {
+  for (int i = 0; i < READ_SLOTS; i++) {
+    read_slot *sl = &ft->slots[i];
+    if (sl->st != SLOT_FULL || offset < sl->off || offset >= sl->off + sl->len)
+      continue;
+    size_t at = (size_t)(offset - sl->off);
+    size_t n = sl->len - at < len ? sl->len - at : len;
+    memcpy(buf, sl->buf + at, n);
+    if (at + n == sl->len) {
+      sl->st = SLOT_EMPTY; /* all handed out: read further into it */
+      read_ahead(ft);
+    }
+    ft->moved += n;
+    return (ssize_t)n;
+  }
+  if (ft->read_err) {
     snprintf(ft->last_error, sizeof ft->last_error, "%s: %s", ft->path,
-             n < 0 ? strerror(errno) : "shorter than announced");
+             ft->read_err == EIO ? "shorter than announced"
+                                 : strerror(ft->read_err));
     return -1;
   }
-  ft->moved += (uint64_t)n;
-  return n;
+  bool coming = false;
+  for (int i = 0; i < READ_SLOTS; i++) {
+    read_slot *sl = &ft->slots[i];
+    if (sl->st == SLOT_READING && sl->gen == ft->read_gen &&
+        offset >= sl->off && offset < sl->off + sl->len)
+      coming = true;
+  }
+  if (!coming) {
+    /* the first call, or not where the reads went: read ahead from here */
+    ft->read_gen++;
+    for (int i = 0; i < READ_SLOTS; i++)
+      if (ft->slots[i].st == SLOT_FULL)
+        ft->slots[i].st = SLOT_EMPTY;
+    ft->next_read = offset;
+    read_ahead(ft);
+    if (ft->read_err)
+      return provide(offset, buf, len, ud);
+  }
+  ft->read_waiting = true;
+  return MSRP_ERR_WOULD_BLOCK;
 }
 
 static void on_sent(msrp_session *s, const char *id, int status, int code,

@@ -71,8 +71,22 @@ int loop_setup(void **state) {
   return 0;
 }
 
+static bool loop_idle(const void *ctx) {
+  (void)ctx;
+  /* alive only for the watchdog and the stopper (unreferenced) */
+  return !uv_loop_alive(&loop);
+}
+
 int loop_teardown(void **state) {
   (void)state;
+  /* what was freed finishes closing, and work in the thread pool (a file
+   * read, a hash) comes back: waited for, 10 s at most (the watchdog is
+   * no reason to stay alive) */
+  uv_unref((uv_handle_t *)&watchdog);
+  if (!wait_until_for_quiet(loop_idle, NULL, 10)) {
+    uv_print_active_handles(&loop, stderr);
+    fail_msg("the loop still has active handles or requests after 10 s");
+  }
   uv_close((uv_handle_t *)&watchdog, NULL);
   uv_close((uv_handle_t *)&stopper, NULL);
   for (int i = 0; i < 1000 && uv_run(&loop, UV_RUN_NOWAIT); i++)

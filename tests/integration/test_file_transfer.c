@@ -632,6 +632,35 @@ static void test_disk_full(void **state) {
   assert_false(exists(path));
 }
 
+/* The file shrinks after its offer (its size and hash are in the SDP):
+ * the read ahead of the session comes back short, the sender aborts the
+ * message with '#' and fails saying so, the receiver fails, and nothing
+ * is kept under the name. */
+static void test_file_shrinks(void **state) {
+  (void)state;
+  const uint64_t size = 3u * 1000 * 1000;
+  write_file(src, size);
+  offer(0, src, NULL, 0);
+  assert_int_equal(msrp_file_transfer_initialize(alice.ft), 0);
+  until(&alice.initialized, 1);
+  assert_int_equal(truncate(src, 1000 * 1000 + 123), 0);
+  assert_int_equal(answer(0, alice.sdp, NULL, 0), 0);
+  assert_int_equal(msrp_file_transfer_initialize(bob.ft), 0);
+  until(&bob.initialized, 1);
+  assert_int_equal(msrp_file_transfer_start(bob.ft, alice.sdp), 0);
+  assert_int_equal(msrp_file_transfer_start(alice.ft, bob.sdp), 0);
+  until(&alice.ended, 1);
+  until(&bob.ended, 1);
+  assert_int_equal(alice.failed, 1);
+  assert_int_equal(alice.fail_error, MSRP_ERR_FILE_IO);
+  assert_non_null(strstr(alice.fail_reason, "shorter than announced"));
+  assert_int_equal(bob.failed, 1);
+  assert_true(bob.last_done <= 1000 * 1000 + 123);
+  char path[512];
+  snprintf(path, sizeof path, "%s/bob/My cool picture.jpg", dir);
+  assert_false(exists(path));
+}
+
 /* The sender goes away in the middle: the receiver fails with
  * MSRP_ERR_FILE_INCOMPLETE and keeps the .part for a resume. */
 static void test_peer_gone(void **state) {
@@ -688,6 +717,7 @@ int main(void) {
                                       ft_teardown),
       cmocka_unit_test_setup_teardown(test_size_lies, ft_setup, ft_teardown),
       cmocka_unit_test_setup_teardown(test_disk_full, ft_setup, ft_teardown),
+      cmocka_unit_test_setup_teardown(test_file_shrinks, ft_setup, ft_teardown),
       cmocka_unit_test_setup_teardown(test_peer_gone, ft_setup, ft_teardown),
       cmocka_unit_test_setup_teardown(test_bad_offers, ft_setup, ft_teardown),
   };

@@ -2885,6 +2885,110 @@ static void test_provider_fails(void **state) {
   assert_int_equal(msrp_engine_queued_bytes(A->e), 0);
 }
 
+#define SLICE 65536 /* the body bytes of one output step (SLICE_MAX) */
+
+/* A provider with nothing yet (a read from disk under way) says
+ * MSRP_ERR_WOULD_BLOCK: from `hold_at` on until the test lets it go. */
+typedef struct slow_prov {
+  prov p;
+  uint64_t hold_at;
+  int held;       /* said MSRP_ERR_WOULD_BLOCK */
+  uint64_t asked; /* the offset it was last asked for */
+} slow_prov;
+
+static ssize_t slow_provider(uint64_t offset, uint8_t *buf_, size_t len,
+                             void *ud) {
+  slow_prov *sp = ud;
+  sp->asked = offset;
+  if (offset >= sp->hold_at) {
+    sp->held = 1;
+    return MSRP_ERR_WOULD_BLOCK;
+  }
+  return provider(offset, buf_, len, &sp->p);
+}
+
+/* No head goes out before the body's first bytes are there; once they
+ * are, msrp_engine_provider_ready() asks again and the message goes. */
+static void test_provider_waits_before_first_chunk(void **state) {
+  (void)state;
+  msrp_engine_config c = cfg(A);
+  c.chunk_size = 16384;
+  start(A, &c);
+  start(B, NULL);
+  slow_prov sp = {.p = {.size = 100000}, .hold_at = 0};
+  msrp_message_params mp = {.content_type = "application/octet-stream",
+                            .provider = slow_provider,
+                            .provider_ud = &sp,
+                            .size = 100000,
+                            .message_id = "w1"};
+  assert_int_equal(
+      msrp_engine_send_message(A->e, &mp, message_cb, TAG(1), NULL), 0);
+  pump();
+  assert_true(sp.held);
+  assert_int_equal(sp.asked, 0);
+  assert_int_equal(A->w.all.n, 0); /* not even a head */
+  int outputs = A->outputs;
+  sp.hold_at = UINT64_MAX;
+  msrp_engine_provider_ready(A->e);
+  assert_int_equal(A->outputs, outputs + 1);
+  pump();
+  assert_int_equal(count_method(A, MSRP_METHOD_SEND, 0), 7);
+  assert_string_equal(ev_seq(1), "start data end");
+  assert_int_equal(ev_get(0, EV_MSGCB, 0)->code, 200);
+}
+
+/* A provider that waits in the middle of a chunk: other traffic does not
+ * wait behind it (the chunk ends with '+'), and the message goes on from
+ * the same offset once the provider is ready. */
+static void test_provider_waits_mid_chunk(void **state) {
+  (void)state;
+  msrp_engine_config c = cfg(A);
+  c.chunk_size = 1u << 20; /* several output steps per chunk */
+  start(A, &c);
+  start(B, NULL);
+  slow_prov sp = {.p = {.size = 150000}, .hold_at = SLICE};
+  msrp_message_params mp = {.content_type = "application/octet-stream",
+                            .provider = slow_provider,
+                            .provider_ud = &sp,
+                            .size = 150000,
+                            .message_id = "w2"};
+  assert_int_equal(
+      msrp_engine_send_message(A->e, &mp, message_cb, TAG(1), NULL), 0);
+  pump();
+  assert_true(sp.held);
+  assert_int_equal(sp.asked, SLICE);
+  assert_int_equal(A->w.n, 1);
+  assert_int_equal(A->w.ch[0].flag, 0); /* open: nothing to let through */
+  send_msg(A, "t1", "text/plain", "hi", 2, TAG(2));
+  pump();
+  /* the open chunk ended with '+' for the text message */
+  assert_int_equal(A->w.n, 2);
+  assert_int_equal(A->w.ch[0].flag, '+');
+  assert_int_equal(A->w.ch[0].body.n, SLICE);
+  assert_string_equal(msrp_chunk_message_id(A->w.ch[1].c), "t1");
+  assert_int_equal(A->w.ch[1].flag, '$');
+  sp.hold_at = UINT64_MAX;
+  msrp_engine_provider_ready(A->e);
+  pump();
+  assert_int_equal(sp.asked, 2 * SLICE);
+  out_chunk *next = nth_method(A, MSRP_METHOD_SEND, 2);
+  msrp_byte_range br;
+  assert_int_equal(msrp_chunk_byte_range(next->c, &br), 0);
+  assert_int_equal(br.start, SLICE + 1);
+  assert_int_equal(next->flag, '$');
+  assert_int_equal(next->body.n, 150000 - SLICE);
+  /* B has the whole body, every byte once, and the text message */
+  char *body = NULL;
+  assert_int_equal(ev_assemble(1, "w2", 150000, &body), 150000);
+  for (uint64_t k = 0; k < 150000; k++)
+    if ((uint8_t)body[k] != gen_byte(k))
+      fail_msg("byte %llu differs", (unsigned long long)k);
+  free(body);
+  assert_non_null(ev_get(1, EV_MESSAGE, 0));
+  assert_string_equal(ev_get(1, EV_MESSAGE, 0)->id, "t1");
+  assert_int_equal(ev_count(0, EV_MSGCB), 2);
+}
+
 /* A provider body of unknown size, ending when the provider says so; the
  * peer gets every byte. */
 static void check_unknown_size(uint64_t size) {
@@ -3617,6 +3721,8 @@ int main(void) {
       T(test_idle_deadline_while_receiving),
       T(test_unanswered_window),
       T(test_provider_fails),
+      T(test_provider_waits_before_first_chunk),
+      T(test_provider_waits_mid_chunk),
       T(test_provider_unknown_size),
       T(test_backpressure_after_failure),
   };
