@@ -5,7 +5,12 @@
 
 #include "core/util.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <ctype.h>
+#include <stdlib.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -38,36 +43,53 @@ static int take_value(const char **p, char *out, size_t size) {
   return 0;
 }
 
-int msrp_digest_parse_challenge(const char *value, msrp_digest_challenge *out) {
-  if (!value || !out)
-    return MSRP_ERR_INVALID_ARGUMENT;
-  msrp_digest_challenge ch = {0};
+/* The next `name=value` of a Digest header value at *p: 1 with the name
+ * (not NUL-terminated) and its value, 0 at the end, or an error. */
+static int next_param(const char **p, const char **name, size_t *nlen,
+                      char *val, size_t vsize) {
+  const char *s = *p;
+  while (*s == ' ' || *s == '\t' || *s == ',')
+    s++;
+  if (!*s)
+    return 0;
+  *nlen = strcspn(s, "= \t");
+  *name = s;
+  s += *nlen;
+  while (*s == ' ' || *s == '\t')
+    s++;
+  if (*s != '=' || *nlen == 0)
+    return MSRP_ERR_DIGEST_SYNTAX;
+  s++;
+  while (*s == ' ' || *s == '\t')
+    s++;
+  int rc = take_value(&s, val, vsize);
+  *p = s;
+  return rc ? rc : 1;
+}
+
+/* Past "Digest" at the start of a header value, or NULL. */
+static const char *after_scheme(const char *value) {
   const char *p = value;
   while (*p == ' ')
     p++;
   if (!msrp__ieq(p, strcspn(p, " "), "Digest", 6))
+    return NULL;
+  return p + 6;
+}
+
+int msrp_digest_parse_challenge(const char *value, msrp_digest_challenge *out) {
+  if (!value || !out)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  msrp_digest_challenge ch = {0};
+  const char *p = after_scheme(value);
+  if (!p)
     return MSRP_ERR_NOT_SUPPORTED;
-  p += 6;
   bool qop_seen = false;
-  for (;;) {
-    while (*p == ' ' || *p == '\t' || *p == ',')
-      p++;
-    if (!*p)
-      break;
-    size_t nlen = strcspn(p, "= \t");
-    const char *name = p;
-    p += nlen;
-    while (*p == ' ' || *p == '\t')
-      p++;
-    if (*p != '=' || nlen == 0)
-      return MSRP_ERR_DIGEST_SYNTAX;
-    p++;
-    while (*p == ' ' || *p == '\t')
-      p++;
-    char val[256];
-    int rc = take_value(&p, val, sizeof val);
-    if (rc)
-      return rc;
+  const char *name;
+  size_t nlen;
+  char val[256];
+  int rc;
+  while ((rc = next_param(&p, &name, &nlen, val, sizeof val)) == 1) {
     if (msrp__ieq_lit(name, nlen, "realm")) {
       memcpy(ch.realm, val, sizeof val);
     } else if (msrp__ieq_lit(name, nlen, "nonce")) {
@@ -93,6 +115,8 @@ int msrp_digest_parse_challenge(const char *value, msrp_digest_challenge *out) {
     }
     /* other parameters (domain, ...) are not ours to use */
   }
+  if (rc < 0)
+    return rc;
   if (!ch.realm[0] || !ch.nonce[0])
     return MSRP_ERR_DIGEST_SYNTAX;
   if (qop_seen && !ch.qop_auth)
@@ -172,4 +196,154 @@ int msrp_digest_authorization(const msrp_digest_challenge *ch,
     k += (size_t)snprintf(k < size ? out + k : NULL, k < size ? size - k : 0,
                           ", opaque=\"%s\"", ch->opaque);
   return (int)k;
+}
+
+/* ---- the relay's side -------------------------------------------------- */
+
+int msrp_digest_parse_authorization(const char *value,
+                                    msrp_digest_credentials *out) {
+  if (!value || !out)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  msrp_digest_credentials c;
+  memset(&c, 0, sizeof c);
+  const char *p = after_scheme(value);
+  if (!p)
+    return MSRP_ERR_NOT_SUPPORTED;
+  const char *name;
+  size_t nlen;
+  char val[512];
+  int rc;
+  bool qop_seen = false;
+#define TAKE(field)                                                            \
+  do {                                                                         \
+    if (strlen(val) >= sizeof c.field)                                         \
+      return MSRP_ERR_DIGEST_SYNTAX;                                           \
+    memcpy(c.field, val, strlen(val) + 1);                                     \
+  } while (0)
+  while ((rc = next_param(&p, &name, &nlen, val, sizeof val)) == 1) {
+    if (msrp__ieq_lit(name, nlen, "username"))
+      TAKE(username);
+    else if (msrp__ieq_lit(name, nlen, "realm"))
+      TAKE(realm);
+    else if (msrp__ieq_lit(name, nlen, "nonce"))
+      TAKE(nonce);
+    else if (msrp__ieq_lit(name, nlen, "uri"))
+      TAKE(uri);
+    else if (msrp__ieq_lit(name, nlen, "response"))
+      TAKE(response);
+    else if (msrp__ieq_lit(name, nlen, "cnonce"))
+      TAKE(cnonce);
+    else if (msrp__ieq_lit(name, nlen, "nc"))
+      TAKE(nc);
+    else if (msrp__ieq_lit(name, nlen, "opaque"))
+      TAKE(opaque);
+    else if (msrp__ieq_lit(name, nlen, "qop")) {
+      if (!msrp__ieq_lit(val, strlen(val), "auth"))
+        return MSRP_ERR_NOT_SUPPORTED;
+      qop_seen = true;
+    } else if (msrp__ieq_lit(name, nlen, "algorithm")) {
+      if (!msrp__ieq_lit(val, strlen(val), "MD5"))
+        return MSRP_ERR_NOT_SUPPORTED;
+    }
+  }
+#undef TAKE
+  if (rc < 0)
+    return rc;
+  if (!c.username[0] || !c.realm[0] || !c.nonce[0] || !c.uri[0] ||
+      strlen(c.response) != 32 || (qop_seen && (!c.cnonce[0] || !c.nc[0])))
+    return MSRP_ERR_DIGEST_SYNTAX;
+  c.qop_auth = qop_seen;
+  *out = c;
+  return 0;
+}
+
+int msrp_digest_ha1(const char *username, const char *realm,
+                    const char *password, char out[33]) {
+  if (!username || !realm || !password || !out)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  const char *a1[] = {username, realm, password};
+  return md5_hex(out, a1, 3);
+}
+
+/* The MAC of a nonce's time and the address it was given to. */
+static int nonce_mac(const uint8_t key[32], const char *stamp,
+                     const char *bound, char out[33]) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  char msg[320];
+  int n = snprintf(msg, sizeof msg, "%s|%s", stamp, bound ? bound : "");
+  if (n < 0 || (size_t)n >= sizeof msg)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  if (!HMAC(EVP_sha256(), key, 32, (const unsigned char *)msg, (size_t)n, md,
+            &len) ||
+      len < 16)
+    return MSRP_ERR_NOT_SUPPORTED;
+  for (int i = 0; i < 16; i++)
+    snprintf(out + 2 * i, 3, "%02x", md[i]);
+  return 0;
+}
+
+int msrp_digest_make_nonce(const uint8_t key[32], uint64_t now_s,
+                           const char *bound,
+                           char out[MSRP_DIGEST_NONCE_SIZE]) {
+  if (!key || !out)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  char stamp[17], mac[33];
+  snprintf(stamp, sizeof stamp, "%016llx", (unsigned long long)now_s);
+  int rc = nonce_mac(key, stamp, bound, mac);
+  if (rc)
+    return rc;
+  snprintf(out, MSRP_DIGEST_NONCE_SIZE, "%s%s", stamp, mac);
+  return 0;
+}
+
+int msrp_digest_check_nonce(const uint8_t key[32], const char *nonce,
+                            uint64_t now_s, uint64_t lifetime_s,
+                            const char *bound) {
+  if (!key || !nonce)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  if (strlen(nonce) != MSRP_DIGEST_NONCE_SIZE - 1)
+    return MSRP_ERR_RELAY_AUTH;
+  char stamp[17], mac[33];
+  memcpy(stamp, nonce, 16);
+  stamp[16] = '\0';
+  for (int i = 0; i < 16; i++)
+    if (!isxdigit((unsigned char)stamp[i]))
+      return MSRP_ERR_RELAY_AUTH;
+  int rc = nonce_mac(key, stamp, bound, mac);
+  if (rc)
+    return rc;
+  if (CRYPTO_memcmp(mac, nonce + 16, 32) != 0)
+    return MSRP_ERR_RELAY_AUTH; /* not one of ours, or not for this peer */
+  uint64_t t = strtoull(stamp, NULL, 16);
+  if (t > now_s || now_s - t > lifetime_s)
+    return MSRP_ERR_DIGEST_STALE;
+  return 0;
+}
+
+int msrp_digest_check_response(const msrp_digest_credentials *c,
+                               const char *ha1, const char *method) {
+  if (!c || !ha1 || !method || strlen(ha1) != 32)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  char ha2[33], resp[33];
+  const char *a2[] = {method, c->uri};
+  int rc = md5_hex(ha2, a2, 2);
+  if (rc)
+    return rc;
+  char h1[33];
+  for (int i = 0; i < 33; i++)
+    h1[i] = (char)tolower((unsigned char)ha1[i]);
+  if (c->qop_auth) {
+    const char *r[] = {h1, c->nonce, c->nc, c->cnonce, "auth", ha2};
+    rc = md5_hex(resp, r, 6);
+  } else {
+    const char *r[] = {h1, c->nonce, ha2};
+    rc = md5_hex(resp, r, 3);
+  }
+  if (rc)
+    return rc;
+  char given[33];
+  for (int i = 0; i < 33; i++)
+    given[i] = (char)tolower((unsigned char)c->response[i]);
+  return CRYPTO_memcmp(resp, given, 32) == 0 ? 0 : MSRP_ERR_RELAY_AUTH;
 }

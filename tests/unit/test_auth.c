@@ -144,12 +144,98 @@ static void test_truncation(void **state) {
                    n);
 }
 
+/* The relay's side: RFC 2617's example Authorization verified with its
+ * HA1; the same with a wrong password or another method fails; HA1 of
+ * RFC 2617's user (computed independently with Python's hashlib). */
+static void test_relay_verifies_rfc2617(void **state) {
+  (void)state;
+  char ha1[33];
+  assert_int_equal(
+      msrp_digest_ha1("Mufasa", "testrealm@host.com", "Circle Of Life", ha1),
+      0);
+  assert_string_equal(ha1, "939e7578ed9e3c518a452acee763bce9");
+  msrp_digest_credentials c;
+  assert_int_equal(
+      msrp_digest_parse_authorization(
+          "Digest username=\"Mufasa\", realm=\"testrealm@host.com\", "
+          "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", "
+          "uri=\"/dir/index.html\", qop=auth, nc=00000001, "
+          "cnonce=\"0a4f113b\", "
+          "response=\"6629fae49393a05397450978507c4ef1\", "
+          "opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"",
+          &c),
+      0);
+  assert_string_equal(c.username, "Mufasa");
+  assert_string_equal(c.uri, "/dir/index.html");
+  assert_int_equal(c.qop_auth, 1);
+  assert_int_equal(msrp_digest_check_response(&c, ha1, "GET"), 0);
+  assert_int_equal(msrp_digest_check_response(&c, ha1, "AUTH"),
+                   MSRP_ERR_RELAY_AUTH);
+  char other[33];
+  assert_int_equal(
+      msrp_digest_ha1("Mufasa", "testrealm@host.com", "circle of life", other),
+      0);
+  assert_int_equal(msrp_digest_check_response(&c, other, "GET"),
+                   MSRP_ERR_RELAY_AUTH);
+  /* what our own client writes verifies */
+  msrp_digest_challenge ch = {.qop_auth = 1};
+  snprintf(ch.realm, sizeof ch.realm, "relay.test");
+  snprintf(ch.nonce, sizeof ch.nonce, "abc");
+  char auth[1024];
+  assert_true(msrp_digest_authorization(&ch, "u", "p", "AUTH",
+                                        "msrp://relay.test:2855;tcp", NULL, 1,
+                                        auth, sizeof auth) > 0);
+  assert_int_equal(msrp_digest_parse_authorization(auth, &c), 0);
+  assert_int_equal(msrp_digest_ha1("u", "relay.test", "p", ha1), 0);
+  assert_int_equal(msrp_digest_check_response(&c, ha1, "AUTH"), 0);
+  /* malformed */
+  assert_int_equal(msrp_digest_parse_authorization("Basic abc", &c),
+                   MSRP_ERR_NOT_SUPPORTED);
+  assert_int_equal(msrp_digest_parse_authorization(
+                       "Digest username=\"u\", realm=\"r\", nonce=\"n\"", &c),
+                   MSRP_ERR_DIGEST_SYNTAX);
+  assert_int_equal(
+      msrp_digest_parse_authorization("Digest username=\"u, realm=\"r\"", &c),
+      MSRP_ERR_DIGEST_SYNTAX);
+}
+
+/* Stateless nonces: good within their lifetime, stale after it, refused
+ * for another peer or with a changed byte. */
+static void test_nonces(void **state) {
+  (void)state;
+  uint8_t key[32];
+  memset(key, 7, sizeof key);
+  char n[MSRP_DIGEST_NONCE_SIZE];
+  assert_int_equal(msrp_digest_make_nonce(key, 1000, "127.0.0.1:5000", n), 0);
+  assert_int_equal(strlen(n), MSRP_DIGEST_NONCE_SIZE - 1);
+  assert_int_equal(msrp_digest_check_nonce(key, n, 1000, 30, "127.0.0.1:5000"),
+                   0);
+  assert_int_equal(msrp_digest_check_nonce(key, n, 1030, 30, "127.0.0.1:5000"),
+                   0);
+  assert_int_equal(msrp_digest_check_nonce(key, n, 1031, 30, "127.0.0.1:5000"),
+                   MSRP_ERR_DIGEST_STALE);
+  assert_int_equal(msrp_digest_check_nonce(key, n, 1000, 30, "127.0.0.1:5001"),
+                   MSRP_ERR_RELAY_AUTH);
+  n[20] = n[20] == 'a' ? 'b' : 'a';
+  assert_int_equal(msrp_digest_check_nonce(key, n, 1000, 30, "127.0.0.1:5000"),
+                   MSRP_ERR_RELAY_AUTH);
+  assert_int_equal(msrp_digest_check_nonce(key, "short", 1000, 30, NULL),
+                   MSRP_ERR_RELAY_AUTH);
+  uint8_t key2[32];
+  memset(key2, 8, sizeof key2);
+  assert_int_equal(msrp_digest_make_nonce(key, 1000, NULL, n), 0);
+  assert_int_equal(msrp_digest_check_nonce(key2, n, 1000, 30, NULL),
+                   MSRP_ERR_RELAY_AUTH);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rfc2617_vector),
       cmocka_unit_test(test_auth_method_vectors),
       cmocka_unit_test(test_challenge_errors),
       cmocka_unit_test(test_truncation),
+      cmocka_unit_test(test_relay_verifies_rfc2617),
+      cmocka_unit_test(test_nonces),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
