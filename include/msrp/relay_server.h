@@ -73,6 +73,11 @@ typedef struct msrp_relay_server_config {
    * Past it the sender gets a 408 REPORT when it asked for failures. */
   uint64_t response_timeout_ms;
   const msrp_logger *logger;
+  /** The clock (milliseconds) for nonces, Expires and timeouts; NULL: the
+   * loop's (uv_now). For tests: time moves when they say so; the relay
+   * looks at it four times a second. */
+  uint64_t (*clock_ms)(void *clock_ud);
+  void *clock_ud;
 } msrp_relay_server_config;
 
 /** Listen and serve. Errors: MSRP_ERR_INVALID_ARGUMENT (no listen URI, a
@@ -102,6 +107,8 @@ typedef struct msrp_relay_server_stats {
   uint64_t forwarded_chunks, forwarded_bytes;
   uint64_t auth_ok, auth_failed, refused_481;
   size_t queued_bytes; /**< waiting to be written, over all connections */
+  size_t held_back;    /**< connections not read now: what they send has
+                          nowhere to go yet (backpressure) */
 } msrp_relay_server_stats;
 
 MSRP_API void msrp_relay_server_stats_get(const msrp_relay_server *r,

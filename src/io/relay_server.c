@@ -133,6 +133,8 @@ struct rconn {
 
 struct msrp_relay_server {
   uv_loop_t *loop;
+  uint64_t (*clock)(void *);
+  void *clock_ud;
   msrp_logger logger;
   msrp__tls_ctx *server_ctx, *client_ctx;
   listener *listeners;
@@ -169,7 +171,7 @@ static const char *ftx_key(const void *p) {
 #define LOG(r, lvl, ...) msrp__log(&(r)->logger, (lvl), __VA_ARGS__)
 
 static uint64_t now_ms(const msrp_relay_server *r) {
-  return uv_now(r->loop);
+  return r->clock ? r->clock(r->clock_ud) : uv_now(r->loop);
 }
 
 /* ---- queues and writing ------------------------------------------------- */
@@ -1344,6 +1346,8 @@ int msrp_relay_server_new_sized(msrp_relay_server **out, uv_loop_t *loop,
   if (!r)
     return MSRP_ERR_NOMEM;
   r->loop = loop;
+  r->clock = c->clock_ms;
+  r->clock_ud = c->clock_ud;
   if (c->logger)
     r->logger = *c->logger;
   r->exp_def = c->expires_default ? c->expires_default : 1800;
@@ -1424,8 +1428,11 @@ void msrp_relay_server_stats_get(const msrp_relay_server *r,
   out->connections = r->nconns;
   out->reservations = r->res.n;
   out->queued_bytes = 0;
-  for (const rconn *c = r->conns; c; c = c->next)
+  out->held_back = 0;
+  for (const rconn *c = r->conns; c; c = c->next) {
     out->queued_bytes += queued(c);
+    out->held_back += c->ready && !c->reading;
+  }
 }
 
 static void close_listeners(msrp_relay_server *r) {
