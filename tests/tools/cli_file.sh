@@ -14,9 +14,15 @@
 # with the same SHA-256, and the peak RSS of each process is within 32 MiB
 # of what it is for a 3 MB file.
 #
-#   cli_file.sh MSRP WORKDIR CERTDIR [big]
+# With "relay MSRP-RELAY": a 1 GiB file through our relay (msrp-relay, both
+# ends reserved on it), then through two relays in a chain (the sender on
+# one, the receiver on the other), arrives with the same SHA-256, and the
+# peak RSS of each relay grows by less than 32 MiB.
+#
+#   cli_file.sh MSRP WORKDIR CERTDIR [big | relay MSRP-RELAY]
 set -euo pipefail
-msrp=$1 dir=$2 certs=$3 big=${4:-}
+msrp=$1 dir=$2 certs=$3 big=${4:-} relaybin=${5:-}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 rm -rf "$dir"
 mkdir -p "$dir"
 cd "$dir"
@@ -79,6 +85,51 @@ run() {
   exec 3>&- 4>&-
 }
 
+# 1 GiB, made at run time (AES-CTR of zeros: fast, and no two blocks alike)
+make_huge() {
+  openssl enc -aes-128-ctr -pass pass:libmsrp -nosalt -pbkdf2 </dev/zero 2>/dev/null |
+    head -c 1073741824 >huge.bin || true
+  [ "$(stat -c %s huge.bin)" -eq 1073741824 ] || fail "could not make huge.bin"
+  want=$(sha256sum huge.bin | cut -c1-64)
+}
+
+if [ "$big" = relay ]; then
+  relay_sh=$here/../interop/msrp-relay/relay.sh
+  trap '"$relay_sh" stop "$dir/r1" || true; "$relay_sh" stop "$dir/r2" || true' EXIT
+  "$relay_sh" start "$dir/r1" "$relaybin" || fail "relay 1 did not start"
+  "$relay_sh" start "$dir/r2" "$relaybin" || fail "relay 2 did not start"
+  # shellcheck disable=SC1091
+  r1=$(. "$dir/r1/ports" && echo "$TCP_PORT")
+  r2=$(. "$dir/r2/ports" && echo "$TCP_PORT")
+  hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$(cat "$dir/$1/relay.pid")/status"; }
+  base1=$(hwm r1) base2=$(hwm r2)
+  export MSRP_PASSWORD=msrppass
+  auth=(--user msrpuser)
+  make_huge
+  run via-one send huge.bin --relay "msrp://127.0.0.1:$r1;tcp" "${auth[@]}" \
+    --timeout 300 -- receive in --relay "msrp://127.0.0.1:$r1;tcp" \
+    "${auth[@]}" --timeout 300
+  [ $off_rc -eq 0 ] && [ $ans_rc -eq 0 ] || fail "1 GiB via one relay: $off_rc $ans_rc"
+  [ "$(sha256sum in/huge.bin | cut -c1-64)" = "$want" ] || fail "via one relay: SHA-256"
+  rm in/huge.bin
+  run via-two send huge.bin --relay "msrp://127.0.0.1:$r1;tcp" "${auth[@]}" \
+    --timeout 300 -- receive in --relay "msrp://127.0.0.1:$r2;tcp" \
+    "${auth[@]}" --timeout 300
+  [ $off_rc -eq 0 ] && [ $ans_rc -eq 0 ] || fail "1 GiB via two relays: $off_rc $ans_rc"
+  [ "$(sha256sum in/huge.bin | cut -c1-64)" = "$want" ] || fail "via two relays: SHA-256"
+  grep -q "^a=path:msrp://127.0.0.1:$r1/" offer.sdp || fail "via two: the offer's path"
+  grep -q "^a=path:msrp://127.0.0.1:$r2/" answer.sdp || fail "via two: the answer's path"
+  rm -f in/huge.bin huge.bin
+  for r in r1 r2; do
+    b=base1
+    [ $r = r2 ] && b=base2
+    p=$(hwm $r)
+    echo "relay $r: peak RSS $p KiB (at start ${!b} KiB)"
+    [ $((p - ${!b})) -lt 32768 ] || fail "relay $r: RSS grew by $((p - ${!b})) KiB"
+  done
+  exit 0
+fi
+
 if [ "$big" = big ]; then
   command -v /usr/bin/time >/dev/null || fail "GNU time is not installed"
   TIMED=1
@@ -87,11 +138,7 @@ if [ "$big" = big ]; then
   run small-push send data.bin -- receive in
   [ $off_rc -eq 0 ] && [ $ans_rc -eq 0 ] || fail "small push: $off_rc $ans_rc"
   rm in/data.bin
-  # 1 GiB, made at run time (AES-CTR of zeros: fast, and no two blocks alike)
-  openssl enc -aes-128-ctr -pass pass:libmsrp -nosalt -pbkdf2 </dev/zero 2>/dev/null |
-    head -c 1073741824 >huge.bin || true
-  [ "$(stat -c %s huge.bin)" -eq 1073741824 ] || fail "could not make huge.bin"
-  want=$(sha256sum huge.bin | cut -c1-64)
+  make_huge
   run huge-push send huge.bin --timeout 300 -- receive in --timeout 300
   [ $off_rc -eq 0 ] && [ $ans_rc -eq 0 ] || fail "1 GiB push: $off_rc $ans_rc"
   [ "$(sha256sum in/huge.bin | cut -c1-64)" = "$want" ] || fail "1 GiB push: SHA-256"
