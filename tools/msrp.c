@@ -11,6 +11,8 @@
 #include <msrp/file_transfer.h>
 #include <msrp/sdp.h>
 
+#include "load.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -118,6 +120,8 @@ static const char usage_main[] =
     "  chat    chat with one peer (msrp chat --help)\n"
     "  send    send a file (msrp send --help)\n"
     "  receive receive a file (msrp receive --help)\n"
+    "  load    sessions and messages at full speed, checked (msrp load "
+    "--help)\n"
     "  help    this help\n"
     "\n"
     "  --version  the version of msrp and of the library\n";
@@ -1213,6 +1217,8 @@ int main(int argc, char **argv) {
     printf("msrp %s (libmsrp %s)\n", MSRP_VERSION_STRING, msrp_version());
     return 0;
   }
+  if (!strcmp(argv[1], "load"))
+    return load_main(argc - 1, argv + 1);
   if (!strcmp(argv[1], "chat"))
     return chat_main(argc - 1, argv + 1);
   if (!strcmp(argv[1], "send") || !strcmp(argv[1], "receive"))

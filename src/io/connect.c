@@ -249,8 +249,14 @@ static int connector_new(msrp_connector **out, msrp_connector_kind kind,
       c->kind = kind = kind == MSRP_CONNECTOR_DIRECT ? MSRP_CONNECTOR_RELAY
                                                      : MSRP_ACCEPTOR_RELAY;
     }
+    /* a relay over TLS needs a client context; plain relays do not (the
+     * system's trust store takes tens of milliseconds to load) */
+    bool tls_relay = false;
+    for (size_t i = 0; i < cfg->nrelays; i++)
+      tls_relay |= cfg->relays[i].uri && strlen(cfg->relays[i].uri) >= 6 &&
+                   msrp__ieq(cfg->relays[i].uri, 6, "msrps:", 6);
     /* an acceptor needs its certificate to accept msrps: */
-    if (!rc && (tls || is_relay(c)) &&
+    if (!rc && (tls || tls_relay) &&
         (kind != MSRP_ACCEPTOR_DIRECT || (tls->cert_file && tls->key_file)))
       rc = msrp__tls_ctx_new(tls, kind == MSRP_ACCEPTOR_DIRECT, &c->logger,
                              &c->ctx);

@@ -124,8 +124,12 @@ struct rconn {
   rconn **waiters; /* waiting to stream into it, in order */
   size_t nwaiters, capwaiters;
   item *prio, *prio_tail; /* our own bytes waiting for the writer */
-  item *pre, *pre_tail;   /* everything, until the connection is up */
-  size_t pre_bytes;
+  /* what this turn of the loop wrote to it (and, until it is up, all
+   * of it): one write when the turn ends */
+  char *obuf;
+  size_t olen, ocap;
+  bool dirty;
+  rconn *next_dirty;
   msrp__idmap sent; /* ftx by our transaction id */
 
   rconn *prev, *next;
@@ -155,6 +159,8 @@ struct msrp_relay_server {
 
   rconn *conns;
   size_t nconns;
+  rconn *dirty; /* connections with bytes to write at the end of the turn */
+  uv_check_t flusher;
   msrp__idmap res; /* rres by id */
   ftx *ftx_head, *ftx_tail;
   msrp_relay_server_stats st;
@@ -181,7 +187,7 @@ static void update_reading(rconn *c);
 static void next_writer(rconn *d);
 
 static size_t queued(const rconn *c) {
-  return c->pre_bytes +
+  return c->olen +
          (c->t && c->ready ? msrp_transport_write_queue_size(c->t) : 0);
 }
 
@@ -190,16 +196,25 @@ static bool over(const rconn *c) {
 }
 
 static void maybe_release(rconn *c) {
-  if (!c->dead || c->writes)
+  if (!c->dead || c->writes || c->dirty)
     return;
   free(c->waiters);
   free(c->key);
+  free(c->obuf);
   free(c);
 }
 
+typedef struct wdone {
+  rconn *c;
+  char *buf;
+} wdone;
+
 static void on_written(msrp_transport *t, int status, void *ud) {
   (void)t;
-  rconn *c = ud;
+  wdone *w = ud;
+  rconn *c = w->c;
+  free(w->buf);
+  free(w);
   c->writes--;
   if (c->dead) {
     maybe_release(c);
@@ -217,6 +232,42 @@ static void on_written(msrp_transport *t, int status, void *ud) {
   }
 }
 
+/* The turn's bytes for `c` go out, in one write (no copy: the buffer is
+ * the write's until it is done). */
+static void flush(rconn *c) {
+  if (c->dead || !c->ready || !c->olen)
+    return;
+  wdone *w = malloc(sizeof *w);
+  if (!w) {
+    conn_close(c, "out of memory");
+    return;
+  }
+  w->c = c;
+  w->buf = c->obuf;
+  struct iovec iov = {c->obuf, c->olen};
+  c->obuf = NULL;
+  c->olen = c->ocap = 0;
+  if (msrp_transport_writev(c->t, &iov, 1, on_written, w)) {
+    free(w->buf);
+    free(w);
+    conn_close(c, "write failed");
+    return;
+  }
+  c->writes++;
+}
+
+static void on_flush(uv_check_t *h) {
+  msrp_relay_server *r = h->data;
+  while (r->dirty) {
+    rconn *c = r->dirty;
+    r->dirty = c->next_dirty;
+    c->dirty = false;
+    c->next_dirty = NULL;
+    flush(c);
+    maybe_release(c);
+  }
+}
+
 static item *item_new(const void *data, size_t len) {
   item *it = malloc(sizeof *it + len);
   if (it) {
@@ -227,28 +278,29 @@ static item *item_new(const void *data, size_t len) {
   return it;
 }
 
-/* Bytes onto the connection (copied): written now, or kept until it is
- * up. */
+/* Bytes onto the connection (copied), written when the loop's turn ends
+ * (or, for a connection not up yet, when it is up). */
 static void put(rconn *c, const void *data, size_t len) {
   if (c->dead || !len)
     return;
-  if (!c->ready) {
-    item *it = item_new(data, len);
-    if (!it) {
+  if (c->olen + len > c->ocap) {
+    size_t cap = c->ocap ? c->ocap : 4096;
+    while (cap < c->olen + len)
+      cap *= 2;
+    char *n = realloc(c->obuf, cap);
+    if (!n) {
       conn_close(c, "out of memory");
       return;
     }
-    if (c->pre_tail)
-      c->pre_tail->next = it;
-    else
-      c->pre = it;
-    c->pre_tail = it;
-    c->pre_bytes += len;
-  } else if (msrp_transport_write(c->t, data, len, on_written, c) == 0) {
-    c->writes++;
-  } else {
-    conn_close(c, "write failed");
-    return;
+    c->obuf = n;
+    c->ocap = cap;
+  }
+  memcpy(c->obuf + c->olen, data, len);
+  c->olen += len;
+  if (!c->dirty && c->ready) {
+    c->dirty = true;
+    c->next_dirty = c->r->dirty;
+    c->r->dirty = c;
   }
   if (queued(c) > 4 * c->r->max_queue)
     conn_close(c, "it does not read what is sent to it");
@@ -1030,15 +1082,7 @@ static void conn_ready(msrp_transport *t, int status, void *ud) {
     return;
   }
   c->ready = true;
-  while (c->pre && !c->dead) {
-    item *it = c->pre;
-    c->pre = it->next;
-    c->pre_bytes -= it->len;
-    if (msrp_transport_write(c->t, it->data, it->len, on_written, c) == 0)
-      c->writes++;
-    free(it);
-  }
-  c->pre_tail = NULL;
+  flush(c); /* what waited for it */
   update_reading(c);
 }
 
@@ -1048,6 +1092,7 @@ static void conn_close(rconn *c, const char *why) {
   if (c->dead)
     return;
   msrp_relay_server *r = c->r;
+  flush(c); /* a last answer (403) still goes out */
   c->dead = true;
   LOG(r, MSRP_LOG_INFO, "%s: connection closed: %s", c->peer, why);
   /* whoever streams into it, or waits to, stops: their chunks go nowhere */
@@ -1096,12 +1141,8 @@ static void conn_close(rconn *c, const char *why) {
     n = it->next;
     free(it);
   }
-  for (item *it = c->pre, *n; it; it = n) {
-    n = it->next;
-    free(it);
-  }
-  c->prio = c->pre = NULL;
-  c->pre_bytes = 0;
+  c->prio = NULL;
+  c->olen = 0;
   if (c->prev)
     c->prev->next = c->next;
   else
@@ -1364,7 +1405,11 @@ int msrp_relay_server_new_sized(msrp_relay_server **out, uv_loop_t *loop,
   msrp__idmap_init(&r->res, res_key);
   uv_timer_init(loop, &r->tick);
   r->tick.data = r;
-  r->open_handles = 1;
+  uv_check_init(loop, &r->flusher);
+  r->flusher.data = r;
+  uv_check_start(&r->flusher, on_flush);
+  uv_unref((uv_handle_t *)&r->flusher);
+  r->open_handles = 2;
   int rc = 0;
   if (RAND_bytes(r->key, sizeof r->key) != 1)
     rc = MSRP_ERR_RANDOM;
@@ -1462,8 +1507,10 @@ void msrp_relay_server_free(msrp_relay_server *r) {
   r->drain_cb = NULL;
   while (r->conns)
     conn_close(r->conns, "the relay stops");
+  on_flush(&r->flusher); /* lets go of the closed ones still listed */
   while (r->ftx_head)
     ftx_free(r, r->ftx_head);
   close_listeners(r);
   uv_close((uv_handle_t *)&r->tick, on_tick_closed);
+  uv_close((uv_handle_t *)&r->flusher, on_tick_closed);
 }

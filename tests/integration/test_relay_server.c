@@ -520,6 +520,7 @@ typedef struct flood {
   int seq;
   char *body;
   size_t body_len;
+  size_t max_queue;
 } flood;
 
 /* Keep 4 MiB queued at Alice's socket, SENDs of 64 KiB, until `target`. */
@@ -552,8 +553,12 @@ static bool held_back(const void *p) {
   flood *f = (flood *)p;
   flood_more(f);
   sample();
-  /* the relay no longer reads Alice: her bytes have nowhere to go */
-  return stats().held_back >= 1 && f->a->writing > 0;
+  /* Bob's socket is full (the kernel holds what the relay wrote and
+   * the relay the rest of its bound), and the relay no longer reads
+   * Alice: her bytes have nowhere to go */
+  msrp_relay_server_stats st = stats();
+  return st.held_back >= 1 && st.queued_bytes >= f->max_queue &&
+         f->a->writing > 0;
 }
 
 static bool all_arrived(const void *p) {
@@ -583,7 +588,11 @@ static void test_receiver_stops_reading(void **state) {
   b.reading = false;
   b.keep = false;
   a.keep = false; /* her 200s only counted */
-  flood f = {.a = &a, .to = to, .from = ac, .target = 256u << 20};
+  flood f = {.a = &a,
+             .to = to,
+             .from = ac,
+             .target = 256u << 20,
+             .max_queue = max_queue};
   f.body_len = 65536;
   f.body = malloc(f.body_len);
   assert_non_null(f.body);
