@@ -173,6 +173,14 @@ static void check_head(pair *p, const uint8_t *b) {
   uint64_t seq = get64(b + 8);
   p->sent_at = get64(b + 16);
   p->seq = seq;
+  if (idx == p->idx && seq > p->expect) {
+    /* some went missing: counted as lost at the end */
+    fprintf(stderr, "msrp load: session %u: message%s %llu%s%.0llu missing\n",
+            p->idx, seq - p->expect > 1 ? "s" : "",
+            (unsigned long long)p->expect, seq - p->expect > 1 ? " to " : "",
+            seq - p->expect > 1 ? (unsigned long long)(seq - 1) : 0ull);
+    p->expect = seq;
+  }
   p->bad = idx != p->idx || seq != p->expect;
   if (p->bad && l->corrupt < 5)
     fprintf(stderr,

@@ -513,12 +513,12 @@ static void handle_auth(rconn *c, const msrp_chunk *req) {
     respond(c, req, 400, "AUTH goes to the relay alone", NULL);
     return;
   }
-  /* the relay itself, by any name (clients find it through SRV, under a
-   * domain); the Use-Path names the listener the client came in on */
+  /* the relay itself, by any name and port (clients find it through SRV,
+   * under a domain, or through a port forward); the Use-Path names the
+   * listener the client came in on */
   const msrp_uri *at = &to->uris[0];
   listener *l = c->l;
-  if (!l || at->session_id || at->use_tls != l->use_tls ||
-      (at->port && at->port != l->port)) {
+  if (!l || at->session_id || at->use_tls != l->use_tls) {
     respond(c, req, 403, "Not this relay", NULL);
     return;
   }
