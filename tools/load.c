@@ -22,6 +22,16 @@
 
 typedef struct load load;
 
+/* A message being received. */
+typedef struct rx {
+  char id[72]; /* its Message-ID; empty: a free slot */
+  uint64_t seq, sent_at;
+  bool bad;
+  uint8_t head[HEAD]; /* as it comes */
+} rx;
+
+#define PARTS 16
+
 typedef struct pair {
   load *l;
   uint32_t idx;
@@ -32,11 +42,11 @@ typedef struct pair {
   msrp_transport *at, *bt;
   msrp_session *as, *bs;
   uint64_t sent, done, inflight; /* caller */
-  uint64_t expect;               /* callee: the next sequence number */
-  uint64_t seq;                  /* ... of the message being received */
-  uint64_t sent_at;
-  bool bad, setup_failed;
-  uint8_t head[HEAD]; /* a large message's head, as it comes */
+  bool setup_failed;
+  /* callee: which messages came (a bit each), and the large ones coming
+   * now (the sender interleaves them in chunks) */
+  uint8_t *seen;
+  rx parts[PARTS];
 } pair;
 
 typedef struct outmsg {
@@ -167,56 +177,52 @@ static void on_pace(uv_timer_t *t) {
 /* ---- receiving ------------------------------------------------------------
  */
 
-static void check_head(pair *p, const uint8_t *b) {
+/* The head of message `x`: which session and message it says it is. */
+static void check_head(pair *p, rx *x, const uint8_t *b) {
   load *l = p->l;
   uint32_t idx = (uint32_t)get64(b);
-  uint64_t seq = get64(b + 8);
-  p->sent_at = get64(b + 16);
-  p->seq = seq;
-  if (idx == p->idx && seq > p->expect) {
-    /* some went missing: counted as lost at the end */
-    fprintf(stderr, "msrp load: session %u: message%s %llu%s%.0llu missing\n",
-            p->idx, seq - p->expect > 1 ? "s" : "",
-            (unsigned long long)p->expect, seq - p->expect > 1 ? " to " : "",
-            seq - p->expect > 1 ? (unsigned long long)(seq - 1) : 0ull);
-    p->expect = seq;
+  x->seq = get64(b + 8);
+  x->sent_at = get64(b + 16);
+  if (idx != p->idx || x->seq >= l->messages ||
+      (p->seen[x->seq / 8] & (1u << (x->seq % 8)))) {
+    x->bad = true;
+    if (l->corrupt < 5)
+      fprintf(stderr,
+              "msrp load: session %u: message %llu of session %u arrived "
+              "(another session's, twice, or never sent)\n",
+              p->idx, (unsigned long long)x->seq, idx);
   }
-  p->bad = idx != p->idx || seq != p->expect;
-  if (p->bad && l->corrupt < 5)
-    fprintf(stderr,
-            "msrp load: session %u: message %llu of session %u arrived, "
-            "message %llu was next\n",
-            p->idx, (unsigned long long)seq, idx,
-            (unsigned long long)p->expect);
 }
 
-static void check_bytes(pair *p, uint64_t off, const uint8_t *d, size_t n) {
-  for (size_t i = 0; i < n && !p->bad; i++)
-    if (off + i >= HEAD && d[i] != pattern(p->idx, p->seq, off + i)) {
-      p->bad = true;
+static void check_bytes(pair *p, rx *x, uint64_t off, const uint8_t *d,
+                        size_t n) {
+  for (size_t i = 0; i < n && !x->bad; i++)
+    if (off + i >= HEAD && d[i] != pattern(p->idx, x->seq, off + i)) {
+      x->bad = true;
       if (p->l->corrupt < 5)
         fprintf(stderr,
                 "msrp load: session %u: message %llu differs at byte %llu\n",
-                p->idx, (unsigned long long)p->seq,
+                p->idx, (unsigned long long)x->seq,
                 (unsigned long long)(off + i));
     }
 }
 
-static void arrived(pair *p, uint64_t len) {
+static void arrived(pair *p, rx *x, uint64_t len) {
   load *l = p->l;
-  if (len != l->size && !p->bad) {
-    p->bad = true;
+  if (len != l->size && !x->bad) {
+    x->bad = true;
     fprintf(stderr, "msrp load: session %u: message %llu has %llu bytes\n",
-            p->idx, (unsigned long long)p->seq, (unsigned long long)len);
+            p->idx, (unsigned long long)x->seq, (unsigned long long)len);
   }
-  if (p->bad) {
+  if (x->bad) {
     l->corrupt++;
   } else {
+    p->seen[x->seq / 8] |= (uint8_t)(1u << (x->seq % 8));
     l->received++;
     if (l->nlat < l->caplat)
-      l->lat[l->nlat++] = (uv_hrtime() - p->sent_at) / 1000;
+      l->lat[l->nlat++] = (uv_hrtime() - x->sent_at) / 1000;
   }
-  p->expect = p->seq + 1;
+  x->id[0] = '\0';
   check_done(l);
 }
 
@@ -225,45 +231,76 @@ static void on_message(msrp_session *s, const msrp_message_info *m,
   (void)s;
   (void)m;
   pair *p = ud;
-  if (len < HEAD) {
-    p->bad = true;
-    arrived(p, len);
-    return;
+  rx x = {.bad = len < HEAD};
+  if (!x.bad) {
+    check_head(p, &x, body);
+    check_bytes(p, &x, 0, body, len);
   }
-  check_head(p, body);
-  check_bytes(p, 0, body, len);
-  arrived(p, len);
+  arrived(p, &x, len);
 }
 
-/* Large messages come in pieces: checked as they come. */
+static rx *part_of(pair *p, const char *id) {
+  for (int i = 0; i < PARTS; i++)
+    if (p->parts[i].id[0] && !strcmp(p->parts[i].id, id))
+      return &p->parts[i];
+  return NULL;
+}
+
+/* Large messages come in pieces, interleaved: checked as they come. */
 static void on_start(msrp_session *s, const msrp_message_info *m, void *ud) {
   (void)s;
-  (void)m;
   pair *p = ud;
-  p->bad = false;
-  p->seq = p->expect;
+  for (int i = 0; i < PARTS; i++)
+    if (!p->parts[i].id[0]) {
+      rx *x = &p->parts[i];
+      memset(x, 0, sizeof *x);
+      snprintf(x->id, sizeof x->id, "%s", m->message_id);
+      return;
+    }
+  fprintf(stderr, "msrp load: session %u: more than %d messages at once\n",
+          p->idx, PARTS);
 }
 
 static void on_data(msrp_session *s, const msrp_message_info *m, uint64_t off,
                     const uint8_t *d, size_t n, void *ud) {
   (void)s;
-  (void)m;
   pair *p = ud;
-  /* the head may come split */
+  rx *x = part_of(p, m->message_id);
+  if (!x)
+    return;
   for (size_t i = 0; i < n && off + i < HEAD; i++)
-    p->head[off + i] = d[i];
+    x->head[off + i] = d[i];
   if (off < HEAD && off + n >= HEAD)
-    check_head(p, p->head);
-  check_bytes(p, off, d, n);
+    check_head(p, x, x->head);
+  check_bytes(p, x, off, d, n);
 }
 
 static void on_end(msrp_session *s, const msrp_message_info *m, int status,
                    void *ud) {
   (void)s;
   pair *p = ud;
+  rx *x = part_of(p, m->message_id);
+  rx none = {.bad = true};
+  if (!x)
+    x = &none;
   if (status)
-    p->bad = true;
-  arrived(p, status ? 0 : m->total);
+    x->bad = true;
+  arrived(p, x, status ? 0 : m->total);
+}
+
+/* The first message of each session that never came. */
+static void say_missing(load *l) {
+  for (uint32_t i = 0; i < l->n; i++) {
+    pair *p = &l->p[i];
+    if (!p->bs)
+      continue;
+    for (uint64_t q = 0; q < l->messages; q++)
+      if (!(p->seen[q / 8] & (1u << (q % 8)))) {
+        fprintf(stderr, "msrp load: session %u: message %llu missing\n", p->idx,
+                (unsigned long long)q);
+        break;
+      }
+  }
 }
 
 /* ---- setting up -----------------------------------------------------------
@@ -540,6 +577,10 @@ int load_main(int argc, char **argv) {
   for (uint32_t i = 0; i < l.n; i++) {
     l.p[i].l = &l;
     l.p[i].idx = i;
+    if (!(l.p[i].seen = calloc(l.messages / 8 + 1, 1))) {
+      fprintf(stderr, "msrp load: out of memory\n");
+      return 1;
+    }
     int rc = start_pair(&l, &l.p[i]);
     if (rc)
       setup_failed(&l.p[i], "starting", rc);
@@ -563,6 +604,8 @@ int load_main(int argc, char **argv) {
   uint64_t lost = want > l.received + l.corrupt + l.failed
                       ? want - l.received - l.corrupt - l.failed
                       : 0;
+  if (lost)
+    say_missing(&l);
   if (!l.hold) {
     double secs = (double)(l.t_end - (l.t_start ? l.t_start : l.t_end)) / 1e9;
     if (secs <= 0)
@@ -596,6 +639,7 @@ int load_main(int argc, char **argv) {
     msrp_uri_clear(&p->bu);
     msrp_path_clear(&p->ap);
     msrp_path_clear(&p->bp);
+    free(p->seen);
   }
   uv_close((uv_handle_t *)&l.pace, NULL);
   uv_close((uv_handle_t *)&l.deadline, NULL);

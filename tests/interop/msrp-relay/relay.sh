@@ -14,7 +14,8 @@
 #       TERM, then KILL after 5 s; removes RUNDIR/ports.
 #
 # Environment: RELAY_REALM, RELAY_USER, RELAY_PASS (as relay.sh),
-# RELAY_MIN_EXPIRES (default 60), RELAY_ARGS: more msrp-relay arguments.
+# RELAY_MIN_EXPIRES (default 60), RELAY_INI: more lines for its [relay]
+# section, RELAY_ARGS: more msrp-relay arguments.
 set -u
 RELAY_REALM=${RELAY_REALM:-msrp-relay}
 RELAY_USER=${RELAY_USER:-msrpuser}
@@ -63,6 +64,7 @@ start)
 # written by relay.sh
 [relay]
 expires_min = ${RELAY_MIN_EXPIRES:-60}
+${RELAY_INI:-}
 INI
   # shellcheck disable=SC2086
   setsid "$BIN" --config "$RUN/relay.ini" --listen 'msrp://127.0.0.1:0;tcp' \
