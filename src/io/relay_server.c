@@ -84,9 +84,9 @@ struct ftx {
   char tid[20];
   rconn *down, *up;
   uint64_t at;
-  msrp_chunk *report; /* the failure REPORT to send up, filled in later */
-  bool partial;       /* Failure-Report partial: errors, not timeouts */
-  ftx *prev, *next;   /* all of them, oldest first */
+  char *report;     /* a failure REPORT's paths, Message-ID and Byte-Range */
+  bool partial;     /* Failure-Report partial: errors, not timeouts */
+  ftx *prev, *next; /* all of them, oldest first */
 };
 
 typedef enum { IN_NONE, IN_STREAM, IN_DROP } in_state;
@@ -108,8 +108,11 @@ struct rconn {
   struct {
     in_state st;
     rconn *to;
-    msrp_chunk *head;  /* our head for it (paths rewritten), any tid */
-    msrp_chunk *orig;  /* a copy of what came (for answers, REPORTs) */
+    const msrp_chunk *orig; /* what came: the parser's, until its end */
+    char *hdr;              /* our head's header lines but Byte-Range and
+                               Content-Type: paths rewritten */
+    char *ctype;            /* its Content-Type, or NULL (no body) */
+    char method[32];
     uint64_t start;    /* its Byte-Range start */
     uint64_t total;    /* ... and total */
     uint64_t done;     /* body bytes passed on */
@@ -311,8 +314,7 @@ static void close_piece(rconn *w, char flag) {
   rconn *d = w->in.to;
   char line[64];
   int n = snprintf(line, sizeof line, "%s-------%s%c\r\n",
-                   msrp_chunk_has_content(w->in.head) ? "\r\n" : "", w->in.tid,
-                   flag);
+                   w->in.ctype ? "\r\n" : "", w->in.tid, flag);
   put(d, line, (size_t)n);
   w->in.piece_open = false;
 }
@@ -378,15 +380,6 @@ static void emit(rconn *d, const void *data, size_t len) {
   maybe_interrupt(d);
 }
 
-static void emit_chunk(rconn *d, msrp_chunk *c) {
-  char *bytes;
-  size_t len;
-  if (msrp_chunk_to_bytes(c, &bytes, &len) == 0) {
-    emit(d, bytes, len);
-    free(bytes);
-  }
-}
-
 /* ---- reading ------------------------------------------------------------ */
 
 static void on_read(msrp_transport *t, int status, const msrp_event *ev,
@@ -408,29 +401,36 @@ static void update_reading(rconn *c) {
 
 /* ---- answers ------------------------------------------------------------ */
 
-/* A response to `req` (which came from `c`), with extra header pairs. */
+/* The first URI of a path header's value, as written. */
+static size_t first_uri(const char *v) {
+  return v ? strcspn(v, " ") : 0;
+}
+
+/* A response to `req` (which came from `c`), with extra header pairs:
+ * hop by hop, back to the previous hop (the first From-Path URI), from
+ * the URI it addressed (the first To-Path URI). */
 static void respond(rconn *c, const msrp_chunk *req, int code,
                     const char *comment, const char *const *hdrs) {
   if (!msrp_chunk_wants_response(req, code))
     return;
-  const msrp_path *from = msrp_chunk_from_path(req);
-  const msrp_path *to = msrp_chunk_to_path(req);
-  if (!from || !from->count || !to || !to->count)
+  const char *to = msrp_chunk_header_by_id(req, MSRP_HDR_TO_PATH);
+  const char *from = msrp_chunk_header_by_id(req, MSRP_HDR_FROM_PATH);
+  size_t tn = first_uri(to), fn = first_uri(from);
+  if (!tn || !fn)
     return;
-  msrp_chunk *resp;
-  if (msrp_chunk_new_response(&resp, msrp_chunk_transaction_id(req), code,
-                              comment))
-    return;
-  /* hop by hop: back to the previous hop, from the URI it addressed */
-  msrp_path pto = {1, &from->uris[0]}, pfrom = {1, &to->uris[0]};
-  int rc = msrp_chunk_set_to_path(resp, &pto);
-  if (!rc)
-    rc = msrp_chunk_set_from_path(resp, &pfrom);
-  for (size_t i = 0; !rc && hdrs && hdrs[i]; i += 2)
-    rc = msrp_chunk_set_header(resp, hdrs[i], hdrs[i + 1]);
-  if (!rc)
-    emit_chunk(c, resp);
-  msrp_chunk_free(resp);
+  const char *tid = msrp_chunk_transaction_id(req);
+  char buf[2048];
+  int n = snprintf(buf, sizeof buf,
+                   "MSRP %s %03d %s\r\nTo-Path: %.*s\r\nFrom-Path: %.*s\r\n",
+                   tid, code, comment, (int)fn, from, (int)tn, to);
+  for (size_t i = 0; n > 0 && (size_t)n < sizeof buf && hdrs && hdrs[i]; i += 2)
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "%s: %s\r\n", hdrs[i],
+                  hdrs[i + 1]);
+  if (n > 0 && (size_t)n < sizeof buf)
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "-------%s$\r\n", tid);
+  if (n <= 0 || (size_t)n >= sizeof buf)
+    return; /* (a path too long to answer: the request gets none) */
+  emit(c, buf, (size_t)n);
   if (code == 481)
     c->r->st.refused_481++;
 }
@@ -695,10 +695,11 @@ static rconn *next_hop(msrp_relay_server *r, const msrp_uri *u) {
 
 /* ---- forwarding (sections 6 and 7) -------------------------------------- */
 
-/* Where `req` (from `c`) goes: the next hop's connection, and the paths it
- * goes with; or a status code to refuse it with. */
-static int route(rconn *c, const msrp_chunk *req, rconn **dest, msrp_path *nto,
-                 msrp_path *nfrom) {
+/* Where `req` (from `c`) goes: the next hop's connection, how many of
+ * the To-Path's URIs are ours (taken off), and our URIs it passes (put on
+ * the From-Path); or a status code to refuse it with. */
+static int route(rconn *c, const msrp_chunk *req, rconn **dest, size_t *skip,
+                 rres **via, rres **via2) {
   msrp_relay_server *r = c->r;
   const msrp_path *to = msrp_chunk_to_path(req);
   const msrp_path *from = msrp_chunk_from_path(req);
@@ -707,9 +708,9 @@ static int route(rconn *c, const msrp_chunk *req, rconn **dest, msrp_path *nto,
   rres *x = reservation_of(r, &to->uris[0]);
   if (!x)
     return 481;
-  size_t skip = 1;
-  rres *via = x; /* our URIs it passes, for the From-Path */
-  rres *via2 = NULL;
+  *skip = 1;
+  *via = x;
+  *via2 = NULL;
   if (x->c == c) {
     /* from the client that holds it: its own URI only on the From-Path
      * (no other session's client can send as this one) */
@@ -721,8 +722,8 @@ static int route(rconn *c, const msrp_chunk *req, rconn **dest, msrp_path *nto,
       if (to->count != 3 || !msrp_uri_equal(&to->uris[2], &y->client))
         return 481;
       *dest = y->c;
-      via2 = y;
-      skip = 2;
+      *via2 = y;
+      *skip = 2;
     } else if (listener_of(r, &to->uris[1])) {
       return 481; /* one of ours, but no such reservation */
     } else {
@@ -742,44 +743,81 @@ static int route(rconn *c, const msrp_chunk *req, rconn **dest, msrp_path *nto,
       c->key = strdup(key);
     }
   }
-  int rc = 0;
-  for (size_t i = skip; !rc && i < to->count; i++)
-    rc = msrp_path_append(nto, &to->uris[i]);
-  if (via2 && !rc)
-    rc = msrp_path_append(nfrom, &via2->uri);
-  if (!rc)
-    rc = msrp_path_append(nfrom, &via->uri);
-  for (size_t i = 0; !rc && i < from->count; i++)
-    rc = msrp_path_append(nfrom, &from->uris[i]);
-  return rc ? 500 : 0;
+  return 0;
 }
 
-/* Open a piece of c's chunk at its next hop: our head with a fresh
- * transaction id and the Byte-Range from where it stands. */
+/* Our head's header lines for `req`, but Byte-Range (when it has a body:
+ * written per piece) and Content-Type (last): the To-Path without our
+ * URIs, the From-Path with them in front, every other header as it came. */
+static char *rewrite_head(const msrp_chunk *req, size_t skip, const rres *via,
+                          const rres *via2, bool body) {
+  msrp__buf b = {0};
+  const char *to = msrp_chunk_header_by_id(req, MSRP_HDR_TO_PATH);
+  const char *from = msrp_chunk_header_by_id(req, MSRP_HDR_FROM_PATH);
+  for (size_t i = 0; i < skip && to; i++) {
+    to = strchr(to, ' ');
+    while (to && *to == ' ')
+      to++;
+  }
+  int rc = !to || !*to || !from;
+  rc |= msrp__buf_append_str(&b, "To-Path: ");
+  rc |= msrp__buf_append_str(&b, to ? to : "");
+  rc |= msrp__buf_append_str(&b, "\r\nFrom-Path: ");
+  if (via2) {
+    rc |= msrp__buf_append_str(&b, via2->uri_text);
+    rc |= msrp__buf_append_str(&b, " ");
+  }
+  rc |= msrp__buf_append_str(&b, via->uri_text);
+  rc |= msrp__buf_append_str(&b, " ");
+  rc |= msrp__buf_append_str(&b, from ? from : "");
+  rc |= msrp__buf_append_str(&b, "\r\n");
+  msrp_header_id id;
+  const char *name, *value;
+  for (size_t i = 0;
+       !rc && msrp_chunk_header_at(req, i, &id, &name, &value) == 0; i++) {
+    if (id == MSRP_HDR_TO_PATH || id == MSRP_HDR_FROM_PATH ||
+        id == MSRP_HDR_CONTENT_TYPE || (body && id == MSRP_HDR_BYTE_RANGE))
+      continue;
+    rc |= msrp__buf_append_str(&b, name);
+    rc |= msrp__buf_append_str(&b, ": ");
+    rc |= msrp__buf_append_str(&b, value);
+    rc |= msrp__buf_append_str(&b, "\r\n");
+  }
+  rc |= msrp__buf_append(&b, "", 1); /* NUL */
+  if (rc) {
+    msrp__buf_free(&b);
+    return NULL;
+  }
+  return (char *)b.data;
+}
+
+/* Open a piece of c's chunk at its next hop: a fresh transaction id, our
+ * head, and the Byte-Range from where it stands ("*" for the end: the
+ * piece may be cut). */
 static int open_piece(rconn *c) {
   rconn *d = c->in.to;
-  msrp_chunk *h = c->in.head;
   if (msrp__random_token(c->in.tid, 12))
     return MSRP_ERR_RANDOM;
-  if (c->in.start &&
-      msrp_chunk_set_byte_range(h, c->in.start + c->in.done,
-                                MSRP_BYTE_RANGE_UNKNOWN, c->in.total))
-    return MSRP_ERR_INVALID_ARGUMENT;
-  struct iovec head;
-  int rc = msrp_chunk_serialize_head(h, &head);
-  if (rc)
-    return rc;
-  /* our start line, then the head after its own */
-  const char *p = head.iov_base;
-  const char *eol = memchr(p, '\n', head.iov_len);
-  if (!eol)
-    return MSRP_ERR_INVALID_ARGUMENT;
-  char line[128];
-  int n = snprintf(line, sizeof line, "MSRP %s %s\r\n", c->in.tid,
-                   msrp_chunk_method(h));
+  char line[160];
+  int n =
+      snprintf(line, sizeof line, "MSRP %s %s\r\n", c->in.tid, c->in.method);
   put(d, line, (size_t)n);
-  size_t skip = (size_t)(eol + 1 - p);
-  put(d, p + skip, head.iov_len - skip);
+  put(d, c->in.hdr, strlen(c->in.hdr));
+  if (c->in.start) {
+    if (c->in.total == MSRP_BYTE_RANGE_UNKNOWN)
+      n = snprintf(line, sizeof line, "Byte-Range: %llu-*/*\r\n",
+                   (unsigned long long)(c->in.start + c->in.done));
+    else
+      n = snprintf(line, sizeof line, "Byte-Range: %llu-*/%llu\r\n",
+                   (unsigned long long)(c->in.start + c->in.done),
+                   (unsigned long long)c->in.total);
+    put(d, line, (size_t)n);
+  }
+  if (c->in.ctype) {
+    put(d, "Content-Type: ", 14);
+    put(d, c->in.ctype, strlen(c->in.ctype));
+    put(d, "\r\n\r\n", 4);
+  }
   c->in.piece_open = true;
   c->in.piece = 0;
   return 0;
@@ -802,28 +840,27 @@ static void await_answer(rconn *c, char flag) {
   f->up = c;
   f->at = now_ms(r);
   f->partial = msrp_chunk_failure_report(o) == MSRP_REPORT_PARTIAL;
-  /* the failure REPORT it would take, while we still have the request */
-  const msrp_path *from = msrp_chunk_from_path(o);
-  const msrp_path *to = msrp_chunk_to_path(o);
+  /* what a failure REPORT would say, while we still have the request:
+   * back along its From-Path, from the URI it addressed */
   const char *mid = msrp_chunk_message_id(o);
-  if (mid && msrp_chunk_method_id(o) == MSRP_METHOD_SEND &&
-      msrp_chunk_failure_report(o) != MSRP_REPORT_NO &&
-      msrp_chunk_new_request(&f->report, NULL, "REPORT") == 0) {
-    msrp_path pfrom = {1, &to->uris[0]};
-    msrp_byte_range br;
-    int rc = msrp_chunk_set_to_path(f->report, from);
-    rc |= msrp_chunk_set_from_path(f->report, &pfrom);
-    rc |= msrp_chunk_set_header(f->report, "Message-ID", mid);
-    if (msrp_chunk_byte_range(o, &br) == 0)
-      rc |= msrp_chunk_set_byte_range(f->report, br.start,
-                                      br.start + c->in.done - 1, br.total);
-    if (rc) {
-      msrp_chunk_free(f->report);
-      f->report = NULL;
-    }
+  const char *from = msrp_chunk_header_by_id(o, MSRP_HDR_FROM_PATH);
+  const char *to = msrp_chunk_header_by_id(o, MSRP_HDR_TO_PATH);
+  msrp_byte_range br;
+  if (mid && from && to && msrp_chunk_method_id(o) == MSRP_METHOD_SEND &&
+      msrp_chunk_byte_range(o, &br) == 0) {
+    char total[24] = "*";
+    if (br.total != MSRP_BYTE_RANGE_UNKNOWN)
+      snprintf(total, sizeof total, "%llu", (unsigned long long)br.total);
+    size_t size = strlen(from) + strlen(to) + strlen(mid) + 128;
+    if ((f->report = malloc(size)))
+      snprintf(f->report, size,
+               "To-Path: %s\r\nFrom-Path: %.*s\r\nMessage-ID: %s\r\n"
+               "Byte-Range: %llu-%llu/%s\r\n",
+               from, (int)first_uri(to), to, mid, (unsigned long long)br.start,
+               (unsigned long long)(br.start + c->in.done - 1), total);
   }
   if (msrp__idmap_add(&f->down->sent, f)) {
-    msrp_chunk_free(f->report);
+    free(f->report);
     free(f);
     return;
   }
@@ -846,7 +883,7 @@ static void ftx_free(msrp_relay_server *r, ftx *f) {
     f->next->prev = f->prev;
   else
     r->ftx_tail = f->prev;
-  msrp_chunk_free(f->report);
+  free(f->report);
   free(f);
 }
 
@@ -855,17 +892,25 @@ static void ftx_free(msrp_relay_server *r, ftx *f) {
 static void failed_on(msrp_relay_server *r, ftx *f, int code,
                       const char *comment, bool timeout) {
   if (f->report && f->up && !f->up->dead && !(timeout && f->partial)) {
-    char status[128];
-    snprintf(status, sizeof status, "000 %d %s", code, comment ? comment : "");
-    if (msrp_chunk_set_header(f->report, "Status", status) == 0)
-      emit_chunk(f->up, f->report);
+    char tid[16];
+    size_t size = strlen(f->report) + 256;
+    char *rep = malloc(size);
+    if (rep && msrp__random_token(tid, 12) == 0) {
+      int n = snprintf(rep, size,
+                       "MSRP %s REPORT\r\n%sStatus: 000 %03d %.80s\r\n"
+                       "-------%s$\r\n",
+                       tid, f->report, code, comment ? comment : "", tid);
+      if (n > 0 && (size_t)n < size)
+        emit(f->up, rep, (size_t)n);
+    }
+    free(rep);
   }
   ftx_free(r, f);
 }
 
 static void in_reset(rconn *c) {
-  msrp_chunk_free(c->in.head);
-  msrp_chunk_free(c->in.orig);
+  free(c->in.hdr);
+  free(c->in.ctype);
   memset(&c->in, 0, sizeof c->in);
 }
 
@@ -908,31 +953,32 @@ static void next_writer(rconn *d) {
 static void begin_forward(rconn *c, const msrp_chunk *req) {
   msrp_relay_server *r = c->r;
   rconn *d = NULL;
-  msrp_path nto = MSRP_PATH_INIT, nfrom = MSRP_PATH_INIT;
-  int code = route(c, req, &d, &nto, &nfrom);
-  msrp_chunk *h = NULL, *o = NULL;
-  if (!code &&
-      (msrp_chunk_dup(&h, req) || msrp_chunk_dup(&o, req) ||
-       msrp_chunk_set_to_path(h, &nto) || msrp_chunk_set_from_path(h, &nfrom)))
-    code = 500;
-  msrp_path_clear(&nto);
-  msrp_path_clear(&nfrom);
+  size_t skip = 0;
+  rres *via = NULL, *via2 = NULL;
+  int code = route(c, req, &d, &skip, &via, &via2);
+  msrp_byte_range br;
+  const char *ct = msrp_chunk_content_type(req);
+  bool body = ct && msrp_chunk_byte_range(req, &br) == 0;
+  if (!code) {
+    c->in.hdr = rewrite_head(req, skip, via, via2, body);
+    c->in.ctype = ct ? strdup(ct) : NULL;
+    if (!c->in.hdr || (ct && !c->in.ctype))
+      code = 500;
+  }
   if (code) {
-    msrp_chunk_free(h);
-    msrp_chunk_free(o);
     LOG(r, MSRP_LOG_INFO, "%s: %s %s refused: %d", c->peer,
         msrp_chunk_method(req), msrp_chunk_transaction_id(req), code);
     respond(c, req, code, code == 481 ? "No Such Session" : "Refused", NULL);
+    in_reset(c);
     c->in.st = IN_DROP;
     return;
   }
   c->valid = true;
   c->in.st = IN_STREAM;
   c->in.to = d;
-  c->in.head = h;
-  c->in.orig = o;
-  msrp_byte_range br;
-  if (msrp_chunk_has_content(req) && msrp_chunk_byte_range(req, &br) == 0) {
+  c->in.orig = req;
+  snprintf(c->in.method, sizeof c->in.method, "%s", msrp_chunk_method(req));
+  if (body) {
     c->in.start = br.start;
     c->in.total = br.total;
   }
