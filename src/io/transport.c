@@ -345,10 +345,10 @@ int msrp__transport_new(msrp_transport **out, uv_loop_t *loop,
   msrp_transport *t = calloc(1, sizeof *t);
   if (!t)
     return MSRP_ERR_NOMEM;
-  t->rbuf = malloc(READ_BUF);
-  int rc = t->rbuf ? msrp_parser_new(&t->parser, NULL) : MSRP_ERR_NOMEM;
+  /* the read buffer comes with the first read, and goes whenever all it
+   * held is used: an idle connection keeps none */
+  int rc = msrp_parser_new(&t->parser, NULL);
   if (rc) {
-    free(t->rbuf);
     free(t);
     return rc;
   }
@@ -766,6 +766,10 @@ static void handshake_step(msrp_transport *t) {
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   (void)hint;
   msrp_transport *t = h->data;
+  if (!t->rbuf && !(t->rbuf = malloc(READ_BUF))) {
+    *buf = uv_buf_init(NULL, 0); /* libuv says UV_ENOBUFS */
+    return;
+  }
   *buf = t->ops->read_into(t->layer, t->rbuf, READ_BUF);
 }
 
@@ -853,6 +857,8 @@ void msrp__transport_start(msrp_transport *t, msrp__tls_ctx *ctx, int server,
 /* Refill `in` from the layer (TLS decrypts what it holds). Returns bytes
  * now available, 0 when it needs more from the socket, <0 on failure. */
 static int layer_refill(msrp_transport *t) {
+  if (!t->rbuf && !(t->rbuf = malloc(READ_BUF)))
+    return MSRP_ERR_NOMEM;
   ssize_t n = t->ops->refill(t->layer, t->rbuf, READ_BUF);
   flush_layer(t); /* post-handshake messages may want answers */
   if (n > 0) {
@@ -970,8 +976,9 @@ static void process_input(msrp_transport *t) {
       break;
     /* the parser may hold an event even when no input is left */
     size_t used;
-    int rc = msrp_parser_execute(t->parser, t->rbuf + t->in_off,
-                                 t->in_len - t->in_off, &used, &ev);
+    int rc = msrp_parser_execute(
+        t->parser, t->rbuf ? t->rbuf + t->in_off : (const uint8_t *)"",
+        t->in_len - t->in_off, &used, &ev);
     t->in_off += used;
     if (rc) {
       read_failed(t, rc);
@@ -1001,6 +1008,9 @@ static void process_input(msrp_transport *t) {
                          : MSRP_ERR_CLOSED_MID_CHUNK);
       return;
     }
+    /* all of it used: the buffer goes until the next read */
+    free(t->rbuf);
+    t->rbuf = NULL;
     start_socket(t);
     return;
   }
