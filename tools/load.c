@@ -290,7 +290,8 @@ static void on_end(msrp_session *s, const msrp_message_info *m, int status,
 
 /* The first message of each session that never came. */
 static void say_missing(load *l) {
-  for (uint32_t i = 0; i < l->n; i++) {
+  int said = 0;
+  for (uint32_t i = 0; i < l->n && said < 5; i++) {
     pair *p = &l->p[i];
     if (!p->bs)
       continue;
@@ -298,6 +299,7 @@ static void say_missing(load *l) {
       if (!(p->seen[q / 8] & (1u << (q % 8)))) {
         fprintf(stderr, "msrp load: session %u: message %llu missing\n", p->idx,
                 (unsigned long long)q);
+        said++;
         break;
       }
   }
@@ -553,6 +555,8 @@ int load_main(int argc, char **argv) {
   }
   if (!l.relay_b)
     l.relay_b = l.relay_a;
+  if (l.hold)
+    l.messages = 0; /* idle sessions */
   l.password = getenv("MSRP_PASSWORD");
   l.ra = (msrp_relay_config){
       .uri = l.relay_a, .username = l.user, .password = l.password};
