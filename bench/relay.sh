@@ -34,7 +34,7 @@ export MSRP_PASSWORD=msrppass
 # run LABEL ARGS...: "msgs/s MB/s p50 p99 status"
 run() {
   local out rc=0
-  out=$("$msrp" load --user msrpuser --timeout 120 "${@:2}" 2>&1) || rc=$?
+  out=$("$msrp" load --user msrpuser --timeout 60 "${@:2}" 2>&1) || rc=$?
   local line
   line=$(grep '^msgs/s' <<<"$out")
   if [ -z "$line" ]; then
@@ -92,10 +92,19 @@ hold() { # PORT PIDFILE-OR-kam
   local pid=$!
   # held once every session is set up (the load prints nothing until its
   # stop): wait for the relay's connection count, at most 120 s
-  local i
+  # (or until the count has not grown for 10 s: a relay that takes no more)
+  local i c last=0 still=0
   for i in $(seq 600); do
-    [ "$(ss -Htn state established "( sport = :$1 )" | wc -l)" -ge $((2 * n)) ] && break
+    c=$(ss -Htn state established "( sport = :$1 )" | wc -l)
+    [ "$c" -ge $((2 * n)) ] && break
     kill -0 $pid 2>/dev/null || break
+    if [ "$c" -le "$last" ]; then
+      still=$((still + 1))
+      [ $still -ge 50 ] && break
+    else
+      still=0
+    fi
+    last=$c
     sleep 0.2
   done
   if [ "$2" = kam ]; then after=$(kam_rss); else after=$(rss "$(cat "$2")"); fi

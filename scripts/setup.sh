@@ -18,7 +18,7 @@ profile=${1:-test}
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  libssl-dev openssl libuv1-dev libxml2-dev libc-ares-dev
+  libssl-dev openssl libuv1-dev libxml2-dev libc-ares-dev libpq-dev
 )
 case $profile in
 demo) ;;
@@ -26,7 +26,7 @@ test)
   packages+=(
     libcmocka-dev
     clang libclang-rt-14-dev clang-format
-    tshark python3 tmux doxygen dnsmasq-base time
+    tshark python3 tmux doxygen dnsmasq-base time postgresql
     kamailio kamailio-tls-modules
   )
   ;;

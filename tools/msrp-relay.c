@@ -34,21 +34,24 @@ typedef struct options {
 } options;
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: msrp-relay [options]\n"
-             "       msrp-relay passwd FILE USER REALM [PASSWORD]\n"
-             "  --config FILE        an INI file ([relay] key = value; see the "
-             "example)\n"
-             "  --listen URI         msrp://ADDR:PORT;tcp or msrps://...; more "
-             "than once\n"
-             "  --tls-cert FILE      certificate for msrps listeners\n"
-             "  --tls-key FILE       its key\n"
-             "  --tls-ca FILE        CAs to check relays we connect to\n"
-             "  --users FILE         credentials, user:realm:HA1 per line\n"
-             "  --realm REALM        the Digest realm (default: the host)\n"
-             "  --host NAME          the host in the Use-Path URIs handed out\n"
-             "  --uris-file FILE     write the listening URIs there once up\n"
-             "  --trace              log every connection event\n"
-             "  --check-config       check the configuration and exit\n");
+  fprintf(f,
+          "usage: msrp-relay [options]\n"
+          "       msrp-relay passwd FILE USER REALM [PASSWORD]\n"
+          "  --config FILE        an INI file ([relay] key = value; see the "
+          "example)\n"
+          "  --listen URI         msrp://ADDR:PORT;tcp or msrps://...; more "
+          "than once\n"
+          "  --tls-cert FILE      certificate for msrps listeners\n"
+          "  --tls-key FILE       its key\n"
+          "  --tls-ca FILE        CAs to check relays we connect to\n"
+          "  --users FILE         credentials, user:realm:HA1 per line\n"
+          "  --db CONNINFO        ... and in PostgreSQL (Kamailio's subscriber "
+          "table)\n"
+          "  --realm REALM        the Digest realm (default: the host)\n"
+          "  --host NAME          the host in the Use-Path URIs handed out\n"
+          "  --uris-file FILE     write the listening URIs there once up\n"
+          "  --trace              log every connection event\n"
+          "  --check-config       check the configuration and exit\n");
 }
 
 static char *keep(options *o, const char *s) {
@@ -94,6 +97,10 @@ static bool setting(options *o, const char *k, const char *v) {
     o->tls.ca_file = keep(o, v);
   } else if (!strcmp(k, "users")) {
     c->users_file = keep(o, v);
+  } else if (!strcmp(k, "db")) {
+    c->db_conninfo = keep(o, v);
+  } else if (!strcmp(k, "db_query")) {
+    c->db_query = keep(o, v);
   } else if (!strcmp(k, "realm")) {
     c->realm = keep(o, v);
   } else if (!strcmp(k, "host")) {
@@ -238,6 +245,7 @@ int main(int argc, char **argv) {
     KEY,
     CA,
     USERS,
+    DB,
     REALM,
     HOST,
     URIS,
@@ -252,6 +260,7 @@ int main(int argc, char **argv) {
       {"tls-key", required_argument, 0, KEY},
       {"tls-ca", required_argument, 0, CA},
       {"users", required_argument, 0, USERS},
+      {"db", required_argument, 0, DB},
       {"realm", required_argument, 0, REALM},
       {"host", required_argument, 0, HOST},
       {"uris-file", required_argument, 0, URIS},
@@ -281,6 +290,9 @@ int main(int argc, char **argv) {
     case USERS:
       o.rc.users_file = optarg;
       break;
+    case DB:
+      o.rc.db_conninfo = optarg;
+      break;
     case REALM:
       o.rc.realm = optarg;
       break;
@@ -308,8 +320,8 @@ int main(int argc, char **argv) {
     return 2;
   if (!o.nlisten)
     o.listen[o.nlisten++] = "msrp://0.0.0.0:2855;tcp";
-  if (!o.rc.users_file) {
-    fprintf(stderr, "msrp-relay: no users file (--users)\n");
+  if (!o.rc.users_file && !o.rc.db_conninfo) {
+    fprintf(stderr, "msrp-relay: no credentials (--users or --db)\n");
     return 2;
   }
   msrp_logger lg = o.trace ? msrp_logger_stderr(MSRP_LOG_DEBUG, 0)

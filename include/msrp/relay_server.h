@@ -47,6 +47,16 @@ typedef struct msrp_relay_server_config {
   const char *realm;
   /** Credentials: lines "user:realm:HA1" (msrp_digest_ha1()). */
   const char *users_file;
+  /** ... and/or in PostgreSQL (libpq conninfo, e.g. "host=db1
+   * dbname=kamailio user=relay"), asked when the file has no line for the
+   * user: `db_query` with $1 the user and $2 the realm, the HA1 first;
+   * NULL: "SELECT ha1 FROM subscriber WHERE username = $1 AND domain =
+   * $2", Kamailio's and OpenSIPS's table. Asked without blocking, one
+   * query at a time; answers kept 30 s (5 s for an unknown user). While
+   * the database cannot be reached, AUTHs that need it get "500
+   * Credentials database unavailable"; sessions already up go on. */
+  const char *db_conninfo;
+  const char *db_query;
   /** Expires (seconds) granted when the client asks for none, and the
    * bounds (423 with Min-Expires / Max-Expires outside them); 0: 1800,
    * 60, 7200. */

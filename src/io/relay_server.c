@@ -33,6 +33,7 @@
 #include "core/idmap.h"
 #include "core/util.h"
 #include "io/io_internal.h"
+#include "io/relay_db.h"
 
 #include <openssl/rand.h>
 
@@ -91,6 +92,13 @@ struct ftx {
 
 typedef enum { IN_NONE, IN_STREAM, IN_DROP } in_state;
 
+/* An AUTH waiting for the database. */
+typedef struct auth_wait {
+  rconn *c;
+  msrp_chunk *req;
+  msrp_digest_credentials cr;
+} auth_wait;
+
 struct rconn {
   msrp_relay_server *r;
   msrp_transport *t;
@@ -98,10 +106,12 @@ struct rconn {
   char ip[80];
   bool ready, dead, outgoing, reading, valid;
   int writes;  /* write callbacks to come */
+  int holds;   /* our callbacks running on it: not freed under them */
   char *key;   /* outgoing: "tls host port" */
   listener *l; /* accepted on it */
   uint64_t born, last;
   int auth_failures;
+  auth_wait *auth_wait; /* its AUTH waits for the database */
   rres *res;
 
   /* the chunk being read */
@@ -152,7 +162,8 @@ struct msrp_relay_server {
   void *drain_ud;
 
   char *host, *realm, *users_file;
-  char **users; /* "user:realm:HA1" lines */
+  msrp__relay_db *db; /* credentials in PostgreSQL, or NULL */
+  char **users;       /* "user:realm:HA1" lines */
   size_t nusers;
   uint8_t key[32];
   uint32_t exp_def, exp_min, exp_max, nonce_life;
@@ -199,7 +210,7 @@ static bool over(const rconn *c) {
 }
 
 static void maybe_release(rconn *c) {
-  if (!c->dead || c->writes || c->dirty)
+  if (!c->dead || c->writes || c->dirty || c->holds)
     return;
   free(c->waiters);
   free(c->key);
@@ -388,7 +399,7 @@ static void on_read(msrp_transport *t, int status, const msrp_event *ev,
 static void update_reading(rconn *c) {
   if (c->dead || !c->ready)
     return;
-  bool want = !c->in.waiting_turn && !over(c) &&
+  bool want = !c->in.waiting_turn && !c->auth_wait && !over(c) &&
               !(c->in.st == IN_STREAM && c->in.to && over(c->in.to));
   if (want == c->reading)
     return;
@@ -505,6 +516,24 @@ static void auth_failed(rconn *c, const msrp_chunk *req, const char *why) {
     conn_close(c, "too many failed AUTHs");
 }
 
+static void auth_finish(rconn *c, const msrp_chunk *req,
+                        const msrp_digest_credentials *cr, int status,
+                        const char *ha1);
+
+/* The database answered an AUTH that waited for it. */
+static void on_ha1(void *ud, int status, const char *ha1) {
+  auth_wait *w = ud;
+  rconn *c = w->c;
+  c->auth_wait = NULL;
+  c->holds++;
+  auth_finish(c, w->req, &w->cr, status, ha1);
+  msrp_chunk_free(w->req);
+  free(w);
+  update_reading(c);
+  c->holds--;
+  maybe_release(c);
+}
+
 static void handle_auth(rconn *c, const msrp_chunk *req) {
   msrp_relay_server *r = c->r;
   const msrp_path *to = msrp_chunk_to_path(req);
@@ -554,6 +583,48 @@ static void handle_auth(rconn *c, const msrp_chunk *req) {
     return;
   }
   const char *ha1 = ha1_of(r, cr.username, cr.realm);
+  char got[33];
+  int st = ha1 ? 0 : MSRP_ERR_NOT_FOUND;
+  if (!ha1 && r->db) {
+    st = msrp__relay_db_cached(r->db, cr.username, cr.realm, got);
+    if (st == MSRP_ERR_WOULD_BLOCK) {
+      /* ask the database; this connection waits (not read) meanwhile */
+      auth_wait *w = calloc(1, sizeof *w);
+      if (!w || msrp_chunk_dup(&w->req, req)) {
+        free(w);
+        respond(c, req, 500, "Server Internal Error", NULL);
+        return;
+      }
+      w->c = c;
+      w->cr = cr;
+      c->auth_wait = w;
+      update_reading(c);
+      msrp__relay_db_lookup(r->db, cr.username, cr.realm, on_ha1, w);
+      return;
+    }
+    ha1 = st ? NULL : got;
+  }
+  auth_finish(c, req, &cr, st, ha1);
+}
+
+/* The credentials' HA1 is known (or not): the AUTH's answer. */
+static void auth_finish(rconn *c, const msrp_chunk *req,
+                        const msrp_digest_credentials *crp, int status,
+                        const char *ha1) {
+  msrp_relay_server *r = c->r;
+  msrp_digest_credentials cr = *crp;
+  listener *l = c->l;
+  const msrp_path *from = msrp_chunk_from_path(req);
+  if (status == MSRP_ERR_IO) {
+    /* the database cannot be asked: said, and nothing held against the
+     * client */
+    LOG(r, MSRP_LOG_WARNING,
+        "%s: AUTH of %s: the credentials database is "
+        "unavailable",
+        c->peer, cr.username);
+    respond(c, req, 500, "Credentials database unavailable", NULL);
+    return;
+  }
   if (!ha1 || msrp_digest_check_response(&cr, ha1, "AUTH")) {
     auth_failed(c, req, ha1 ? "wrong password" : "unknown user");
     return;
@@ -1049,6 +1120,8 @@ static void handle_response(rconn *c, const msrp_chunk *resp) {
     failed_on(r, f, code, msrp_chunk_comment(resp), false);
 }
 
+static void on_event(rconn *c, const msrp_event *ev);
+
 static void on_read(msrp_transport *t, int status, const msrp_event *ev,
                     void *ud) {
   (void)t;
@@ -1060,6 +1133,13 @@ static void on_read(msrp_transport *t, int status, const msrp_event *ev,
     return;
   }
   c->last = now_ms(r);
+  c->holds++; /* (a close in here frees it only at the end) */
+  on_event(c, ev);
+  c->holds--;
+  maybe_release(c);
+}
+
+static void on_event(rconn *c, const msrp_event *ev) {
   switch (ev->type) {
   case MSRP_EVENT_HEADERS: {
     const msrp_chunk *ch = ev->chunk;
@@ -1178,6 +1258,12 @@ static void conn_close(rconn *c, const char *why) {
     f = n;
   }
   msrp__idmap_clear(&c->sent);
+  if (c->auth_wait) {
+    msrp__relay_db_forget(r->db, c->auth_wait);
+    msrp_chunk_free(c->auth_wait->req);
+    free(c->auth_wait);
+    c->auth_wait = NULL;
+  }
   while (c->res) {
     rres *x = c->res;
     c->res = x->next_in_conn;
@@ -1483,6 +1569,11 @@ int msrp_relay_server_new_sized(msrp_relay_server **out, uv_loop_t *loop,
   }
   if (!rc)
     rc = load_users(r);
+  if (!rc && c->db_conninfo)
+    rc = msrp__relay_db_new(&r->db, loop, c->db_conninfo, c->db_query,
+                            &r->logger);
+  if (!rc && !r->users_file && !r->db)
+    rc = MSRP_ERR_INVALID_ARGUMENT; /* nobody could AUTH */
   if (rc) {
     msrp_relay_server_free(r);
     return rc;
@@ -1553,6 +1644,8 @@ void msrp_relay_server_free(msrp_relay_server *r) {
   r->drain_cb = NULL;
   while (r->conns)
     conn_close(r->conns, "the relay stops");
+  msrp__relay_db_free(r->db);
+  r->db = NULL;
   on_flush(&r->flusher); /* lets go of the closed ones still listed */
   while (r->ftx_head)
     ftx_free(r, r->ftx_head);

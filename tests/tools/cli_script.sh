@@ -7,6 +7,7 @@
 # each prints, and both exit codes.
 #
 #   cli_script.sh MSRP WORKDIR tcp|tls|relay [CERTDIR|RELAYDIR]
+#   cli_script.sh MSRP WORKDIR relay2 RELAYDIR RELAYDIR2   (Bob on the second)
 set -euo pipefail
 msrp=$1 dir=$2 mode=$3 extra=${4:-}
 rm -rf "$dir"
@@ -23,8 +24,15 @@ tls)
   bob+=(--tls --cert "$extra/server.pem" --key "$extra/server.key")
   alice+=(--tls --ca "$extra/ca.pem")
   ;;
-relay)
+relay | relay2)
   source "$extra/ports"
+  # two relays: Bob on the second (a session across two nodes)
+  second=$TCP_PORT
+  if [ "$mode" = relay2 ]; then
+    second=$(source "${5:?the directory of the second relay}/ports" && echo "$TCP_PORT")
+  fi
+  # credentials other than the relay's own test user (CLI_USER, CLI_PASS)
+  RELAY_USER=${CLI_USER:-$RELAY_USER} RELAY_PASS=${CLI_PASS:-$RELAY_PASS}
   # the password from a file (Alice) and from the environment (Bob)
   printf '%s\n' "$RELAY_PASS" >relay.pass
   # Alice names the relay by address, Bob by host name (resolved off the
@@ -32,7 +40,7 @@ relay)
   relay=(--user "$RELAY_USER")
   alice+=("${relay[@]}" --relay "msrp://127.0.0.1:$TCP_PORT;tcp"
     --password-file relay.pass)
-  bob+=("${relay[@]}" --relay "msrp://localhost:$TCP_PORT;tcp")
+  bob+=("${relay[@]}" --relay "msrp://localhost:$second;tcp")
   export MSRP_PASSWORD=$RELAY_PASS
   ;;
 *) echo "mode?" >&2; exit 2 ;;
