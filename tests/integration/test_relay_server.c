@@ -39,7 +39,7 @@ static uint64_t clock_ms(void *ud) {
 
 static msrp_relay_server *relay;
 static char users[256];
-static int port;
+static int port, port6;
 
 static void relay_start(size_t max_queue, size_t per_address) {
   snprintf(users, sizeof users, "%s/relay-users-XXXXXX",
@@ -54,9 +54,9 @@ static void relay_start(size_t max_queue, size_t per_address) {
   n = snprintf(line, sizeof line, "bob:test:%s\n", ha1);
   assert_int_equal(write(fd, line, (size_t)n), n);
   close(fd);
-  const char *listen[] = {"msrp://127.0.0.1:0;tcp"};
+  const char *listen[] = {"msrp://127.0.0.1:0;tcp", "msrp://[::1]:0;tcp"};
   msrp_relay_server_config c = {.listen = listen,
-                                .nlisten = 1,
+                                .nlisten = 2,
                                 .realm = "test",
                                 .users_file = users,
                                 .expires_min = 60,
@@ -69,6 +69,8 @@ static void relay_start(size_t max_queue, size_t per_address) {
   char uri[128];
   assert_true(msrp_relay_server_uri(relay, 0, uri, sizeof uri) > 0);
   assert_int_equal(sscanf(uri, "msrp://127.0.0.1:%d;tcp", &port), 1);
+  assert_true(msrp_relay_server_uri(relay, 1, uri, sizeof uri) > 0);
+  assert_int_equal(sscanf(uri, "msrp://[::1]:%d;tcp", &port6), 1);
 }
 
 static int setup(void **state) {
@@ -143,14 +145,19 @@ static void raw_connected(uv_connect_t *req, int status) {
   uv_read_start((uv_stream_t *)&r->tcp, raw_alloc, raw_read);
 }
 
+static bool use_ipv6; /* raw clients connect to [::1] */
+
 static void raw_open(raw *r) {
   memset(r, 0, sizeof *r);
   r->keep = true;
   uv_tcp_init(&loop, &r->tcp);
   r->tcp.data = r;
   r->creq.data = r;
-  struct sockaddr_in sa;
-  uv_ip4_addr("127.0.0.1", port, &sa);
+  struct sockaddr_storage sa;
+  if (use_ipv6)
+    uv_ip6_addr("::1", port6, (struct sockaddr_in6 *)&sa);
+  else
+    uv_ip4_addr("127.0.0.1", port, (struct sockaddr_in *)&sa);
   assert_int_equal(uv_tcp_connect(&r->creq, &r->tcp,
                                   (const struct sockaddr *)&sa, raw_connected),
                    0);
@@ -364,6 +371,26 @@ static void test_auth(void **state) {
   raw_done(&a);
 }
 
+/* Over IPv6: the reservation's URI names the listener the client came
+ * in on, [::1]. */
+static void test_auth_ipv6(void **state) {
+  (void)state;
+  relay_start(0, 0);
+  snprintf(relay_uri, sizeof relay_uri, "msrp://[::1]:%d;tcp", port6);
+  use_ipv6 = true;
+  raw a;
+  connect_raw(&a);
+  use_ipv6 = false;
+  char use[128];
+  reserve(&a, "alice", "secret", "msrp://[::1]:7777/alice6;tcp", 0, use,
+          sizeof use);
+  char want[64];
+  snprintf(want, sizeof want, "msrp://[::1]:%d/", port6);
+  assert_memory_equal(use, want, strlen(want));
+  assert_int_equal(stats().reservations, 1);
+  raw_done(&a);
+}
+
 /* A nonce past its lifetime: challenged again with stale=true. */
 static void test_auth_stale_nonce(void **state) {
   (void)state;
@@ -508,6 +535,61 @@ static void test_no_such_session(void **state) {
   raw_done(&a);
   raw_done(&b);
   raw_done(&m);
+}
+
+/* A long chunk streams into Bob; Bob sends a request meanwhile: the
+ * relay's answer to him does not wait for the chunk. The chunk is cut
+ * with '+' where it stands, the 200 goes, and the rest follows in a new
+ * chunk whose Byte-Range starts where the first left off. */
+static void test_long_chunk_cut_for_an_answer(void **state) {
+  (void)state;
+  relay_start(0, 0);
+  snprintf(relay_uri, sizeof relay_uri, RELAY_URI_FMT, port);
+  raw a, b;
+  connect_raw(&a);
+  connect_raw(&b);
+  const char *ac = "msrp://127.0.0.1:7001/alice;tcp";
+  const char *bc = "msrp://127.0.0.1:7002/bob;tcp";
+  char ua[128], ub[128], to_b[512], to_a[512];
+  reserve(&a, "alice", "secret", ac, 0, ua, sizeof ua);
+  reserve(&b, "bob", "hunter2", bc, 0, ub, sizeof ub);
+  snprintf(to_b, sizeof to_b, "%s %s %s", ua, ub, bc);
+  snprintf(to_a, sizeof to_a, "%s %s %s", ub, ua, ac);
+  size_t bmark = b.len;
+  /* Alice: the head and the first 10000 of 20000 bytes, no end-line yet */
+  raw_sendf(&a,
+            "MSRP long1 SEND\r\nTo-Path: %s\r\nFrom-Path: %s\r\n"
+            "Message-ID: big\r\nByte-Range: 1-20000/20000\r\n"
+            "Content-Type: text/plain\r\n\r\n",
+            to_b, ac);
+  char half[10000];
+  memset(half, 'a', sizeof half);
+  raw_send(&a, half, sizeof half);
+  expect(&b, bmark, "Byte-Range: 1-*/20000\r\n");
+  expect(&b, bmark, "aaaaaaaaaa");
+  /* Bob asks something of Alice: his 200 comes now, after a '+' */
+  send_to(&b, "ping1", to_a, bc, "p1", "ping");
+  const char *ok = expect(&b, bmark, "MSRP ping1 200 OK\r\n");
+  const char *cut = strstr(b.in + bmark, "+\r\n");
+  assert_non_null(cut);
+  assert_true(cut < ok);
+  expect(&a, 0, "ping\r\n-------");
+  /* the rest of Alice's chunk: a new chunk from byte 10001 on */
+  size_t after = b.len;
+  memset(half, 'b', sizeof half);
+  raw_send(&a, half, sizeof half);
+  raw_sendf(&a, "\r\n-------long1$\r\n");
+  expect(&b, after, "Byte-Range: 10001-*/20000\r\n");
+  expect(&b, after, "b\r\n-------"); /* all of it */
+  const char *body = expect(&b, after, "\r\n\r\nbbbb");
+  const char *end = strstr(body + 4, "\r\n-------");
+  assert_non_null(end);
+  assert_int_equal(end - (body + 4), 10000);
+  assert_int_equal(end[strlen("\r\n-------") + 12], '$');
+  /* Alice's chunk was answered once, at its end */
+  expect(&a, 0, "MSRP long1 200 OK\r\n");
+  raw_done(&a);
+  raw_done(&b);
 }
 
 /* ---- a receiver that does not read ----------------------------------------
@@ -688,9 +770,12 @@ static void test_crowd_never_authenticates(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_auth, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_auth_ipv6, setup, teardown),
       cmocka_unit_test_setup_teardown(test_auth_stale_nonce, setup, teardown),
       cmocka_unit_test_setup_teardown(test_auth_failures, setup, teardown),
       cmocka_unit_test_setup_teardown(test_no_such_session, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_long_chunk_cut_for_an_answer, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_receiver_stops_reading, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_crowd_never_authenticates, setup,
