@@ -57,15 +57,17 @@ row() { # NAME ARGS...
   printf '%-28s | %s\n' "" "kamailio: $k"
   local om km dm
   om=$(cut -d' ' -f1 <<<"$o") km=$(cut -d' ' -f1 <<<"$k") dm=$(cut -d' ' -f1 <<<"$d")
-  python3 - "$om" "$km" "$dm" "$(cut -d' ' -f2 <<<"$o")" "$(cut -d' ' -f2 <<<"$d")" <<'PY'
+  python3 - "$om" "$km" "$dm" "$(cut -d' ' -f2 <<<"$o")" "$(cut -d' ' -f2 <<<"$d")" \
+    "$(cut -d' ' -f5 <<<"$k")" <<'PY'
 import sys
 def f(x):
     try: return float(x)
     except ValueError: return None
-om, km, dm, omb, dmb = map(f, sys.argv[1:])
+om, km, dm, omb, dmb = map(f, sys.argv[1:6])
+kam_ok = sys.argv[6] == "ok"
 parts = []
-if om and km: parts.append("ours/kamailio %.2fx" % (om / km))
-elif om: parts.append("kamailio: no result")
+if om and km and kam_ok: parts.append("ours/kamailio %.2fx" % (om / km))
+elif om: parts.append("kamailio lost or refused messages: no ratio")
 if omb and dmb: parts.append("ours/direct %.2fx (MB/s)" % (omb / dmb))
 print("%-28s | %s" % ("", "; ".join(parts)))
 PY
