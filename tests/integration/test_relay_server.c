@@ -38,6 +38,7 @@ static uint64_t clock_ms(void *ud) {
 }
 
 static msrp_relay_server *relay;
+static char relay_uri[128]; /* the relay, as AUTH addresses it */
 static char users[256];
 static int port, port6;
 
@@ -69,6 +70,7 @@ static void relay_start(size_t max_queue, size_t per_address) {
   char uri[128];
   assert_true(msrp_relay_server_uri(relay, 0, uri, sizeof uri) > 0);
   assert_int_equal(sscanf(uri, "msrp://127.0.0.1:%d;tcp", &port), 1);
+  snprintf(relay_uri, sizeof relay_uri, "%s", uri);
   assert_true(msrp_relay_server_uri(relay, 1, uri, sizeof uri) > 0);
   assert_int_equal(sscanf(uri, "msrp://[::1]:%d;tcp", &port6), 1);
 }
@@ -253,10 +255,6 @@ static bool is_connected(const void *p) {
 
 /* ---- AUTH ---------------------------------------------------------------- */
 
-#define RELAY_URI_FMT "msrp://127.0.0.1:%d;tcp"
-
-static char relay_uri[64];
-
 static void auth_request(raw *r, const char *tid, const char *client,
                          const char *extra) {
   raw_sendf(r,
@@ -318,10 +316,27 @@ static void connect_raw(raw *r) {
   assert_true(r->connected);
 }
 
+/* An AUTH with `extra` headers, waited for until `want` comes back;
+ * where its answer starts in what r read. */
+static size_t auth_expect(raw *r, const char *tid, const char *client,
+                          const char *extra, const char *want) {
+  size_t mark = r->len;
+  auth_request(r, tid, client, extra);
+  expect(r, mark, want);
+  return mark;
+}
+
+/* A connection to the relay and its first challenge's nonce. */
+static void challenged(raw *r, const char *client, char *nonce, size_t size) {
+  connect_raw(r);
+  size_t mark = r->len;
+  auth_request(r, "c1aa", client, "");
+  nonce_of(r, mark, nonce, size);
+}
+
 static void test_auth(void **state) {
   (void)state;
   relay_start(0, 0);
-  snprintf(relay_uri, sizeof relay_uri, RELAY_URI_FMT, port);
   raw a;
   connect_raw(&a);
   const char *me = "msrp://127.0.0.1:7777/alice1;tcp";
@@ -340,20 +355,16 @@ static void test_auth(void **state) {
   authorization(hdr, sizeof hdr, "alice", "test", "secret", nonce);
   char extra[1400];
   snprintf(extra, sizeof extra, "%sExpires: 10\r\n", hdr);
-  size_t mark = a.len;
-  auth_request(&a, "t2aa", me, extra);
-  expect(&a, mark, "MSRP t2aa 423 Interval Out-of-Bounds\r\n");
+  size_t mark = auth_expect(&a, "t2aa", me, extra,
+                            "MSRP t2aa 423 Interval Out-of-Bounds\r\n");
   expect(&a, mark, "Min-Expires: 60\r\n");
   snprintf(extra, sizeof extra, "%sExpires: 99999\r\n", hdr);
-  mark = a.len;
-  auth_request(&a, "t3aa", me, extra);
-  expect(&a, mark, "MSRP t3aa 423 Interval Out-of-Bounds\r\n");
+  mark = auth_expect(&a, "t3aa", me, extra,
+                     "MSRP t3aa 423 Interval Out-of-Bounds\r\n");
   expect(&a, mark, "Max-Expires: 3600\r\n");
   /* in bounds: 200, a Use-Path on this relay with a random session id */
   snprintf(extra, sizeof extra, "%sExpires: 600\r\n", hdr);
-  mark = a.len;
-  auth_request(&a, "t4aa", me, extra);
-  expect(&a, mark, "MSRP t4aa 200 OK\r\n");
+  mark = auth_expect(&a, "t4aa", me, extra, "MSRP t4aa 200 OK\r\n");
   const char *u = expect(&a, mark, "Use-Path: msrp://127.0.0.1:");
   char id[64];
   assert_int_equal(sscanf(u, "Use-Path: msrp://127.0.0.1:%*d/%63[^;]", id), 1);
@@ -362,10 +373,8 @@ static void test_auth(void **state) {
   assert_int_equal(stats().reservations, 1);
   assert_int_equal(stats().auth_ok, 1);
   /* a refresh on the same connection renews that reservation */
-  mark = a.len;
-  auth_request(&a, "t5aa", me, extra);
+  mark = auth_expect(&a, "t5aa", me, extra, "MSRP t5aa 200 OK\r\n");
   snprintf(want, sizeof want, "/%s;tcp", id);
-  expect(&a, mark, "MSRP t5aa 200 OK\r\n");
   expect(&a, mark, want);
   assert_int_equal(stats().reservations, 1);
   raw_done(&a);
@@ -395,29 +404,23 @@ static void test_auth_ipv6(void **state) {
 static void test_auth_stale_nonce(void **state) {
   (void)state;
   relay_start(0, 0);
-  snprintf(relay_uri, sizeof relay_uri, RELAY_URI_FMT, port);
   raw a;
-  connect_raw(&a);
   const char *me = "msrp://127.0.0.1:7777/alice1;tcp";
-  auth_request(&a, "s1aa", me, "");
   char nonce[128], hdr[1200];
-  nonce_of(&a, 0, nonce, sizeof nonce);
+  challenged(&a, me, nonce, sizeof nonce);
   fake_now += 61 * 1000; /* the lifetime is 60 s */
   authorization(hdr, sizeof hdr, "alice", "test", "secret", nonce);
-  size_t mark = a.len;
-  auth_request(&a, "s2aa", me, hdr);
-  expect(&a, mark, "MSRP s2aa 401 Unauthorized\r\n");
-  expect(&a, mark, ", stale=true\r\n");
+  size_t got =
+      auth_expect(&a, "s2aa", me, hdr, "MSRP s2aa 401 Unauthorized\r\n");
+  expect(&a, got, ", stale=true\r\n");
   assert_int_equal(stats().reservations, 0);
   assert_int_equal(stats().auth_failed, 0); /* not a wrong password */
   /* the fresh nonce works */
   char fresh[128];
-  nonce_of(&a, mark, fresh, sizeof fresh);
+  nonce_of(&a, got, fresh, sizeof fresh);
   assert_string_not_equal(fresh, nonce);
   authorization(hdr, sizeof hdr, "alice", "test", "secret", fresh);
-  mark = a.len;
-  auth_request(&a, "s3aa", me, hdr);
-  expect(&a, mark, "MSRP s3aa 200 OK\r\n");
+  auth_expect(&a, "s3aa", me, hdr, "MSRP s3aa 200 OK\r\n");
   raw_done(&a);
 }
 
@@ -426,27 +429,18 @@ static void test_auth_stale_nonce(void **state) {
 static void test_auth_failures(void **state) {
   (void)state;
   relay_start(0, 0);
-  snprintf(relay_uri, sizeof relay_uri, RELAY_URI_FMT, port);
   raw a;
-  connect_raw(&a);
   const char *me = "msrp://127.0.0.1:7777/alice1;tcp";
-  auth_request(&a, "f1aa", me, "");
   char nonce[128], hdr[1200];
-  nonce_of(&a, 0, nonce, sizeof nonce);
+  challenged(&a, me, nonce, sizeof nonce);
   authorization(hdr, sizeof hdr, "alice", "elsewhere", "secret", nonce);
-  size_t mark = a.len;
-  auth_request(&a, "f2aa", me, hdr);
-  expect(&a, mark, "MSRP f2aa 403 Forbidden\r\n");
+  auth_expect(&a, "f2aa", me, hdr, "MSRP f2aa 403 Forbidden\r\n");
   authorization(hdr, sizeof hdr, "alice", "test", "wrong", nonce);
-  mark = a.len;
-  auth_request(&a, "f3aa", me, hdr);
-  expect(&a, mark, "MSRP f3aa 403 Forbidden\r\n");
+  auth_expect(&a, "f3aa", me, hdr, "MSRP f3aa 403 Forbidden\r\n");
   assert_false(a.eof);
   authorization(hdr, sizeof hdr, "mallory", "test", "x",
                 "0000000000000000aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-  mark = a.len;
-  auth_request(&a, "f4aa", me, hdr);
-  expect(&a, mark, "MSRP f4aa 403 Forbidden\r\n");
+  auth_expect(&a, "f4aa", me, hdr, "MSRP f4aa 403 Forbidden\r\n");
   wait_until(is_eof, &a); /* three strikes */
   assert_int_equal(stats().auth_failed, 3);
   assert_int_equal(stats().reservations, 0);
@@ -476,7 +470,6 @@ static bool no_reservation_of_bob(const void *p) {
 static void test_no_such_session(void **state) {
   (void)state;
   relay_start(0, 0);
-  snprintf(relay_uri, sizeof relay_uri, RELAY_URI_FMT, port);
   raw a, b, m;
   connect_raw(&a);
   connect_raw(&b);
@@ -544,7 +537,6 @@ static void test_no_such_session(void **state) {
 static void test_long_chunk_cut_for_an_answer(void **state) {
   (void)state;
   relay_start(0, 0);
-  snprintf(relay_uri, sizeof relay_uri, RELAY_URI_FMT, port);
   raw a, b;
   connect_raw(&a);
   connect_raw(&b);
@@ -655,7 +647,6 @@ static void test_receiver_stops_reading(void **state) {
   (void)state;
   const size_t max_queue = 256 * 1024;
   relay_start(max_queue, 0);
-  snprintf(relay_uri, sizeof relay_uri, RELAY_URI_FMT, port);
   raw a, b;
   connect_raw(&a);
   connect_raw(&b);
