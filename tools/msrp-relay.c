@@ -233,11 +233,8 @@ static void on_signal(uv_signal_t *h, int sig) {
   }
 }
 
-int main(int argc, char **argv) {
-  if (argc > 1 && !strcmp(argv[1], "passwd"))
-    return passwd(argc, argv);
-  options o;
-  memset(&o, 0, sizeof o);
+/* Everything but `passwd`; `o` keeps what the config file gave. */
+static int run(options *o, int argc, char **argv) {
   enum {
     CONFIG = 256,
     LISTEN,
@@ -273,40 +270,40 @@ int main(int argc, char **argv) {
   while ((opt = getopt_long(argc, argv, "", longs, NULL)) != -1) {
     switch (opt) {
     case CONFIG:
-      ok &= read_config(&o, optarg);
+      ok &= read_config(o, optarg);
       break;
     case LISTEN:
-      ok &= setting(&o, "listen", optarg);
+      ok &= setting(o, "listen", optarg);
       break;
     case CERT:
-      o.tls.cert_file = optarg;
+      o->tls.cert_file = optarg;
       break;
     case KEY:
-      o.tls.key_file = optarg;
+      o->tls.key_file = optarg;
       break;
     case CA:
-      o.tls.ca_file = optarg;
+      o->tls.ca_file = optarg;
       break;
     case USERS:
-      o.rc.users_file = optarg;
+      o->rc.users_file = optarg;
       break;
     case DB:
-      o.rc.db_conninfo = optarg;
+      o->rc.db_conninfo = optarg;
       break;
     case REALM:
-      o.rc.realm = optarg;
+      o->rc.realm = optarg;
       break;
     case HOST:
-      o.rc.host = optarg;
+      o->rc.host = optarg;
       break;
     case URIS:
-      o.uris_file = optarg;
+      o->uris_file = optarg;
       break;
     case TRACE:
-      o.trace = true;
+      o->trace = true;
       break;
     case CHECK:
-      o.check = true;
+      o->check = true;
       break;
     case HELP:
       usage(stdout);
@@ -318,25 +315,25 @@ int main(int argc, char **argv) {
   }
   if (!ok || optind != argc)
     return 2;
-  if (!o.nlisten)
-    o.listen[o.nlisten++] = "msrp://0.0.0.0:2855;tcp";
-  if (!o.rc.users_file && !o.rc.db_conninfo) {
+  if (!o->nlisten)
+    o->listen[o->nlisten++] = "msrp://0.0.0.0:2855;tcp";
+  if (!o->rc.users_file && !o->rc.db_conninfo) {
     fprintf(stderr, "msrp-relay: no credentials (--users or --db)\n");
     return 2;
   }
-  msrp_logger lg = o.trace ? msrp_logger_stderr(MSRP_LOG_DEBUG, 0)
-                           : msrp_logger_stderr(MSRP_LOG_WARNING, 0);
-  o.rc.listen = o.listen;
-  o.rc.nlisten = o.nlisten;
-  o.rc.tls = o.tls.cert_file || o.tls.ca_file ? &o.tls : NULL;
-  o.rc.logger = &lg;
+  msrp_logger lg = o->trace ? msrp_logger_stderr(MSRP_LOG_DEBUG, 0)
+                            : msrp_logger_stderr(MSRP_LOG_WARNING, 0);
+  o->rc.listen = o->listen;
+  o->rc.nlisten = o->nlisten;
+  o->rc.tls = o->tls.cert_file || o->tls.ca_file ? &o->tls : NULL;
+  o->rc.logger = &lg;
   uv_loop_t *loop = uv_default_loop();
-  int rc = msrp_relay_server_new(&relay, loop, &o.rc);
+  int rc = msrp_relay_server_new(&relay, loop, &o->rc);
   if (rc) {
     fprintf(stderr, "msrp-relay: %s\n", msrp_strerror(rc));
     return 1;
   }
-  if (o.check) {
+  if (o->check) {
     printf("msrp-relay: the configuration is good\n");
     msrp_relay_server_free(relay);
     uv_run(loop, UV_RUN_DEFAULT);
@@ -344,8 +341,8 @@ int main(int argc, char **argv) {
   }
   /* written whole, then renamed: whoever waits for it reads all of it */
   char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s.tmp", o.uris_file ? o.uris_file : "");
-  FILE *uf = o.uris_file ? fopen(tmp, "w") : NULL;
+  snprintf(tmp, sizeof tmp, "%s.tmp", o->uris_file ? o->uris_file : "");
+  FILE *uf = o->uris_file ? fopen(tmp, "w") : NULL;
   char uri[300];
   for (size_t i = 0; msrp_relay_server_uri(relay, i, uri, sizeof uri) > 0;
        i++) {
@@ -353,8 +350,8 @@ int main(int argc, char **argv) {
     if (uf)
       fprintf(uf, "%s\n", uri);
   }
-  if (uf && (fclose(uf) || rename(tmp, o.uris_file)))
-    fprintf(stderr, "msrp-relay: %s: %s\n", o.uris_file, strerror(errno));
+  if (uf && (fclose(uf) || rename(tmp, o->uris_file)))
+    fprintf(stderr, "msrp-relay: %s: %s\n", o->uris_file, strerror(errno));
   uv_signal_t hup, term, intr;
   uv_signal_init(loop, &hup);
   uv_signal_init(loop, &term);
@@ -369,7 +366,17 @@ int main(int argc, char **argv) {
   uv_close((uv_handle_t *)&intr, NULL);
   uv_run(loop, UV_RUN_DEFAULT);
   uv_loop_close(loop);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && !strcmp(argv[1], "passwd"))
+    return passwd(argc, argv);
+  options o;
+  memset(&o, 0, sizeof o);
+  int rc = run(&o, argc, argv);
+  /* the strings the config file gave, whatever the outcome */
   for (size_t i = 0; i < o.nowned; i++)
     free(o.owned[i]);
-  return 0;
+  return rc;
 }
