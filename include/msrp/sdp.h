@@ -234,6 +234,27 @@ MSRP_API int msrp_sdp_find_msrp_media(const char *text, size_t len, size_t from,
 
 /** The path (never empty). Borrowed: valid while the object lives and its
  * path is not replaced. */
+/** Desktop sharing as deployed clients speak it (RFB over MSRP) is
+ * m=application, not m=message: 1 to write m=application; the parser
+ * takes both (msrp_sdp_media_application() says which came). */
+MSRP_API int msrp_sdp_media_set_application(msrp_sdp_media *media,
+                                            int application);
+MSRP_API int msrp_sdp_media_application(const msrp_sdp_media *media);
+
+/** The RFB role of a desktop-sharing side: ACTIVE runs the VNC viewer,
+ * PASSIVE the VNC server; independent of the MSRP connection's a=setup. */
+typedef enum msrp_rfb_role {
+  MSRP_RFB_ACTIVE = 1,
+  MSRP_RFB_PASSIVE = 2
+} msrp_rfb_role;
+
+/** a=rfbsetup; without it, older clients' a=setup:passive (they carried
+ * the RFB role there); with neither, ACTIVE. */
+MSRP_API msrp_rfb_role msrp_sdp_media_rfb_role(const msrp_sdp_media *media);
+/** Adds a=rfbsetup:active or :passive. MSRP_ERR_INVALID_ARGUMENT. */
+MSRP_API int msrp_sdp_media_set_rfb_role(msrp_sdp_media *media,
+                                         msrp_rfb_role role);
+
 MSRP_API const msrp_path *msrp_sdp_media_path(const msrp_sdp_media *media);
 
 /** The m-line: 1 for TCP/TLS/MSRP, 0 for TCP/MSRP; and its port (0 to

@@ -20,6 +20,7 @@ typedef struct fingerprint {
 } fingerprint;
 
 struct msrp_sdp_media {
+  int application; /* m=application (desktop sharing), not m=message */
   int port;
   int use_tls;
   char *address; /* NULL: no c= line */
@@ -306,7 +307,8 @@ static int put_path(msrp__buf *b, const msrp_path *path) {
 }
 
 static int format_into(msrp__buf *b, const msrp_sdp_media *m) {
-  int rc = msrp__buf_append_str(b, "m=message ");
+  int rc =
+      msrp__buf_append_str(b, m->application ? "m=application " : "m=message ");
   if (rc == 0)
     rc = msrp__buf_append_u64(b, (uint64_t)m->port);
   if (rc == 0)
@@ -393,7 +395,10 @@ static int parse_m_line(msrp_sdp_media *m, msrp__span v) {
   uint64_t p;
   if (!msrp__parse_uint(port.p, port.n, 65535, &p))
     return MSRP_ERR_SDP_SYNTAX;
-  if (!msrp__ieq_lit(media.p, media.n, "message"))
+  /* MSRP is m=message; desktop sharing as deployed is m=application */
+  if (msrp__ieq_lit(media.p, media.n, "application"))
+    m->application = 1;
+  else if (!msrp__ieq_lit(media.p, media.n, "message"))
     return MSRP_ERR_NOT_SUPPORTED;
   if (msrp__ieq_lit(proto.p, proto.n, "TCP/MSRP"))
     m->use_tls = 0;
@@ -679,6 +684,40 @@ int msrp_sdp_find_msrp_media(const char *text, size_t len, size_t from,
 
 /* ------------------------------------------------------------------ */
 /* Getters                                                             */
+
+int msrp_sdp_media_set_application(msrp_sdp_media *m, int application) {
+  if (!m)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  m->application = application != 0;
+  return 0;
+}
+
+int msrp_sdp_media_application(const msrp_sdp_media *m) {
+  return m ? m->application : 0;
+}
+
+msrp_rfb_role msrp_sdp_media_rfb_role(const msrp_sdp_media *m) {
+  if (!m)
+    return MSRP_RFB_ACTIVE;
+  const char *v = msrp_sdp_media_find_attribute(m, "rfbsetup");
+  if (v) {
+    if (msrp__ieq_lit(v, strlen(v), "passive"))
+      return MSRP_RFB_PASSIVE;
+    if (msrp__ieq_lit(v, strlen(v), "active"))
+      return MSRP_RFB_ACTIVE;
+  }
+  /* older clients put the RFB role in a=setup; none at all: active */
+  if (!v && m->setup == MSRP_SDP_SETUP_PASSIVE)
+    return MSRP_RFB_PASSIVE;
+  return MSRP_RFB_ACTIVE;
+}
+
+int msrp_sdp_media_set_rfb_role(msrp_sdp_media *m, msrp_rfb_role role) {
+  if (!m || (role != MSRP_RFB_ACTIVE && role != MSRP_RFB_PASSIVE))
+    return MSRP_ERR_INVALID_ARGUMENT;
+  return msrp_sdp_media_add_attribute(
+      m, role == MSRP_RFB_ACTIVE ? "rfbsetup:active" : "rfbsetup:passive");
+}
 
 const msrp_path *msrp_sdp_media_path(const msrp_sdp_media *m) {
   return m ? &m->path : NULL;

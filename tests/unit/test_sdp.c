@@ -715,7 +715,7 @@ static const bad_case bad_cases[] = {
      MSRP_SDP_FIELD_MEDIA, 1},
     {"m=message 2855 TCP/WS/MSRP *\r\n", MSRP_ERR_NOT_SUPPORTED,
      MSRP_SDP_FIELD_MEDIA, 1},
-    {"m=application 2855 TCP/MSRP *\r\n", MSRP_ERR_NOT_SUPPORTED,
+    {"m=video 2855 TCP/MSRP *\r\n", MSRP_ERR_NOT_SUPPORTED,
      MSRP_SDP_FIELD_MEDIA, 1},
     /* missing a=path, a=accept-types */
     {M_OK T_OK, MSRP_ERR_NOT_FOUND, MSRP_SDP_FIELD_PATH, 0},
@@ -1261,6 +1261,71 @@ static void test_send_mode_both(void **state) {
 
 /* A whole SDP body with other media: the MSRP sections are found by
  * number, a turned-down one (port 0) and other protocols are skipped. */
+/* Desktop sharing as deployed clients speak it (PEERS.md): m=application,
+ * accept-types application/x-rfb, a=rfbsetup for the RFB role beside the
+ * MSRP a=setup; an older offer with the role in a=setup only; no role at
+ * all means active. Byte-exact when we write it. */
+static void test_desktop_sharing_media(void **state) {
+  (void)state;
+  msrp_path p;
+  path_of(&p, "msrps://192.0.2.7:7655/ds1;tcp");
+  const char *types[] = {"application/x-rfb"};
+  msrp_sdp_media *m;
+  assert_int_equal(msrp_sdp_media_new(&m, &p, types, 1), 0);
+  assert_int_equal(msrp_sdp_media_set_application(m, 1), 0);
+  assert_int_equal(msrp_sdp_media_set_setup(m, MSRP_SDP_SETUP_ACTPASS), 0);
+  assert_int_equal(msrp_sdp_media_set_rfb_role(m, MSRP_RFB_PASSIVE), 0);
+  char buf[512];
+  assert_true(msrp_sdp_media_format(m, buf, sizeof buf) > 0);
+  assert_string_equal(buf, "m=application 7655 TCP/TLS/MSRP *\r\n"
+                           "c=IN IP4 192.0.2.7\r\n"
+                           "a=path:msrps://192.0.2.7:7655/ds1;tcp\r\n"
+                           "a=accept-types:application/x-rfb\r\n"
+                           "a=setup:actpass\r\n"
+                           "a=rfbsetup:passive\r\n");
+  msrp_sdp_media_free(m);
+  assert_int_equal(msrp_sdp_media_set_rfb_role(NULL, MSRP_RFB_ACTIVE),
+                   MSRP_ERR_INVALID_ARGUMENT);
+  msrp_path_clear(&p);
+  /* an answer from a viewer: the RFB role apart from the TCP role */
+  m = parse_ok("m=application 2855 TCP/MSRP *\r\nc=IN IP4 192.0.2.8\r\n"
+               "a=path:msrp://192.0.2.8:2855/v1;tcp\r\n"
+               "a=accept-types:application/x-rfb\r\n"
+               "a=setup:passive\r\na=rfbsetup:active\r\n",
+               0);
+  assert_int_equal(msrp_sdp_media_application(m), 1);
+  assert_int_equal(msrp_sdp_media_setup(m), MSRP_SDP_SETUP_PASSIVE);
+  assert_int_equal(msrp_sdp_media_rfb_role(m), MSRP_RFB_ACTIVE);
+  msrp_sdp_media_free(m);
+  /* an older client: the role in a=setup only */
+  m = parse_ok("m=application 2855 TCP/MSRP *\r\nc=IN IP4 192.0.2.8\r\n"
+               "a=path:msrp://192.0.2.8:2855/v2;tcp\r\n"
+               "a=accept-types:application/x-rfb\r\na=setup:passive\r\n",
+               0);
+  assert_int_equal(msrp_sdp_media_rfb_role(m), MSRP_RFB_PASSIVE);
+  msrp_sdp_media_free(m);
+  /* no role at all: the remote is active (it runs the viewer) */
+  m = parse_ok("m=application 2855 TCP/MSRP *\r\nc=IN IP4 192.0.2.8\r\n"
+               "a=path:msrp://192.0.2.8:2855/v3;tcp\r\n"
+               "a=accept-types:application/x-rfb\r\n",
+               0);
+  assert_int_equal(msrp_sdp_media_rfb_role(m), MSRP_RFB_ACTIVE);
+  /* a chat's section stays m=message */
+  assert_int_equal(msrp_sdp_media_set_application(m, 0), 0);
+  assert_true(msrp_sdp_media_format(m, buf, sizeof buf) > 0);
+  assert_memory_equal(buf, "m=message 2855 TCP/MSRP *\r\n", 27);
+  msrp_sdp_media_free(m);
+  /* found among other media in a whole body */
+  static const char body[] = "v=0\r\nm=audio 49170 RTP/AVP 0\r\n"
+                             "m=application 9 TCP/BFCP *\r\n"
+                             "m=application 7656 TCP/MSRP *\r\n"
+                             "a=path:msrp://192.0.2.9:7656/x;tcp\r\n"
+                             "a=accept-types:application/x-rfb\r\n";
+  size_t i = 99;
+  assert_int_equal(msrp_sdp_find_msrp_media(body, sizeof body - 1, 0, &i), 0);
+  assert_int_equal(i, 2);
+}
+
 static void test_find_msrp_media(void **state) {
   (void)state;
   static const char body[] =
@@ -1352,6 +1417,7 @@ int main(void) {
       cmocka_unit_test(test_send_mode_both),
       cmocka_unit_test(test_send_mode_errors),
       cmocka_unit_test(test_find_msrp_media),
+      cmocka_unit_test(test_desktop_sharing_media),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
