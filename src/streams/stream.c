@@ -108,9 +108,22 @@ int msrp__account_in_init(msrp__account_in *in, const msrp_account *a,
 }
 
 int msrp__parse_remote_media(const char *sdp, msrp_sdp_media **out) {
+  /* the first m=message section: an m=application one (desktop sharing)
+   * in the same body is another stream's */
   size_t len = strlen(sdp), index = 0;
-  int rc = msrp_sdp_find_msrp_media(sdp, len, 0, &index);
-  return rc ? rc : msrp_sdp_media_parse(out, sdp, len, index, NULL);
+  for (size_t from = 0;; from = index + 1) {
+    int rc = msrp_sdp_find_msrp_media(sdp, len, from, &index);
+    if (rc)
+      return rc;
+    msrp_sdp_media *m;
+    if ((rc = msrp_sdp_media_parse(&m, sdp, len, index, NULL)))
+      return rc;
+    if (!msrp_sdp_media_application(m)) {
+      *out = m;
+      return 0;
+    }
+    msrp_sdp_media_free(m);
+  }
 }
 
 int msrp__finish_local_media(msrp_sdp_media *m, const msrp__account *a,

@@ -334,14 +334,18 @@ static void test_lifecycle_tls(void **state) {
 
 /* ---- whole SDP bodies, as a SIP client has them ------------------------ */
 
-/* Each side's media section inside a whole body, after an audio stream and
- * a turned-down MSRP stream (port 0): the chat finds its own section. */
+/* Each side's media section inside a whole body, after an audio stream,
+ * a turned-down MSRP stream (port 0) and a desktop-sharing MSRP stream
+ * (m=application, another stream's): the chat finds its own section. */
 static char *whole_body(const char *media) {
   static const char head[] =
       "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
       "m=audio 49170 RTP/AVP 0\r\nc=IN IP4 127.0.0.1\r\n"
       "a=rtpmap:0 PCMU/8000\r\n"
-      "m=message 0 TCP/MSRP *\r\n";
+      "m=message 0 TCP/MSRP *\r\n"
+      "m=application 9 TCP/MSRP *\r\n"
+      "a=path:msrp://127.0.0.1:9/desktop;tcp\r\n"
+      "a=accept-types:application/x-rfb\r\na=rfbsetup:passive\r\n";
   char *b = malloc(sizeof head + strlen(media) + 64);
   assert_non_null(b);
   sprintf(b, "%s%sm=video 51372 RTP/AVP 31\r\n", head, media);
