@@ -6,7 +6,8 @@
 #   setup.sh demo   to build the library and the msrp command (the demo)
 #   setup.sh test   also what the tests use: cmocka, clang (fuzzing,
 #                   formatting), and the real components the tests start
-#                   (tshark, tmux, Kamailio, dnsmasq, GNU time) and Doxygen
+#                   (tshark, tmux, Kamailio, dnsmasq, GNU time, PostgreSQL,
+#                   Xvfb, x11vnc, vncsnapshot) and Doxygen
 #                   (the reference)
 #
 # Idempotent, and quiet when everything is already installed. Kamailio is
@@ -27,6 +28,7 @@ test)
     libcmocka-dev
     clang libclang-rt-14-dev clang-format
     tshark python3 tmux doxygen dnsmasq-base time postgresql
+    xvfb x11vnc vncsnapshot x11-xserver-utils libjpeg-turbo-progs
     kamailio kamailio-tls-modules
   )
   ;;

@@ -8,6 +8,7 @@
  */
 #include <msrp/version.h>
 #include <msrp/chat.h>
+#include <msrp/desktop_sharing.h>
 #include <msrp/file_transfer.h>
 #include <msrp/sdp.h>
 
@@ -120,6 +121,9 @@ static const char usage_main[] =
     "  chat    chat with one peer (msrp chat --help)\n"
     "  send    send a file (msrp send --help)\n"
     "  receive receive a file (msrp receive --help)\n"
+    "  share   share this screen's VNC server (msrp share --help)\n"
+    "  view    view the peer's screen with a local VNC viewer (msrp view "
+    "--help)\n"
     "  load    sessions and messages at full speed, checked (msrp load "
     "--help)\n"
     "  help    this help\n"
@@ -553,7 +557,11 @@ enum {
   HASH,
   SERVE,
   CHUNK,
-  RATE
+  RATE,
+  /* msrp share / view */
+  VNC,
+  VPORT,
+  ANSWER
 };
 
 #define COMMON_LONGS                                                           \
@@ -1207,6 +1215,232 @@ static int file_main(int argc, char **argv, bool sending) {
   return a.exit_code;
 }
 
+/* ---- msrp share / msrp view -----------------------------------------------
+ */
+
+static const char usage_share[] =
+    "usage: msrp share [--vnc HOST:PORT] [--answer] [OPTIONS]\n"
+    "\n"
+    "Share this machine's screen: carry the RFB stream of a local VNC\n"
+    "server (default 127.0.0.1:5900) inside an MSRP session. Offers by\n"
+    "default (prints its SDP, reads the answer from --remote-file or\n"
+    "standard input); --answer reads an offer first and answers it.\n"
+    "Connection, TLS, relay and scripting options as for msrp chat.\n"
+    "\n"
+    "Exit status: 0 the share ran and ended; 7 the VNC side failed;\n"
+    "otherwise as for msrp chat.\n";
+
+static const char usage_view[] =
+    "usage: msrp view [--port N] [--answer] [OPTIONS]\n"
+    "\n"
+    "View the peer's screen: wait on 127.0.0.1:N (default: any free port,\n"
+    "printed as \"viewer-port N\") for one local VNC viewer and carry its\n"
+    "RFB stream inside an MSRP session. Offers or answers as msrp share.\n"
+    "Connection, TLS, relay and scripting options as for msrp chat.\n"
+    "\n"
+    "Exit status: as for msrp share.\n";
+
+typedef struct sapp {
+  opts o;
+  bool offering, sharing, ended, handler_up;
+  uv_loop_t *loop;
+  msrp_notification_center *nc;
+  msrp_desktop_sharing *ds;
+  char *offer_sdp;
+  int exit_code;
+  uv_timer_t deadline;
+} sapp;
+
+static void share_observe(msrp_notification_center *center,
+                          const msrp_notification *n, void *ud) {
+  (void)center;
+  sapp *a = ud;
+  if (!strcmp(n->name, MSRP_DESKTOP_SHARING_DID_INITIALIZE)) {
+    const msrp_desktop_sharing_did_initialize *d = n->payload;
+    if (a->o.script)
+      printf("initialized\n");
+    fflush(stdout);
+    write_local_sdp(&a->o, d->sdp);
+    char *remote = a->offering ? remote_sdp(&a->o) : a->offer_sdp;
+    if (!remote) {
+      a->exit_code = EXIT_USAGE;
+      msrp_desktop_sharing_end(a->ds);
+    } else {
+      msrp_desktop_sharing_start(a->ds, remote);
+    }
+    if (a->offering)
+      free(remote);
+  } else if (!strcmp(n->name, MSRP_DESKTOP_SHARING_DID_START)) {
+    if (a->o.script)
+      printf("started\n");
+    int port = msrp_desktop_sharing_viewer_port(a->ds);
+    if (port)
+      printf(a->o.script ? "viewer-port %d\n"
+                         : "a VNC viewer can connect to 127.0.0.1::%d\n",
+             port);
+  } else if (!strcmp(n->name, MSRP_DESKTOP_SHARING_HANDLER_DID_START)) {
+    uv_timer_stop(&a->deadline); /* the share takes its time */
+    a->handler_up = true;
+    if (a->o.script)
+      printf("handler-started\n");
+  } else if (!strcmp(n->name, MSRP_DESKTOP_SHARING_HANDLER_DID_FAIL) ||
+             !strcmp(n->name, MSRP_DESKTOP_SHARING_DID_FAIL)) {
+    const msrp_desktop_sharing_did_fail *f = n->payload;
+    bool handler = !strcmp(n->name, MSRP_DESKTOP_SHARING_HANDLER_DID_FAIL);
+    if (a->exit_code == EXIT_OK)
+      a->exit_code = handler ? EXIT_DELIVERY : exit_code_of(f->failure);
+    if (a->o.script)
+      printf("%s %s %s\n", handler ? "handler-failed" : "failed", f->context,
+             f->reason);
+    else
+      fprintf(stderr, "msrp: %s failed: %s\n", f->context, f->reason);
+    if (!handler)
+      msrp_desktop_sharing_end(a->ds);
+  } else if (!strcmp(n->name, MSRP_DESKTOP_SHARING_DID_END)) {
+    uint64_t out, in;
+    msrp_desktop_sharing_counters(a->ds, &out, &in);
+    if (a->o.script)
+      printf("bytes %llu %llu\nended\n", (unsigned long long)out,
+             (unsigned long long)in);
+    a->ended = true;
+    uv_close((uv_handle_t *)&a->deadline, NULL);
+  }
+  fflush(stdout);
+}
+
+static void share_deadline(uv_timer_t *t) {
+  sapp *a = t->data;
+  fprintf(stderr, "msrp: gave up after %d seconds (--timeout)\n", a->o.timeout);
+  if (a->exit_code == EXIT_OK)
+    a->exit_code = EXIT_TIMEOUT;
+  msrp_desktop_sharing_end(a->ds);
+}
+
+static void share_stop(uv_signal_t *h, int sig) {
+  (void)sig;
+  sapp *a = h->data;
+  msrp_desktop_sharing_end(a->ds);
+  uv_close((uv_handle_t *)h, NULL);
+}
+
+static int share_main(int argc, char **argv, bool sharing) {
+  sapp a;
+  memset(&a, 0, sizeof a);
+  opts *o = &a.o;
+  o->local_host = "127.0.0.1";
+  o->timeout = 30;
+  o->connect = true;
+  a.sharing = sharing;
+  static const struct option longs[] = {COMMON_LONGS,
+                                        {"vnc", required_argument, 0, VNC},
+                                        {"port", required_argument, 0, VPORT},
+                                        {"answer", no_argument, 0, ANSWER},
+                                        {0, 0, 0, 0}};
+  const char *usage = sharing ? usage_share : usage_view;
+  msrp_desktop_sharing_config cfg = {.role = sharing ? MSRP_DESKTOP_SERVER
+                                                     : MSRP_DESKTOP_VIEWER};
+  char vnc_host[256] = "";
+  bool answer = false;
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+    if (common_option(o, c))
+      continue;
+    switch (c) {
+    case VNC: {
+      const char *colon = strrchr(optarg, ':');
+      int port = colon ? atoi(colon + 1) : 0;
+      if (!sharing || !colon || port <= 0 || port > 65535 ||
+          (size_t)(colon - optarg) >= sizeof vnc_host)
+        die("--vnc takes HOST:PORT (msrp share): ", optarg);
+      snprintf(vnc_host, sizeof vnc_host, "%.*s", (int)(colon - optarg),
+               optarg);
+      cfg.vnc_host = vnc_host;
+      cfg.vnc_port = port;
+      break;
+    }
+    case VPORT:
+      cfg.viewer_port = atoi(optarg);
+      if (sharing || cfg.viewer_port < 0 || cfg.viewer_port > 65535)
+        die("--port takes a port (msrp view): ", optarg);
+      break;
+    case ANSWER:
+      answer = true;
+      break;
+    case 'h':
+      fputs(usage, stdout);
+      return 0;
+    default:
+      fputs(usage, stderr);
+      return EXIT_USAGE;
+    }
+  }
+  if (optind != argc)
+    die("unexpected argument: ", argv[optind]);
+  common_checks(o);
+  a.offering = !answer;
+  char *password = read_password(o);
+  msrp_tls_config tls;
+  msrp_relay_config relay;
+  msrp_logger lg;
+  msrp_account acc = make_account(o, &tls, &relay, &lg, password);
+  acc.offer_setup = o->connect ? MSRP_SDP_SETUP_ACTIVE : MSRP_SDP_SETUP_PASSIVE;
+  a.loop = uv_default_loop();
+  if (msrp_notification_center_new(&a.nc))
+    die("out of memory", NULL);
+  int rc;
+  if (a.offering) {
+    rc = msrp_desktop_sharing_new(&a.ds, a.loop, a.nc, &acc,
+                                  "sip:peer@localhost", &cfg);
+  } else {
+    a.offer_sdp = remote_sdp(o);
+    rc = a.offer_sdp
+             ? msrp_desktop_sharing_new_from_sdp(&a.ds, a.loop, a.nc, &acc,
+                                                 "sip:peer@localhost",
+                                                 a.offer_sdp, &cfg)
+             : MSRP_ERR_SDP_SYNTAX;
+    if (!rc && msrp_desktop_sharing_role(a.ds) != cfg.role)
+      rc = MSRP_ERR_NOT_SUPPORTED; /* the offer wants what we are not */
+  }
+  if (rc) {
+    fprintf(stderr, "msrp: %s\n", msrp_strerror(rc));
+    msrp_desktop_sharing_free(a.ds);
+    uv_run(a.loop, UV_RUN_DEFAULT);
+    free(password);
+    free(a.offer_sdp);
+    msrp_notification_center_free(a.nc);
+    return rc == MSRP_ERR_TLS_CONFIG ? EXIT_TLS : EXIT_USAGE;
+  }
+  msrp_notification_center_add_observer(a.nc, NULL, a.ds, share_observe, &a,
+                                        NULL);
+  uv_timer_init(a.loop, &a.deadline);
+  a.deadline.data = &a;
+  uv_timer_start(&a.deadline, share_deadline, (uint64_t)o->timeout * 1000, 0);
+  uv_unref((uv_handle_t *)&a.deadline);
+  uv_signal_t stop;
+  uv_signal_init(a.loop, &stop);
+  stop.data = &a;
+  uv_signal_start(&stop, share_stop, SIGTERM);
+  uv_unref((uv_handle_t *)&stop);
+  rc = msrp_desktop_sharing_initialize(a.ds);
+  if (rc) {
+    fprintf(stderr, "msrp: %s\n", msrp_strerror(rc));
+    a.exit_code = exit_code_of(rc);
+    msrp_desktop_sharing_end(a.ds);
+  }
+  run_until(a.loop, &a.ended);
+  if (!uv_is_closing((uv_handle_t *)&stop))
+    uv_close((uv_handle_t *)&stop, NULL);
+  msrp_desktop_sharing_free(a.ds);
+  uv_run(a.loop, UV_RUN_DEFAULT);
+  msrp_notification_center_free(a.nc);
+  free(a.offer_sdp);
+  free(password);
+  if (a.exit_code == EXIT_OK && !a.handler_up)
+    a.exit_code = EXIT_DELIVERY;
+  return a.exit_code;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
       !strcmp(argv[1], "-h")) {
@@ -1217,6 +1451,8 @@ int main(int argc, char **argv) {
     printf("msrp %s (libmsrp %s)\n", MSRP_VERSION_STRING, msrp_version());
     return 0;
   }
+  if (!strcmp(argv[1], "share") || !strcmp(argv[1], "view"))
+    return share_main(argc - 1, argv + 1, !strcmp(argv[1], "share"));
   if (!strcmp(argv[1], "load"))
     return load_main(argc - 1, argv + 1);
   if (!strcmp(argv[1], "chat"))
