@@ -118,6 +118,11 @@ MSRP_API void msrp_desktop_sharing_counters(const msrp_desktop_sharing *ds,
                                             uint64_t *to_peer,
                                             uint64_t *from_peer);
 
+/** Flow control now (for monitoring and tests): 1 when the local VNC side
+ * is not read because the MSRP side backs up; 2 when the peer is not read
+ * because the local VNC side backs up; 3 both; 0 neither. */
+MSRP_API int msrp_desktop_sharing_held_back(const msrp_desktop_sharing *ds);
+
 #ifdef __cplusplus
 }
 #endif

@@ -47,6 +47,8 @@ typedef struct piece {
 typedef struct wreq {
   uv_write_t w;
   msrp_desktop_sharing *ds;
+  struct wreq *next; /* waiting for the local side to be up */
+  size_t len;
   uint8_t data[];
 } wreq;
 
@@ -74,10 +76,12 @@ struct msrp_desktop_sharing {
   uv_tcp_t local;
   uv_connect_t creq;
   bool listener_open, local_open, local_up, local_reading;
-  piece *pieces;    /* read, not all taken by the engine yet */
-  size_t untaken;   /* their bytes */
-  piece *blocked;   /* read, but the session's queue was full */
-  bool msrp_paused; /* the local socket's queue is full */
+  piece *pieces;            /* read, not all taken by the engine yet */
+  size_t untaken;           /* their bytes */
+  piece *blocked;           /* read, but the session's queue was full */
+  bool msrp_paused;         /* the local socket's queue is full */
+  wreq *early, *early_tail; /* from the peer before the local side is up */
+  size_t early_bytes;
   uint64_t to_peer, from_peer;
 
   uv_timer_t end_timer;
@@ -115,6 +119,12 @@ static void free_pieces(msrp_desktop_sharing *ds) {
   ds->untaken = 0;
   free(ds->blocked);
   ds->blocked = NULL;
+  for (wreq *r = ds->early, *n; r; r = n) {
+    n = r->next;
+    free(r);
+  }
+  ds->early = ds->early_tail = NULL;
+  ds->early_bytes = 0;
 }
 
 static void release(msrp_desktop_sharing *ds) {
@@ -364,9 +374,12 @@ static void on_writable(msrp_session *s, void *ud) {
 static void update_msrp_reading(msrp_desktop_sharing *ds) {
   if (!ds->s)
     return;
-  size_t q = ds->local_up ? ds->local.write_queue_size : 0;
-  bool pause = !ds->local_up || q > ds->max_buffer;
-  bool resume = ds->local_up && q <= ds->max_buffer / 2;
+  /* before the local side is up, what comes waits here (a VNC server's
+   * greeting), up to the bound; reading goes on, so a peer that leaves
+   * meanwhile is noticed */
+  size_t q = ds->local_up ? ds->local.write_queue_size : ds->early_bytes;
+  bool pause = q > ds->max_buffer;
+  bool resume = q <= ds->max_buffer / 2;
   if (pause && !ds->msrp_paused) {
     msrp_session_pause(ds->s);
     ds->msrp_paused = true;
@@ -391,12 +404,22 @@ static void on_local_written(uv_write_t *w, int status) {
   update_msrp_reading(ds);
 }
 
+static void write_local(msrp_desktop_sharing *ds, wreq *r) {
+  uv_buf_t b = uv_buf_init((char *)r->data, (unsigned)r->len);
+  if (uv_write(&r->w, (uv_stream_t *)&ds->local, &b, 1, on_local_written)) {
+    free(r);
+    end_now(ds);
+    return;
+  }
+  ds->from_peer += r->len;
+}
+
 static void on_message(msrp_session *s, const msrp_message_info *m,
                        const uint8_t *body, size_t len, void *ud) {
   (void)s;
   (void)m;
   msrp_desktop_sharing *ds = ud;
-  if (!ds->local_up || ds->ending || !len)
+  if (ds->ending || !len)
     return;
   wreq *r = malloc(sizeof *r + len);
   if (!r) {
@@ -404,14 +427,19 @@ static void on_message(msrp_session *s, const msrp_message_info *m,
     return;
   }
   r->ds = ds;
+  r->next = NULL;
+  r->len = len;
   memcpy(r->data, body, len);
-  uv_buf_t b = uv_buf_init((char *)r->data, (unsigned)len);
-  if (uv_write(&r->w, (uv_stream_t *)&ds->local, &b, 1, on_local_written)) {
-    free(r);
-    end_now(ds);
-    return;
+  if (!ds->local_up) {
+    if (ds->early_tail)
+      ds->early_tail->next = r;
+    else
+      ds->early = r;
+    ds->early_tail = r;
+    ds->early_bytes += len;
+  } else {
+    write_local(ds, r);
   }
-  ds->from_peer += len;
   update_msrp_reading(ds);
 }
 
@@ -433,8 +461,16 @@ static void local_up(msrp_desktop_sharing *ds) {
   ds->local.data = ds;
   uv_tcp_nodelay(&ds->local, 1);
   post(ds, MSRP_DESKTOP_SHARING_HANDLER_DID_START, NULL, NULL);
+  /* what the peer sent before, first */
+  while (ds->early && !ds->ending && !ds->freeing) {
+    wreq *r = ds->early;
+    ds->early = r->next;
+    ds->early_bytes -= r->len;
+    write_local(ds, r);
+  }
+  ds->early_tail = ds->early;
   update_local_reading(ds);
-  update_msrp_reading(ds); /* what the peer sends may come now */
+  update_msrp_reading(ds);
 }
 
 static void on_vnc_connected(uv_connect_t *req, int status) {
@@ -628,9 +664,6 @@ static void on_completed(msrp_connector *con, int status, msrp_transport *t,
       msrp_transport_free(t);
   }
   if (!status) {
-    /* nothing from the peer until the local side can take it */
-    msrp_session_pause(ds->s);
-    ds->msrp_paused = true;
     status = start_handler(ds);
     if (status) {
       ds->state = DS_STARTED;
@@ -808,4 +841,11 @@ void msrp_desktop_sharing_counters(const msrp_desktop_sharing *ds,
     *to_peer = ds ? ds->to_peer : 0;
   if (from_peer)
     *from_peer = ds ? ds->from_peer : 0;
+}
+
+int msrp_desktop_sharing_held_back(const msrp_desktop_sharing *ds) {
+  if (!ds)
+    return 0;
+  return (ds->local_up && !ds->local_reading ? 1 : 0) |
+         (ds->msrp_paused ? 2 : 0);
 }
