@@ -560,7 +560,9 @@ enum {
   RATE,
   /* msrp share / view */
   VNC,
+  VNCCMD,
   VPORT,
+  VIEWERCMD,
   ANSWER
 };
 
@@ -1219,10 +1221,13 @@ static int file_main(int argc, char **argv, bool sending) {
  */
 
 static const char usage_share[] =
-    "usage: msrp share [--vnc HOST:PORT] [--answer] [OPTIONS]\n"
+    "usage: msrp share [--vnc HOST:PORT | --vnc-command CMD] [--answer] "
+    "[OPTIONS]\n"
     "\n"
     "Share this machine's screen: carry the RFB stream of a local VNC\n"
-    "server (default 127.0.0.1:5900) inside an MSRP session. Offers by\n"
+    "server (default 127.0.0.1:5900) inside an MSRP session, or of one it\n"
+    "starts with --vnc-command (its output is read for PORT=<n>, as\n"
+    "x11vnc prints it; it is stopped when the share ends). Offers by\n"
     "default (prints its SDP, reads the answer from --remote-file or\n"
     "standard input); --answer reads an offer first and answers it.\n"
     "Connection, TLS, relay and scripting options as for msrp chat.\n"
@@ -1231,11 +1236,13 @@ static const char usage_share[] =
     "otherwise as for msrp chat.\n";
 
 static const char usage_view[] =
-    "usage: msrp view [--port N] [--answer] [OPTIONS]\n"
+    "usage: msrp view [--port N] [--viewer-command CMD] [--answer] "
+    "[OPTIONS]\n"
     "\n"
     "View the peer's screen: wait on 127.0.0.1:N (default: any free port,\n"
     "printed as \"viewer-port N\") for one local VNC viewer and carry its\n"
-    "RFB stream inside an MSRP session. Offers or answers as msrp share.\n"
+    "RFB stream inside an MSRP session; --viewer-command starts the viewer\n"
+    "itself, \"%p\" in it made the port. Offers or answers as msrp share.\n"
     "Connection, TLS, relay and scripting options as for msrp chat.\n"
     "\n"
     "Exit status: as for msrp share.\n";
@@ -1331,11 +1338,14 @@ static int share_main(int argc, char **argv, bool sharing) {
   o->timeout = 30;
   o->connect = true;
   a.sharing = sharing;
-  static const struct option longs[] = {COMMON_LONGS,
-                                        {"vnc", required_argument, 0, VNC},
-                                        {"port", required_argument, 0, VPORT},
-                                        {"answer", no_argument, 0, ANSWER},
-                                        {0, 0, 0, 0}};
+  static const struct option longs[] = {
+      COMMON_LONGS,
+      {"vnc", required_argument, 0, VNC},
+      {"vnc-command", required_argument, 0, VNCCMD},
+      {"port", required_argument, 0, VPORT},
+      {"viewer-command", required_argument, 0, VIEWERCMD},
+      {"answer", no_argument, 0, ANSWER},
+      {0, 0, 0, 0}};
   const char *usage = sharing ? usage_share : usage_view;
   msrp_desktop_sharing_config cfg = {.role = sharing ? MSRP_DESKTOP_SERVER
                                                      : MSRP_DESKTOP_VIEWER};
@@ -1359,6 +1369,16 @@ static int share_main(int argc, char **argv, bool sharing) {
       cfg.vnc_port = port;
       break;
     }
+    case VNCCMD:
+      if (!sharing)
+        die("--vnc-command is for msrp share", NULL);
+      cfg.vnc_command = optarg;
+      break;
+    case VIEWERCMD:
+      if (sharing)
+        die("--viewer-command is for msrp view", NULL);
+      cfg.viewer_command = optarg;
+      break;
     case VPORT:
       cfg.viewer_port = atoi(optarg);
       if (sharing || cfg.viewer_port < 0 || cfg.viewer_port > 65535)

@@ -50,6 +50,15 @@ typedef struct msrp_desktop_sharing_config {
   int viewer_port;
   /** Bytes waiting each way before the other side is held back; 0: 1 MiB. */
   size_t max_buffer;
+  /** SERVER: start the VNC server with this command line (/bin/sh -c)
+   * when the share starts, read its output for "PORT=<n>" (as x11vnc
+   * prints it) and connect to that port on vnc_host; it is sent SIGTERM
+   * when the share ends. NULL: connect to vnc_port. */
+  const char *vnc_command;
+  /** VIEWER: once the port is open, run this command line (/bin/sh -c),
+   * every "%p" in it replaced by the port (e.g. "vncviewer 127.0.0.1::%p");
+   * sent SIGTERM when the share ends. NULL: wait for a viewer. */
+  const char *viewer_command;
 } msrp_desktop_sharing_config;
 
 #define MSRP_DESKTOP_SHARING_DID_INITIALIZE "MSRPDesktopSharingDidInitialize"

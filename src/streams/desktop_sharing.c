@@ -19,6 +19,7 @@
 #include "core/util.h"
 #include "streams/stream.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +70,12 @@ struct msrp_desktop_sharing {
   msrp_session *s;
 
   /* the local VNC side */
-  char *vnc_host, *viewer_host;
+  char *vnc_host, *viewer_host, *vnc_command, *viewer_command;
+  uv_process_t proc; /* a VNC server or viewer we started */
+  uv_pipe_t proc_out;
+  bool proc_open, proc_out_open, port_found;
+  char out_line[512];
+  size_t out_len;
   int vnc_port, viewer_port;
   size_t max_buffer;
   uv_tcp_t listener;
@@ -135,6 +141,8 @@ static void release(msrp_desktop_sharing *ds) {
   free(ds->sdp);
   free(ds->vnc_host);
   free(ds->viewer_host);
+  free(ds->vnc_command);
+  free(ds->viewer_command);
   free_pieces(ds);
   free(ds);
 }
@@ -160,6 +168,12 @@ static void on_timer_closed(uv_handle_t *h) {
 /* The local side: the viewer's or the VNC server's socket, and the
  * viewer side's listener. */
 static void close_local(msrp_desktop_sharing *ds) {
+  if (ds->proc_open && !uv_is_closing((uv_handle_t *)&ds->proc)) {
+    uv_process_kill(&ds->proc, SIGTERM);
+    uv_close((uv_handle_t *)&ds->proc, on_handle_closed);
+  }
+  if (ds->proc_out_open && !uv_is_closing((uv_handle_t *)&ds->proc_out))
+    uv_close((uv_handle_t *)&ds->proc_out, on_handle_closed);
   if (ds->local_open && !uv_is_closing((uv_handle_t *)&ds->local))
     uv_close((uv_handle_t *)&ds->local, on_handle_closed);
   if (ds->listener_open && !uv_is_closing((uv_handle_t *)&ds->listener))
@@ -508,24 +522,121 @@ static void on_viewer(uv_stream_t *server, int status) {
   local_up(ds);
 }
 
+static int connect_vnc(msrp_desktop_sharing *ds);
+
+static void on_proc_exit(uv_process_t *p, int64_t status, int sig) {
+  msrp_desktop_sharing *ds = p->data;
+  (void)sig;
+  if (ds->freeing || ds->ending || ds->port_found ||
+      ds->role != MSRP_DESKTOP_SERVER)
+    return;
+  /* the VNC server went before it said where it listens */
+  char why[128];
+  snprintf(why, sizeof why, "the VNC server command exited (%lld)",
+           (long long)status);
+  post_fail(ds, MSRP_DESKTOP_SHARING_HANDLER_DID_FAIL, "handler",
+            MSRP_ERR_CONNECT, why);
+  end_now(ds);
+}
+
+static void on_proc_alloc(uv_handle_t *h, size_t n, uv_buf_t *b) {
+  msrp_desktop_sharing *ds = h->data;
+  (void)n;
+  size_t room = sizeof ds->out_line - 1 - ds->out_len;
+  *b = uv_buf_init(ds->out_line + ds->out_len, (unsigned)room);
+}
+
+/* The VNC server's output, a line at a time, for "PORT=<n>". */
+static void on_proc_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b) {
+  msrp_desktop_sharing *ds = st->data;
+  (void)b;
+  if (n <= 0) {
+    if (n < 0)
+      uv_read_stop(st);
+    return;
+  }
+  ds->out_len += (size_t)n;
+  ds->out_line[ds->out_len] = '\0';
+  char *nl;
+  while ((nl = strchr(ds->out_line, '\n'))) {
+    *nl = '\0';
+    int port = 0;
+    if (!ds->port_found && sscanf(ds->out_line, "PORT=%d", &port) == 1 &&
+        port > 0 && port < 65536) {
+      ds->port_found = true;
+      ds->vnc_port = port;
+      if (connect_vnc(ds)) {
+        post_fail(ds, MSRP_DESKTOP_SHARING_HANDLER_DID_FAIL, "handler",
+                  MSRP_ERR_CONNECT, "cannot connect to the VNC server");
+        end_now(ds);
+        return;
+      }
+    }
+    size_t rest = ds->out_len - (size_t)(nl + 1 - ds->out_line);
+    memmove(ds->out_line, nl + 1, rest + 1);
+    ds->out_len = rest;
+  }
+  if (ds->out_len == sizeof ds->out_line - 1)
+    ds->out_len = 0; /* a line too long to be "PORT=": dropped */
+}
+
+/* Run `cmd` with /bin/sh -c; with `read_out`, its standard output comes to
+ * on_proc_read (its other output goes to our standard error, never to our
+ * standard output). */
+static int spawn(msrp_desktop_sharing *ds, const char *cmd, bool read_out) {
+  char *args[] = {"/bin/sh", "-c", (char *)cmd, NULL};
+  uv_stdio_container_t io[3];
+  io[0].flags = UV_IGNORE;
+  io[1].flags = UV_INHERIT_FD;
+  io[1].data.fd = 2;
+  io[2].flags = UV_INHERIT_FD;
+  io[2].data.fd = 2;
+  if (read_out) {
+    uv_pipe_init(ds->loop, &ds->proc_out, 0);
+    ds->proc_out.data = ds;
+    ds->proc_out_open = true;
+    ds->handles++;
+    io[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+    io[1].data.stream = (uv_stream_t *)&ds->proc_out;
+  }
+  uv_process_options_t o = {.exit_cb = on_proc_exit,
+                            .file = args[0],
+                            .args = args,
+                            .stdio = io,
+                            .stdio_count = 3};
+  ds->proc.data = ds;
+  if (uv_spawn(ds->loop, &ds->proc, &o))
+    return MSRP_ERR_NOT_FOUND;
+  ds->proc_open = true;
+  ds->handles++;
+  if (read_out)
+    uv_read_start((uv_stream_t *)&ds->proc_out, on_proc_alloc, on_proc_read);
+  return 0;
+}
+
+/* The viewer command, "%p" made the port. */
+static int start_viewer_command(msrp_desktop_sharing *ds) {
+  char cmd[1024], port[8];
+  snprintf(port, sizeof port, "%d", ds->viewer_port);
+  size_t k = 0;
+  for (const char *c = ds->viewer_command; *c && k + 8 < sizeof cmd; c++) {
+    if (c[0] == '%' && c[1] == 'p') {
+      k += (size_t)snprintf(cmd + k, sizeof cmd - k, "%s", port);
+      c++;
+    } else {
+      cmd[k++] = *c;
+    }
+  }
+  cmd[k] = '\0';
+  return spawn(ds, cmd, false);
+}
+
 static int start_handler(msrp_desktop_sharing *ds) {
+
   struct sockaddr_storage sa;
   int rc;
-  if (ds->role == MSRP_DESKTOP_SERVER) {
-    rc = uv_ip4_addr(ds->vnc_host, ds->vnc_port, (struct sockaddr_in *)&sa);
-    if (rc)
-      rc = uv_ip6_addr(ds->vnc_host, ds->vnc_port, (struct sockaddr_in6 *)&sa);
-    if (rc)
-      return MSRP_ERR_ADDRESS;
-    uv_tcp_init(ds->loop, &ds->local);
-    ds->local.data = ds;
-    ds->local_open = true;
-    ds->handles++;
-    ds->creq.data = ds;
-    rc = uv_tcp_connect(&ds->creq, &ds->local, (const struct sockaddr *)&sa,
-                        on_vnc_connected);
-    return rc ? MSRP_ERR_CONNECT : 0;
-  }
+  if (ds->role == MSRP_DESKTOP_SERVER)
+    return ds->vnc_command ? spawn(ds, ds->vnc_command, true) : connect_vnc(ds);
   rc = uv_ip4_addr(ds->viewer_host, ds->viewer_port, (struct sockaddr_in *)&sa);
   if (rc)
     rc = uv_ip6_addr(ds->viewer_host, ds->viewer_port,
@@ -547,7 +658,24 @@ static int start_handler(msrp_desktop_sharing *ds) {
   ds->viewer_port =
       ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
                                      : ((struct sockaddr_in *)&sa)->sin_port);
-  return 0;
+  return ds->viewer_command ? start_viewer_command(ds) : 0;
+}
+
+static int connect_vnc(msrp_desktop_sharing *ds) {
+  struct sockaddr_storage sa;
+  int rc = uv_ip4_addr(ds->vnc_host, ds->vnc_port, (struct sockaddr_in *)&sa);
+  if (rc)
+    rc = uv_ip6_addr(ds->vnc_host, ds->vnc_port, (struct sockaddr_in6 *)&sa);
+  if (rc)
+    return MSRP_ERR_ADDRESS;
+  uv_tcp_init(ds->loop, &ds->local);
+  ds->local.data = ds;
+  ds->local_open = true;
+  ds->handles++;
+  ds->creq.data = ds;
+  rc = uv_tcp_connect(&ds->creq, &ds->local, (const struct sockaddr *)&sa,
+                      on_vnc_connected);
+  return rc ? MSRP_ERR_CONNECT : 0;
 }
 
 /* ---- SDP --------------------------------------------------------------------
@@ -751,7 +879,11 @@ static int ds_new(msrp_desktop_sharing **out, uv_loop_t *loop,
       msrp__strdup_or_null(c && c->vnc_host ? c->vnc_host : "127.0.0.1");
   ds->viewer_host =
       msrp__strdup_or_null(c && c->viewer_host ? c->viewer_host : "127.0.0.1");
-  if (!ds->remote_uri || !ds->vnc_host || !ds->viewer_host) {
+  ds->vnc_command = msrp__strdup_or_null(c ? c->vnc_command : NULL);
+  ds->viewer_command = msrp__strdup_or_null(c ? c->viewer_command : NULL);
+  if (!ds->remote_uri || !ds->vnc_host || !ds->viewer_host ||
+      (c && c->vnc_command && !ds->vnc_command) ||
+      (c && c->viewer_command && !ds->viewer_command)) {
     ds->freeing = true;
     release(ds);
     return MSRP_ERR_NOMEM;

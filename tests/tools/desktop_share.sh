@@ -8,7 +8,11 @@
 # the root window's. Then both sides end (the snapshot closes the viewer),
 # exit 0, and count RFB bytes both ways.
 #
-#   desktop_share.sh MSRP WORKDIR tcp|tls|relay [CERTDIR|RELAYDIR]
+# With "commands": msrp share starts x11vnc itself (--vnc-command, the
+# port read from its output) and msrp view starts vncsnapshot itself
+# (--viewer-command, "%p" the port).
+#
+#   desktop_share.sh MSRP WORKDIR tcp|tls|relay|commands [CERTDIR|RELAYDIR]
 set -euo pipefail
 msrp=$1 dir=$2 mode=$3 extra=${4:-}
 rm -rf "$dir"
@@ -37,17 +41,22 @@ exec 5>&-
 wait_for display.txt '^[0-9]+' 10
 export DISPLAY=:$(head -1 display.txt)
 xsetroot -solid red || fail "xsetroot"
-# x11vnc on it: loopback only, one client, no password; its port from its output
-x11vnc -display "$DISPLAY" -localhost -once -nopw -noxdamage \
-  >x11vnc.log 2>&1 &
-pids+=($!)
-wait_for x11vnc.log '^PORT=[0-9]+' 20
-vnc_port=$(sed -n 's/^PORT=//p' x11vnc.log | head -1)
-
-share=(--script --timeout 30 --vnc "127.0.0.1:$vnc_port")
+# x11vnc on it: loopback only, one client, no password
+x11vnc=(x11vnc -display "$DISPLAY" -localhost -once -nopw -noxdamage)
+snapshot=(vncsnapshot -allowblank -encodings raw -quality 100)
+share=(--script --timeout 30)
 view=(--script --timeout 30 --answer)
+if [ "$mode" = commands ]; then
+  share+=(--vnc-command "${x11vnc[*]}")
+  view+=(--viewer-command "${snapshot[*]} 127.0.0.1::%p $dir/snap.jpg")
+else
+  "${x11vnc[@]}" >x11vnc.log 2>&1 &
+  pids+=($!)
+  wait_for x11vnc.log '^PORT=[0-9]+' 20 # its port, from its output
+  share+=(--vnc "127.0.0.1:$(sed -n 's/^PORT=//p' x11vnc.log | head -1)")
+fi
 case $mode in
-tcp) ;;
+tcp | commands) ;;
 tls) # the viewer side listens (it answers an active offer)
   share+=(--tls --ca "$extra/ca.pem")
   view+=(--tls --cert "$extra/server.pem" --key "$extra/server.key")
@@ -78,9 +87,14 @@ wait_for view.out '^viewer-port [0-9]+' 15
 vport=$(sed -n 's/^viewer-port //p' view.out)
 wait_for share.out '^handler-started' 15
 
-# a real VNC client through the tunnel
-timeout 30 vncsnapshot -allowblank -encodings raw -quality 100 \
-  "127.0.0.1::$vport" snap.jpg >snap.log 2>&1 || fail "vncsnapshot failed"
+# a real VNC client through the tunnel (msrp view starts it itself with
+# "commands", and ends when it is done)
+if [ "$mode" != commands ]; then
+  timeout 30 "${snapshot[@]}" "127.0.0.1::$vport" snap.jpg >snap.log 2>&1 ||
+    fail "vncsnapshot failed"
+else
+  for _ in $(seq 600); do grep -q '^ended' view.out && break; sleep 0.05; done
+fi
 djpeg -pnm snap.jpg >snap.ppm || fail "djpeg"
 python3 - snap.ppm <<'PY' || fail "the snapshot is not the red root window"
 import sys
