@@ -131,3 +131,30 @@ read -r _ s_out s_in < <(grep '^bytes ' share.out)
 read -r _ v_out v_in < <(grep '^bytes ' view.out)
 [ "$s_out" -ge "$((320 * 240 * 4))" ] || fail "share sent only $s_out bytes (a raw 320x240 frame is more)"
 echo "desktop_share ($mode): snapshot red through MSRP; share sent $s_out, received $s_in; view sent $v_out, received $v_in"
+
+# no VNC server where --vnc says: the sharing side says why and exits 7;
+# the viewer's side, whose peer left before any viewer came, exits 7 too
+if [ "$mode" = tcp ]; then
+  dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  rm -f offer.sdp answer.sdp
+  exec 3<>to-share 4<>to-view
+  "$msrp" view --script --timeout 30 --answer --local-file answer.sdp <&4 \
+    >view2.out 2>view2.err &
+  view_pid=$!
+  "$msrp" share --script --timeout 30 --vnc "127.0.0.1:$dead" \
+    --local-file offer.sdp <&3 >share2.out 2>share2.err &
+  share_pid=$!
+  wait_for offer.sdp 'rfbsetup:passive' 10
+  { cat offer.sdp; echo; } >&4
+  wait_for answer.sdp 'rfbsetup:active' 10
+  { cat answer.sdp; echo; } >&3
+  rc_share=0 rc_view=0
+  wait $share_pid || rc_share=$?
+  wait $view_pid || rc_view=$?
+  exec 3>&- 4>&-
+  [ $rc_share -eq 7 ] || fail "no VNC server: msrp share exited $rc_share, not 7"
+  grep -q "^handler-failed handler .*127.0.0.1:$dead" share2.out ||
+    fail "no VNC server: not said"
+  [ $rc_view -eq 7 ] || fail "no VNC server: msrp view exited $rc_view, not 7"
+  echo "desktop_share ($mode): no VNC server: both sides exit 7"
+fi
