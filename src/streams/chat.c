@@ -291,15 +291,12 @@ static int build_sdp(msrp_chat *c, const msrp_path *path) {
   if (c->nwrapped)
     rc = msrp_sdp_media_set_accept_wrapped_types(
         m, (const char *const *)c->wrapped, c->nwrapped);
-  if (!rc)
-    rc = msrp__finish_local_media(m, &c->acct, path, c->local_setup, &c->sdp);
   if (rc) {
     msrp_sdp_media_free(m);
     return rc;
   }
-  msrp_sdp_media_free(c->local_media);
-  c->local_media = m;
-  return 0;
+  return msrp__keep_local_media(m, &c->acct, path, c->local_setup, &c->sdp,
+                                &c->local_media);
 }
 
 static void on_prepared(msrp_connector *con, int status, const msrp_path *p,
@@ -325,25 +322,11 @@ int msrp_chat_initialize(msrp_chat *c) {
     return MSRP_ERR_INVALID_ARGUMENT;
   if (c->state != CHAT_NEW || c->ending)
     return MSRP_ERR_BUSY;
-  msrp_connect_config cfg = msrp__account_connect_config(&c->acct);
-  int rc = c->connects ? msrp_get_connector(&c->con, c->loop, &cfg)
-                       : msrp_get_acceptor(&c->con, c->loop, &cfg);
+  int rc = msrp__stream_prepare(c->loop, &c->acct, c->connects, &c->con,
+                                &c->local_uri, on_prepared, c, &c->con_pending);
   if (!rc)
-    rc = msrp_uri_init(&c->local_uri, c->acct.use_tls, c->acct.local_host, 0,
-                       NULL, NULL);
-  if (!rc) {
-    c->con_pending++;
-    rc = msrp_connector_prepare(c->con, &c->local_uri, on_prepared, c);
-    if (rc)
-      c->con_pending--;
-  }
-  if (rc) {
-    msrp_connector_free(c->con);
-    c->con = NULL;
-    return rc;
-  }
-  c->state = CHAT_INITIALIZING;
-  return 0;
+    c->state = CHAT_INITIALIZING;
+  return rc;
 }
 
 /* ---- messages -------------------------------------------------------------

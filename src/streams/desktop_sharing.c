@@ -710,16 +710,12 @@ static int build_sdp(msrp_desktop_sharing *ds, const msrp_path *path) {
     rc = msrp_sdp_media_set_rfb_role(m, ds->role == MSRP_DESKTOP_SERVER
                                             ? MSRP_RFB_PASSIVE
                                             : MSRP_RFB_ACTIVE);
-  if (!rc)
-    rc =
-        msrp__finish_local_media(m, &ds->acct, path, ds->local_setup, &ds->sdp);
   if (rc) {
     msrp_sdp_media_free(m);
     return rc;
   }
-  msrp_sdp_media_free(ds->local_media);
-  ds->local_media = m;
-  return 0;
+  return msrp__keep_local_media(m, &ds->acct, path, ds->local_setup, &ds->sdp,
+                                &ds->local_media);
 }
 
 /* ---- initialize, start -----------------------------------------------------
@@ -749,25 +745,12 @@ int msrp_desktop_sharing_initialize(msrp_desktop_sharing *ds) {
     return MSRP_ERR_INVALID_ARGUMENT;
   if (ds->state != DS_NEW || ds->ending)
     return MSRP_ERR_BUSY;
-  msrp_connect_config cfg = msrp__account_connect_config(&ds->acct);
-  int rc = ds->connects ? msrp_get_connector(&ds->con, ds->loop, &cfg)
-                        : msrp_get_acceptor(&ds->con, ds->loop, &cfg);
+  int rc =
+      msrp__stream_prepare(ds->loop, &ds->acct, ds->connects, &ds->con,
+                           &ds->local_uri, on_prepared, ds, &ds->con_pending);
   if (!rc)
-    rc = msrp_uri_init(&ds->local_uri, ds->acct.use_tls, ds->acct.local_host, 0,
-                       NULL, NULL);
-  if (!rc) {
-    ds->con_pending++;
-    rc = msrp_connector_prepare(ds->con, &ds->local_uri, on_prepared, ds);
-    if (rc)
-      ds->con_pending--;
-  }
-  if (rc) {
-    msrp_connector_free(ds->con);
-    ds->con = NULL;
-    return rc;
-  }
-  ds->state = DS_INITIALIZING;
-  return 0;
+    ds->state = DS_INITIALIZING;
+  return rc;
 }
 
 static void on_completed(msrp_connector *con, int status, msrp_transport *t,

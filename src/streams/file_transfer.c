@@ -758,16 +758,12 @@ static int build_sdp(msrp_file_transfer *ft, const msrp_path *path) {
   int rc = msrp_sdp_media_new(&m, path, any, 1);
   if (!rc)
     rc = msrp_file_description_to_media(&ft->desc, m);
-  if (!rc)
-    rc =
-        msrp__finish_local_media(m, &ft->acct, path, ft->local_setup, &ft->sdp);
   if (rc) {
     msrp_sdp_media_free(m);
     return rc;
   }
-  msrp_sdp_media_free(ft->local_media);
-  ft->local_media = m;
-  return 0;
+  return msrp__keep_local_media(m, &ft->acct, path, ft->local_setup, &ft->sdp,
+                                &ft->local_media);
 }
 
 static void on_prepared(msrp_connector *con, int status, const msrp_path *p,
@@ -790,25 +786,12 @@ static void on_prepared(msrp_connector *con, int status, const msrp_path *p,
 }
 
 static int prepare_connector(msrp_file_transfer *ft) {
-  msrp_connect_config cfg = msrp__account_connect_config(&ft->acct);
-  int rc = ft->connects ? msrp_get_connector(&ft->con, ft->loop, &cfg)
-                        : msrp_get_acceptor(&ft->con, ft->loop, &cfg);
+  int rc =
+      msrp__stream_prepare(ft->loop, &ft->acct, ft->connects, &ft->con,
+                           &ft->local_uri, on_prepared, ft, &ft->con_pending);
   if (!rc)
-    rc = msrp_uri_init(&ft->local_uri, ft->acct.use_tls, ft->acct.local_host, 0,
-                       NULL, NULL);
-  if (!rc) {
-    ft->con_pending++;
-    rc = msrp_connector_prepare(ft->con, &ft->local_uri, on_prepared, ft);
-    if (rc)
-      ft->con_pending--;
-  }
-  if (rc) {
-    msrp_connector_free(ft->con);
-    ft->con = NULL;
-    return rc;
-  }
-  ft->state = FT_INITIALIZING;
-  return 0;
+    ft->state = FT_INITIALIZING;
+  return rc;
 }
 
 /* The hash of the file to send is known: check a pull's request, then on

@@ -150,6 +150,40 @@ int msrp__finish_local_media(msrp_sdp_media *m, const msrp__account *a,
   return 0;
 }
 
+int msrp__keep_local_media(msrp_sdp_media *m, const msrp__account *a,
+                           const msrp_path *path, msrp_sdp_setup setup,
+                           char **sdp, msrp_sdp_media **keep) {
+  int rc = msrp__finish_local_media(m, a, path, setup, sdp);
+  if (rc) {
+    msrp_sdp_media_free(m);
+    return rc;
+  }
+  msrp_sdp_media_free(*keep);
+  *keep = m;
+  return 0;
+}
+
+int msrp__stream_prepare(uv_loop_t *loop, const msrp__account *a, bool connects,
+                         msrp_connector **con, msrp_uri *local_uri,
+                         msrp_prepare_cb cb, void *ud, int *pending) {
+  msrp_connect_config cfg = msrp__account_connect_config(a);
+  int rc = connects ? msrp_get_connector(con, loop, &cfg)
+                    : msrp_get_acceptor(con, loop, &cfg);
+  if (!rc)
+    rc = msrp_uri_init(local_uri, a->use_tls, a->local_host, 0, NULL, NULL);
+  if (!rc) {
+    (*pending)++;
+    rc = msrp_connector_prepare(*con, local_uri, cb, ud);
+    if (rc)
+      (*pending)--;
+  }
+  if (rc) {
+    msrp_connector_free(*con);
+    *con = NULL;
+  }
+  return rc;
+}
+
 int msrp__answer_setup(const msrp_sdp_media *offer, bool *connects,
                        msrp_sdp_setup *setup) {
   msrp_sdp_action action;

@@ -62,6 +62,19 @@ int msrp__finish_local_media(msrp_sdp_media *m, const msrp__account *a,
                              const msrp_path *path, msrp_sdp_setup setup,
                              char **sdp);
 
+/* msrp__finish_local_media, and on success `m` replaces *keep (the
+ * stream's local media); on failure `m` is freed. */
+int msrp__keep_local_media(msrp_sdp_media *m, const msrp__account *a,
+                           const msrp_path *path, msrp_sdp_setup setup,
+                           char **sdp, msrp_sdp_media **keep);
+
+/* A stream's initialize: a connector (or an acceptor) for the account, our
+ * URI on its local host, and prepare() with `cb`; `*pending` counts the
+ * callback owed. On failure nothing is left (*con NULL). */
+int msrp__stream_prepare(uv_loop_t *loop, const msrp__account *a, bool connects,
+                         msrp_connector **con, msrp_uri *local_uri,
+                         msrp_prepare_cb cb, void *ud, int *pending);
+
 /* RFC 6135 for an answer to `offer`: whether we connect (an offer that
  * waits, or lets us choose, is answered active) and the a=setup we say.
  * MSRP_ERR_NOT_SUPPORTED for holdconn. */
