@@ -139,6 +139,7 @@ typedef enum msrp_err {
   MSRP_ERR_DIGEST_SYNTAX = -166, /**< a malformed Digest challenge or
                                     credentials */
   MSRP_ERR_DIGEST_STALE = -167,  /**< a Digest nonce past its lifetime */
+  MSRP_ERR_XML = -168,           /**< a malformed or unexpected XML document */
 
   /* File transfer (RFC 5547) */
   MSRP_ERR_FILE_HASH = -180, /**< the file's SHA-1 is not its selector's */

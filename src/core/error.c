@@ -120,6 +120,7 @@ static const err_entry errors[] = {
     E(MSRP_ERR_DIGEST_SYNTAX,
       "a malformed HTTP Digest challenge or credentials"),
     E(MSRP_ERR_DIGEST_STALE, "the Digest nonce is past its lifetime"),
+    E(MSRP_ERR_XML, "a malformed or unexpected XML document"),
     E(MSRP_ERR_FILE_HASH,
       "the file's SHA-1 does not match the one its selector announced"),
     E(MSRP_ERR_FILE_IO, "reading or writing the file failed"),
