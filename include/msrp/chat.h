@@ -29,6 +29,7 @@
 #include <msrp/common.h>
 #include <msrp/connect.h>
 #include <msrp/cpim.h>
+#include <msrp/iscomposing.h>
 #include <msrp/notification.h>
 #include <msrp/sdp.h>
 
@@ -94,6 +95,7 @@ typedef struct msrp_account {
 #define MSRP_CHAT_GOT_MESSAGE "MSRPChatGotMessage"
 #define MSRP_CHAT_DID_DELIVER_MESSAGE "MSRPChatDidDeliverMessage"
 #define MSRP_CHAT_DID_NOT_DELIVER_MESSAGE "MSRPChatDidNotDeliverMessage"
+#define MSRP_CHAT_GOT_COMPOSING_INDICATION "MSRPChatGotComposingIndication"
 
 typedef struct msrp_chat_did_initialize {
   const char *sdp; /**< our media description (m=, c=, a= lines) */
@@ -113,6 +115,15 @@ typedef struct msrp_chat_got_message {
   const msrp_cpim *cpim;     /**< its CPIM headers, or NULL if not wrapped */
   const msrp_chunk *message; /**< the MSRP side: headers of the last chunk */
 } msrp_chat_got_message;
+
+/** The remote is typing, or stopped (RFC 3994): from its document, or
+ * "idle" when its refresh lapsed or a message of its came. */
+typedef struct msrp_chat_composing_indication {
+  msrp_composing_state state;
+  uint32_t refresh;         /**< seconds; 0 when the document gave none */
+  const char *content_type; /**< what is being composed; "" when unsaid */
+  int64_t last_active;      /**< seconds since the epoch; -1 when unsaid */
+} msrp_chat_composing_indication;
 
 typedef struct msrp_chat_delivery {
   const char *message_id;
@@ -199,6 +210,17 @@ MSRP_API int msrp_chat_send_message(msrp_chat *chat, const void *content,
                                     size_t len, const char *content_type,
                                     const char *to_uri, time_t dt,
                                     const char **message_id);
+
+/** Send an is-composing document (RFC 3994): `state`, the `refresh` in
+ * seconds (0: none; with msrp_composing_sender, its
+ * msrp_composing_sender_refresh()), `last_active` (-1: none). Wrapped in
+ * CPIM when the remote wants that, with Success-Report and Failure-Report
+ * no, as deployed clients send it; it is not a message (no delivery
+ * notification). Errors: as msrp_chat_send_message, and MSRP_ERR_BUSY
+ * before the chat has started. */
+MSRP_API int msrp_chat_send_composing(msrp_chat *chat,
+                                      msrp_composing_state state,
+                                      uint32_t refresh, int64_t last_active);
 
 MSRP_API void msrp_chat_set_sound_hook(msrp_chat *chat, msrp_chat_sound_cb cb,
                                        void *ud);

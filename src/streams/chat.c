@@ -10,6 +10,7 @@
 #include <msrp/session.h>
 
 #include "core/util.h"
+#include "io/io_internal.h"
 #include "streams/stream.h"
 
 #include <dlfcn.h>
@@ -72,6 +73,10 @@ struct msrp_chat {
 
   uv_timer_t end_timer; /* DidEnd is posted from the loop */
   bool timer_open, ending, freeing;
+  /* RFC 3994: the remote's composing state, and when its refresh lapses */
+  msrp_composing_receiver composing;
+  uv_timer_t composing_timer;
+  bool composing_timer_open;
   /* end() waits for the outcomes of the messages sent, then shuts down */
   bool end_waits;
   /* DidStart is being posted: what observers send then waits behind the
@@ -217,6 +222,9 @@ static int chat_new(msrp_chat **out, uv_loop_t *loop,
   uv_timer_init(loop, &c->end_timer);
   c->end_timer.data = c;
   c->timer_open = true;
+  uv_timer_init(loop, &c->composing_timer);
+  c->composing_timer.data = c;
+  c->composing_timer_open = true;
   *out = c;
   return 0;
 }
@@ -238,13 +246,17 @@ static void release(msrp_chat *c) {
 
 /* The memory goes once the timer is closed and no callback is owed. */
 static void maybe_release(msrp_chat *c) {
-  if (c->freeing && !c->timer_open && c->con_pending == 0)
+  if (c->freeing && !c->timer_open && !c->composing_timer_open &&
+      c->con_pending == 0)
     release(c);
 }
 
 static void on_timer_closed(uv_handle_t *h) {
   msrp_chat *c = h->data;
-  c->timer_open = false;
+  if (h == (uv_handle_t *)&c->composing_timer)
+    c->composing_timer_open = false;
+  else
+    c->timer_open = false;
   maybe_release(c);
 }
 
@@ -271,6 +283,10 @@ void msrp_chat_free(msrp_chat *c) {
     return;
   c->freeing = true;
   close_down(c);
+  if (c->composing_timer_open) {
+    uv_timer_stop(&c->composing_timer);
+    uv_close((uv_handle_t *)&c->composing_timer, on_timer_closed);
+  }
   if (c->timer_open) {
     uv_timer_stop(&c->end_timer);
     uv_close((uv_handle_t *)&c->end_timer, on_timer_closed);
@@ -471,6 +487,74 @@ static int send_now(msrp_chat *c, chat_msg *m) {
   return rc;
 }
 
+/* An is-composing document's body, kept until its transaction is over. */
+static void on_composing_sent(msrp_session *s, const char *id, int status,
+                              int code, const char *comment, void *ud) {
+  (void)s;
+  (void)id;
+  (void)status;
+  (void)code;
+  (void)comment;
+  free(ud);
+}
+
+int msrp_chat_send_composing(msrp_chat *c, msrp_composing_state state,
+                             uint32_t refresh, int64_t last_active) {
+  if (!c)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  if (c->state == CHAT_ENDED || c->ending)
+    return MSRP_ERR_CLOSED;
+  if (c->state != CHAT_STARTED || !c->s)
+    return MSRP_ERR_BUSY;
+  msrp_iscomposing doc = {
+      .state = state, .refresh = refresh, .last_active = last_active};
+  snprintf(doc.content_type, sizeof doc.content_type, "text/plain");
+  char *xml = NULL, *body = NULL;
+  size_t xlen = 0, blen = 0;
+  int rc = msrp_iscomposing_build(&doc, &xml, &xlen);
+  msrp_sdp_send_mode mode = MSRP_SDP_SEND_RAW;
+  if (!rc) {
+    rc = msrp_sdp_media_send_mode(c->remote_media, MSRP_ISCOMPOSING_TYPE, 0,
+                                  &mode);
+    if (rc == MSRP_ERR_NOT_SUPPORTED)
+      rc = MSRP_ERR_CHAT_TYPE;
+  }
+  const char *ct = MSRP_ISCOMPOSING_TYPE;
+  if (!rc && mode == MSRP_SDP_SEND_CPIM) {
+    msrp_cpim *cp;
+    if (!(rc = msrp_cpim_new(&cp))) {
+      rc = msrp_cpim_set_from(cp, c->acct.display_name, c->acct.uri);
+      if (!rc)
+        rc = msrp_cpim_add_to(cp, NULL, c->remote_uri);
+      if (!rc)
+        rc = msrp_cpim_set_content(cp, MSRP_ISCOMPOSING_TYPE, xml, xlen);
+      if (!rc)
+        rc = msrp_cpim_to_bytes(cp, &body, &blen);
+      msrp_cpim_free(cp);
+      ct = "message/cpim";
+    }
+    free(xml);
+    xml = NULL;
+  } else if (!rc) {
+    body = xml;
+    blen = xlen;
+    xml = NULL;
+  }
+  if (!rc) {
+    msrp_message_params p = {.content_type = ct,
+                             .data = body,
+                             .len = blen,
+                             .success_report = MSRP_REPORT_NO,
+                             .failure_report = MSRP_REPORT_NO};
+    rc = msrp_session_send_message(c->s, &p, on_composing_sent, body, NULL);
+  }
+  if (rc) {
+    free(xml);
+    free(body);
+  }
+  return rc;
+}
+
 int msrp_chat_send_message(msrp_chat *c, const void *content, size_t len,
                            const char *content_type, const char *to_uri,
                            time_t dt, const char **message_id) {
@@ -539,6 +623,45 @@ static bool is_cpim(const char *type) {
   return type && msrp__ieq(type, strcspn(type, "; \t"), "message/cpim", 12);
 }
 
+static void post_composing(msrp_chat *c, const msrp_iscomposing *doc) {
+  msrp_chat_composing_indication i = {
+      doc ? doc->state : MSRP_COMPOSING_IDLE, doc ? doc->refresh : 0,
+      doc ? doc->content_type : "", doc ? doc->last_active : -1};
+  post(c, MSRP_CHAT_GOT_COMPOSING_INDICATION, "msrp_chat_composing_indication",
+       &i);
+}
+
+/* The remote's "active" lapsed without a refresh: idle. */
+static void on_composing_timer(uv_timer_t *h) {
+  msrp_chat *c = h->data;
+  if (msrp_composing_receiver_tick(&c->composing, uv_now(c->loop)))
+    post_composing(c, NULL);
+}
+
+static bool is_type(const char *type, const char *want) {
+  return type && msrp__ieq(type, strcspn(type, "; \t"), want, strlen(want));
+}
+
+/* An is-composing document: an indication, never a message. A malformed
+ * one is said in the log and dropped. */
+static void took_composing(msrp_chat *c, const uint8_t *body, size_t len) {
+  msrp_iscomposing doc;
+  if (msrp_iscomposing_parse(body, len, &doc)) {
+    if (c->acct.has_logger)
+      msrp__log(&c->acct.logger, MSRP_LOG_WARNING,
+                "a malformed is-composing document was dropped");
+    return;
+  }
+  uint64_t now = uv_now(c->loop);
+  msrp_composing_received(&c->composing, &doc, now);
+  uint64_t due = msrp_composing_receiver_deadline(&c->composing);
+  if (due != UINT64_MAX)
+    uv_timer_start(&c->composing_timer, on_composing_timer, due - now, 0);
+  else
+    uv_timer_stop(&c->composing_timer);
+  post_composing(c, &doc);
+}
+
 static void on_message(msrp_session *s, const msrp_message_info *info,
                        const uint8_t *body, size_t len, void *ud) {
   (void)s;
@@ -554,6 +677,17 @@ static void on_message(msrp_session *s, const msrp_message_info *info,
   }
   if (!g.content_type)
     g.content_type = "text/plain";
+  if (is_type(g.content_type, MSRP_ISCOMPOSING_TYPE)) {
+    took_composing(c, g.content, g.len);
+    msrp_cpim_free(cp);
+    return;
+  }
+  /* a message from the remote: it is no longer composing (RFC 3994) */
+  if (c->composing.state == MSRP_COMPOSING_ACTIVE) {
+    msrp_composing_got_message(&c->composing);
+    uv_timer_stop(&c->composing_timer);
+    post_composing(c, NULL);
+  }
   post(c, MSRP_CHAT_GOT_MESSAGE, "msrp_chat_got_message", &g);
   msrp_cpim_free(cp);
   play(c, 0);

@@ -43,6 +43,10 @@ typedef struct peer {
   char cpim_from[128], cpim_to[128];
   int64_t cpim_dt;
   char received[8][64]; /* in order */
+  /* is-composing indications: how many, the last one */
+  int composing;
+  msrp_composing_state composing_state;
+  uint32_t composing_refresh;
   /* deliveries */
   int delivered, not_delivered, last_code;
   char last_id[64];
@@ -107,6 +111,12 @@ static void observe(msrp_notification_center *nc, const msrp_notification *n,
     }
     assert_non_null(g->message);
     p->got++;
+  } else if (!strcmp(n->name, MSRP_CHAT_GOT_COMPOSING_INDICATION)) {
+    const msrp_chat_composing_indication *i = n->payload;
+    assert_string_equal(n->payload_type, "msrp_chat_composing_indication");
+    p->composing_state = i->state;
+    p->composing_refresh = i->refresh;
+    p->composing++;
   } else if (!strcmp(n->name, MSRP_CHAT_DID_DELIVER_MESSAGE) ||
              !strcmp(n->name, MSRP_CHAT_DID_NOT_DELIVER_MESSAGE)) {
     const msrp_chat_delivery *d = n->payload;
@@ -330,6 +340,42 @@ static void test_lifecycle_tcp(void **state) {
 static void test_lifecycle_tls(void **state) {
   (void)state;
   lifecycle(1);
+}
+
+/* Is-composing both ways (RFC 3994): an indication, never a message and
+ * never a delivery; a message from the typing side makes it idle first. */
+static void test_composing(void **state) {
+  (void)state;
+  make_pair();
+  initialize_both();
+  start_both();
+  assert_int_equal(
+      msrp_chat_send_composing(alice.chat, MSRP_COMPOSING_ACTIVE, 60, -1), 0);
+  until(&bob.composing, 1);
+  assert_int_equal(bob.composing_state, MSRP_COMPOSING_ACTIVE);
+  assert_int_equal(bob.composing_refresh, 60);
+  assert_int_equal(
+      msrp_chat_send_composing(bob.chat, MSRP_COMPOSING_ACTIVE, 0, 1000), 0);
+  until(&alice.composing, 1);
+  assert_int_equal(alice.composing_state, MSRP_COMPOSING_ACTIVE);
+  assert_int_equal(
+      msrp_chat_send_composing(bob.chat, MSRP_COMPOSING_IDLE, 0, -1), 0);
+  until(&alice.composing, 2);
+  assert_int_equal(alice.composing_state, MSRP_COMPOSING_IDLE);
+  /* Alice, typing, sends her message: Bob hears idle, then the message */
+  assert_int_equal(msrp_chat_send_message(alice.chat, "done typing", 11, NULL,
+                                          NULL, 0, NULL),
+                   0);
+  until(&bob.got, 1);
+  assert_int_equal(bob.composing, 2);
+  assert_int_equal(bob.composing_state, MSRP_COMPOSING_IDLE);
+  assert_non_null(strstr(bob.log, "GotComposingIndication "
+                                  "GotComposingIndication GotMessage"));
+  until(&alice.delivered, 1);
+  assert_int_equal(alice.delivered, 1); /* the indications are no messages */
+  assert_int_equal(bob.delivered + bob.not_delivered, 0);
+  assert_int_equal(alice.got + bob.got, 1);
+  end_both();
 }
 
 /* ---- whole SDP bodies, as a SIP client has them ------------------------ */
@@ -945,6 +991,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_lifecycle_tcp, chat_setup,
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_lifecycle_tls, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_composing, chat_setup,
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_whole_sdp_bodies, chat_setup,
                                       chat_teardown),
