@@ -247,15 +247,14 @@ static void on_written(msrp_transport *t, int status, void *ud) {
 }
 
 /* The turn's bytes for `c` go out, in one write (no copy: the buffer is
- * the write's until it is done). */
-static void flush(rconn *c) {
+ * the write's until it is done). Never closes `c` itself (it runs inside
+ * conn_close too): a failure is returned for the caller to act on. */
+static int flush(rconn *c) {
   if (c->dead || !c->ready || !c->olen)
-    return;
+    return 0;
   wdone *w = malloc(sizeof *w);
-  if (!w) {
-    conn_close(c, "out of memory");
-    return;
-  }
+  if (!w)
+    return MSRP_ERR_NOMEM;
   w->c = c;
   w->buf = c->obuf;
   struct iovec iov = {c->obuf, c->olen};
@@ -264,10 +263,10 @@ static void flush(rconn *c) {
   if (msrp_transport_writev(c->t, &iov, 1, on_written, w)) {
     free(w->buf);
     free(w);
-    conn_close(c, "write failed");
-    return;
+    return MSRP_ERR_IO;
   }
   c->writes++;
+  return 0;
 }
 
 static void on_flush(uv_check_t *h) {
@@ -277,7 +276,8 @@ static void on_flush(uv_check_t *h) {
     r->dirty = c->next_dirty;
     c->dirty = false;
     c->next_dirty = NULL;
-    flush(c);
+    if (flush(c))
+      conn_close(c, "write failed");
     maybe_release(c);
   }
 }
@@ -1208,7 +1208,10 @@ static void conn_ready(msrp_transport *t, int status, void *ud) {
     return;
   }
   c->ready = true;
-  flush(c); /* what waited for it */
+  if (flush(c)) { /* what waited for it */
+    conn_close(c, "write failed");
+    return;
+  }
   update_reading(c);
 }
 
@@ -1218,7 +1221,7 @@ static void conn_close(rconn *c, const char *why) {
   if (c->dead)
     return;
   msrp_relay_server *r = c->r;
-  flush(c); /* a last answer (403) still goes out */
+  (void)flush(c); /* a last answer (403) still goes out, if it can */
   c->dead = true;
   LOG(r, MSRP_LOG_INFO, "%s: connection closed: %s", c->peer, why);
   /* whoever streams into it, or waits to, stops: their chunks go nowhere */
