@@ -26,7 +26,9 @@ sed -e "s/@PROJECT_VERSION_MAJOR@/$vmaj/" -e "s/@PROJECT_VERSION_MINOR@/$vmin/" 
 for target in $targets; do
   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
     -D_POSIX_C_SOURCE=200809L -Iinclude -I"$out/include" -Isrc \
-    src/core/*.c "fuzz/fuzz_$target.c" -lcrypto -o "$out/fuzz_$target"
+    $(pkg-config --cflags libxml-2.0) \
+    src/core/*.c "fuzz/fuzz_$target.c" -lcrypto $(pkg-config --libs libxml-2.0) \
+    -o "$out/fuzz_$target"
   corpus="$out/corpus-$target"
   mkdir -p "$corpus"
   # seeds: the target's split settings, then an RFC example
