@@ -837,6 +837,7 @@ int msrp_chat_start(msrp_chat *c, const char *remote_sdp) {
 /* DidEnd, from the loop: everything is closed by then. */
 static void on_end_timer(uv_timer_t *h) {
   msrp_chat *c = h->data;
+  uv_timer_stop(&c->composing_timer); /* no indication after the end */
   c->end_waits = false; /* the grace is over, or the session closed */
   close_down(c);        /* what was in flight is cancelled, and said so */
   /* what never went out (ended before it started) */
