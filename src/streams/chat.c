@@ -619,8 +619,9 @@ static void flush_queue(msrp_chat *c) {
 /* ---- incoming --------------------------------------------------------------
  */
 
-static bool is_cpim(const char *type) {
-  return type && msrp__ieq(type, strcspn(type, "; \t"), "message/cpim", 12);
+/* `type` is `want`, its parameters aside. */
+static bool is_type(const char *type, const char *want) {
+  return type && msrp__ieq(type, strcspn(type, "; \t"), want, strlen(want));
 }
 
 static void post_composing(msrp_chat *c, const msrp_iscomposing *doc) {
@@ -636,10 +637,6 @@ static void on_composing_timer(uv_timer_t *h) {
   msrp_chat *c = h->data;
   if (msrp_composing_receiver_tick(&c->composing, uv_now(c->loop)))
     post_composing(c, NULL);
-}
-
-static bool is_type(const char *type, const char *want) {
-  return type && msrp__ieq(type, strcspn(type, "; \t"), want, strlen(want));
 }
 
 /* An is-composing document: an indication, never a message. A malformed
@@ -668,7 +665,7 @@ static void on_message(msrp_session *s, const msrp_message_info *info,
   msrp_chat *c = ud;
   msrp_chat_got_message g = {body, len, info->content_type, NULL, info->chunk};
   msrp_cpim *cp = NULL;
-  if (is_cpim(info->content_type)) {
+  if (is_type(info->content_type, "message/cpim")) {
     if (msrp_cpim_parse(&cp, body, len) == 0) {
       g.content = msrp_cpim_content(cp, &g.len);
       g.content_type = msrp_cpim_content_type(cp);
@@ -778,7 +775,7 @@ int msrp_chat_new_from_sdp_sized(msrp_chat **out, uv_loop_t *loop,
   if (!out || !offer_sdp)
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp_sdp_media *offer;
-  int rc = msrp__parse_remote_media(offer_sdp, &offer);
+  int rc = msrp__parse_remote_media(offer_sdp, false, &offer);
   if (rc)
     return rc;
   /* RFC 6135: an offer that waits (passive), or lets us choose (actpass),
@@ -806,7 +803,7 @@ int msrp_chat_start(msrp_chat *c, const char *remote_sdp) {
   if (c->state != CHAT_INITIALIZED || c->ending)
     return MSRP_ERR_BUSY;
   msrp_sdp_media *remote = NULL;
-  int rc = msrp__parse_remote_media(remote_sdp, &remote);
+  int rc = msrp__parse_remote_media(remote_sdp, false, &remote);
   /* RFC 6135 / RFC 4975: who connects must match what we prepared */
   if (!rc)
     rc = msrp__check_setup(c->outgoing, c->connects, c->local_media, remote);

@@ -682,22 +682,17 @@ static int connect_vnc(msrp_desktop_sharing *ds) {
  */
 
 /* The remote's desktop-sharing section: the first m=application MSRP
- * section of the body that takes application/x-rfb. */
+ * section of the body, taking application/x-rfb. */
 static int remote_media(const char *sdp, msrp_sdp_media **out) {
-  size_t len = strlen(sdp), index = 0;
-  for (size_t from = 0;; from = index + 1) {
-    int rc = msrp_sdp_find_msrp_media(sdp, len, from, &index);
-    if (rc)
-      return rc == MSRP_ERR_NOT_FOUND ? MSRP_ERR_NOT_SUPPORTED : rc;
-    msrp_sdp_media *m;
-    if ((rc = msrp_sdp_media_parse(&m, sdp, len, index, NULL)))
-      return rc;
-    if (msrp_sdp_media_application(m) && msrp_sdp_media_accepts(m, RFB_TYPE)) {
-      *out = m;
-      return 0;
-    }
-    msrp_sdp_media_free(m);
+  int rc = msrp__parse_remote_media(sdp, true, out);
+  if (rc == MSRP_ERR_NOT_FOUND)
+    return MSRP_ERR_NOT_SUPPORTED;
+  if (!rc && !msrp_sdp_media_accepts(*out, RFB_TYPE)) {
+    msrp_sdp_media_free(*out);
+    *out = NULL;
+    return MSRP_ERR_NOT_SUPPORTED;
   }
+  return rc;
 }
 
 static int build_sdp(msrp_desktop_sharing *ds, const msrp_path *path) {

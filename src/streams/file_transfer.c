@@ -674,7 +674,7 @@ int msrp_file_transfer_new_from_sdp_sized(
   if (!offer_sdp || !msrp__abi_in(&cfg, sizeof cfg, config, config_size))
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp_sdp_media *offer;
-  int rc = msrp__parse_remote_media(offer_sdp, &offer);
+  int rc = msrp__parse_remote_media(offer_sdp, false, &offer);
   if (rc)
     return rc;
   msrp_file_description od = MSRP_FILE_DESCRIPTION_INIT;
@@ -1353,7 +1353,7 @@ int msrp_file_transfer_start(msrp_file_transfer *ft, const char *remote_sdp) {
   if (ft->state != FT_INITIALIZED || ft->ending || ft->failed)
     return MSRP_ERR_BUSY;
   msrp_sdp_media *remote = NULL;
-  int rc = msrp__parse_remote_media(remote_sdp, &remote);
+  int rc = msrp__parse_remote_media(remote_sdp, false, &remote);
   if (!rc)
     rc = take_remote(ft, remote);
   if (!rc)

@@ -107,9 +107,11 @@ int msrp__account_in_init(msrp__account_in *in, const msrp_account *a,
   return rc;
 }
 
-int msrp__parse_remote_media(const char *sdp, msrp_sdp_media **out) {
-  /* the first m=message section: an m=application one (desktop sharing)
-   * in the same body is another stream's */
+int msrp__parse_remote_media(const char *sdp, bool application,
+                             msrp_sdp_media **out) {
+  /* the first section of the kind asked for: an m=application one
+   * (desktop sharing) and an m=message one in the same body are two
+   * streams' */
   size_t len = strlen(sdp), index = 0;
   for (size_t from = 0;; from = index + 1) {
     int rc = msrp_sdp_find_msrp_media(sdp, len, from, &index);
@@ -118,7 +120,7 @@ int msrp__parse_remote_media(const char *sdp, msrp_sdp_media **out) {
     msrp_sdp_media *m;
     if ((rc = msrp_sdp_media_parse(&m, sdp, len, index, NULL)))
       return rc;
-    if (!msrp_sdp_media_application(m)) {
+    if (!msrp_sdp_media_application(m) == !application) {
       *out = m;
       return 0;
     }

@@ -51,9 +51,11 @@ int msrp__account_in_init(msrp__account_in *in, const msrp_account *a,
                           size_t tls_size);
 
 /* The remote's MSRP section: a whole SDP body may carry other media first
- * (audio, video, desktop sharing's m=application); ours is its first
- * m=message MSRP section. */
-int msrp__parse_remote_media(const char *sdp, msrp_sdp_media **out);
+ * (audio, video, another MSRP stream); ours is its first m=message MSRP
+ * section, or with `application` its first m=application one (desktop
+ * sharing). */
+int msrp__parse_remote_media(const char *sdp, bool application,
+                             msrp_sdp_media **out);
 
 /* Finish our media section on `m` (owned by the caller): a=setup, and our
  * certificate's a=fingerprint over TLS; then format it into a new string
