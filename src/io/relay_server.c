@@ -32,6 +32,7 @@
 
 #include "core/idmap.h"
 #include "core/util.h"
+#include "core/wire.h"
 #include "io/io_internal.h"
 #include "io/relay_db.h"
 
@@ -322,11 +323,11 @@ static void put(rconn *c, const void *data, size_t len) {
 
 /* The open piece of `w`'s chunk at its next hop ends with `flag`. */
 static void close_piece(rconn *w, char flag) {
-  rconn *d = w->in.to;
-  char line[64];
-  int n = snprintf(line, sizeof line, "%s-------%s%c\r\n",
-                   w->in.ctype ? "\r\n" : "", w->in.tid, flag);
-  put(d, line, (size_t)n);
+  msrp__buf b = {0};
+  if (!msrp__wire_end_line(&b, w->in.ctype != NULL, w->in.tid,
+                           strlen(w->in.tid), flag))
+    put(w->in.to, b.data, b.len);
+  msrp__buf_free(&b);
   w->in.piece_open = false;
 }
 
@@ -417,6 +418,15 @@ static size_t first_uri(const char *v) {
   return v ? strcspn(v, " ") : 0;
 }
 
+/* "Name: " and the first `n` bytes of `v` (one URI of a path), CRLF. */
+static int path_line(msrp__buf *b, const char *name, const char *v, size_t n) {
+  int rc = msrp__buf_append_str(b, name);
+  rc |= msrp__buf_append_str(b, ": ");
+  rc |= msrp__buf_append(b, v, n);
+  rc |= msrp__buf_append_str(b, "\r\n");
+  return rc;
+}
+
 /* A response to `req` (which came from `c`), with extra header pairs:
  * hop by hop, back to the previous hop (the first From-Path URI), from
  * the URI it addressed (the first To-Path URI). */
@@ -430,18 +440,16 @@ static void respond(rconn *c, const msrp_chunk *req, int code,
   if (!tn || !fn)
     return;
   const char *tid = msrp_chunk_transaction_id(req);
-  char buf[2048];
-  int n = snprintf(buf, sizeof buf,
-                   "MSRP %s %03d %s\r\nTo-Path: %.*s\r\nFrom-Path: %.*s\r\n",
-                   tid, code, comment, (int)fn, from, (int)tn, to);
-  for (size_t i = 0; n > 0 && (size_t)n < sizeof buf && hdrs && hdrs[i]; i += 2)
-    n += snprintf(buf + n, sizeof buf - (size_t)n, "%s: %s\r\n", hdrs[i],
-                  hdrs[i + 1]);
-  if (n > 0 && (size_t)n < sizeof buf)
-    n += snprintf(buf + n, sizeof buf - (size_t)n, "-------%s$\r\n", tid);
-  if (n <= 0 || (size_t)n >= sizeof buf)
-    return; /* (a path too long to answer: the request gets none) */
-  emit(c, buf, (size_t)n);
+  msrp__buf b = {0};
+  int rc = msrp__wire_response_line(&b, tid, strlen(tid), code, comment);
+  rc |= path_line(&b, "To-Path", from, fn);
+  rc |= path_line(&b, "From-Path", to, tn);
+  for (size_t i = 0; hdrs && hdrs[i]; i += 2)
+    rc |= msrp__wire_header(&b, hdrs[i], hdrs[i + 1]);
+  rc |= msrp__wire_end_line(&b, false, tid, strlen(tid), '$');
+  if (!rc)
+    emit(c, b.data, b.len);
+  msrp__buf_free(&b);
   if (code == 481)
     c->r->st.refused_481++;
 }
@@ -869,26 +877,22 @@ static int open_piece(rconn *c) {
   rconn *d = c->in.to;
   if (msrp__random_token(c->in.tid, 12))
     return MSRP_ERR_RANDOM;
-  char line[160];
-  int n =
-      snprintf(line, sizeof line, "MSRP %s %s\r\n", c->in.tid, c->in.method);
-  put(d, line, (size_t)n);
-  put(d, c->in.hdr, strlen(c->in.hdr));
-  if (c->in.start) {
-    if (c->in.total == MSRP_BYTE_RANGE_UNKNOWN)
-      n = snprintf(line, sizeof line, "Byte-Range: %llu-*/*\r\n",
-                   (unsigned long long)(c->in.start + c->in.done));
-    else
-      n = snprintf(line, sizeof line, "Byte-Range: %llu-*/%llu\r\n",
-                   (unsigned long long)(c->in.start + c->in.done),
-                   (unsigned long long)c->in.total);
-    put(d, line, (size_t)n);
-  }
+  msrp__buf b = {0};
+  int rc =
+      msrp__wire_request_line(&b, c->in.tid, strlen(c->in.tid), c->in.method);
+  rc |= msrp__buf_append_str(&b, c->in.hdr);
+  if (c->in.start)
+    rc |= msrp__wire_byte_range(&b, c->in.start + c->in.done,
+                                MSRP_BYTE_RANGE_UNKNOWN, c->in.total);
   if (c->in.ctype) {
-    put(d, "Content-Type: ", 14);
-    put(d, c->in.ctype, strlen(c->in.ctype));
-    put(d, "\r\n\r\n", 4);
+    rc |= msrp__wire_header(&b, "Content-Type", c->in.ctype);
+    rc |= msrp__buf_append_str(&b, "\r\n");
   }
+  if (!rc)
+    put(d, b.data, b.len);
+  msrp__buf_free(&b);
+  if (rc)
+    return MSRP_ERR_NOMEM;
   c->in.piece_open = true;
   c->in.piece = 0;
   return 0;
@@ -919,16 +923,17 @@ static void await_answer(rconn *c, char flag) {
   msrp_byte_range br;
   if (mid && from && to && msrp_chunk_method_id(o) == MSRP_METHOD_SEND &&
       msrp_chunk_byte_range(o, &br) == 0) {
-    char total[24] = "*";
-    if (br.total != MSRP_BYTE_RANGE_UNKNOWN)
-      snprintf(total, sizeof total, "%llu", (unsigned long long)br.total);
-    size_t size = strlen(from) + strlen(to) + strlen(mid) + 128;
-    if ((f->report = malloc(size)))
-      snprintf(f->report, size,
-               "To-Path: %s\r\nFrom-Path: %.*s\r\nMessage-ID: %s\r\n"
-               "Byte-Range: %llu-%llu/%s\r\n",
-               from, (int)first_uri(to), to, mid, (unsigned long long)br.start,
-               (unsigned long long)(br.start + c->in.done - 1), total);
+    msrp__buf b = {0};
+    int rc = msrp__wire_header(&b, "To-Path", from);
+    rc |= path_line(&b, "From-Path", to, first_uri(to));
+    rc |= msrp__wire_header(&b, "Message-ID", mid);
+    rc |= msrp__wire_byte_range(&b, br.start, br.start + c->in.done - 1,
+                                br.total);
+    rc |= msrp__buf_append(&b, "", 1); /* NUL */
+    if (rc)
+      msrp__buf_free(&b);
+    else
+      f->report = b.data;
   }
   if (msrp__idmap_add(&f->down->sent, f)) {
     free(f->report);
@@ -963,18 +968,18 @@ static void ftx_free(msrp_relay_server *r, ftx *f) {
 static void failed_on(msrp_relay_server *r, ftx *f, int code,
                       const char *comment, bool timeout) {
   if (f->report && f->up && !f->up->dead && !(timeout && f->partial)) {
-    char tid[16];
-    size_t size = strlen(f->report) + 256;
-    char *rep = malloc(size);
-    if (rep && msrp__random_token(tid, 12) == 0) {
-      int n = snprintf(rep, size,
-                       "MSRP %s REPORT\r\n%sStatus: 000 %03d %.80s\r\n"
-                       "-------%s$\r\n",
-                       tid, f->report, code, comment ? comment : "", tid);
-      if (n > 0 && (size_t)n < size)
-        emit(f->up, rep, (size_t)n);
-    }
-    free(rep);
+    char tid[16], status[128];
+    snprintf(status, sizeof status, "000 %03d %.80s", code,
+             comment ? comment : "");
+    msrp__buf b = {0};
+    int rc = msrp__random_token(tid, 12);
+    rc |= msrp__wire_request_line(&b, tid, 12, "REPORT");
+    rc |= msrp__buf_append_str(&b, f->report);
+    rc |= msrp__wire_header(&b, "Status", status);
+    rc |= msrp__wire_end_line(&b, false, tid, 12, '$');
+    if (!rc)
+      emit(f->up, b.data, b.len);
+    msrp__buf_free(&b);
   }
   ftx_free(r, f);
 }
