@@ -19,7 +19,7 @@ profile=${1:-test}
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  libssl-dev openssl libuv1-dev libxml2-dev libc-ares-dev libpq-dev
+  libssl-dev openssl libuv1-dev libxml2-dev libunistring-dev libc-ares-dev libpq-dev
 )
 case $profile in
 demo) ;;

@@ -171,17 +171,21 @@ MSRP_API const char *msrp_strerror(int err);
 /** The symbolic name of an error code ("MSRP_ERR_NOMEM"), never NULL. */
 MSRP_API const char *msrp_errname(int err);
 
-/** MSRP status codes (RFC 4975 section 10 and RFC 4976) are a type of their
- * own: they travel on the wire, library errors do not. */
+/** MSRP status codes (RFC 4975 section 10, RFC 4976, RFC 7701) are a type of
+ * their own: they travel on the wire, library errors do not. */
 typedef enum msrp_status {
   MSRP_STATUS_OK = 200,
   MSRP_STATUS_BAD_REQUEST = 400,
   MSRP_STATUS_UNAUTHORIZED = 401,
   MSRP_STATUS_FORBIDDEN = 403,
+  MSRP_STATUS_RECIPIENT_UNKNOWN = 404, /**< RFC 7701: no such participant */
   MSRP_STATUS_TIMEOUT = 408,
   MSRP_STATUS_STOP_SENDING = 413,
   MSRP_STATUS_UNSUPPORTED_MEDIA = 415,
   MSRP_STATUS_OUT_OF_BOUNDS = 423,
+  MSRP_STATUS_NICKNAME_MALFORMED = 424,  /**< RFC 7701 */
+  MSRP_STATUS_NICKNAME_IN_USE = 425,     /**< RFC 7701: reserved or in use */
+  MSRP_STATUS_NO_PRIVATE_MESSAGES = 428, /**< RFC 7701 */
   MSRP_STATUS_NO_SESSION = 481,
   MSRP_STATUS_UNKNOWN_METHOD = 501,
   MSRP_STATUS_SESSION_IN_USE = 506

@@ -177,6 +177,13 @@ typedef struct msrp_engine_callbacks {
    * with, or 408 when it did not answer). See msrp_engine_keep_relay. */
   void (*on_relay_refresh)(msrp_engine *e, int status, int code,
                            uint32_t granted, void *ud);
+  /** Set by an application that hosts a chat room (RFC 7701): a NICKNAME
+   * request for this session, checked (msrp_nickname_check(): 400 or 424
+   * without asking), with its nickname prepared (RFC 8266); return the
+   * code to answer: 200, 425 (in use by another participant), 403, ...
+   * NULL: NICKNAME gets 501 and on_request. */
+  int (*on_nickname)(msrp_engine *e, const msrp_chunk *request,
+                     const char *nickname, void *ud);
 } msrp_engine_callbacks;
 
 /* ---- lifetime ---------------------------------------------------------- */

@@ -14,10 +14,13 @@
 
 #include <msrp/auth.h>
 #include <msrp/binding.h>
+#include <msrp/chatroom.h>
 #include <msrp/chunk.h>
 #include <msrp/cpim.h>
 #include <msrp/engine.h>
 #include <msrp/file_selector.h>
+#include <msrp/imdn.h>
+#include <msrp/iscomposing.h>
 #include <msrp/mediatype.h>
 #include <msrp/parser.h>
 #include <msrp/relay_auth.h>

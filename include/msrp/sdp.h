@@ -255,6 +255,16 @@ MSRP_API msrp_rfb_role msrp_sdp_media_rfb_role(const msrp_sdp_media *media);
 MSRP_API int msrp_sdp_media_set_rfb_role(msrp_sdp_media *media,
                                          msrp_rfb_role role);
 
+/** RFC 7701: add "a=chatroom" with the values of `flags`
+ * (MSRP_CHATROOM_NICKNAME "nickname", MSRP_CHATROOM_PRIVATE_MESSAGES
+ * "private-messages", chatroom.h). Errors: MSRP_ERR_INVALID_ARGUMENT,
+ * MSRP_ERR_NOMEM. */
+MSRP_API int msrp_sdp_media_set_chatroom(msrp_sdp_media *media, unsigned flags);
+/** The MSRP_CHATROOM_ flags of every a=chatroom line (values we do not
+ * know ignored), 0 for a bare "a=chatroom"; MSRP_ERR_NOT_FOUND when the
+ * media has none (not a chat room). */
+MSRP_API int msrp_sdp_media_chatroom(const msrp_sdp_media *media);
+
 MSRP_API const msrp_path *msrp_sdp_media_path(const msrp_sdp_media *media);
 
 /** The m-line: 1 for TCP/TLS/MSRP, 0 for TCP/MSRP; and its port (0 to

@@ -46,6 +46,10 @@ typedef struct msrp_session_callbacks {
   void (*on_log)(msrp_session *s, const char *message, void *user_data);
   void (*on_relay_refresh)(msrp_session *s, int status, int code,
                            uint32_t granted, void *user_data);
+  /** RFC 7701, for a session of a room we host: see the engine's
+   * on_nickname (the code to answer a checked NICKNAME with). */
+  int (*on_nickname)(msrp_session *s, const msrp_chunk *request,
+                     const char *nickname, void *user_data);
 } msrp_session_callbacks;
 
 /** The completion of msrp_session_send_chunk (msrp_response_cb's meaning). */

@@ -123,6 +123,7 @@ typedef struct incoming {
   inmsg *msg;            /* SEND of a message we accept */
   uint64_t off;          /* its first byte's offset in the message */
   uint64_t len;          /* body bytes so far */
+  bool nickname;         /* a NICKNAME for on_nickname (RFC 7701) */
 } incoming;
 
 struct msrp_engine {

@@ -162,6 +162,8 @@ const char *msrp_status_comment(int code) {
     return "Unauthorized";
   case 403:
     return "Forbidden";
+  case 404:
+    return "Recipient Unknown";
   case 408:
     return "Request Timeout";
   case 413:
@@ -170,6 +172,12 @@ const char *msrp_status_comment(int code) {
     return "Unsupported Media Type";
   case 423:
     return "Interval Out-of-Bounds";
+  case 424:
+    return "Malformed Nickname";
+  case 425:
+    return "Nickname Reserved or Already in Use";
+  case 428:
+    return "Private Messages Not Supported";
   case 481:
     return "Session Does Not Exist";
   case 501:

@@ -4,6 +4,8 @@
  * (200, 400, 413, 415, 481, 501, by the Failure-Report rules), messages
  * reassembled by Message-ID and Byte-Range, bodies checked against their
  * ranges, incomplete messages expired. */
+#include <msrp/chatroom.h>
+
 #include "core/engine_internal.h"
 #include "core/wire.h"
 
@@ -192,7 +194,8 @@ void msrp__incoming_headers(msrp_engine *e, const msrp_chunk *c) {
                      msrp_strerror(msrp_chunk_error(c)));
     return;
   }
-  if (method != MSRP_METHOD_SEND && method != MSRP_METHOD_REPORT) {
+  bool nickname = method == MSRP_METHOD_NICKNAME && e->cb.on_nickname;
+  if (method != MSRP_METHOD_SEND && method != MSRP_METHOD_REPORT && !nickname) {
     in->code = MSRP_STATUS_UNKNOWN_METHOD;
     return;
   }
@@ -201,6 +204,10 @@ void msrp__incoming_headers(msrp_engine *e, const msrp_chunk *c) {
     return;
   if (method == MSRP_METHOD_REPORT)
     return;
+  if (nickname) { /* checked and answered at its end-line */
+    in->nickname = true;
+    return;
+  }
   const char *ct = msrp_chunk_content_type(c);
   if (ct && !msrp_media_types_contain(&e->accept, ct)) {
     in->code = MSRP_STATUS_UNSUPPORTED_MEDIA;
@@ -322,6 +329,21 @@ static void flush_report(msrp_engine *e, inmsg *m) {
   m->rep_lo = m->rep_hi;
 }
 
+/* RFC 7701: a room's answer to NICKNAME. The request is checked first
+ * (400, 424); a good one is the application's to decide. A body makes it
+ * malformed whatever its headers say. */
+static void answer_nickname(msrp_engine *e, const msrp_chunk *c) {
+  char nick[MSRP_NICKNAME_MAX + 1];
+  int code = e->in.len ? MSRP_STATUS_BAD_REQUEST
+                       : msrp_nickname_check(c, nick, sizeof nick);
+  if (code == MSRP_STATUS_OK) {
+    code = e->cb.on_nickname(e, c, nick, e->ud);
+    if (code < 200 || code > 699)
+      code = MSRP_STATUS_FORBIDDEN;
+  }
+  respond(e, c, code);
+}
+
 void msrp__incoming_end(msrp_engine *e, const msrp_event *ev) {
   incoming *in = &e->in;
   const msrp_chunk *c = ev->chunk;
@@ -339,6 +361,10 @@ void msrp__incoming_end(msrp_engine *e, const msrp_event *ev) {
   msrp_method method = msrp_chunk_method_id(c);
   if (in->code == 0 && method == MSRP_METHOD_REPORT) {
     msrp__handle_report(e, c);
+    return;
+  }
+  if (in->code == 0 && in->nickname) {
+    answer_nickname(e, c);
     return;
   }
   inmsg *m = in->msg;

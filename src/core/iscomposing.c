@@ -7,9 +7,7 @@
 #include <msrp/cpim.h>
 
 #include "core/util.h"
-
-#include <libxml/parser.h>
-#include <libxml/tree.h>
+#include "core/xml.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,16 +35,14 @@ int msrp_iscomposing_build(const msrp_iscomposing *doc, char **out,
        doc->state != MSRP_COMPOSING_IDLE) ||
       msrp__has_ctl(doc->content_type, strlen(doc->content_type)))
     return MSRP_ERR_INVALID_ARGUMENT;
-  xmlDocPtr d = xmlNewDoc((const xmlChar *)"1.0");
-  xmlNodePtr root = d ? xmlNewNode(NULL, (const xmlChar *)"isComposing") : NULL;
-  xmlNsPtr ns = root ? xmlNewNs(root, (const xmlChar *)NS, NULL) : NULL;
-  int rc = ns ? 0 : MSRP_ERR_NOMEM;
-  if (!rc) {
-    xmlSetNs(root, ns);
-    xmlDocSetRootElement(d, root);
-    rc = add_text(root, ns, "state",
-                  doc->state == MSRP_COMPOSING_ACTIVE ? "active" : "idle");
-  }
+  xmlDocPtr d;
+  xmlNodePtr root;
+  int rc = msrp__xml_new("isComposing", NS, &d, &root);
+  if (rc)
+    return rc;
+  xmlNsPtr ns = root->ns;
+  rc = add_text(root, ns, "state",
+                doc->state == MSRP_COMPOSING_ACTIVE ? "active" : "idle");
   if (!rc && doc->last_active >= 0) {
     char t[MSRP_CPIM_TIME_LEN + 1];
     rc = msrp_cpim_time_format(doc->last_active, t, sizeof t) < 0
@@ -60,60 +56,40 @@ int msrp_iscomposing_build(const msrp_iscomposing *doc, char **out,
     snprintf(r, sizeof r, "%u", doc->refresh);
     rc = add_text(root, ns, "refresh", r);
   }
-  xmlChar *mem = NULL;
-  int n = 0;
-  if (!rc) {
-    xmlDocDumpFormatMemoryEnc(d, &mem, &n, "UTF-8", 1);
-    if (!mem)
-      rc = MSRP_ERR_NOMEM;
-  }
-  if (!rc) {
-    if (!(*out = malloc((size_t)n + 1)))
-      rc = MSRP_ERR_NOMEM;
-    else {
-      memcpy(*out, mem, (size_t)n);
-      (*out)[n] = '\0';
-      *len = (size_t)n;
-    }
-  }
-  xmlFree(mem);
-  if (d)
+  if (rc) {
     xmlFreeDoc(d);
-  else
-    xmlFreeNode(root);
-  return rc;
-}
-
-static bool named(xmlNodePtr n, const char *name) {
-  return n->type == XML_ELEMENT_NODE && n->ns &&
-         !strcmp((const char *)n->ns->href, NS) &&
-         !strcmp((const char *)n->name, name);
+    return rc;
+  }
+  return msrp__xml_dump(d, out, len);
 }
 
 int msrp_iscomposing_parse(const void *data, size_t len,
                            msrp_iscomposing *out) {
-  if (!data || !out || len > INT32_MAX)
+  if (!data || !out)
     return MSRP_ERR_INVALID_ARGUMENT;
-  /* no DTD loading, no network, no entity substitution; errors not
-   * printed */
-  xmlDocPtr d =
-      xmlReadMemory(data, (int)len, NULL, NULL,
-                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-  if (!d)
+  xmlDocPtr d;
+  if (msrp__xml_read(data, len, &d))
     return MSRP_ERR_XML;
   msrp_iscomposing doc = {.state = MSRP_COMPOSING_IDLE, .last_active = -1};
   int rc = 0;
   bool has_state = false;
   xmlNodePtr root = xmlDocGetRootElement(d);
-  if (!root || !named(root, "isComposing"))
+  if (!msrp__xml_named(root, NS, "isComposing"))
     rc = MSRP_ERR_XML;
-  for (xmlNodePtr n = root && !rc ? root->children : NULL; n && !rc;
-       n = n->next) {
-    if (n->type != XML_ELEMENT_NODE)
+  char t[256];
+  for (xmlNodePtr n = !rc ? root->children : NULL; n && !rc; n = n->next) {
+    if (n->type != XML_ELEMENT_NODE || !n->ns ||
+        strcmp((const char *)n->ns->href, NS))
+      continue; /* extensions (RFC 3994 section 4) are ignored */
+    bool known = msrp__xml_named(n, NS, "state") ||
+                 msrp__xml_named(n, NS, "contenttype") ||
+                 msrp__xml_named(n, NS, "refresh") ||
+                 msrp__xml_named(n, NS, "lastactive");
+    if (!known)
       continue;
-    xmlChar *v = xmlNodeGetContent(n);
-    const char *t = v ? (const char *)v : "";
-    if (named(n, "state")) {
+    if (!msrp__xml_text(n, t, sizeof t)) {
+      rc = MSRP_ERR_XML;
+    } else if (msrp__xml_named(n, NS, "state")) {
       if (!strcmp(t, "active"))
         doc.state = MSRP_COMPOSING_ACTIVE;
       else if (!strcmp(t, "idle"))
@@ -121,26 +97,24 @@ int msrp_iscomposing_parse(const void *data, size_t len,
       else
         rc = MSRP_ERR_XML;
       has_state = true;
-    } else if (named(n, "contenttype")) {
-      if (strlen(t) >= sizeof doc.content_type || msrp__has_ctl(t, strlen(t)))
+    } else if (msrp__xml_named(n, NS, "contenttype")) {
+      if (strlen(t) >= sizeof doc.content_type)
         rc = MSRP_ERR_XML;
       else
         snprintf(doc.content_type, sizeof doc.content_type, "%s", t);
-    } else if (named(n, "refresh")) {
+    } else if (msrp__xml_named(n, NS, "refresh")) {
       uint64_t r;
       if (!msrp__parse_uint(t, strlen(t), UINT32_MAX, &r) || r == 0)
         rc = MSRP_ERR_XML;
       else
         doc.refresh = (uint32_t)r;
-    } else if (named(n, "lastactive")) {
+    } else {
       msrp_cpim_time tm;
       if (msrp_cpim_time_parse(t, strlen(t), &tm))
         rc = MSRP_ERR_XML;
       else
         doc.last_active = tm.seconds;
     }
-    /* other elements (extensions, RFC 3994 section 4) are ignored */
-    xmlFree(v);
   }
   xmlFreeDoc(d);
   if (!rc && !has_state)

@@ -7,10 +7,13 @@
 
 #include <msrp/sdp.h>
 
+#include <msrp/chatroom.h>
+
 #include "core/mediatype_internal.h"
 #include "core/span.h"
 #include "core/util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -717,6 +720,46 @@ int msrp_sdp_media_set_rfb_role(msrp_sdp_media *m, msrp_rfb_role role) {
     return MSRP_ERR_INVALID_ARGUMENT;
   return msrp_sdp_media_add_attribute(
       m, role == MSRP_RFB_ACTIVE ? "rfbsetup:active" : "rfbsetup:passive");
+}
+
+int msrp_sdp_media_set_chatroom(msrp_sdp_media *m, unsigned flags) {
+  if (!m || (flags & ~(unsigned)(MSRP_CHATROOM_NICKNAME |
+                                 MSRP_CHATROOM_PRIVATE_MESSAGES)))
+    return MSRP_ERR_INVALID_ARGUMENT;
+  char a[64];
+  snprintf(a, sizeof a, "chatroom%s%s%s%s", flags ? ":" : "",
+           flags & MSRP_CHATROOM_NICKNAME ? "nickname" : "",
+           flags == (MSRP_CHATROOM_NICKNAME | MSRP_CHATROOM_PRIVATE_MESSAGES)
+               ? " "
+               : "",
+           flags & MSRP_CHATROOM_PRIVATE_MESSAGES ? "private-messages" : "");
+  return msrp_sdp_media_add_attribute(m, a);
+}
+
+int msrp_sdp_media_chatroom(const msrp_sdp_media *m) {
+  if (!m)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  int flags = MSRP_ERR_NOT_FOUND;
+  size_t n = msrp_sdp_media_attribute_count(m);
+  for (size_t i = 0; i < n; i++) {
+    const char *a = msrp_sdp_media_attribute(m, i);
+    size_t nl = strcspn(a, ":");
+    if (!msrp__ieq_lit(a, nl, "chatroom"))
+      continue;
+    if (flags < 0)
+      flags = 0;
+    /* values separated by spaces; unknown ones (extensions) ignored */
+    for (const char *v = a + nl + (a[nl] == ':'); *v;) {
+      size_t l = strcspn(v, " \t");
+      if (msrp__ieq_lit(v, l, "nickname"))
+        flags |= MSRP_CHATROOM_NICKNAME;
+      else if (msrp__ieq_lit(v, l, "private-messages"))
+        flags |= MSRP_CHATROOM_PRIVATE_MESSAGES;
+      v += l;
+      v += strspn(v, " \t");
+    }
+  }
+  return flags;
 }
 
 const msrp_path *msrp_sdp_media_path(const msrp_sdp_media *m) {

@@ -142,6 +142,15 @@ static void fwd_request(msrp_engine *e, const msrp_chunk *c, int code,
     s->user.on_request(s, c, code, s->ud);
 }
 
+static int fwd_nickname(msrp_engine *e, const msrp_chunk *c, const char *nick,
+                        void *ud) {
+  (void)e;
+  msrp_session *s = ud;
+  if (s->free_asked)
+    return MSRP_STATUS_FORBIDDEN; /* freed from a callback */
+  return s->user.on_nickname(s, c, nick, s->ud);
+}
+
 static void fwd_writable(msrp_engine *e, void *ud) {
   (void)e;
   msrp_session *s = ud;
@@ -554,6 +563,7 @@ static int session_new(msrp_session **out, msrp_transport *t,
       .on_writable = fwd_writable,
       .on_log = fwd_log,
       .on_relay_refresh = fwd_refresh,
+      .on_nickname = s->user.on_nickname ? fwd_nickname : NULL,
   };
   /* one parser per connection: the transport's, with the session's
    * limits; the engine takes its events */

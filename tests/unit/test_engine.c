@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include <msrp/auth.h>
+#include <msrp/chatroom.h>
 #include <msrp/engine.h>
 
 #define URI_A "msrp://127.0.0.1:1001/aaaa;tcp"
@@ -1232,6 +1233,63 @@ static void test_incoming_415(void **state) {
     wire_free(&A->w);
     ev_clear();
   }
+}
+
+/* A room (RFC 7701): on_nickname decides for checked requests; the engine
+ * answers bad ones itself (400, 424) and foreign paths 481, without
+ * asking. */
+static char nick_seen[8][MSRP_NICKNAME_MAX + 1];
+static int nick_count;
+
+static int room_nickname(msrp_engine *e, const msrp_chunk *c,
+                         const char *nickname, void *ud) {
+  (void)e;
+  (void)ud;
+  assert_int_equal(msrp_chunk_method_id(c), MSRP_METHOD_NICKNAME);
+  snprintf(nick_seen[nick_count++ % 8], sizeof nick_seen[0], "%s", nickname);
+  return msrp_nickname_equal(nickname, "Taken") == 1
+             ? MSRP_STATUS_NICKNAME_IN_USE
+             : MSRP_STATUS_OK;
+}
+
+static void test_incoming_nickname_room(void **state) {
+  (void)state;
+  msrp_engine_callbacks cbs = callbacks;
+  cbs.on_nickname = room_nickname;
+  msrp_engine_config c = cfg(A);
+  assert_int_equal(msrp_engine_new(&A->e, &c, &cbs, A), 0);
+  assert_int_equal(msrp_parser_new(&A->w.p, NULL), 0);
+  nick_count = 0;
+  char r[512], want[2048];
+  feed(A, "MSRP n1 NICKNAME\r\n" TO_A FROM_B
+          "Use-Nickname: \"  Alice \\\"A\\\"\"\r\n-------n1$\r\n");
+  feed(A, "MSRP n2 NICKNAME\r\n" TO_A FROM_B
+          "Use-Nickname: \"TAKEN\"\r\n-------n2$\r\n");
+  feed(A, "MSRP n3 NICKNAME\r\n" TO_A FROM_B "-------n3$\r\n");
+  feed(A, "MSRP n4 NICKNAME\r\n" TO_A FROM_B
+          "Use-Nickname: \"open\r\n-------n4$\r\n");
+  feed(A, "MSRP n5 NICKNAME\r\n" TO_A FROM_B
+          "Use-Nickname: \"a\"\r\nUse-Nickname: \"b\"\r\n-------n5$\r\n");
+  feed(A, "MSRP n6 NICKNAME\r\n" TO_A "From-Path: " URI_Z "\r\n"
+          "Use-Nickname: \"bob\"\r\n-------n6$\r\n");
+  feed(A, "MSRP n7 NICKNAME\r\n" TO_A FROM_B
+          "Use-Nickname: bare name\r\n-------n7$\r\n");
+  drain(A);
+  strcpy(want, RESP_AB(r, "n1", 200, "OK"));
+  strcat(want, RESP_AB(r, "n2", 425, "Nickname Reserved or Already in Use"));
+  strcat(want, RESP_AB(r, "n3", 400, "Bad Request"));
+  strcat(want, RESP_AB(r, "n4", 424, "Malformed Nickname"));
+  strcat(want, RESP_AB(r, "n5", 400, "Bad Request"));
+  /* a stranger's From-Path: 481, to the stranger */
+  strcat(want, "MSRP n6 481 Session Does Not Exist\r\n"
+               "To-Path: " URI_Z "\r\nFrom-Path: " URI_A "\r\n-------n6$\r\n");
+  strcat(want, RESP_AB(r, "n7", 200, "OK"));
+  assert_string_equal(out_since(A, 0), want);
+  assert_int_equal(nick_count, 3);
+  assert_string_equal(nick_seen[0], "Alice \"A\"");
+  assert_string_equal(nick_seen[1], "TAKEN");
+  assert_string_equal(nick_seen[2], "bare name");
+  assert_int_equal(ev_count(0, EV_REQUEST), 0);
 }
 
 /* NICKNAME and unknown methods: 501, and on_request. */
@@ -3707,6 +3765,7 @@ int main(void) {
       T(test_pair_message_bytewise),
       T(test_pair_chunked),
       T(test_pair_nickname_and_481),
+      T(test_incoming_nickname_room),
       T(test_pair_refuse),
       T(test_abort_mid_chunk),
       T(test_failure_mid_chunk),
