@@ -2,17 +2,17 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 The libmsrp authors
 # Build the fuzzers (the parser, the session engine, URIs and paths, RFC
-# 5547 SDP) with
+# 5547 SDP, chat's XML and nickname payloads) with
 # clang's libFuzzer, ASan and UBSan, and run each for at most the given
 # number of seconds (default 60 in all, shared) from a seed corpus: RFC
 # examples for the first two, fuzz/corpus/uri-* for the third,
-# fuzz/corpus/sdp-* for the fourth.
+# fuzz/corpus/sdp-* for the fourth, fuzz/corpus/xml-* for the fifth.
 # FUZZ_TARGETS="parser uri" picks targets; FUZZ_EACH=600 gives each that many
 # seconds instead of a share.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
-targets=${FUZZ_TARGETS:-parser engine uri file_selector}
+targets=${FUZZ_TARGETS:-parser engine uri file_selector xml}
 n=$(echo $targets | wc -w)
 each=${FUZZ_EACH:-$((secs / n > 0 ? secs / n : 1))}
 out=build-fuzz
@@ -38,6 +38,8 @@ for target in $targets; do
     done
   elif [ "$target" = file_selector ]; then
     cp fuzz/corpus/sdp-* "$corpus/"
+  elif [ "$target" = xml ]; then
+    cp fuzz/corpus/xml-* "$corpus/"
   else
     for f in tests/data/rfc/*.msrp fuzz/corpus/engine-*; do
       [ -f "$f" ] || continue

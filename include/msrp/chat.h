@@ -28,7 +28,9 @@
 #include <msrp/chunk.h>
 #include <msrp/common.h>
 #include <msrp/connect.h>
+#include <msrp/chatroom.h>
 #include <msrp/cpim.h>
+#include <msrp/imdn.h>
 #include <msrp/iscomposing.h>
 #include <msrp/notification.h>
 #include <msrp/sdp.h>
@@ -96,6 +98,10 @@ typedef struct msrp_account {
 #define MSRP_CHAT_DID_DELIVER_MESSAGE "MSRPChatDidDeliverMessage"
 #define MSRP_CHAT_DID_NOT_DELIVER_MESSAGE "MSRPChatDidNotDeliverMessage"
 #define MSRP_CHAT_GOT_COMPOSING_INDICATION "MSRPChatGotComposingIndication"
+#define MSRP_CHAT_GOT_DISPOSITION_NOTIFICATION                                 \
+  "MSRPChatGotDispositionNotification"
+#define MSRP_CHAT_DID_SET_NICKNAME "MSRPChatDidSetNickname"
+#define MSRP_CHAT_DID_NOT_SET_NICKNAME "MSRPChatDidNotSetNickname"
 
 typedef struct msrp_chat_did_initialize {
   const char *sdp; /**< our media description (m=, c=, a= lines) */
@@ -114,7 +120,43 @@ typedef struct msrp_chat_got_message {
   const char *content_type;
   const msrp_cpim *cpim;     /**< its CPIM headers, or NULL if not wrapped */
   const msrp_chunk *message; /**< the MSRP side: headers of the last chunk */
+  /** The notifications it asks for (RFC 5438: MSRP_IMDN_ flags), and its
+   * imdn.Message-ID to answer them with (NULL when it asks for none).
+   * Positive delivery is answered when the observers return, unless one of
+   * them answered already (msrp_chat_send_notification() with a negative
+   * status refuses it) or msrp_chat_set_auto_delivery() turned that off. */
+  unsigned notify;
+  const char *imdn_message_id;
 } msrp_chat_got_message;
+
+/** What became of a message we sent asking for notifications (RFC 5438).
+ * Posted once per kind asked for, and only for those: a notification
+ * nobody asked for, a second one of a kind, or a malformed document is
+ * dropped (and logged). */
+typedef struct msrp_chat_disposition {
+  const char *message_id;    /**< the message's (msrp_chat_send_message_ex) */
+  msrp_imdn_kind kind;       /**< delivery, display or processing */
+  msrp_imdn_status status;   /**< delivered, failed, displayed, ... */
+  const char *status_name;   /**< "delivered", "failed", "displayed", ... */
+  const char *datetime;      /**< when the notification was made (its CPIM
+                                DateTime); "" when it says not */
+  const char *recipient_uri; /**< who it is from; "" when unsaid */
+  const msrp_imdn *imdn;     /**< the whole document */
+} msrp_chat_disposition;
+
+/** The answer to msrp_chat_set_nickname(). */
+typedef struct msrp_chat_nickname_result {
+  const char *nickname; /**< as asked for (prepared, RFC 8266) */
+  int code; /**< 200; 424 malformed, 425 in use, 403, 501 (the remote
+               does not know NICKNAME), ...; 0 when no answer came */
+  const char *reason;
+} msrp_chat_nickname_result;
+
+/** A room we host decides on a nickname (RFC 7701): `nickname` is checked
+ * and prepared (RFC 8266; compare with msrp_nickname_equal()). Return the
+ * code to answer: 200, 425 (in use or reserved), 403, ... */
+typedef int (*msrp_chat_nickname_cb)(msrp_chat *chat, const char *nickname,
+                                     void *ud);
 
 /** The remote is typing, or stopped (RFC 3994): from its document, or
  * "idle" when its refresh lapsed or a message of its came. */
@@ -195,21 +237,77 @@ MSRP_API int msrp_chat_start(msrp_chat *chat, const char *remote_sdp);
 MSRP_API int msrp_chat_end(msrp_chat *chat);
 
 /** Send a message. `content_type` NULL means "text/plain"; `to_uri` NULL
- * means the remote party; `dt` 0 means no DateTime. Sent before
+ * means the remote party (another URI makes it a private message to that
+ * participant, RFC 7701: only to a room whose SDP says
+ * a=chatroom:private-messages); `dt` 0 means no DateTime. Sent before
  * MSRPChatDidStart, it waits and goes out in order on start.
  * `*message_id` (may be NULL) gets its Message-ID, valid until its
  * delivery notification returns. Every message accepted here gets one:
  * DidDeliverMessage, or DidNotDeliverMessage (also when the chat ends
  * first: code 0, the reason msrp_strerror(MSRP_ERR_CANCELLED)); none once
  * msrp_chat_free() has begun. Errors: MSRP_ERR_CHAT_PRIVATE (a `to_uri` other
- * than the remote party's, which the remote cannot take: it does not accept
- * CPIM), MSRP_ERR_CHAT_TYPE (the remote accepts this content type neither raw
- * nor wrapped), MSRP_ERR_CLOSED (ended), MSRP_ERR_INVALID_ARGUMENT,
- * MSRP_ERR_NOMEM. */
+ * than the remote party's, which the remote cannot take: it is not a room
+ * that allows private messages, or it does not accept CPIM), MSRP_ERR_CHAT_TYPE
+ * (the remote accepts this content type neither raw nor wrapped),
+ * MSRP_ERR_CLOSED (ended), MSRP_ERR_INVALID_ARGUMENT, MSRP_ERR_NOMEM. */
 MSRP_API int msrp_chat_send_message(msrp_chat *chat, const void *content,
                                     size_t len, const char *content_type,
                                     const char *to_uri, time_t dt,
                                     const char **message_id);
+
+/** msrp_chat_send_message(), asking for disposition notifications (RFC
+ * 5438): `notify` is MSRP_IMDN_POSITIVE_DELIVERY, _NEGATIVE_DELIVERY,
+ * _DISPLAY, _PROCESSING or'ed together (0: none). The message goes in
+ * CPIM with "NS: imdn <urn:ietf:params:imdn>", imdn.Message-ID (its
+ * Message-ID), DateTime (`dt`, or now) and imdn.Disposition-Notification;
+ * what comes back is MSRPChatGotDispositionNotification, apart from
+ * DidDeliverMessage (the MSRP REPORT: the remote's endpoint has it; a
+ * delivery notification: its user has). Errors: those of
+ * msrp_chat_send_message(), and MSRP_ERR_CHAT_TYPE when the remote does
+ * not take CPIM. */
+MSRP_API int msrp_chat_send_message_ex(msrp_chat *chat, const void *content,
+                                       size_t len, const char *content_type,
+                                       const char *to_uri, time_t dt,
+                                       unsigned notify,
+                                       const char **message_id);
+
+/** Answer a received message's request for a notification: `message_id`
+ * its imdn.Message-ID (msrp_chat_got_message.imdn_message_id), `kind` and
+ * `status` what to say (delivery: delivered, or failed / forbidden /
+ * error to refuse it; display: displayed, ...). Sent in CPIM to the
+ * message's sender, with no REPORT asked for. The last IMDN_KEEP (1024)
+ * requests are remembered. Errors: MSRP_ERR_NOT_FOUND (no such request,
+ * that answer was not asked for, or the kind is answered already),
+ * MSRP_ERR_INVALID_ARGUMENT (a status the kind does not take),
+ * MSRP_ERR_CHAT_TYPE (the remote takes no CPIM), MSRP_ERR_BUSY (not
+ * started), MSRP_ERR_CLOSED, MSRP_ERR_NOMEM. */
+MSRP_API int msrp_chat_send_notification(msrp_chat *chat,
+                                         const char *message_id,
+                                         msrp_imdn_kind kind,
+                                         msrp_imdn_status status);
+/** The user has seen the message: msrp_chat_send_notification() with
+ * display / displayed. */
+MSRP_API int msrp_chat_send_displayed(msrp_chat *chat, const char *message_id);
+/** Whether a positive delivery notification asked for is sent by the chat
+ * once GotMessage has been posted (1, the default) or left to the
+ * application (0). */
+MSRP_API void msrp_chat_set_auto_delivery(msrp_chat *chat, int on);
+
+/** Ask the room for a nickname (RFC 7701 NICKNAME with Use-Nickname);
+ * MSRPChatDidSetNickname or MSRPChatDidNotSetNickname follows with the
+ * answer (msrp_chat_nickname_result). Errors: MSRP_ERR_NOT_SUPPORTED (the
+ * remote's SDP has no a=chatroom with "nickname": not a room that takes
+ * them), MSRP_ERR_INVALID_ARGUMENT (not a nickname, msrp_nickname_prepare),
+ * MSRP_ERR_BUSY (not started), MSRP_ERR_CLOSED, MSRP_ERR_NOMEM. */
+MSRP_API int msrp_chat_set_nickname(msrp_chat *chat, const char *nickname);
+
+/** Before msrp_chat_initialize(): this chat is our side of a room we host
+ * (a focus). Our SDP says a=chatroom with `flags` (MSRP_CHATROOM_NICKNAME,
+ * MSRP_CHATROOM_PRIVATE_MESSAGES); NICKNAME requests are checked and then
+ * decided by `cb` (NULL: answered 501). Errors: MSRP_ERR_BUSY (already
+ * initialized), MSRP_ERR_INVALID_ARGUMENT. */
+MSRP_API int msrp_chat_host_room(msrp_chat *chat, unsigned flags,
+                                 msrp_chat_nickname_cb cb, void *ud);
 
 /** Send an is-composing document (RFC 3994): `state`, the `refresh` in
  * seconds (0: none; with msrp_composing_sender, its

@@ -50,7 +50,8 @@ MSRP_API int msrp_iscomposing_build(const msrp_iscomposing *doc, char **out,
                                     size_t *len);
 
 /** Parse a document: the isComposing element in its namespace, a state of
- * "active" or "idle"; contenttype, refresh and lastactive optional.
+ * "active" or "idle"; contenttype, refresh and lastactive optional (a
+ * lastactive before 1970 is taken as absent).
  * Errors: MSRP_ERR_XML (not well-formed, not this document, a bad
  * value), MSRP_ERR_INVALID_ARGUMENT. No network access and no entity
  * expansion happens while parsing. */

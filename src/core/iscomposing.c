@@ -112,8 +112,8 @@ int msrp_iscomposing_parse(const void *data, size_t len,
       msrp_cpim_time tm;
       if (msrp_cpim_time_parse(t, strlen(t), &tm))
         rc = MSRP_ERR_XML;
-      else
-        doc.last_active = tm.seconds;
+      else /* a time before 1970 says nothing useful: as if absent */
+        doc.last_active = tm.seconds >= 0 ? tm.seconds : -1;
     }
   }
   xmlFreeDoc(d);

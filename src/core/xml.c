@@ -7,11 +7,16 @@
 
 #include "core/util.h"
 
+#include <unistr.h>
+
 #include <stdlib.h>
 #include <string.h>
 
 int msrp__xml_read(const void *data, size_t len, xmlDocPtr *out) {
-  if (!data || len == 0 || len > MSRP__XML_MAX_BYTES)
+  /* RFC 3994 and RFC 5438 documents are UTF-8; other bytes would only
+   * reach libxml2's encoding errors (which it prints) */
+  if (!data || len == 0 || len > MSRP__XML_MAX_BYTES ||
+      u8_check(data, len) != NULL)
     return MSRP_ERR_XML;
   /* no DTD loading, no network, no entity substitution; errors not
    * printed */

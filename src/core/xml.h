@@ -15,7 +15,7 @@
  * larger one is refused before libxml2 sees it. */
 #define MSRP__XML_MAX_BYTES 16384
 
-/* Parse a body: at most MSRP__XML_MAX_BYTES, no network, no DTD at all
+/* Parse a body: UTF-8, at most MSRP__XML_MAX_BYTES, no network, no DTD at all
  * (a document with a DOCTYPE is refused: no entity can be declared, so
  * none can expand), errors not printed. 0 and *out, or MSRP_ERR_XML. */
 int msrp__xml_read(const void *data, size_t len, xmlDocPtr *out);

@@ -5,7 +5,9 @@
  * centre. */
 #include <msrp/chat.h>
 
+#include <msrp/chatroom.h>
 #include <msrp/engine.h>
+#include <msrp/imdn.h>
 #include <msrp/sdp.h>
 #include <msrp/session.h>
 
@@ -28,6 +30,21 @@ typedef enum chat_state {
   CHAT_ENDED
 } chat_state;
 
+/* A message that asked for disposition notifications (RFC 5438): ours,
+ * waiting for them, or the remote's, waiting for us to send them. */
+typedef struct imdn_entry {
+  char id[128];      /* its imdn.Message-ID */
+  char datetime[64]; /* its DateTime (received ones) */
+  char *peer_uri;    /* the CPIM From of a received one: who gets them */
+  char *our_uri;     /* its CPIM To: the recipient it named */
+  unsigned asked;    /* MSRP_IMDN_ flags */
+  unsigned done;     /* kinds sent or received (1 << msrp_imdn_kind) */
+  struct imdn_entry *next;
+} imdn_entry;
+
+/* How many requests are remembered each way. */
+#define IMDN_KEEP 1024
+
 /* A message waiting for start, or sent and waiting for its outcome. */
 typedef struct chat_msg {
   char id[40];
@@ -36,10 +53,11 @@ typedef struct chat_msg {
   char *content_type;
   char *to_uri;
   time_t dt;
-  bool queued;    /* not sent yet */
-  bool delivered; /* a REPORT said so */
-  bool settled;   /* its outcome was posted */
-  bool sent;      /* its transactions are over (200) */
+  unsigned notify; /* IMDN asked for (MSRP_IMDN_ flags) */
+  bool queued;     /* not sent yet */
+  bool delivered;  /* a REPORT said so */
+  bool settled;    /* its outcome was posted */
+  bool sent;       /* its transactions are over (200) */
   struct chat_msg *next;
 } chat_msg;
 
@@ -85,6 +103,17 @@ struct msrp_chat {
   /* connector callbacks still owed to us: a freed connector runs them
    * (cancelled) from the loop, so the chat's memory outlives them */
   int con_pending;
+  /* RFC 5438: requests for notifications, both ways, remembered (at most
+   * IMDN_KEEP each, the oldest forgotten first) */
+  imdn_entry *imdn_out; /* our messages that asked */
+  imdn_entry *imdn_in;  /* received messages that asked */
+  size_t nimdn_out, nimdn_in;
+  bool auto_delivery; /* answer positive-delivery by ourselves */
+  /* RFC 7701: the room we host (a=chatroom), and who decides nicknames */
+  unsigned room_flags;
+  bool hosts_room;
+  msrp_chat_nickname_cb room_cb;
+  void *room_ud;
 };
 
 static const char *const default_accept[] = {"message/cpim", "text/*",
@@ -202,6 +231,7 @@ static int chat_new(msrp_chat **out, uv_loop_t *loop,
   c->connects = outgoing && a->offer_setup != MSRP_SDP_SETUP_PASSIVE;
   c->local_setup = c->connects ? MSRP_SDP_SETUP_ACTIVE : MSRP_SDP_SETUP_PASSIVE;
   c->sounds = a->sounds;
+  c->auto_delivery = true;
   c->local_uri = (msrp_uri)MSRP_URI_INIT;
   if (!(c->remote_uri = msrp__strdup_or_null(remote_uri)))
     rc = MSRP_ERR_NOMEM;
@@ -229,7 +259,19 @@ static int chat_new(msrp_chat **out, uv_loop_t *loop,
   return 0;
 }
 
+static void free_imdn(imdn_entry *e) {
+  while (e) {
+    imdn_entry *n = e->next;
+    free(e->peer_uri);
+    free(e->our_uri);
+    free(e);
+    e = n;
+  }
+}
+
 static void release(msrp_chat *c) {
+  free_imdn(c->imdn_out);
+  free_imdn(c->imdn_in);
   msrp__account_clear(&c->acct);
   free(c->remote_uri);
   free_list(c->accept, c->naccept);
@@ -307,6 +349,8 @@ static int build_sdp(msrp_chat *c, const msrp_path *path) {
   if (c->nwrapped)
     rc = msrp_sdp_media_set_accept_wrapped_types(
         m, (const char *const *)c->wrapped, c->nwrapped);
+  if (!rc && c->hosts_room)
+    rc = msrp_sdp_media_set_chatroom(m, c->room_flags);
   if (rc) {
     msrp_sdp_media_free(m);
     return rc;
@@ -353,6 +397,221 @@ static chat_msg *find_msg(msrp_chat *c, const char *id) {
     if (strcmp(m->id, id) == 0)
       return m;
   return NULL;
+}
+
+/* ---- disposition notifications (RFC 5438) ------------------------------- */
+
+static imdn_entry *imdn_find(imdn_entry *e, const char *id) {
+  for (; e; e = e->next)
+    if (!strcmp(e->id, id))
+      return e;
+  return NULL;
+}
+
+/* Remember a request at the head of `list`; past IMDN_KEEP the oldest is
+ * forgotten (a peer that asks for more than that, unanswered, loses the
+ * oldest answers, never our memory). */
+static int imdn_remember(imdn_entry **list, size_t *n, const char *id,
+                         const char *datetime, const char *peer_uri,
+                         const char *our_uri, unsigned asked) {
+  if (strlen(id) >= sizeof((imdn_entry *)0)->id)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  imdn_entry *e = calloc(1, sizeof *e);
+  if (!e)
+    return MSRP_ERR_NOMEM;
+  snprintf(e->id, sizeof e->id, "%s", id);
+  snprintf(e->datetime, sizeof e->datetime, "%s", datetime ? datetime : "");
+  e->peer_uri = msrp__strdup_or_null(peer_uri);
+  e->our_uri = msrp__strdup_or_null(our_uri);
+  if ((peer_uri && !e->peer_uri) || (our_uri && !e->our_uri)) {
+    free_imdn(e);
+    return MSRP_ERR_NOMEM;
+  }
+  e->asked = asked;
+  e->next = *list;
+  *list = e;
+  if (++*n > IMDN_KEEP) {
+    imdn_entry *p = *list;
+    while (p->next && p->next->next)
+      p = p->next;
+    free_imdn(p->next);
+    p->next = NULL;
+    --*n;
+  }
+  return 0;
+}
+
+/* The request flag a notification of this kind and status answers. */
+static unsigned imdn_need(msrp_imdn_kind kind, msrp_imdn_status status) {
+  switch (kind) {
+  case MSRP_IMDN_KIND_DELIVERY:
+    return status == MSRP_IMDN_DELIVERED ? MSRP_IMDN_POSITIVE_DELIVERY
+                                         : MSRP_IMDN_NEGATIVE_DELIVERY;
+  case MSRP_IMDN_KIND_DISPLAY:
+    return MSRP_IMDN_DISPLAY;
+  default:
+    return MSRP_IMDN_PROCESSING;
+  }
+}
+
+/* The body of a message sent with no reports (is-composing, a
+ * notification), kept until its transaction is over. */
+static void on_body_sent(msrp_session *s, const char *id, int status, int code,
+                         const char *comment, void *ud) {
+  (void)s;
+  (void)id;
+  (void)status;
+  (void)code;
+  (void)comment;
+  free(ud);
+}
+
+/* Send a body that is not a message: no REPORT and no response asked for,
+ * as deployed clients send is-composing and notifications. Takes `body`. */
+static int send_control(msrp_chat *c, char *body, size_t len, const char *ct) {
+  msrp_message_params p = {.content_type = ct,
+                           .data = body,
+                           .len = len,
+                           .success_report = MSRP_REPORT_NO,
+                           .failure_report = MSRP_REPORT_NO};
+  int rc = msrp_session_send_message(c->s, &p, on_body_sent, body, NULL);
+  if (rc)
+    free(body);
+  return rc;
+}
+
+/* Whether the chat can send something now. */
+static int can_send(const msrp_chat *c) {
+  if (c->state == CHAT_ENDED || c->ending)
+    return MSRP_ERR_CLOSED;
+  if (c->state != CHAT_STARTED || !c->s)
+    return MSRP_ERR_BUSY;
+  return 0;
+}
+
+int msrp_chat_send_notification(msrp_chat *c, const char *message_id,
+                                msrp_imdn_kind kind, msrp_imdn_status status) {
+  if (!c || !message_id)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  int rc = can_send(c);
+  if (rc)
+    return rc;
+  int fits = msrp_imdn_status_kind(status);
+  if ((unsigned)kind > MSRP_IMDN_KIND_PROCESSING ||
+      !msrp_imdn_status_name(status) || (fits >= 0 && fits != (int)kind))
+    return MSRP_ERR_INVALID_ARGUMENT;
+  imdn_entry *e = imdn_find(c->imdn_in, message_id);
+  if (!e || !(e->asked & imdn_need(kind, status)) || (e->done & (1u << kind)))
+    return MSRP_ERR_NOT_FOUND;
+  msrp_sdp_send_mode mode;
+  rc = msrp_sdp_media_send_mode(c->remote_media, MSRP_IMDN_TYPE, 1, &mode);
+  if (rc || mode != MSRP_SDP_SEND_CPIM)
+    return MSRP_ERR_CHAT_TYPE;
+  msrp_imdn doc;
+  memset(&doc, 0, sizeof doc);
+  snprintf(doc.message_id, sizeof doc.message_id, "%s", e->id);
+  snprintf(doc.datetime, sizeof doc.datetime, "%s", e->datetime);
+  snprintf(doc.recipient_uri, sizeof doc.recipient_uri, "%s", c->acct.uri);
+  snprintf(doc.original_recipient_uri, sizeof doc.original_recipient_uri, "%s",
+           e->our_uri ? e->our_uri : c->acct.uri);
+  doc.kind = kind;
+  doc.status = status;
+  char *xml = NULL, *body = NULL, id[17];
+  size_t xlen = 0, blen = 0;
+  if ((rc = msrp_imdn_build(&doc, &xml, &xlen)))
+    return rc;
+  msrp_cpim *cp = NULL;
+  rc = msrp__random_token(id, 16);
+  if (!rc)
+    rc = msrp_cpim_new(&cp);
+  if (!rc)
+    rc = msrp_cpim_set_from(cp, c->acct.display_name, c->acct.uri);
+  if (!rc)
+    rc = msrp_cpim_add_to(cp, NULL, e->peer_uri ? e->peer_uri : c->remote_uri);
+  if (!rc)
+    rc = msrp_cpim_add_ns(cp, MSRP_IMDN_CPIM_PREFIX, MSRP_IMDN_CPIM_NS);
+  if (!rc)
+    rc = msrp_cpim_add_header(cp, "imdn.Message-ID", NULL, id);
+  if (!rc)
+    rc = msrp_cpim_set_datetime(cp, (int64_t)time(NULL));
+  if (!rc)
+    rc = msrp_cpim_set_content(cp, MSRP_IMDN_TYPE, xml, xlen);
+  if (!rc)
+    rc = msrp_cpim_add_mime_header(cp, "Content-Disposition", "notification");
+  if (!rc)
+    rc = msrp_cpim_to_bytes(cp, &body, &blen);
+  msrp_cpim_free(cp);
+  free(xml);
+  if (!rc)
+    rc = send_control(c, body, blen, "message/cpim");
+  if (!rc)
+    e->done |= 1u << kind;
+  return rc;
+}
+
+int msrp_chat_send_displayed(msrp_chat *c, const char *message_id) {
+  return msrp_chat_send_notification(c, message_id, MSRP_IMDN_KIND_DISPLAY,
+                                     MSRP_IMDN_DISPLAYED);
+}
+
+void msrp_chat_set_auto_delivery(msrp_chat *c, int on) {
+  if (c)
+    c->auto_delivery = on != 0;
+}
+
+/* The remote's notification about one of our messages: posted when that
+ * message asked for it and none of its kind came before; else dropped. */
+static void took_notification(msrp_chat *c, const msrp_cpim *cp,
+                              const uint8_t *body, size_t len) {
+  msrp_imdn doc;
+  if (msrp_imdn_parse(body, len, &doc)) {
+    if (c->acct.has_logger)
+      msrp__log(&c->acct.logger, MSRP_LOG_WARNING,
+                "a malformed disposition notification was dropped");
+    return;
+  }
+  imdn_entry *e = imdn_find(c->imdn_out, doc.message_id);
+  if (!e || !(e->asked & imdn_need(doc.kind, doc.status)) ||
+      (e->done & (1u << doc.kind))) {
+    if (c->acct.has_logger)
+      msrp__log(&c->acct.logger, MSRP_LOG_WARNING,
+                "a disposition notification nobody asked for was dropped");
+    return;
+  }
+  e->done |= 1u << doc.kind;
+  msrp_cpim_time t;
+  char when[64] = "";
+  if (msrp_cpim_datetime(cp, &t) == 0 && t.text_len < sizeof when)
+    snprintf(when, sizeof when, "%.*s", (int)t.text_len, t.text);
+  msrp_chat_disposition d = {doc.message_id,
+                             doc.kind,
+                             doc.status,
+                             msrp_imdn_status_name(doc.status),
+                             when,
+                             doc.recipient_uri,
+                             &doc};
+  post(c, MSRP_CHAT_GOT_DISPOSITION_NOTIFICATION, "msrp_chat_disposition", &d);
+}
+
+/* A received message asks for notifications: remember who gets them. */
+static void took_request(msrp_chat *c, const msrp_cpim *cp, unsigned *flags,
+                         char *id, size_t id_size) {
+  char dt[64];
+  *flags = 0;
+  if (msrp_imdn_request(cp, flags, id, id_size, dt)) {
+    *flags = 0;
+    return;
+  }
+  msrp_cpim_address from = {0}, to = {0};
+  size_t pos = 0;
+  int has_from = msrp_cpim_next_address(cp, "From", &pos, &from) == 0;
+  pos = 0;
+  int has_to = msrp_cpim_next_address(cp, "To", &pos, &to) == 0;
+  if (imdn_remember(&c->imdn_in, &c->nimdn_in, id, dt,
+                    has_from ? from.uri : NULL, has_to ? to.uri : NULL, *flags))
+    *flags = 0;
+  msrp_cpim_address_clear(&from);
+  msrp_cpim_address_clear(&to);
 }
 
 static void forget(msrp_chat *c, chat_msg *m) {
@@ -437,13 +696,19 @@ static void on_report(msrp_session *s, const msrp_report_info *r, void *ud) {
 static int send_now(msrp_chat *c, chat_msg *m) {
   const char *type = m->content_type;
   bool private_to = m->to_uri && strcmp(m->to_uri, c->remote_uri) != 0;
-  bool wants_cpim = private_to || m->dt;
+  bool wants_cpim = private_to || m->dt || m->notify;
   msrp_sdp_send_mode mode;
   int rc = msrp_sdp_media_send_mode(c->remote_media, type, wants_cpim, &mode);
   if (rc)
     return rc == MSRP_ERR_NOT_SUPPORTED ? MSRP_ERR_CHAT_TYPE : rc;
-  if (private_to && mode != MSRP_SDP_SEND_CPIM)
+  /* RFC 7701: to another participant only in a room that allows it */
+  int room = msrp_sdp_media_chatroom(c->remote_media);
+  if (private_to && (mode != MSRP_SDP_SEND_CPIM || room < 0 ||
+                     !(room & MSRP_CHATROOM_PRIVATE_MESSAGES)))
     return MSRP_ERR_CHAT_PRIVATE;
+  /* RFC 5438: notifications are asked for in CPIM headers */
+  if (m->notify && mode != MSRP_SDP_SEND_CPIM)
+    return MSRP_ERR_CHAT_TYPE;
   char *body = NULL;
   size_t blen = 0;
   const char *ct = type;
@@ -454,8 +719,19 @@ static int send_now(msrp_chat *c, chat_msg *m) {
     rc = msrp_cpim_set_from(cp, c->acct.display_name, c->acct.uri);
     if (!rc)
       rc = msrp_cpim_add_to(cp, NULL, m->to_uri ? m->to_uri : c->remote_uri);
-    if (!rc && m->dt)
-      rc = msrp_cpim_set_datetime(cp, (int64_t)m->dt);
+    if (!rc && m->notify)
+      rc = msrp_cpim_add_ns(cp, MSRP_IMDN_CPIM_PREFIX, MSRP_IMDN_CPIM_NS);
+    if (!rc && m->notify)
+      rc = msrp_cpim_add_header(cp, "imdn.Message-ID", NULL, m->id);
+    /* a request for notifications names the message by id and time */
+    if (!rc && (m->dt || m->notify))
+      rc = msrp_cpim_set_datetime(cp, (int64_t)(m->dt ? m->dt : time(NULL)));
+    if (!rc && m->notify) {
+      char v[64];
+      rc = msrp_imdn_disposition_format(m->notify, v, sizeof v);
+      if (rc >= 0)
+        rc = msrp_cpim_add_header(cp, "imdn.Disposition-Notification", NULL, v);
+    }
     if (!rc)
       rc = msrp_cpim_set_content(cp, type, m->content, m->len);
     if (!rc)
@@ -480,6 +756,12 @@ static int send_now(msrp_chat *c, chat_msg *m) {
   } else {
     free(body);
   }
+  if (!rc && m->notify &&
+      imdn_remember(&c->imdn_out, &c->nimdn_out, m->id, NULL, NULL, NULL,
+                    m->notify) != 0 &&
+      c->acct.has_logger)
+    msrp__log(&c->acct.logger, MSRP_LOG_WARNING,
+              "out of memory: notifications for %s will be dropped", m->id);
   if (!rc) {
     m->queued = false;
     play(c, 1);
@@ -487,31 +769,19 @@ static int send_now(msrp_chat *c, chat_msg *m) {
   return rc;
 }
 
-/* An is-composing document's body, kept until its transaction is over. */
-static void on_composing_sent(msrp_session *s, const char *id, int status,
-                              int code, const char *comment, void *ud) {
-  (void)s;
-  (void)id;
-  (void)status;
-  (void)code;
-  (void)comment;
-  free(ud);
-}
-
 int msrp_chat_send_composing(msrp_chat *c, msrp_composing_state state,
                              uint32_t refresh, int64_t last_active) {
   if (!c)
     return MSRP_ERR_INVALID_ARGUMENT;
-  if (c->state == CHAT_ENDED || c->ending)
-    return MSRP_ERR_CLOSED;
-  if (c->state != CHAT_STARTED || !c->s)
-    return MSRP_ERR_BUSY;
+  int rc = can_send(c);
+  if (rc)
+    return rc;
   msrp_iscomposing doc = {
       .state = state, .refresh = refresh, .last_active = last_active};
   snprintf(doc.content_type, sizeof doc.content_type, "text/plain");
   char *xml = NULL, *body = NULL;
   size_t xlen = 0, blen = 0;
-  int rc = msrp_iscomposing_build(&doc, &xml, &xlen);
+  rc = msrp_iscomposing_build(&doc, &xml, &xlen);
   msrp_sdp_send_mode mode = MSRP_SDP_SEND_RAW;
   if (!rc) {
     rc = msrp_sdp_media_send_mode(c->remote_media, MSRP_ISCOMPOSING_TYPE, 0,
@@ -540,25 +810,28 @@ int msrp_chat_send_composing(msrp_chat *c, msrp_composing_state state,
     blen = xlen;
     xml = NULL;
   }
-  if (!rc) {
-    msrp_message_params p = {.content_type = ct,
-                             .data = body,
-                             .len = blen,
-                             .success_report = MSRP_REPORT_NO,
-                             .failure_report = MSRP_REPORT_NO};
-    rc = msrp_session_send_message(c->s, &p, on_composing_sent, body, NULL);
-  }
-  if (rc) {
-    free(xml);
-    free(body);
-  }
+  if (!rc)
+    return send_control(c, body, blen, ct);
+  free(xml);
+  free(body);
   return rc;
 }
 
 int msrp_chat_send_message(msrp_chat *c, const void *content, size_t len,
                            const char *content_type, const char *to_uri,
                            time_t dt, const char **message_id) {
-  if (!c || (len && !content))
+  return msrp_chat_send_message_ex(c, content, len, content_type, to_uri, dt, 0,
+                                   message_id);
+}
+
+int msrp_chat_send_message_ex(msrp_chat *c, const void *content, size_t len,
+                              const char *content_type, const char *to_uri,
+                              time_t dt, unsigned notify,
+                              const char **message_id) {
+  if (!c || (len && !content) ||
+      (notify &
+       ~(unsigned)(MSRP_IMDN_POSITIVE_DELIVERY | MSRP_IMDN_NEGATIVE_DELIVERY |
+                   MSRP_IMDN_DISPLAY | MSRP_IMDN_PROCESSING)))
     return MSRP_ERR_INVALID_ARGUMENT;
   if (c->state == CHAT_ENDED || c->ending)
     return MSRP_ERR_CLOSED;
@@ -583,6 +856,7 @@ int msrp_chat_send_message(msrp_chat *c, const void *content, size_t len,
     memcpy(m->content, content, len);
   m->len = len;
   m->dt = dt;
+  m->notify = notify;
   m->queued = true;
   if (c->msgs_tail)
     c->msgs_tail->next = m;
@@ -614,6 +888,89 @@ static void flush_queue(msrp_chat *c) {
       forget(c, m);
     }
   }
+}
+
+/* ---- chat rooms (RFC 7701) ------------------------------------------------
+ */
+
+int msrp_chat_host_room(msrp_chat *c, unsigned flags, msrp_chat_nickname_cb cb,
+                        void *ud) {
+  if (!c || (flags & ~(unsigned)(MSRP_CHATROOM_NICKNAME |
+                                 MSRP_CHATROOM_PRIVATE_MESSAGES)))
+    return MSRP_ERR_INVALID_ARGUMENT;
+  if (c->state != CHAT_NEW)
+    return MSRP_ERR_BUSY;
+  c->hosts_room = true;
+  c->room_flags = flags;
+  c->room_cb = cb;
+  c->room_ud = ud;
+  return 0;
+}
+
+/* A checked NICKNAME for the room we host: the application decides. */
+static int on_room_nickname(msrp_session *s, const msrp_chunk *request,
+                            const char *nickname, void *ud) {
+  (void)s;
+  (void)request;
+  msrp_chat *c = ud;
+  return c->room_cb(c, nickname, c->room_ud);
+}
+
+typedef struct nick_req {
+  msrp_chat *chat;
+  char nickname[MSRP_NICKNAME_MAX + 1];
+} nick_req;
+
+static void on_nickname_answer(msrp_session *s, int status,
+                               const msrp_chunk *response, void *ud) {
+  (void)s;
+  nick_req *r = ud;
+  msrp_chat *c = r->chat;
+  if (!c->freeing) {
+    int code = response ? msrp_chunk_code(response) : 0;
+    const char *reason = response && msrp_chunk_comment(response)
+                             ? msrp_chunk_comment(response)
+                         : status ? msrp_strerror(status)
+                                  : msrp_status_comment(code);
+    msrp_chat_nickname_result res = {r->nickname, code, reason};
+    post(c,
+         !status && code == MSRP_STATUS_OK ? MSRP_CHAT_DID_SET_NICKNAME
+                                           : MSRP_CHAT_DID_NOT_SET_NICKNAME,
+         "msrp_chat_nickname_result", &res);
+  }
+  free(r);
+}
+
+int msrp_chat_set_nickname(msrp_chat *c, const char *nickname) {
+  if (!c || !nickname)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  int rc = can_send(c);
+  if (rc)
+    return rc;
+  int room = msrp_sdp_media_chatroom(c->remote_media);
+  if (room < 0 || !(room & MSRP_CHATROOM_NICKNAME))
+    return MSRP_ERR_NOT_SUPPORTED;
+  char quoted[2 * MSRP_NICKNAME_MAX + 3];
+  if (msrp_nickname_quote(nickname, quoted, sizeof quoted) < 0)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  nick_req *r = calloc(1, sizeof *r);
+  if (!r)
+    return MSRP_ERR_NOMEM;
+  r->chat = c;
+  msrp_nickname_prepare(nickname, strlen(nickname), r->nickname,
+                        sizeof r->nickname);
+  msrp_chunk *ch = NULL;
+  msrp_chunk_params p = {.method = "NICKNAME"};
+  rc = msrp_transport_make_chunk(&ch, msrp_session_transport(c->s), &p);
+  if (!rc)
+    rc = msrp_chunk_add_header(ch, "Use-Nickname", quoted);
+  if (!rc)
+    rc = msrp_session_send_chunk(c->s, ch, on_nickname_answer, r);
+  if (rc) {
+    msrp_chunk_free(ch);
+    free(r);
+  }
+  return rc;
 }
 
 /* ---- incoming --------------------------------------------------------------
@@ -663,7 +1020,8 @@ static void on_message(msrp_session *s, const msrp_message_info *info,
                        const uint8_t *body, size_t len, void *ud) {
   (void)s;
   msrp_chat *c = ud;
-  msrp_chat_got_message g = {body, len, info->content_type, NULL, info->chunk};
+  msrp_chat_got_message g = {body, len, info->content_type, NULL, info->chunk,
+                             0,    NULL};
   msrp_cpim *cp = NULL;
   if (is_type(info->content_type, "message/cpim")) {
     if (msrp_cpim_parse(&cp, body, len) == 0) {
@@ -679,6 +1037,18 @@ static void on_message(msrp_session *s, const msrp_message_info *info,
     msrp_cpim_free(cp);
     return;
   }
+  if (is_type(g.content_type, MSRP_IMDN_TYPE)) {
+    /* a notification is never a message; unwrapped it names no sender
+     * and cannot be one (RFC 5438 carries it in CPIM) */
+    if (cp)
+      took_notification(c, cp, g.content, g.len);
+    msrp_cpim_free(cp);
+    return;
+  }
+  char imdn_id[128] = "";
+  if (cp)
+    took_request(c, cp, &g.notify, imdn_id, sizeof imdn_id);
+  g.imdn_message_id = g.notify ? imdn_id : NULL;
   /* a message from the remote: it is no longer composing (RFC 3994) */
   if (c->composing.state == MSRP_COMPOSING_ACTIVE) {
     msrp_composing_got_message(&c->composing);
@@ -688,6 +1058,11 @@ static void on_message(msrp_session *s, const msrp_message_info *info,
   post(c, MSRP_CHAT_GOT_MESSAGE, "msrp_chat_got_message", &g);
   msrp_cpim_free(cp);
   play(c, 0);
+  /* delivered, unless the application answered otherwise meanwhile */
+  if (c->auto_delivery && (g.notify & MSRP_IMDN_POSITIVE_DELIVERY) &&
+      !c->freeing && can_send(c) == 0)
+    msrp_chat_send_notification(c, imdn_id, MSRP_IMDN_KIND_DELIVERY,
+                                MSRP_IMDN_DELIVERED);
 }
 
 /* A chat message too large to take whole is refused (413). */
@@ -733,7 +1108,9 @@ static void on_completed(msrp_connector *con, int status, msrp_transport *t,
     sc.accept_types = accept;
     msrp_session_callbacks cbs = {.on_message = on_message,
                                   .on_message_start = on_message_start,
-                                  .on_report = on_report};
+                                  .on_report = on_report,
+                                  .on_nickname =
+                                      c->room_cb ? on_room_nickname : NULL};
     if (!status)
       status = msrp_session_new(&c->s, t, &sc, &cbs, c);
     free(accept);

@@ -303,3 +303,8 @@ int tp_tid(const char *chunk, char *out, size_t size) {
   snprintf(out, size, "%.*s", (int)n, m);
   return 0;
 }
+
+void tt_failed(tthread *t, const tpeer *p) {
+  snprintf(t->error, sizeof t->error, "%s", p->error);
+  t->result = -1;
+}

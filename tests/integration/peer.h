@@ -72,6 +72,16 @@ void tt_grant(tthread *t, int n);
 void tt_join(tthread *t, int seconds);
 bool tt_is_done(const void *t);
 
+/* From the script: it failed, saying why (`p`'s error). */
+void tt_failed(tthread *t, const tpeer *p);
+/* From the loop thread, after tt_join: fail the test with the script's
+ * reason if it failed (cmocka's fail_msg). */
+#define assert_script(t)                                                       \
+  do {                                                                         \
+    if ((t)->result != 0)                                                      \
+      fail_msg("peer script: %s", (t)->error);                                 \
+  } while (0)
+
 /* From a chunk's text: the value of header `name` ("From-Path"), or the
  * transaction id of its start line. 0, or -1 when absent. */
 int tp_header(const char *chunk, const char *name, char *out, size_t size);

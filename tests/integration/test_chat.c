@@ -47,6 +47,17 @@ typedef struct peer {
   int composing;
   msrp_composing_state composing_state;
   uint32_t composing_refresh;
+  /* IMDN: what the last message asked for, and its id; notifications
+   * received ("delivered displayed ...") and how many */
+  unsigned notify;
+  char imdn_id[128];
+  bool refuse; /* answer requests for delivery with "forbidden" */
+  char dispositions[256];
+  int disposed;
+  char disposed_id[64], disposed_from[128];
+  /* nicknames: answers and the last code */
+  int nick_answers, nick_code;
+  bool nick_set;
   /* deliveries */
   int delivered, not_delivered, last_code;
   char last_id[64];
@@ -110,7 +121,33 @@ static void observe(msrp_notification_center *nc, const msrp_notification *n,
         p->cpim_dt = t.seconds;
     }
     assert_non_null(g->message);
+    p->notify = g->notify;
+    snprintf(p->imdn_id, sizeof p->imdn_id, "%s",
+             g->imdn_message_id ? g->imdn_message_id : "");
+    if (p->refuse && (g->notify & MSRP_IMDN_NEGATIVE_DELIVERY))
+      assert_int_equal(msrp_chat_send_notification(p->chat, g->imdn_message_id,
+                                                   MSRP_IMDN_KIND_DELIVERY,
+                                                   MSRP_IMDN_FORBIDDEN),
+                       0);
     p->got++;
+  } else if (!strcmp(n->name, MSRP_CHAT_GOT_DISPOSITION_NOTIFICATION)) {
+    const msrp_chat_disposition *d = n->payload;
+    assert_string_equal(n->payload_type, "msrp_chat_disposition");
+    size_t l = strlen(p->dispositions);
+    snprintf(p->dispositions + l, sizeof p->dispositions - l, "%s%s",
+             l ? " " : "", d->status_name);
+    snprintf(p->disposed_id, sizeof p->disposed_id, "%s", d->message_id);
+    snprintf(p->disposed_from, sizeof p->disposed_from, "%s", d->recipient_uri);
+    assert_int_equal(d->imdn->status, d->status);
+    assert_int_equal(strlen(d->datetime), 20); /* "YYYY-MM-DDTHH:MM:SSZ" */
+    p->disposed++;
+  } else if (!strcmp(n->name, MSRP_CHAT_DID_SET_NICKNAME) ||
+             !strcmp(n->name, MSRP_CHAT_DID_NOT_SET_NICKNAME)) {
+    const msrp_chat_nickname_result *r = n->payload;
+    assert_string_equal(n->payload_type, "msrp_chat_nickname_result");
+    p->nick_code = r->code;
+    p->nick_set = !strcmp(n->name, MSRP_CHAT_DID_SET_NICKNAME);
+    p->nick_answers++;
   } else if (!strcmp(n->name, MSRP_CHAT_GOT_COMPOSING_INDICATION)) {
     const msrp_chat_composing_indication *i = n->payload;
     assert_string_equal(n->payload_type, "msrp_chat_composing_indication");
@@ -150,6 +187,11 @@ static const char *bob_answers;
  * each). */
 static bool watch_alice;
 static int alice_got_200s;
+/* Bob hosts a room with these a=chatroom flags and nickname decider
+ * (reset after each). */
+static bool bob_room;
+static unsigned bob_room_flags;
+static msrp_chat_nickname_cb bob_room_cb;
 
 static void count_200s(msrp_trace_dir dir, const char *from, const char *data,
                        size_t len, void *ud) {
@@ -194,6 +236,9 @@ static void make(peer *p, const char *me, const char *other, int outgoing,
   assert_int_equal(msrp_notification_center_add_observer(nc, NULL, p->chat,
                                                          observe, p, NULL),
                    0);
+  if (p == &bob && bob_room)
+    assert_int_equal(
+        msrp_chat_host_room(p->chat, bob_room_flags, bob_room_cb, NULL), 0);
 }
 
 /* Alice (offering) and Bob (answering) with the default account. */
@@ -223,6 +268,9 @@ static int chat_teardown(void **state) {
   bob_answers = NULL;
   watch_alice = false;
   alice_got_200s = 0;
+  bob_room = false;
+  bob_room_flags = 0;
+  bob_room_cb = NULL;
   msrp_notification_center_free(nc);
   return loop_teardown(state);
 }
@@ -375,6 +423,339 @@ static void test_composing(void **state) {
   assert_int_equal(alice.delivered, 1); /* the indications are no messages */
   assert_int_equal(bob.delivered + bob.not_delivered, 0);
   assert_int_equal(alice.got + bob.got, 1);
+  end_both();
+}
+
+/* ---- disposition notifications (RFC 5438) ------------------------------- */
+
+/* Alice asks for delivery and display; Bob's chat answers delivery by
+ * itself, Bob's user says displayed later: Alice hears both, in order,
+ * apart from the MSRP delivery (the REPORT). */
+static void test_imdn_delivered_displayed(void **state) {
+  (void)state;
+  make_pair();
+  initialize_both();
+  start_both();
+  const char *id;
+  assert_int_equal(msrp_chat_send_message_ex(
+                       alice.chat, "read me", 7, NULL, NULL, 0,
+                       MSRP_IMDN_POSITIVE_DELIVERY |
+                           MSRP_IMDN_NEGATIVE_DELIVERY | MSRP_IMDN_DISPLAY,
+                       &id),
+                   0);
+  char sent_id[64];
+  snprintf(sent_id, sizeof sent_id, "%s", id);
+  until(&bob.got, 1);
+  assert_string_equal(bob.content, "read me");
+  assert_true(bob.cpim);
+  assert_int_equal(bob.notify, MSRP_IMDN_POSITIVE_DELIVERY |
+                                   MSRP_IMDN_NEGATIVE_DELIVERY |
+                                   MSRP_IMDN_DISPLAY);
+  assert_string_equal(bob.imdn_id, sent_id);
+  until(&alice.disposed, 1);
+  assert_string_equal(alice.dispositions, "delivered");
+  assert_string_equal(alice.disposed_id, sent_id);
+  assert_string_equal(alice.disposed_from, "sip:bob@example.com");
+  /* delivery is answered: a second one is not Bob's to send */
+  assert_int_equal(msrp_chat_send_notification(bob.chat, bob.imdn_id,
+                                               MSRP_IMDN_KIND_DELIVERY,
+                                               MSRP_IMDN_FAILED),
+                   MSRP_ERR_NOT_FOUND);
+  assert_int_equal(msrp_chat_send_displayed(bob.chat, bob.imdn_id), 0);
+  until(&alice.disposed, 2);
+  assert_string_equal(alice.dispositions, "delivered displayed");
+  assert_int_equal(msrp_chat_send_displayed(bob.chat, bob.imdn_id),
+                   MSRP_ERR_NOT_FOUND);
+  assert_int_equal(msrp_chat_send_displayed(bob.chat, "no-such-id"),
+                   MSRP_ERR_NOT_FOUND);
+  until(&alice.delivered, 1);
+  /* notifications are not messages: nothing else reached either side */
+  assert_int_equal(bob.got, 1);
+  assert_int_equal(alice.got, 0);
+  assert_int_equal(bob.delivered + bob.not_delivered, 0);
+  end_both();
+  assert_non_null(strstr(alice.log, "GotDispositionNotification"));
+  assert_null(strstr(bob.log, "GotDispositionNotification"));
+}
+
+/* Bob's user refuses the message: a negative delivery notification, and
+ * no positive one after it. */
+static void test_imdn_refused(void **state) {
+  (void)state;
+  make_pair();
+  bob.refuse = true;
+  initialize_both();
+  start_both();
+  assert_int_equal(
+      msrp_chat_send_message_ex(
+          alice.chat, "spam", 4, NULL, NULL, 0,
+          MSRP_IMDN_POSITIVE_DELIVERY | MSRP_IMDN_NEGATIVE_DELIVERY, NULL),
+      0);
+  until(&alice.disposed, 1);
+  assert_string_equal(alice.dispositions, "forbidden");
+  /* a second message, not refused: delivered; the first stays refused */
+  bob.refuse = false;
+  assert_int_equal(msrp_chat_send_message_ex(alice.chat, "ok", 2, NULL, NULL, 0,
+                                             MSRP_IMDN_POSITIVE_DELIVERY, NULL),
+                   0);
+  until(&alice.disposed, 2);
+  assert_string_equal(alice.dispositions, "forbidden delivered");
+  end_both();
+}
+
+/* Only what was asked for is sent, and only by the one asked: a message
+ * asking for display alone gets no delivery notification; a message
+ * asking for nothing gets none. */
+static void test_imdn_only_what_was_asked(void **state) {
+  (void)state;
+  make_pair();
+  initialize_both();
+  start_both();
+  assert_int_equal(msrp_chat_send_message_ex(alice.chat, "a", 1, NULL, NULL, 0,
+                                             MSRP_IMDN_DISPLAY, NULL),
+                   0);
+  until(&bob.got, 1);
+  assert_int_equal(bob.notify, MSRP_IMDN_DISPLAY);
+  assert_int_equal(msrp_chat_send_notification(bob.chat, bob.imdn_id,
+                                               MSRP_IMDN_KIND_DELIVERY,
+                                               MSRP_IMDN_DELIVERED),
+                   MSRP_ERR_NOT_FOUND);
+  /* a status the kind does not take */
+  assert_int_equal(msrp_chat_send_notification(bob.chat, bob.imdn_id,
+                                               MSRP_IMDN_KIND_DISPLAY,
+                                               MSRP_IMDN_STORED),
+                   MSRP_ERR_INVALID_ARGUMENT);
+  assert_int_equal(msrp_chat_send_displayed(bob.chat, bob.imdn_id), 0);
+  assert_int_equal(
+      msrp_chat_send_message(alice.chat, "b", 1, NULL, NULL, 0, NULL), 0);
+  until(&bob.got, 2);
+  assert_int_equal(bob.notify, 0);
+  assert_string_equal(bob.imdn_id, "");
+  until(&alice.disposed, 1);
+  until(&alice.delivered, 2);
+  assert_string_equal(alice.dispositions, "displayed");
+  end_both();
+}
+
+/* A hostile remote (a script on a raw socket) answers Alice's request for
+ * a delivery notification with forged, malformed, unasked and repeated
+ * notifications before the real one: only the real one is posted, and
+ * none of them is a message. The request's CPIM headers are checked byte
+ * for byte on the wire. */
+typedef struct imdn_script {
+  int listen_fd, port;
+  char request[4096]; /* Alice's SEND, as it came */
+  char message_id[64];
+} imdn_script;
+
+static void send_cpim(tpeer *p, const char *to, const char *from, int n,
+                      const char *ct, const char *body) {
+  char cpim[8192], send[9000];
+  int len = snprintf(cpim, sizeof cpim,
+                     "From: <sip:bob@example.com>\r\n"
+                     "To: <sip:alice@example.com>\r\n"
+                     "NS: imdn <urn:ietf:params:imdn>\r\n"
+                     "imdn.Message-ID: n%d\r\n"
+                     "DateTime: 2026-12-07T10:00:00Z\r\n\r\n"
+                     "Content-Type: %s\r\n"
+                     "Content-Disposition: notification\r\n\r\n%s",
+                     n, ct, body);
+  snprintf(send, sizeof send,
+           "MSRP h%d SEND\r\nTo-Path: %s\r\nFrom-Path: %s\r\n"
+           "Message-ID: hm%d\r\nByte-Range: 1-%d/%d\r\n"
+           "Content-Type: message/cpim\r\n\r\n%s\r\n-------h%d$\r\n",
+           n, to, from, n, len, len, cpim, n);
+  tp_writes(p, send);
+}
+
+static void imdn_forger(tthread *t) {
+  imdn_script *sc = t->arg;
+  tpeer p;
+  char chunk[4096], tid[64], alice_path[512], me[128];
+  snprintf(me, sizeof me, "msrp://127.0.0.1:%d/peer1;tcp", sc->port);
+  /* the binding SEND, answered */
+  if (tp_accept(&p, sc->listen_fd) ||
+      tp_read_until(&p, "$\r\n", chunk, sizeof chunk)) {
+    tt_failed(t, &p);
+    goto out;
+  }
+  tp_tid(chunk, tid, sizeof tid);
+  tp_header(chunk, "From-Path", alice_path, sizeof alice_path);
+  char ok[1024];
+  snprintf(ok, sizeof ok,
+           "MSRP %s 200 OK\r\nTo-Path: %s\r\nFrom-Path: %s\r\n-------%s$\r\n",
+           tid, alice_path, me, tid);
+  tp_writes(&p, ok);
+  /* Alice's message, asking for a delivery notification */
+  if (tp_read_until(&p, "\r\n\r\nhi\r\n-------", sc->request,
+                    sizeof sc->request) ||
+      tp_read_until(&p, "$\r\n", NULL, 0)) {
+    tt_failed(t, &p);
+    goto out;
+  }
+  char *mid = strstr(sc->request, "imdn.Message-ID: ");
+  if (mid)
+    sscanf(mid, "imdn.Message-ID: %63[^\r]", sc->message_id);
+  char doc[4096];
+#define IMDN_DOC(id, kind, status)                                             \
+  snprintf(doc, sizeof doc,                                                    \
+           "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"                      \
+           "<imdn xmlns=\"urn:ietf:params:xml:ns:imdn\">"                      \
+           "<message-id>%s</message-id>"                                       \
+           "<datetime>2026-12-07T09:59:59Z</datetime>"                         \
+           "<recipient-uri>sip:bob@example.com</recipient-uri>"                \
+           "<" kind "><status><" status "/></status></" kind ">"               \
+           "</imdn>",                                                          \
+           id)
+  /* 1: about a message Alice never sent */
+  IMDN_DOC("never-sent", "delivery-notification", "delivered");
+  send_cpim(&p, alice_path, me, 1, "message/imdn+xml", doc);
+  /* 2: cut short */
+  IMDN_DOC(sc->message_id, "delivery-notification", "delivered");
+  doc[strlen(doc) - 20] = '\0';
+  send_cpim(&p, alice_path, me, 2, "message/imdn+xml", doc);
+  /* 3: entities that would expand a thousand-fold */
+  snprintf(doc, sizeof doc,
+           "<!DOCTYPE imdn [<!ENTITY a \"aaaaaaaaaa\">"
+           "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
+           "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]>"
+           "<imdn xmlns=\"urn:ietf:params:xml:ns:imdn\">"
+           "<message-id>%s</message-id>"
+           "<datetime>2026-12-07T09:59:59Z</datetime>"
+           "<subject>&c;</subject>"
+           "<delivery-notification><status><delivered/></status>"
+           "</delivery-notification></imdn>",
+           sc->message_id);
+  send_cpim(&p, alice_path, me, 3, "message/imdn+xml", doc);
+  /* 4: the wrong namespace */
+  IMDN_DOC(sc->message_id, "delivery-notification", "delivered");
+  char *ns = strstr(doc, "ns:imdn");
+  memcpy(ns, "ns:imdx", 7);
+  send_cpim(&p, alice_path, me, 4, "message/imdn+xml", doc);
+  /* 5: display, which was not asked for */
+  IMDN_DOC(sc->message_id, "display-notification", "displayed");
+  send_cpim(&p, alice_path, me, 5, "message/imdn+xml", doc);
+  /* 6: the real one, 7: again */
+  IMDN_DOC(sc->message_id, "delivery-notification", "delivered");
+  send_cpim(&p, alice_path, me, 6, "message/imdn+xml", doc);
+  send_cpim(&p, alice_path, me, 7, "message/imdn+xml", doc);
+#undef IMDN_DOC
+  /* 8: a message, to say it is over */
+  send_cpim(&p, alice_path, me, 8, "text/plain", "the end");
+  if (tp_read_until(&p, "-------h8$\r\n", NULL, 0))
+    tt_failed(t, &p);
+out:
+  tp_close(&p);
+}
+
+static void test_imdn_hostile_remote(void **state) {
+  (void)state;
+  imdn_script sc = {0};
+  assert_int_equal(tp_listen(&sc.listen_fd, &sc.port), 0);
+  tthread th;
+  tt_start(&th, imdn_forger, &sc);
+  make(&alice, "sip:alice@example.com", "sip:bob@example.com", 1, 0, NULL, 0,
+       NULL, 0);
+  assert_int_equal(msrp_chat_initialize(alice.chat), 0);
+  until(&alice.initialized, 1);
+  char sdp[512];
+  snprintf(sdp, sizeof sdp,
+           "m=message %d TCP/MSRP *\r\nc=IN IP4 127.0.0.1\r\n"
+           "a=path:msrp://127.0.0.1:%d/peer1;tcp\r\n"
+           "a=accept-types:message/cpim text/plain\r\n"
+           "a=accept-wrapped-types:*\r\na=setup:passive\r\n",
+           sc.port, sc.port);
+  assert_int_equal(msrp_chat_start(alice.chat, sdp), 0);
+  until(&alice.started, 1);
+  const char *id;
+  assert_int_equal(msrp_chat_send_message_ex(alice.chat, "hi", 2, NULL, NULL,
+                                             1700000000,
+                                             MSRP_IMDN_POSITIVE_DELIVERY, &id),
+                   0);
+  char sent_id[64];
+  snprintf(sent_id, sizeof sent_id, "%s", id);
+  until(&alice.got, 1);
+  tt_join(&th, 20);
+  assert_script(&th);
+  assert_string_equal(sc.message_id, sent_id);
+  char want[1024];
+  snprintf(want, sizeof want,
+           "From: Alice <sip:alice@example.com>\r\n"
+           "To: <sip:bob@example.com>\r\n"
+           "NS: imdn <urn:ietf:params:imdn>\r\n"
+           "imdn.Message-ID: %s\r\n"
+           "DateTime: 2023-11-14T22:13:20Z\r\n"
+           "imdn.Disposition-Notification: positive-delivery\r\n"
+           "\r\n"
+           "Content-Type: text/plain\r\n"
+           "\r\n"
+           "hi\r\n",
+           sent_id);
+  if (!strstr(sc.request, want))
+    fail_msg("the request's CPIM is not as expected:\n%s", sc.request);
+  assert_int_equal(alice.disposed, 1);
+  assert_string_equal(alice.dispositions, "delivered");
+  assert_string_equal(alice.disposed_id, sent_id);
+  assert_int_equal(alice.got, 1);
+  assert_string_equal(alice.content, "the end");
+  msrp_chat_free(alice.chat);
+  alice.chat = NULL;
+  close(sc.listen_fd);
+}
+
+/* ---- chat rooms (RFC 7701) -------------------------------------------- */
+
+static int room_decides(msrp_chat *chat, const char *nickname, void *ud) {
+  (void)chat;
+  (void)ud;
+  return msrp_nickname_equal(nickname, "Taken") == 1
+             ? MSRP_STATUS_NICKNAME_IN_USE
+             : MSRP_STATUS_OK;
+}
+
+static void test_nickname(void **state) {
+  (void)state;
+  bob_room = true;
+  bob_room_flags = MSRP_CHATROOM_NICKNAME;
+  bob_room_cb = room_decides;
+  make_pair();
+  initialize_both();
+  assert_non_null(strstr(bob.sdp, "a=chatroom:nickname\r\n"));
+  start_both();
+  assert_int_equal(msrp_chat_set_nickname(alice.chat, "  Alice  "), 0);
+  until(&alice.nick_answers, 1);
+  assert_true(alice.nick_set);
+  assert_int_equal(alice.nick_code, 200);
+  assert_int_equal(msrp_chat_set_nickname(alice.chat, "TAKEN"), 0);
+  until(&alice.nick_answers, 2);
+  assert_false(alice.nick_set);
+  assert_int_equal(alice.nick_code, 425);
+  assert_int_equal(msrp_chat_set_nickname(alice.chat, "a\nb"),
+                   MSRP_ERR_INVALID_ARGUMENT);
+  /* the room does not allow private messages */
+  assert_int_equal(msrp_chat_send_message(alice.chat, "psst", 4, NULL,
+                                          "sip:carol@example.com", 0, NULL),
+                   MSRP_ERR_CHAT_PRIVATE);
+  /* Bob is the room, not a member of one */
+  assert_int_equal(msrp_chat_set_nickname(bob.chat, "Bob"),
+                   MSRP_ERR_NOT_SUPPORTED);
+  end_both();
+  assert_non_null(strstr(alice.log, "DidSetNickname DidNotSetNickname"));
+}
+
+/* A room that says "nickname" but whose stack does not know NICKNAME:
+ * 501, and DidNotSetNickname says so. */
+static void test_nickname_unsupported(void **state) {
+  (void)state;
+  bob_room = true;
+  bob_room_flags = MSRP_CHATROOM_NICKNAME | MSRP_CHATROOM_PRIVATE_MESSAGES;
+  make_pair();
+  initialize_both();
+  start_both();
+  assert_int_equal(msrp_chat_set_nickname(alice.chat, "Alice"), 0);
+  until(&alice.nick_answers, 1);
+  assert_false(alice.nick_set);
+  assert_int_equal(alice.nick_code, 501);
   end_both();
 }
 
@@ -579,6 +960,10 @@ static void test_remote_only_text(void **state) {
   assert_int_equal(msrp_chat_send_message(alice.chat, "psst", 4, NULL,
                                           "sip:carol@example.com", 0, NULL),
                    MSRP_ERR_CHAT_PRIVATE);
+  /* so do notifications (RFC 5438 asks for them in CPIM headers) */
+  assert_int_equal(msrp_chat_send_message_ex(alice.chat, "imdn", 4, NULL, NULL,
+                                             0, MSRP_IMDN_DISPLAY, NULL),
+                   MSRP_ERR_CHAT_TYPE);
   /* to bob himself it goes raw, a time or not */
   assert_int_equal(msrp_chat_send_message(alice.chat, "raw", 3, NULL,
                                           "sip:bob@example.com", 1700000000,
@@ -599,6 +984,25 @@ static void test_remote_both(void **state) {
       msrp_chat_send_message(alice.chat, "plain", 5, NULL, NULL, 0, NULL), 0);
   until(&bob.got, 1);
   assert_false(bob.cpim);
+  /* Bob takes CPIM but is no room: nobody else to send to (RFC 7701) */
+  assert_int_equal(msrp_chat_send_message(alice.chat, "for carol", 9, NULL,
+                                          "sip:carol@example.com", 0, NULL),
+                   MSRP_ERR_CHAT_PRIVATE);
+  end_both();
+}
+
+/* A room that allows private messages: wrapped, To the one it is for. */
+static void test_room_private(void **state) {
+  (void)state;
+  bob_room = true;
+  bob_room_flags = MSRP_CHATROOM_PRIVATE_MESSAGES;
+  make_pair();
+  initialize_both();
+  assert_non_null(strstr(bob.sdp, "a=chatroom:private-messages\r\n"));
+  start_both();
+  assert_int_equal(
+      msrp_chat_send_message(alice.chat, "plain", 5, NULL, NULL, 0, NULL), 0);
+  until(&bob.got, 1);
   /* private: wrapped, To the one it is for */
   assert_int_equal(msrp_chat_send_message(alice.chat, "for carol", 9, NULL,
                                           "sip:carol@example.com", 0, NULL),
@@ -991,6 +1395,19 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_lifecycle_tcp, chat_setup,
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_lifecycle_tls, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_room_private, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_imdn_delivered_displayed, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_imdn_refused, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_imdn_only_what_was_asked, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_imdn_hostile_remote, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_nickname, chat_setup, chat_teardown),
+      cmocka_unit_test_setup_teardown(test_nickname_unsupported, chat_setup,
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_composing, chat_setup,
                                       chat_teardown),

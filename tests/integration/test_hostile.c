@@ -31,12 +31,6 @@
 
 #define CERT(name) MSRP_CERT_DIR "/" name
 
-#define assert_script(t)                                                       \
-  do {                                                                         \
-    if ((t)->result != 0)                                                      \
-      fail_msg("peer script: %s", (t)->error);                                 \
-  } while (0)
-
 static void failed(tthread *t, tpeer *p, const char *what) {
   snprintf(t->error, sizeof t->error, "%s: %s", what, p->error);
   t->result = -1;

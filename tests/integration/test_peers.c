@@ -25,17 +25,6 @@
 #define CERT(name) MSRP_CERT_DIR "/" name
 
 /* The script's verdict: 0, or the failure it describes. */
-#define assert_script(t)                                                       \
-  do {                                                                         \
-    if ((t)->result != 0)                                                      \
-      fail_msg("peer script: %s", (t)->error);                                 \
-  } while (0)
-
-static void script_failed(tthread *t, tpeer *p) {
-  snprintf(t->error, sizeof t->error, "%s", p->error);
-  t->result = -1;
-}
-
 /* ---- a session that records what it receives --------------------------- */
 
 typedef struct inbox {
@@ -81,7 +70,7 @@ static void requests_first(tthread *t) {
   snprintf(me, sizeof me, "msrp://127.0.0.1:%d/peer1;tcp", pp->port);
   if (tp_accept(&p, pp->listen_fd) ||
       tp_read_until(&p, "$\r\n", chunk, sizeof chunk)) {
-    script_failed(t, &p);
+    tt_failed(t, &p);
     goto out;
   }
   tp_tid(chunk, tid, sizeof tid);
@@ -107,7 +96,7 @@ static void requests_first(tthread *t) {
     /* the request for another session is refused, then the connection */
     if (tp_read_until(&p, "MSRP early0 481 ", NULL, 0) ||
         tp_read_close(&p) != 1)
-      script_failed(t, &p);
+      tt_failed(t, &p);
     goto out;
   }
   /* each of the three is answered */
@@ -115,7 +104,7 @@ static void requests_first(tthread *t) {
     char end[32];
     snprintf(end, sizeof end, "-------early%d$\r\n", i);
     if (tp_read_until(&p, end, NULL, 0)) {
-      script_failed(t, &p);
+      tt_failed(t, &p);
       goto out;
     }
   }
@@ -203,7 +192,7 @@ static void tls_bind_then_wait_close(tthread *t) {
   char send[1024], chunk[2048];
   t->result = -1;
   if (tp_connect(&p, tc->port) || tp_tls_client(&p, NULL, NULL)) {
-    script_failed(t, &p);
+    tt_failed(t, &p);
     goto out;
   }
   snprintf(send, sizeof send,
@@ -213,7 +202,7 @@ static void tls_bind_then_wait_close(tthread *t) {
            tc->acc_uri);
   if (tp_writes(&p, send) ||
       tp_read_until(&p, "-------bnd1$\r\n", chunk, sizeof chunk)) {
-    script_failed(t, &p);
+    tt_failed(t, &p);
     goto out;
   }
   int how = tp_read_close(&p);
