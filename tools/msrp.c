@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 static const char usage_chat[] =
@@ -58,16 +59,28 @@ static const char usage_chat[] =
     "  --password-file FILE  the password: the first line of FILE; or set\n"
     "                        MSRP_PASSWORD (--password SECRET works, but\n"
     "                        other users of this machine can read it)\n"
+    "Chat rooms (RFC 7701):\n"
+    "  --nickname NAME       ask the room for this nickname (a peer that is\n"
+    "                        no room is told nothing); with --room, our own\n"
+    "                        (a participant asking for it gets 425)\n"
+    "  --room                host a room for the peer: nicknames and private\n"
+    "                        messages (a=chatroom)\n"
     "Scripting:\n"
     "  --script              one line per event, no prompts; send the\n"
     "                        MESSAGE arguments (or, without any, the lines\n"
-    "                        of standard input after the peer's path), then\n"
-    "                        end; exit 0 only if every message was delivered\n"
+    "                        of standard input after the peer's path; a line\n"
+    "                        /typing or /idle sends that is-composing state),\n"
+    "                        then end; exit 0 only if every message was\n"
+    "                        delivered (and a --nickname taken)\n"
     "  --expect N            also wait until N messages have been received\n"
     "  --timeout SECONDS     give up if not connected (with --script: not\n"
     "                        done) after this long (default 30)\n"
     "  --trace               the wire, and the connection's log, on stderr\n"
     "  -h, --help            this help\n"
+    "\n"
+    "Interactively, what the peer types shows as \"(peer is typing...)\", and\n"
+    "each message's fate as \"(delivered: ...)\" and \"(read: ...)\" when the\n"
+    "peer's client reports them (RFC 3994, RFC 5438).\n"
     "\n"
     "Exit status: 0 done; 1 another failure; 2 a bad command line or file;\n"
     "3 the peer or relay could not be reached or broke the connection;\n"
@@ -131,7 +144,8 @@ static const char usage_main[] =
     "  --version  the version of msrp and of the library\n";
 
 typedef struct opts {
-  bool connect, sdp, tls, script, trace;
+  bool connect, sdp, tls, script, trace, room;
+  const char *nickname;
   const char *dns_servers;
   const char *local_host, *advertise, *remote, *remote_file, *local_file;
   const char *cert, *key, *ca, *fingerprint;
@@ -162,6 +176,23 @@ typedef struct app {
   bool remote_is_sdp;
   bool input_done;
   uv_timer_t deadline;
+  /* the terminal, one key at a time (typing is known as it happens) */
+  bool keys;
+  struct termios saved_termios;
+  /* RFC 3994: our typing, and its timer */
+  msrp_composing_sender typing;
+  uv_timer_t typing_timer;
+  /* the last messages sent, to name them when their fate is told */
+  struct {
+    char id[40];
+    char text[40];
+  } recent[32];
+  unsigned nrecent;
+  int nickname_pending; /* a NICKNAME waiting for its answer */
+  /* lines read before the chat started, replayed in order on start */
+  char **early;
+  size_t nearly;
+  uv_signal_t interrupt; /* Ctrl-C: end the chat properly */
 } app;
 
 /* A bad command line: say what, and exit 2. */
@@ -234,10 +265,72 @@ static void start_chat(app *a) {
 /* ---- standard input: the peer's path, then messages ------------------------
  */
 
+/* Output while a line is being typed: clear it, print, show it again. */
+static void above_input(app *a) {
+  if (a->keys && a->line_len)
+    fputs("\r\033[K", stdout);
+}
+
+static void below_output(app *a) {
+  if (a->keys && a->line_len) {
+    fwrite(a->line, 1, a->line_len, stdout);
+  }
+  fflush(stdout);
+}
+
+static void send_typing(app *a, msrp_composing_action act) {
+  if (act == MSRP_COMPOSING_SEND_NOTHING || !a->started || a->ending)
+    return;
+  /* a peer that takes no is-composing documents is not told */
+  msrp_chat_send_composing(a->chat,
+                           act == MSRP_COMPOSING_SEND_ACTIVE
+                               ? MSRP_COMPOSING_ACTIVE
+                               : MSRP_COMPOSING_IDLE,
+                           act == MSRP_COMPOSING_SEND_ACTIVE
+                               ? msrp_composing_sender_refresh(&a->typing)
+                               : 0,
+                           -1);
+}
+
+static void on_typing_timer(uv_timer_t *t);
+
+static void arm_typing(app *a) {
+  uint64_t due = msrp_composing_sender_deadline(&a->typing);
+  uint64_t now = uv_now(a->loop);
+  if (due == UINT64_MAX)
+    uv_timer_stop(&a->typing_timer);
+  else
+    uv_timer_start(&a->typing_timer, on_typing_timer, due > now ? due - now : 0,
+                   0);
+}
+
+static void on_typing_timer(uv_timer_t *t) {
+  app *a = t->data;
+  send_typing(a, msrp_composing_sender_tick(&a->typing, uv_now(a->loop)));
+  arm_typing(a);
+}
+
 static void send_text(app *a, const char *text) {
   const char *id;
-  int rc =
-      msrp_chat_send_message(a->chat, text, strlen(text), NULL, NULL, 0, &id);
+  msrp_composing_sent_message(&a->typing);
+  arm_typing(a);
+  /* ask the peer's client whether it delivered and showed the message;
+   * a peer that takes no CPIM gets it without the question */
+  int rc = msrp_chat_send_message_ex(a->chat, text, strlen(text), NULL, NULL, 0,
+                                     MSRP_IMDN_POSITIVE_DELIVERY |
+                                         MSRP_IMDN_NEGATIVE_DELIVERY |
+                                         MSRP_IMDN_DISPLAY,
+                                     &id);
+  if (rc == MSRP_ERR_CHAT_TYPE)
+    rc =
+        msrp_chat_send_message(a->chat, text, strlen(text), NULL, NULL, 0, &id);
+  if (!rc) {
+    unsigned i = a->nrecent++ % 32;
+    snprintf(a->recent[i].id, sizeof a->recent[i].id, "%s", id);
+    snprintf(a->recent[i].text, sizeof a->recent[i].text, "%.*s%s",
+             strlen(text) > 30 ? 30 : (int)strlen(text), text,
+             strlen(text) > 30 ? "..." : "");
+  }
   if (rc) {
     fprintf(stderr, "msrp: cannot send: %s\n", msrp_strerror(rc));
     fail_with(a, EXIT_DELIVERY);
@@ -278,12 +371,76 @@ static void on_line(app *a, char *line) {
     return;
   }
   if (a->o.nmessages || n == 0)
-    return; /* messages come from the arguments, or blank */
+    return;          /* messages come from the arguments, or blank */
+  if (!a->started) { /* in order, once started */
+    char **more = realloc(a->early, (a->nearly + 1) * sizeof *more);
+    if (!more || !(more[a->nearly] = strdup(line)))
+      die("out of memory", NULL);
+    a->early = more;
+    a->nearly++;
+    return;
+  }
+  if (a->o.script && (!strcmp(line, "/typing") || !strcmp(line, "/idle"))) {
+    int rc = msrp_chat_send_composing(
+        a->chat, line[1] == 't' ? MSRP_COMPOSING_ACTIVE : MSRP_COMPOSING_IDLE,
+        0, -1);
+    if (rc)
+      fprintf(stderr, "msrp: cannot send %s: %s\n", line, msrp_strerror(rc));
+    return;
+  }
   send_text(a, line);
+}
+
+static void input_ended(app *a);
+
+/* A key typed at the terminal (one byte of it), echoed and edited here:
+ * Enter ends the line, Backspace takes back a character, Ctrl-U the line,
+ * Ctrl-D on an empty line ends the input. Returns false at Ctrl-D. */
+static bool take_key(app *a, unsigned char k) {
+  if (k == '\r' || k == '\n') {
+    fputs("\n", stdout);
+    fflush(stdout);
+    a->line[a->line_len] = '\0';
+    a->line_len = 0;
+    on_line(a, a->line);
+    return true;
+  }
+  if (k == 0x04 && a->line_len == 0)
+    return false;
+  if (k == 0x7f || k == 0x08) {
+    /* one character: its UTF-8 continuation bytes too */
+    while (a->line_len && (a->line[a->line_len - 1] & 0xc0) == 0x80)
+      a->line_len--;
+    if (a->line_len) {
+      a->line_len--;
+      fputs("\b \b", stdout);
+    }
+  } else if (k == 0x15) {
+    a->line_len = 0;
+    fputs("\r\033[K", stdout);
+  } else if ((k >= 0x20 || k == '\t') && a->line_len + 1 < sizeof a->line) {
+    a->line[a->line_len++] = (char)k;
+    putchar(k);
+    if (!a->want_remote && a->started) {
+      send_typing(a, msrp_composing_typed(&a->typing, uv_now(a->loop)));
+      arm_typing(a);
+    }
+  }
+  fflush(stdout);
+  return true;
 }
 
 /* Take input bytes: whole lines go to on_line. */
 static void take_input(app *a, const char *data, size_t n) {
+  if (a->keys) {
+    for (size_t i = 0; i < n; i++)
+      if (!take_key(a, (unsigned char)data[i])) {
+        uv_read_stop(a->in);
+        input_ended(a);
+        return;
+      }
+    return;
+  }
   for (size_t i = 0; i < n; i++) {
     if (data[i] == '\n') {
       a->line[a->line_len] = '\0';
@@ -296,6 +453,8 @@ static void take_input(app *a, const char *data, size_t n) {
 }
 
 static void input_ended(app *a) {
+  if (a->input_done)
+    return;
   a->input_done = true;
   if (a->line_len) {
     a->line[a->line_len] = '\0';
@@ -329,10 +488,36 @@ static void on_input(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
   take_input(a, buf->base, (size_t)n);
 }
 
+/* The terminal as it was, for every way out. */
+static struct termios *saved_termios;
+
+static void keys_off(void) {
+  if (saved_termios)
+    tcsetattr(0, TCSAFLUSH, saved_termios);
+  saved_termios = NULL;
+}
+
+/* Interactive: the terminal gives each key as it is typed (no line
+ * discipline, no echo: take_key does both), signals still work. */
+static void keys_on(app *a) {
+  if (a->o.script || tcgetattr(0, &a->saved_termios))
+    return;
+  struct termios t = a->saved_termios;
+  t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+  t.c_cc[VMIN] = 1;
+  t.c_cc[VTIME] = 0;
+  if (tcsetattr(0, TCSAFLUSH, &t))
+    return;
+  saved_termios = &a->saved_termios;
+  a->keys = true;
+  atexit(keys_off);
+}
+
 static void open_input(app *a) {
   uv_handle_type t = uv_guess_handle(0);
   if (t == UV_TTY && uv_tty_init(a->loop, &a->tty, 0, 1) == 0) {
     a->in = (uv_stream_t *)&a->tty;
+    keys_on(a);
   } else if (t == UV_NAMED_PIPE && uv_pipe_init(a->loop, &a->pipe, 0) == 0 &&
              uv_pipe_open(&a->pipe, 0) == 0) {
     a->in = (uv_stream_t *)&a->pipe;
@@ -363,7 +548,8 @@ static void maybe_finish(app *a) {
   if (!a->o.script || !a->started || a->ending)
     return;
   bool inputs_done = a->o.nmessages || a->input_done;
-  if (inputs_done && a->settled >= a->sent && a->received >= a->o.expect)
+  if (inputs_done && a->settled >= a->sent && a->received >= a->o.expect &&
+      !a->nickname_pending)
     end_chat(a);
 }
 
@@ -415,15 +601,78 @@ static void observe(msrp_notification_center *nc, const msrp_notification *n,
       printf("started\n");
     else
       fprintf(stderr, "connected; type to chat, Ctrl-D to end\n");
+    if (a->o.nickname && !a->o.room) {
+      int rc = msrp_chat_set_nickname(a->chat, a->o.nickname);
+      if (!rc)
+        a->nickname_pending = 1;
+      else if (a->o.script)
+        printf("nickname-unsupported %s\n", msrp_strerror(rc));
+      else
+        fprintf(stderr, "msrp: no nickname: %s\n", msrp_strerror(rc));
+    }
     for (int i = 0; i < a->o.nmessages; i++)
       send_text(a, a->o.messages[i]);
+    for (size_t i = 0; i < a->nearly; i++) {
+      on_line(a, a->early[i]);
+      free(a->early[i]);
+    }
+    free(a->early);
+    a->early = NULL;
+    a->nearly = 0;
     maybe_finish(a);
   } else if (!strcmp(n->name, MSRP_CHAT_GOT_MESSAGE)) {
     const msrp_chat_got_message *g = n->payload;
     a->received++;
+    above_input(a);
     printf(a->o.script ? "received " : "peer> ");
     print_escaped(g->content, g->len);
     printf("\n");
+    below_output(a);
+    /* it is on the screen (or in the script's output): displayed */
+    if (g->notify & MSRP_IMDN_DISPLAY)
+      msrp_chat_send_displayed(a->chat, g->imdn_message_id);
+    maybe_finish(a);
+  } else if (!strcmp(n->name, MSRP_CHAT_GOT_COMPOSING_INDICATION)) {
+    const msrp_chat_composing_indication *i = n->payload;
+    bool active = i->state == MSRP_COMPOSING_ACTIVE;
+    above_input(a);
+    if (a->o.script)
+      printf("typing %s\n", active ? "active" : "idle");
+    else
+      printf(active ? "(peer is typing...)\n" : "(peer stopped typing)\n");
+    below_output(a);
+  } else if (!strcmp(n->name, MSRP_CHAT_GOT_DISPOSITION_NOTIFICATION)) {
+    const msrp_chat_disposition *d = n->payload;
+    above_input(a);
+    if (a->o.script) {
+      printf("notified %s %s\n", d->message_id, d->status_name);
+    } else {
+      const char *text = "";
+      for (unsigned k = 0; k < 32; k++)
+        if (!strcmp(a->recent[k].id, d->message_id))
+          text = a->recent[k].text;
+      printf("   (%s: %s)\n",
+             d->status == MSRP_IMDN_DISPLAYED ? "read" : d->status_name, text);
+    }
+    below_output(a);
+  } else if (!strcmp(n->name, MSRP_CHAT_DID_SET_NICKNAME) ||
+             !strcmp(n->name, MSRP_CHAT_DID_NOT_SET_NICKNAME)) {
+    const msrp_chat_nickname_result *r = n->payload;
+    bool ok = !strcmp(n->name, MSRP_CHAT_DID_SET_NICKNAME);
+    a->nickname_pending = 0;
+    above_input(a);
+    if (a->o.script && ok)
+      printf("nickname %s\n", r->nickname);
+    else if (a->o.script)
+      printf("nickname-refused %d %s\n", r->code, r->reason);
+    else if (ok)
+      printf("(you are %s in this room)\n", r->nickname);
+    else
+      fprintf(stderr, "msrp: the room refused the nickname %s: %d %s\n",
+              r->nickname, r->code, r->reason);
+    below_output(a);
+    if (!ok)
+      fail_with(a, EXIT_FAILED);
     maybe_finish(a);
   } else if (!strcmp(n->name, MSRP_CHAT_DID_DELIVER_MESSAGE) ||
              !strcmp(n->name, MSRP_CHAT_DID_NOT_DELIVER_MESSAGE)) {
@@ -479,6 +728,9 @@ static void observe(msrp_notification_center *nc, const msrp_notification *n,
     if (a->in && !uv_is_closing((uv_handle_t *)a->in))
       uv_close((uv_handle_t *)a->in, NULL);
     uv_close((uv_handle_t *)&a->deadline, NULL);
+    uv_close((uv_handle_t *)&a->typing_timer, NULL);
+    uv_close((uv_handle_t *)&a->interrupt, NULL);
+    keys_off();
   }
   fflush(stdout);
 }
@@ -549,6 +801,8 @@ enum {
   PASSFILE,
   SCRIPT,
   EXPECT,
+  NICKNAME,
+  ROOM,
   TIMEOUT,
   TRACE,
   /* msrp send / receive */
@@ -694,6 +948,31 @@ static msrp_account make_account(const opts *o, msrp_tls_config *tls,
 /* ---- main
  * --------------------------------------------------------------------- */
 
+/* The room we host decides: any nickname but our own. */
+static int room_nickname(msrp_chat *chat, const char *nickname, void *ud) {
+  (void)chat;
+  app *a = ud;
+  if (a->o.nickname && msrp_nickname_equal(nickname, a->o.nickname) == 1)
+    return MSRP_STATUS_NICKNAME_IN_USE;
+  above_input(a);
+  printf(a->o.script ? "peer-nickname %s\n" : "(the peer is now %s)\n",
+         nickname);
+  below_output(a);
+  return MSRP_STATUS_OK;
+}
+
+/* Ctrl-C: the chat ends as with Ctrl-D (the terminal restored); a second
+ * one does not wait. */
+static void on_interrupt(uv_signal_t *h, int sig) {
+  (void)sig;
+  app *a = h->data;
+  keys_off();
+  if (a->ending)
+    exit(130);
+  fputs("\n", stdout);
+  end_chat(a);
+}
+
 static int chat_main(int argc, char **argv) {
   app a;
   memset(&a, 0, sizeof a);
@@ -705,6 +984,8 @@ static int chat_main(int argc, char **argv) {
       {"remote", required_argument, 0, REMOTE},
       {"sdp", no_argument, 0, SDP},
       {"expect", required_argument, 0, EXPECT},
+      {"nickname", required_argument, 0, NICKNAME},
+      {"room", no_argument, 0, ROOM},
       {0, 0, 0, 0}};
   int c;
   optind = 1;
@@ -721,6 +1002,12 @@ static int chat_main(int argc, char **argv) {
     case EXPECT:
       o->expect = atoi(optarg);
       break;
+    case NICKNAME:
+      o->nickname = optarg;
+      break;
+    case ROOM:
+      o->room = true;
+      break;
     case 'h':
       fputs(usage_chat, stdout);
       return 0;
@@ -735,6 +1022,10 @@ static int chat_main(int argc, char **argv) {
     die("--tls --listen needs --cert and --key", NULL);
   if (o->expect < 0)
     die("--expect takes a positive number", NULL);
+  char nick_check[MSRP_NICKNAME_MAX + 1];
+  if (o->nickname && msrp_nickname_prepare(o->nickname, strlen(o->nickname),
+                                           nick_check, sizeof nick_check) < 0)
+    die("--nickname is not a nickname (RFC 8266): ", o->nickname);
   common_checks(o);
   char *password = read_password(o);
 
@@ -754,6 +1045,10 @@ static int chat_main(int argc, char **argv) {
     return rc == MSRP_ERR_TLS_CONFIG ? EXIT_TLS : EXIT_USAGE;
   }
   msrp_notification_center_add_observer(a.nc, NULL, a.chat, observe, &a, NULL);
+  if (o->room)
+    msrp_chat_host_room(a.chat,
+                        MSRP_CHATROOM_NICKNAME | MSRP_CHATROOM_PRIVATE_MESSAGES,
+                        room_nickname, &a);
   a.out = stdout;
   if (o->local_file) {
     char tmp[4096];
@@ -781,6 +1076,13 @@ static int chat_main(int argc, char **argv) {
   }
   uv_timer_init(a.loop, &a.deadline);
   a.deadline.data = &a;
+  uv_timer_init(a.loop, &a.typing_timer);
+  a.typing_timer.data = &a;
+  uv_unref((uv_handle_t *)&a.typing_timer);
+  uv_signal_init(a.loop, &a.interrupt);
+  a.interrupt.data = &a;
+  uv_signal_start(&a.interrupt, on_interrupt, SIGINT);
+  uv_unref((uv_handle_t *)&a.interrupt);
   if (o->script) /* the whole run */
     uv_timer_start(&a.deadline, on_deadline, (uint64_t)o->timeout * 1000, 0);
   uv_unref((uv_handle_t *)&a.deadline);

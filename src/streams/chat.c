@@ -503,6 +503,14 @@ int msrp_chat_send_notification(msrp_chat *c, const char *message_id,
   imdn_entry *e = imdn_find(c->imdn_in, message_id);
   if (!e || !(e->asked & imdn_need(kind, status)) || (e->done & (1u << kind)))
     return MSRP_ERR_NOT_FOUND;
+  /* displayed before the automatic delivered (from a GotMessage
+   * observer): delivered goes first, as it happened */
+  if (kind != MSRP_IMDN_KIND_DELIVERY && c->auto_delivery &&
+      (e->asked & MSRP_IMDN_POSITIVE_DELIVERY) &&
+      !(e->done & (1u << MSRP_IMDN_KIND_DELIVERY)) &&
+      (rc = msrp_chat_send_notification(c, message_id, MSRP_IMDN_KIND_DELIVERY,
+                                        MSRP_IMDN_DELIVERED)))
+    return rc;
   msrp_sdp_send_mode mode;
   rc = msrp_sdp_media_send_mode(c->remote_media, MSRP_IMDN_TYPE, 1, &mode);
   if (rc || mode != MSRP_SDP_SEND_CPIM)

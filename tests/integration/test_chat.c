@@ -51,7 +51,8 @@ typedef struct peer {
    * received ("delivered displayed ...") and how many */
   unsigned notify;
   char imdn_id[128];
-  bool refuse; /* answer requests for delivery with "forbidden" */
+  bool refuse;      /* answer requests for delivery with "forbidden" */
+  bool display_now; /* say "displayed" from the GotMessage observer */
   char dispositions[256];
   int disposed;
   char disposed_id[64], disposed_from[128];
@@ -128,6 +129,9 @@ static void observe(msrp_notification_center *nc, const msrp_notification *n,
       assert_int_equal(msrp_chat_send_notification(p->chat, g->imdn_message_id,
                                                    MSRP_IMDN_KIND_DELIVERY,
                                                    MSRP_IMDN_FORBIDDEN),
+                       0);
+    if (p->display_now && (g->notify & MSRP_IMDN_DISPLAY))
+      assert_int_equal(msrp_chat_send_displayed(p->chat, g->imdn_message_id),
                        0);
     p->got++;
   } else if (!strcmp(n->name, MSRP_CHAT_GOT_DISPOSITION_NOTIFICATION)) {
@@ -476,6 +480,24 @@ static void test_imdn_delivered_displayed(void **state) {
   end_both();
   assert_non_null(strstr(alice.log, "GotDispositionNotification"));
   assert_null(strstr(bob.log, "GotDispositionNotification"));
+}
+
+/* Bob's client shows the message as it comes (displayed from the GotMessage
+ * observer, before the chat's own delivered): Alice still hears delivered
+ * first. */
+static void test_imdn_displayed_at_once(void **state) {
+  (void)state;
+  make_pair();
+  bob.display_now = true;
+  initialize_both();
+  start_both();
+  assert_int_equal(msrp_chat_send_message_ex(
+                       alice.chat, "seen", 4, NULL, NULL, 0,
+                       MSRP_IMDN_POSITIVE_DELIVERY | MSRP_IMDN_DISPLAY, NULL),
+                   0);
+  until(&alice.disposed, 2);
+  assert_string_equal(alice.dispositions, "delivered displayed");
+  end_both();
 }
 
 /* Bob's user refuses the message: a negative delivery notification, and
@@ -1399,6 +1421,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_room_private, chat_setup,
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_imdn_delivered_displayed, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_imdn_displayed_at_once, chat_setup,
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_imdn_refused, chat_setup,
                                       chat_teardown),

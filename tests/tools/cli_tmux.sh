@@ -4,7 +4,8 @@
 # The interactive `msrp chat`, driven as a person would in two terminals:
 # tmux runs both, send-keys types, capture-pane reads the screens. Bob
 # listens and is given Alice's path at his prompt; a line Alice types
-# appears on Bob's screen, and Bob's answer on Alice's.
+# appears on Bob's screen ("typing" while she types), Alice is told it was
+# delivered and read, and Bob's answer (edited with Backspace) on Alice's.
 #
 #   cli_tmux.sh MSRP WORKDIR
 set -euo pipefail
@@ -56,9 +57,16 @@ screen_has chat.1 "connected"
 # --timeout is for connecting: a conversation goes on past it. (Waiting out
 # the deadline is the point here, not a synchronisation.)
 sleep 3
-t send-keys -t chat.1 "hello from the other terminal" Enter
+# typing shows on the other side before the line is sent (RFC 3994)
+t send-keys -t chat.1 "hello from the"
+screen_has chat.0 "(peer is typing...)"
+t send-keys -t chat.1 " other terminal" Enter
 screen_has chat.0 "peer> hello from the other terminal"
-t send-keys -t chat.0 "and hello back" Enter
+# Bob's terminal showed it: Alice is told delivered, then read (RFC 5438)
+screen_has chat.1 "(delivered: hello from the other terminal)"
+screen_has chat.1 "(read: hello from the other terminal)"
+t send-keys -t chat.0 "and hello bakk"
+t send-keys -t chat.0 BSpace BSpace "ck" Enter
 screen_has chat.1 "peer> and hello back"
 # Ctrl-D ends Alice's chat; Bob is told the peer ended it, and that is
 # not a failure
@@ -70,4 +78,4 @@ if t capture-pane -p -t chat.0 | grep -q "gave up"; then
   echo "bob gave up: the connect deadline ended a conversation" >&2
   exit 1
 fi
-echo "cli (tmux): lines typed in one terminal appeared in the other, both ways, past --timeout; the peer's hang-up ended the other side with 0"
+echo "cli (tmux): lines typed in one terminal appeared in the other, both ways, past --timeout, with typing shown and delivered/read reported; the peer's hang-up ended the other side with 0"
