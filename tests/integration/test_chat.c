@@ -556,6 +556,19 @@ static void test_imdn_only_what_was_asked(void **state) {
   until(&alice.disposed, 1);
   until(&alice.delivered, 2);
   assert_string_equal(alice.dispositions, "displayed");
+  /* delivery left to Bob's application: the chat did not answer it (or
+   * Bob's answer would be refused as already given) */
+  msrp_chat_set_auto_delivery(bob.chat, 0);
+  assert_int_equal(msrp_chat_send_message_ex(alice.chat, "c", 1, NULL, NULL, 0,
+                                             MSRP_IMDN_POSITIVE_DELIVERY, NULL),
+                   0);
+  until(&bob.got, 3);
+  assert_int_equal(msrp_chat_send_notification(bob.chat, bob.imdn_id,
+                                               MSRP_IMDN_KIND_DELIVERY,
+                                               MSRP_IMDN_DELIVERED),
+                   0);
+  until(&alice.disposed, 2);
+  assert_string_equal(alice.dispositions, "displayed delivered");
   end_both();
 }
 
