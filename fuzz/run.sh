@@ -27,7 +27,7 @@ for target in $targets; do
   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
     -D_POSIX_C_SOURCE=200809L -Iinclude -I"$out/include" -Isrc \
     $(pkg-config --cflags libxml-2.0) \
-    src/core/*.c "fuzz/fuzz_$target.c" -lcrypto $(pkg-config --libs libxml-2.0) -lunistring \
+    src/core/*.c "fuzz/fuzz_$target.c" -lcrypto $(pkg-config --libs libxml-2.0) -lunistring -lwslay \
     -o "$out/fuzz_$target"
   corpus="$out/corpus-$target"
   mkdir -p "$corpus"

@@ -19,7 +19,7 @@ profile=${1:-test}
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  libssl-dev openssl libuv1-dev libxml2-dev libunistring-dev libc-ares-dev libpq-dev
+  libssl-dev openssl libuv1-dev libxml2-dev libunistring-dev libwslay-dev libc-ares-dev libpq-dev
 )
 case $profile in
 demo) ;;
@@ -29,7 +29,7 @@ test)
     clang libclang-rt-14-dev clang-format
     tshark python3 tmux doxygen dnsmasq-base time postgresql
     xvfb x11vnc vncsnapshot x11-xserver-utils libjpeg-turbo-progs
-    kamailio kamailio-tls-modules
+    kamailio kamailio-tls-modules kamailio-websocket-modules
   )
   ;;
 *) echo "usage: setup.sh demo|test" >&2; exit 2 ;;

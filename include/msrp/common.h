@@ -106,6 +106,9 @@ typedef enum msrp_err {
   MSRP_ERR_NOT_SUPPORTED = -118,   /**< not available in this build/kind */
   MSRP_ERR_BIND_BACKLOG = -119,    /**< the peer sent more than we keep
                                       before answering the binding */
+  MSRP_ERR_WEBSOCKET = -120,       /**< the WebSocket handshake or framing
+                                      failed (RFC 6455, RFC 7977; the log
+                                      says how) */
 
   /* Sessions */
   MSRP_ERR_WOULD_BLOCK = -130,     /**< the outgoing queue is full: wait */

@@ -88,6 +88,7 @@ static const err_entry errors[] = {
     E(MSRP_ERR_CLOSED, "the object is closed"),
     E(MSRP_ERR_ADDRESS, "the local address cannot be used"),
     E(MSRP_ERR_NOT_SUPPORTED, "not supported"),
+    E(MSRP_ERR_WEBSOCKET, "the WebSocket handshake or framing failed"),
     E(MSRP_ERR_BIND_BACKLOG,
       "the peer sent more requests than are kept before answering the "
       "binding"),
@@ -107,7 +108,8 @@ static const err_entry errors[] = {
       "received"),
     E(MSRP_ERR_RELAY_AUTH, "the relay refused to authenticate the session"),
     E(MSRP_ERR_CHAT_PRIVATE,
-      "the remote party does not accept private messages (no CPIM)"),
+      "the remote party does not accept private messages (it is no room "
+      "that allows them, or takes no CPIM)"),
     E(MSRP_ERR_CHAT_TYPE,
       "the remote party accepts no message of this content type"),
     E(MSRP_ERR_SDP_SYNTAX, "a malformed SDP line or value"),

@@ -254,7 +254,8 @@ static int connector_new(msrp_connector **out, msrp_connector_kind kind,
     bool tls_relay = false;
     for (size_t i = 0; i < cfg->nrelays; i++)
       tls_relay |= cfg->relays[i].uri && strlen(cfg->relays[i].uri) >= 6 &&
-                   msrp__ieq(cfg->relays[i].uri, 6, "msrps:", 6);
+                   (msrp__ieq(cfg->relays[i].uri, 6, "msrps:", 6) ||
+                    msrp__ieq(cfg->relays[i].uri, 6, "wss://", 6));
     /* an acceptor needs its certificate to accept msrps: */
     if (!rc && (tls || tls_relay) &&
         (kind != MSRP_ACCEPTOR_DIRECT || (tls->cert_file && tls->key_file)))

@@ -118,6 +118,21 @@ void msrp__transport_set_peer(msrp_transport *t);
  * from the loop); TLS runs the handshake first. `verify_name` and
  * `fingerprint` apply to a client (see tls.h). */
 typedef void (*msrp__ready_cb)(msrp_transport *t, int status, void *ud);
+/* Where a WebSocket connection goes (RFC 7977): the HTTP upgrade's Host
+ * and request path. */
+typedef struct msrp__ws_target {
+  const char *host;
+  int port;
+  const char *path;
+} msrp__ws_target;
+
+/* msrp__transport_start() with MSRP over WebSocket (client side) on top
+ * of TCP or TLS when `ws` is not NULL. */
+void msrp__transport_start_ws(msrp_transport *t, msrp__tls_ctx *ctx, int server,
+                              const char *verify_name,
+                              const unsigned char *fingerprint,
+                              const msrp__ws_target *ws, msrp__ready_cb cb,
+                              void *ud);
 void msrp__transport_start(msrp_transport *t, msrp__tls_ctx *ctx, int server,
                            const char *verify_name,
                            const unsigned char *fingerprint, msrp__ready_cb cb,

@@ -4,7 +4,7 @@
  * TLS. The transport reads the socket where its layer says, hands it the
  * bytes, takes plaintext from it and gives it plaintext to send; it never
  * asks which layer it has (curl's connection filters are the model).
- * WebSocket (RFC 7977) will be one more. Not part of the API. */
+ * WebSocket (RFC 7977) wraps either. Not part of the API. */
 #ifndef MSRP_IO_LAYER_H
 #define MSRP_IO_LAYER_H
 
@@ -60,5 +60,15 @@ extern const msrp__layer_ops msrp__tls_layer;
 int msrp__tls_layer_new(msrp__layer **out, msrp__tls_ctx *ctx, int server,
                         const char *verify_name,
                         const unsigned char *fingerprint);
+
+/* MSRP over WebSocket (RFC 7977), the client side, over `inner` (plain
+ * or TLS; taken over): the handshake is the inner one's, then the HTTP
+ * upgrade to ws[s]://host:port/path with the msrp subprotocol. Errors:
+ * MSRP_ERR_NOMEM, MSRP_ERR_RANDOM, MSRP_ERR_INVALID_ARGUMENT (the inner
+ * layer is then still the caller's). */
+extern const msrp__layer_ops msrp__ws_layer;
+int msrp__ws_layer_new(msrp__layer **out, const msrp__layer_ops *inner_ops,
+                       msrp__layer *inner, const char *host, int port,
+                       const char *path, int secure);
 
 #endif

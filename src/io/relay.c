@@ -12,6 +12,8 @@
 
 #include <msrp/relay_auth.h>
 
+#include "core/websocket.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,9 @@ struct msrp__relay {
   void *ud;
 
   msrp_uri relay_uri;
+  /* RFC 7977: the relay is a WebSocket server at this URL */
+  bool ws;
+  msrp__ws_url wsurl;
   msrp_transport *t;
   uv_timer_t timer;
   unsigned gen; /* which attempt is current */
@@ -217,8 +222,23 @@ static void on_ready(msrp_transport *t, int status, void *ud) {
     port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
   }
   msrp_uri fresh = MSRP_URI_INIT;
-  int rc = msrp_uri_init(&fresh, r->relay_uri.use_tls, ip, port,
-                         r->local_uri->session_id, NULL);
+  int rc;
+  if (r->ws) {
+    /* RFC 7977: a WebSocket client has no address a peer could reach; its
+     * URI names a host nobody can resolve and the ws transport */
+    char host[32];
+    rc = msrp__random_token(host, 12);
+    if (!rc) {
+      for (char *h = host; *h; h++)
+        *h = (char)(*h >= 'A' && *h <= 'Z' ? *h - 'A' + 'a' : *h);
+      strcat(host, ".invalid");
+      rc = msrp_uri_init(&fresh, r->relay_uri.use_tls, host, 2855,
+                         r->local_uri->session_id, "ws");
+    }
+  } else {
+    rc = msrp_uri_init(&fresh, r->relay_uri.use_tls, ip, port,
+                       r->local_uri->session_id, NULL);
+  }
   if (!rc && !fresh.session_id) {
     char sid[21];
     if (!(rc = msrp__secret_token(sid, 20)))
@@ -285,8 +305,10 @@ static void on_connected(uv_connect_t *req, int status) {
     next_addr(r, MSRP_ERR_CONNECT);
     return;
   }
-  msrp__transport_start(r->t, r->relay_uri.use_tls ? r->ctx : NULL, 0,
-                        r->relay_uri.host, r->fingerprint, on_ready, r);
+  msrp__ws_target ws = {r->wsurl.host, r->wsurl.port, r->wsurl.path};
+  msrp__transport_start_ws(r->t, r->relay_uri.use_tls ? r->ctx : NULL, 0,
+                           r->relay_uri.host, r->fingerprint,
+                           r->ws ? &ws : NULL, on_ready, r);
 }
 
 /* Connect to the relay being tried, at `sa`. */
@@ -380,7 +402,17 @@ static void on_relay_resolved(uv_getaddrinfo_t *req, int status,
 /* Try relay number r->idx. */
 static int try_relay(msrp__relay *r) {
   const msrp__relay_entry *e = entry(r);
-  int rc = msrp_uri_parse(&r->relay_uri, e->uri, strlen(e->uri));
+  int rc;
+  r->ws = msrp__ws_is_url(e->uri);
+  if (r->ws) {
+    /* RFC 7977: the relay's MSRP URI for AUTH names the ws transport */
+    rc = msrp__ws_url_parse(e->uri, &r->wsurl);
+    if (!rc)
+      rc = msrp_uri_init(&r->relay_uri, r->wsurl.secure, r->wsurl.host,
+                         r->wsurl.port, NULL, "ws");
+  } else {
+    rc = msrp_uri_parse(&r->relay_uri, e->uri, strlen(e->uri));
+  }
   if (rc)
     return rc;
   if (r->relay_uri.use_tls && !r->ctx)

@@ -62,6 +62,7 @@ struct msrp_transport {
   const msrp__layer_ops *ops;
   msrp__layer *layer;
   bool layer_ready; /* its handshake is done */
+  bool use_tls;     /* TLS under it (alone, or under WebSocket) */
   bool starting;    /* the handshake begins from the loop */
   msrp__ready_cb ready_cb;
   void *ready_ud;
@@ -417,7 +418,7 @@ const char *msrp_transport_peer(const msrp_transport *t) {
 }
 
 int msrp_transport_use_tls(const msrp_transport *t) {
-  return t->ops == &msrp__tls_layer;
+  return t->use_tls;
 }
 
 int msrp__transport_set_relay(msrp_transport *t, const msrp_uri *relay,
@@ -827,31 +828,55 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   process_input(t);
 }
 
-void msrp__transport_start(msrp_transport *t, msrp__tls_ctx *ctx, int server,
-                           const char *verify_name,
-                           const unsigned char *fingerprint, msrp__ready_cb cb,
-                           void *ud) {
+void msrp__transport_start_ws(msrp_transport *t, msrp__tls_ctx *ctx, int server,
+                              const char *verify_name,
+                              const unsigned char *fingerprint,
+                              const msrp__ws_target *ws, msrp__ready_cb cb,
+                              void *ud) {
   t->ready_cb = cb;
   t->ready_ud = ud;
   msrp__transport_set_peer(t);
   uv_tcp_nodelay(&t->tcp, 1);
+  int rc = 0;
+  const msrp__layer_ops *ops = &msrp__plain_layer;
+  msrp__layer *l = NULL;
   if (ctx) {
-    msrp__layer *l;
-    int rc = msrp__tls_layer_new(&l, ctx, server, verify_name,
-                                 server ? NULL : fingerprint);
-    if (rc) {
-      t->ready_cb = NULL;
-      t->fail = rc;
-      cb(t, rc, ud);
-      return;
-    }
-    t->ops = &msrp__tls_layer;
-    t->layer = l;
+    rc = msrp__tls_layer_new(&l, ctx, server, verify_name,
+                             server ? NULL : fingerprint);
+    ops = &msrp__tls_layer;
   }
+  if (!rc && ws) {
+    msrp__layer *w;
+    rc = msrp__ws_layer_new(&w, ops, l, ws->host, ws->port, ws->path,
+                            ctx != NULL);
+    if (rc) {
+      ops->free(l);
+    } else {
+      ops = &msrp__ws_layer;
+      l = w;
+    }
+  }
+  if (rc) {
+    t->ready_cb = NULL;
+    t->fail = rc;
+    cb(t, rc, ud);
+    return;
+  }
+  t->ops = ops;
+  t->layer = l;
+  t->use_tls = ctx != NULL;
   /* the handshake (none for plain TCP) begins from the loop, so that `cb`
    * never runs inside this call */
   t->starting = true;
   kick(t);
+}
+
+void msrp__transport_start(msrp_transport *t, msrp__tls_ctx *ctx, int server,
+                           const char *verify_name,
+                           const unsigned char *fingerprint, msrp__ready_cb cb,
+                           void *ud) {
+  msrp__transport_start_ws(t, ctx, server, verify_name, fingerprint, NULL, cb,
+                           ud);
 }
 
 /* Refill `in` from the layer (TLS decrypts what it holds). Returns bytes

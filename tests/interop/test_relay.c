@@ -43,6 +43,10 @@
 
 static int tcp_port, tls_port;
 static char relay_tcp[128], relay_tls[128], relay_ca[512];
+/* MSRP over WebSocket (RFC 7977) on the same listeners, when the relay
+ * serves it (RELAY_WS=yes in its ports file) */
+static bool relay_ws;
+static char relay_ws_url[128], relay_wss_url[128];
 
 /* ---- an endpoint --------------------------------------------------------- */
 
@@ -549,6 +553,135 @@ static void test_chat_through_relay(void **state) {
   msrp_notification_center_free(nc);
 }
 
+/* ---- MSRP over WebSocket (RFC 7977) ---------------------------------------
+ *
+ * Alice is a WebSocket client of the relay (as a browser would be), Bob a
+ * TCP client of the same relay; they chat both ways, each message large
+ * enough to need several chunks, hence several WebSocket messages. */
+
+typedef struct ws_seen {
+  char *sdp;
+  int initialized, started, got, delivered, ended, failed;
+  size_t got_len;
+  bool got_intact;
+  char reason[200];
+} ws_seen;
+
+#define WS_BIG 30000
+
+static char ws_text(size_t i, char salt) {
+  return (char)('a' + (i * 7 + (size_t)salt) % 26);
+}
+
+static void ws_observe(msrp_notification_center *nc, const msrp_notification *n,
+                       void *ud) {
+  (void)nc;
+  ws_seen *p = ud;
+  if (!strcmp(n->name, MSRP_CHAT_DID_INITIALIZE)) {
+    p->sdp = strdup(((const msrp_chat_did_initialize *)n->payload)->sdp);
+    p->initialized++;
+  } else if (!strcmp(n->name, MSRP_CHAT_DID_START)) {
+    p->started++;
+  } else if (!strcmp(n->name, MSRP_CHAT_DID_FAIL)) {
+    const msrp_chat_did_fail *f = n->payload;
+    snprintf(p->reason, sizeof p->reason, "%s: %s", f->context, f->reason);
+    p->failed++;
+  } else if (!strcmp(n->name, MSRP_CHAT_GOT_MESSAGE)) {
+    const msrp_chat_got_message *g = n->payload;
+    p->got_len = g->len;
+    p->got_intact = g->len == WS_BIG;
+    char salt = g->len ? (char)g->content[0] : 0;
+    salt = (char)(salt - 'a');
+    for (size_t i = 0; i < g->len && p->got_intact; i++)
+      p->got_intact = g->content[i] == (uint8_t)ws_text(i, salt);
+    p->got++;
+  } else if (!strcmp(n->name, MSRP_CHAT_DID_DELIVER_MESSAGE)) {
+    p->delivered++;
+  } else if (!strcmp(n->name, MSRP_CHAT_DID_END)) {
+    p->ended++;
+  }
+}
+
+static void ws_chat(const char *ws_url, const msrp_tls_config *tls) {
+  if (!relay_ws)
+    skip(); /* this relay serves no WebSocket */
+  msrp_notification_center *nc;
+  assert_int_equal(msrp_notification_center_new(&nc), 0);
+  msrp_relay_config rws = relay(ws_url), rtcp = relay(relay_tcp);
+  msrp_account aa = {.display_name = "Alice",
+                     .uri = "sip:alice@example.com",
+                     .local_host = "127.0.0.1",
+                     .tls = tls,
+                     .relays = &rws,
+                     .nrelays = 1,
+                     .logger = test_logger()};
+  msrp_account ba = {.display_name = "Bob",
+                     .uri = "sip:bob@example.com",
+                     .local_host = "127.0.0.1",
+                     .relays = &rtcp,
+                     .nrelays = 1,
+                     .logger = test_logger()};
+  msrp_chat *alice, *bob;
+  ws_seen sa = {0}, sb = {0};
+  assert_int_equal(
+      msrp_chat_new(&alice, &loop, nc, &aa, "sip:bob@example.com", 1), 0);
+  assert_int_equal(
+      msrp_chat_new(&bob, &loop, nc, &ba, "sip:alice@example.com", 0), 0);
+  msrp_notification_center_add_observer(nc, NULL, alice, ws_observe, &sa, NULL);
+  msrp_notification_center_add_observer(nc, NULL, bob, ws_observe, &sb, NULL);
+  assert_int_equal(msrp_chat_initialize(alice), 0);
+  assert_int_equal(msrp_chat_initialize(bob), 0);
+  wait_both(&sa.initialized, &sb.initialized);
+  /* Alice's path: the relay's Use-Path on its TCP (or TLS) listener, which
+   * Bob can reach, then her own URI: a host nobody resolves, ;ws */
+  char want[64];
+  snprintf(want, sizeof want, "a=path:%s://127.0.0.1:%d/",
+           tls ? "msrps" : "msrp", tls ? tls_port : tcp_port);
+  if (!strstr(sa.sdp, want))
+    fail_msg("Alice's SDP lacks %s:\n%s", want, sa.sdp);
+  const char *inv = strstr(sa.sdp, ".invalid:2855/");
+  assert_non_null(inv);
+  assert_non_null(strstr(inv, ";ws\r\n"));
+  assert_int_equal(msrp_chat_start(bob, sa.sdp), 0);
+  assert_int_equal(msrp_chat_start(alice, sb.sdp), 0);
+  wait_both(&sa.started, &sb.started);
+  static char big[WS_BIG];
+  for (size_t i = 0; i < WS_BIG; i++)
+    big[i] = ws_text(i, 0);
+  assert_int_equal(
+      msrp_chat_send_message(alice, big, WS_BIG, NULL, NULL, 0, NULL), 0);
+  wait_both(&sb.got, &sa.delivered);
+  assert_int_equal(sb.got_len, WS_BIG);
+  assert_true(sb.got_intact);
+  for (size_t i = 0; i < WS_BIG; i++)
+    big[i] = ws_text(i, 3);
+  assert_int_equal(
+      msrp_chat_send_message(bob, big, WS_BIG, NULL, NULL, 0, NULL), 0);
+  wait_both(&sa.got, &sb.delivered);
+  assert_int_equal(sa.got_len, WS_BIG);
+  assert_true(sa.got_intact);
+  assert_int_equal(sa.failed + sb.failed, 0);
+  assert_int_equal(msrp_chat_end(alice), 0);
+  assert_int_equal(msrp_chat_end(bob), 0);
+  wait_both(&sa.ended, &sb.ended);
+  msrp_chat_free(alice);
+  msrp_chat_free(bob);
+  free(sa.sdp);
+  free(sb.sdp);
+  msrp_notification_center_free(nc);
+}
+
+static void test_ws_chat(void **state) {
+  (void)state;
+  ws_chat(relay_ws_url, NULL);
+}
+
+static void test_wss_chat(void **state) {
+  (void)state;
+  msrp_tls_config tls = {.ca_file = relay_ca};
+  ws_chat(relay_wss_url, &tls);
+}
+
 /* ---- relays found through DNS SRV (RFC 4976 section 6.3) ---------------
  *
  * A dnsmasq on loopback, started for these tests, serves:
@@ -935,11 +1068,16 @@ static void read_ports(void) {
   while (fgets(line, sizeof line, f)) {
     sscanf(line, "TCP_PORT=%d", &tcp_port);
     sscanf(line, "TLS_PORT=%d", &tls_port);
+    if (!strncmp(line, "RELAY_WS=yes", 12))
+      relay_ws = true;
   }
   fclose(f);
   snprintf(relay_tcp, sizeof relay_tcp, "msrp://127.0.0.1:%d;tcp", tcp_port);
   snprintf(relay_tls, sizeof relay_tls, "msrps://127.0.0.1:%d;tcp", tls_port);
   snprintf(relay_ca, sizeof relay_ca, "%s/relay.pem", relay_dir());
+  snprintf(relay_ws_url, sizeof relay_ws_url, "ws://127.0.0.1:%d/", tcp_port);
+  snprintf(relay_wss_url, sizeof relay_wss_url, "wss://127.0.0.1:%d/",
+           tls_port);
 }
 
 static int group_setup(void **state) {
@@ -969,6 +1107,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_fallback, loop_setup, loop_teardown),
       cmocka_unit_test_setup_teardown(test_chat_through_relay, loop_setup,
                                       loop_teardown),
+      cmocka_unit_test_setup_teardown(test_ws_chat, loop_setup, loop_teardown),
+      cmocka_unit_test_setup_teardown(test_wss_chat, loop_setup, loop_teardown),
       cmocka_unit_test_setup_teardown(test_expires_refresh, loop_setup,
                                       loop_teardown),
       cmocka_unit_test_setup_teardown(test_file_through_relay, loop_setup,

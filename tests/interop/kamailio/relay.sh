@@ -4,7 +4,7 @@
 # Start / stop a loopback Kamailio MSRP relay (RFC 4976) for libmsrp's relay
 # tests (a CTest fixture) or by hand.  See README.md in this directory.
 #
-#   relay.sh start RUNDIR [--tls] [--no-auth]
+#   relay.sh start RUNDIR [--tls] [--no-auth] [--ws]
 #       Picks free loopback ports, renders relay.cfg.in (and tls.cfg.in)
 #       into RUNDIR, starts Kamailio, waits until it accepts connections and
 #       writes RUNDIR/ports (shell variable assignments, no quoting needed):
@@ -12,6 +12,9 @@
 #           TLS_PORT=<port>          msrps://127.0.0.1:<port>;tcp ("" without --tls)
 #           RELAY_CA=<file>          the relay's self-signed certificate ("" without --tls)
 #           RELAY_AUTH=yes|no        whether AUTH needs Digest credentials
+#           RELAY_WS=yes|no          whether MSRP over WebSocket (RFC 7977)
+#                                    is served too (--ws): ws://127.0.0.1:
+#                                    TCP_PORT/ and wss://127.0.0.1:TLS_PORT/
 #           RELAY_REALM=, RELAY_USER=, RELAY_PASS=   the credentials
 #       Exits 0 once the relay is up, non-zero (with the log tail) if not.
 #   relay.sh stop RUNDIR
@@ -201,12 +204,13 @@ stop_relay() {
 }
 
 start_relay() {
-  local tls=0 auth=1 a
+  local tls=0 auth=1 ws=0 a
   for a in "$@"; do
     case "$a" in
       --tls) tls=1 ;;
       --no-auth) auth=0 ;;
-      *) die "unknown option '$a' (usage: relay.sh start RUNDIR [--tls] [--no-auth])" ;;
+      --ws) ws=1 ;;
+      *) die "unknown option '$a' (usage: relay.sh start RUNDIR [--tls] [--no-auth] [--ws])" ;;
     esac
   done
 
@@ -214,6 +218,10 @@ start_relay() {
     die "$KAMAILIO not found: install Kamailio with scripts/setup.sh (Debian packages kamailio kamailio-tls-modules)"
   MODDIR=$(find_moddir) ||
     die "Kamailio's msrp module (msrp.so) not found: run scripts/setup.sh"
+  if ((ws)); then
+    [ -f "$MODDIR/websocket.so" ] ||
+      die "Kamailio's websocket module not found in $MODDIR: run scripts/setup.sh (package kamailio-websocket-modules)"
+  fi
   if ((tls)); then
     [ -f "$MODDIR/tls.so" ] ||
       die "Kamailio's tls module not found in $MODDIR: run scripts/setup.sh (package kamailio-tls-modules)"
@@ -231,6 +239,7 @@ start_relay() {
   render "$HERE/relay.cfg.in" "$RUN/relay.cfg"
   local defs=(-A "AUTH_REALM=\"$RELAY_REALM\"" -A "AUTH_USER=\"$RELAY_USER\"" -A "AUTH_PASS=\"$RELAY_PASS\"")
   ((auth)) || defs+=(-A WITHOUT_AUTH)
+  ((ws)) && defs+=(-A WITH_WS)
   if ((tls)); then
     defs+=(-A WITH_TLS)
     render "$HERE/tls.cfg.in" "$RUN/tls.cfg"
@@ -321,6 +330,7 @@ start_relay() {
     echo "TLS_PORT=$tls_port"
     if ((tls)); then echo "RELAY_CA=$RUN/relay.pem"; else echo "RELAY_CA="; fi
     if ((auth)); then echo "RELAY_AUTH=yes"; else echo "RELAY_AUTH=no"; fi
+    if ((ws)); then echo "RELAY_WS=yes"; else echo "RELAY_WS=no"; fi
     echo "RELAY_REALM=$RELAY_REALM"
     echo "RELAY_USER=$RELAY_USER"
     echo "RELAY_PASS=$RELAY_PASS"
@@ -333,7 +343,7 @@ start_relay() {
 }
 
 usage() {
-  echo "usage: relay.sh start RUNDIR [--tls] [--no-auth] | relay.sh stop RUNDIR" >&2
+  echo "usage: relay.sh start RUNDIR [--tls] [--no-auth] [--ws] | relay.sh stop RUNDIR" >&2
   exit 2
 }
 
