@@ -2,17 +2,18 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 The libmsrp authors
 # Build the fuzzers (the parser, the session engine, URIs and paths, RFC
-# 5547 SDP, chat's XML and nickname payloads) with
+# 5547 SDP, chat's XML and nickname payloads, WebSocket framing) with
 # clang's libFuzzer, ASan and UBSan, and run each for at most the given
 # number of seconds (default 60 in all, shared) from a seed corpus: RFC
 # examples for the first two, fuzz/corpus/uri-* for the third,
-# fuzz/corpus/sdp-* for the fourth, fuzz/corpus/xml-* for the fifth.
+# fuzz/corpus/sdp-* for the fourth, fuzz/corpus/xml-* and ws-* for the
+# last two.
 # FUZZ_TARGETS="parser uri" picks targets; FUZZ_EACH=600 gives each that many
 # seconds instead of a share.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
-targets=${FUZZ_TARGETS:-parser engine uri file_selector xml}
+targets=${FUZZ_TARGETS:-parser engine uri file_selector xml ws}
 n=$(echo $targets | wc -w)
 each=${FUZZ_EACH:-$((secs / n > 0 ? secs / n : 1))}
 out=build-fuzz
@@ -40,6 +41,8 @@ for target in $targets; do
     cp fuzz/corpus/sdp-* "$corpus/"
   elif [ "$target" = xml ]; then
     cp fuzz/corpus/xml-* "$corpus/"
+  elif [ "$target" = ws ]; then
+    cp fuzz/corpus/ws-* "$corpus/"
   else
     for f in tests/data/rfc/*.msrp fuzz/corpus/engine-*; do
       [ -f "$f" ] || continue

@@ -59,6 +59,7 @@ struct msrp__ws {
   wslay_event_context_ptr ctx;
   char key[25];
   bool open, failed, close_queued;
+  bool nomem; /* one of our callbacks ran out of memory */
   char error[200];
   bytes http; /* the upgrade response, until its empty line */
   const uint8_t *feed;
@@ -103,6 +104,7 @@ static ssize_t ws_send(wslay_event_context_ptr ctx, const uint8_t *data,
   (void)flags;
   msrp__ws *w = ud;
   if (bytes_add(&w->out, data, len)) {
+    w->nomem = true;
     wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
     return -1;
   }
@@ -125,8 +127,10 @@ static void ws_message(wslay_event_context_ptr ctx,
   msrp__ws *w = ud;
   if (arg->opcode != WSLAY_TEXT_FRAME && arg->opcode != WSLAY_BINARY_FRAME)
     return; /* ping, pong, close: wslay answers them */
-  if (bytes_add(&w->in, arg->msg, arg->msg_length))
+  if (bytes_add(&w->in, arg->msg, arg->msg_length)) {
+    w->nomem = true;
     wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+  }
 }
 
 /* ---- the upgrade ----------------------------------------------------------
@@ -295,10 +299,10 @@ static int frames_in(msrp__ws *w, const uint8_t *data, size_t len) {
   w->feed_len = len;
   int rc = wslay_event_recv(w->ctx);
   w->feed_len = 0;
-  if (rc == WSLAY_ERR_NOMEM)
+  if (rc == WSLAY_ERR_NOMEM || w->nomem)
     return MSRP_ERR_NOMEM;
   if (rc)
-    return fail(w, "reading WebSocket frames failed");
+    return fail(w, "the server broke the WebSocket framing (RFC 6455)");
   /* pongs and the answer to a close */
   if (wslay_event_want_write(w->ctx) && wslay_event_send(w->ctx))
     return MSRP_ERR_NOMEM;
@@ -362,6 +366,8 @@ const char *msrp__ws_error(const msrp__ws *w) {
 size_t msrp__ws_read(msrp__ws *w, uint8_t *buf, size_t size) {
   size_t have = w->in.len - w->in.off;
   size_t n = have < size ? have : size;
+  if (!n)
+    return 0;
   memcpy(buf, w->in.p + w->in.off, n);
   w->in.off += n;
   return n;
@@ -445,9 +451,10 @@ int msrp__ws_take_output(msrp__ws *w, char **out, size_t *len) {
   *len = w->out.len - w->out.off;
   if (!*len)
     return 0;
-  if (!(*out = malloc(*len)))
+  if (!(*out = malloc(*len + 1)))
     return MSRP_ERR_NOMEM;
   memcpy(*out, w->out.p + w->out.off, *len);
+  (*out)[*len] = '\0';
   w->out.off = w->out.len = 0;
   return 0;
 }

@@ -53,7 +53,7 @@ int msrp__ws_write(msrp__ws *w, const struct iovec *iov, int n);
 /* Say goodbye (a close frame, 1000) once; 1 when that queued bytes. */
 int msrp__ws_close(msrp__ws *w);
 /* Bytes to send (the request, frames, pongs, the close): *out malloc'd
- * (NULL when none), *len. MSRP_ERR_NOMEM. */
+ * (NULL when none; a NUL after the bytes), *len. MSRP_ERR_NOMEM. */
 int msrp__ws_take_output(msrp__ws *w, char **out, size_t *len);
 size_t msrp__ws_pending(const msrp__ws *w);
 

@@ -352,6 +352,11 @@ static const char *ws_version(const msrp__layer *l) {
   return w->inner_ops == &msrp__tls_layer ? "WebSocket over TLS" : "WebSocket";
 }
 
+static const char *ws_reason(const msrp__layer *l) {
+  const ws_layer *w = (const ws_layer *)(const void *)l;
+  return w->why[0] ? w->why : NULL;
+}
+
 static void ws_free(msrp__layer *l) {
   ws_layer *w = WS(l);
   w->inner_ops->free(w->inner);
@@ -371,5 +376,6 @@ const msrp__layer_ops msrp__ws_layer = {
     .close = ws_close,
     .fingerprint_is = ws_fingerprint_is,
     .version = ws_version,
+    .reason = ws_reason,
     .free = ws_free,
 };

@@ -47,6 +47,8 @@ typedef struct msrp__layer_ops {
   int (*fingerprint_is)(msrp__layer *l, const unsigned char fp[32]);
   /* The protocol version, for the log. */
   const char *(*version)(const msrp__layer *l);
+  /* Why the last failure happened, for the log, or NULL (may be NULL). */
+  const char *(*reason)(const msrp__layer *l);
   void (*free)(msrp__layer *l);
 } msrp__layer_ops;
 

@@ -895,9 +895,11 @@ static int layer_refill(msrp_transport *t) {
     t->eof = true; /* close_notify */
     return 0;
   }
-  if (n < 0)
-    msrp__log(&t->logger, MSRP_LOG_WARNING, "%s: %s error while reading",
-              t->peer, t->ops->name);
+  if (n < 0) {
+    const char *why = t->ops->reason ? t->ops->reason(t->layer) : NULL;
+    msrp__log(&t->logger, MSRP_LOG_WARNING, "%s: %s error while reading%s%s",
+              t->peer, t->ops->name, why ? ": " : "", why ? why : "");
+  }
   return (int)n;
 }
 

@@ -183,6 +183,23 @@ int tp_read_until(tpeer *p, const char *needle, char *out, size_t size) {
   }
 }
 
+int tp_read_n(tpeer *p, size_t n, char *out) {
+  while (p->nin < n) {
+    errno = 0;
+    ssize_t k = more(p, NULL);
+    if (k <= 0) {
+      snprintf(p->error, sizeof p->error, "waiting for %zu bytes: %s", n,
+               k == 0 ? "the connection closed" : "timed out");
+      return -1;
+    }
+  }
+  memcpy(out, p->in, n);
+  memmove(p->in, p->in + n, p->nin - n);
+  p->nin -= n;
+  p->in[p->nin] = '\0';
+  return 0;
+}
+
 int tp_read_close(tpeer *p) {
   for (;;) {
     bool clean = false;

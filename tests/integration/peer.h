@@ -39,6 +39,8 @@ int tp_writes(tpeer *p, const char *s);
 /* Read until `needle` is in the input; the input up to and including it
  * is returned in `out` (NUL-terminated, at most `size`) and consumed. */
 int tp_read_until(tpeer *p, const char *needle, char *out, size_t size);
+/* Read exactly `n` bytes into `out` (binary input: WebSocket frames). */
+int tp_read_n(tpeer *p, size_t n, char *out);
 /* Read until the peer closes: 1 for a TLS close_notify (or a plain TCP
  * close), 0 for a TLS connection cut without close_notify, -1 for a
  * timeout or error. Input read on the way is discarded. */
