@@ -8,6 +8,7 @@
 #
 #   cli_script.sh MSRP WORKDIR tcp|tls|relay [CERTDIR|RELAYDIR]
 #   cli_script.sh MSRP WORKDIR relay2 RELAYDIR RELAYDIR2   (Bob on the second)
+#   cli_script.sh MSRP WORKDIR ws RELAYDIR   (Alice over WebSocket, RFC 7977)
 set -euo pipefail
 msrp=$1 dir=$2 mode=$3 extra=${4:-}
 rm -rf "$dir"
@@ -24,7 +25,7 @@ tls)
   bob+=(--tls --cert "$extra/server.pem" --key "$extra/server.key")
   alice+=(--tls --ca "$extra/ca.pem")
   ;;
-relay | relay2)
+relay | relay2 | ws)
   source "$extra/ports"
   # two relays: Bob on the second (a session across two nodes)
   second=$TCP_PORT
@@ -38,8 +39,9 @@ relay | relay2)
   # Alice names the relay by address, Bob by host name (resolved off the
   # loop)
   relay=(--user "$RELAY_USER")
-  alice+=("${relay[@]}" --relay "msrp://127.0.0.1:$TCP_PORT;tcp"
-    --password-file relay.pass)
+  alice_relay="msrp://127.0.0.1:$TCP_PORT;tcp"
+  [ "$mode" = ws ] && alice_relay="ws://127.0.0.1:$TCP_PORT/"
+  alice+=("${relay[@]}" --relay "$alice_relay" --password-file relay.pass)
   bob+=("${relay[@]}" --relay "msrp://localhost:$second;tcp")
   export MSRP_PASSWORD=$RELAY_PASS
   ;;
