@@ -43,6 +43,9 @@ static const char usage_chat[] =
     "  --local-file FILE     write our path/SDP to FILE, not standard output\n"
     "                        (whole at once: FILE.part, then renamed)\n"
     "  --sdp                 print our whole SDP media, not just the path\n"
+    "  --cema                say a=msrp-cema (RFC 6714): with a peer that\n"
+    "                        says it too, connect where its SDP's c= and\n"
+    "                        m= say (an SBC may stand there)\n"
     "TLS (msrps):\n"
     "  --tls                 use TLS\n"
     "  --cert FILE --key FILE  our certificate and key (needed to listen)\n"
@@ -146,7 +149,7 @@ static const char usage_main[] =
     "  --version  the version of msrp and of the library\n";
 
 typedef struct opts {
-  bool connect, sdp, tls, script, trace, room;
+  bool connect, sdp, tls, script, trace, room, cema;
   const char *nickname;
   const char *dns_servers;
   const char *local_host, *advertise, *remote, *remote_file, *local_file;
@@ -805,6 +808,7 @@ enum {
   EXPECT,
   NICKNAME,
   ROOM,
+  CEMA,
   TIMEOUT,
   TRACE,
   /* msrp send / receive */
@@ -838,7 +842,7 @@ enum {
       {"password-file", required_argument, 0, PASSFILE},                       \
       {"script", no_argument, 0, SCRIPT},                                      \
       {"timeout", required_argument, 0, TIMEOUT},                              \
-      {"trace", no_argument, 0, TRACE}, {                                      \
+      {"trace", no_argument, 0, TRACE}, {"cema", no_argument, 0, CEMA}, {      \
     "help", no_argument, 0, 'h'                                                \
   }
 
@@ -902,6 +906,9 @@ static bool common_option(opts *o, int c) {
   case TRACE:
     o->trace = true;
     return true;
+  case CEMA:
+    o->cema = true;
+    return true;
   default:
     return false;
   }
@@ -944,7 +951,8 @@ static msrp_account make_account(const opts *o, msrp_tls_config *tls,
                         .nrelays = o->relay ? 1 : 0,
                         .dns_servers = o->dns_servers,
                         .logger = lg,
-                        .response_timeout_ms = (uint64_t)o->timeout * 1000};
+                        .response_timeout_ms = (uint64_t)o->timeout * 1000,
+                        .cema = o->cema};
 }
 
 /* ---- main

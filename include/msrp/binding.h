@@ -54,6 +54,9 @@ MSRP_API int msrp_binding_new_passive(msrp_binding **out);
 MSRP_API void msrp_binding_free(msrp_binding *b);
 
 MSRP_API msrp_binding_state msrp_binding_state_of(const msrp_binding *b);
+/** RFC 6714 CEMA: paths are matched by their session ids alone (a
+ * middlebox may stand between the endpoints). Before the first event. */
+MSRP_API void msrp_binding_match_session_id_only(msrp_binding *b, int on);
 /** After FAILED: MSRP_ERR_BIND_PATH, MSRP_ERR_BIND_REFUSED,
  * MSRP_ERR_BIND_BACKLOG or MSRP_ERR_NOMEM. */
 MSRP_API int msrp_binding_error(const msrp_binding *b);

@@ -86,6 +86,13 @@ typedef struct msrp_account {
    * connect (an offerer with a public address, the answerer behind a NAT).
    * An answer is set by the offer: msrp_chat_new_from_sdp(). */
   msrp_sdp_setup offer_setup;
+  /** RFC 6714 (CEMA): say a=msrp-cema in our SDP (direct sessions only).
+   * When the remote's SDP says it too, a middlebox (an SBC) may carry the
+   * connection: the side that connects goes to the remote SDP's c=
+   * address and m= port, which the middlebox may have rewritten, instead
+   * of the a=path address, and both match paths by session id alone.
+   * Without it on both sides nothing changes. 0: not offered. */
+  int cema;
 } msrp_account;
 
 /** The notifications, and their payloads (valid during the delivery). */

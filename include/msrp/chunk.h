@@ -280,6 +280,14 @@ MSRP_API int msrp_chunk_wants_response(const msrp_chunk *request, int code);
 MSRP_API int msrp_chunk_check_session(const msrp_chunk *request,
                                       const msrp_path *local,
                                       const msrp_path *remote);
+/** msrp_chunk_check_session(), or with `session_id_only` (RFC 6714 CEMA,
+ * where a middlebox may stand between the endpoints) comparing only the
+ * session ids: of the last To-Path URI with our last URI's, and of each
+ * From-Path URI with `remote`'s (the same number of them). */
+MSRP_API int msrp_chunk_check_session_mode(const msrp_chunk *request,
+                                           const msrp_path *local,
+                                           const msrp_path *remote,
+                                           int session_id_only);
 
 /** 0 and *out filled, or MSRP_ERR_NOT_FOUND. */
 MSRP_API int msrp_chunk_status(const msrp_chunk *chunk,

@@ -170,6 +170,19 @@ MSRP_API int msrp_connector_complete(msrp_connector *c,
 MSRP_API int msrp_connector_set_peer_fingerprint(msrp_connector *c,
                                                  const char *fingerprint);
 
+/** RFC 6714 (CEMA), before complete(), when both SDPs say a=msrp-cema:
+ * a middlebox (an SBC) may stand between the endpoints and carry the
+ * connection, having rewritten the SDP's c= and m= lines but not a=path.
+ * A ConnectorDirect connects to `host` and `port` (the remote SDP's c=
+ * address and m= port) instead of its first path URI's host and port;
+ * both kinds then match the peer's paths by their session ids alone
+ * (msrp_chunk_check_session_mode()): at binding, and in the session made
+ * on the transport. `host` NULL: the matching only. The TLS peer is still
+ * checked (pin its fingerprint: msrp_connector_set_peer_fingerprint()).
+ * The relay kinds: MSRP_ERR_NOT_SUPPORTED. */
+MSRP_API int msrp_connector_set_cema(msrp_connector *c, const char *host,
+                                     int port);
+
 /** Blocking forms (never from inside a callback). `full_local_path` gets a
  * copy the caller clears with msrp_path_clear(). */
 MSRP_API int msrp_connector_prepare_wait(msrp_connector *c, msrp_uri *local_uri,

@@ -112,6 +112,10 @@ typedef struct msrp_engine_config {
    * drops what does not fit in its queue to the next hop) is not overrun
    * this way. 0: no limit (TCP's flow control alone). */
   uint64_t max_unanswered_bytes;
+  /** RFC 6714 CEMA: incoming requests belong to this session when their
+   * paths have its session ids, whatever their hosts and ports say
+   * (msrp_chunk_check_session_mode()). 0: the whole URIs must match. */
+  int match_session_id_only;
 } msrp_engine_config;
 
 /* ---- callbacks --------------------------------------------------------- */

@@ -255,6 +255,12 @@ MSRP_API msrp_rfb_role msrp_sdp_media_rfb_role(const msrp_sdp_media *media);
 MSRP_API int msrp_sdp_media_set_rfb_role(msrp_sdp_media *media,
                                          msrp_rfb_role role);
 
+/** RFC 6714: add "a=msrp-cema" (once). Errors: MSRP_ERR_INVALID_ARGUMENT,
+ * MSRP_ERR_NOMEM. */
+MSRP_API int msrp_sdp_media_set_cema(msrp_sdp_media *media);
+/** 1 when the media says a=msrp-cema, else 0. */
+MSRP_API int msrp_sdp_media_cema(const msrp_sdp_media *media);
+
 /** RFC 7701: add "a=chatroom" with the values of `flags`
  * (MSRP_CHATROOM_NICKNAME "nickname", MSRP_CHATROOM_PRIVATE_MESSAGES
  * "private-messages", chatroom.h). Errors: MSRP_ERR_INVALID_ARGUMENT,

@@ -4,6 +4,7 @@
  * binding.h. */
 #include <msrp/binding.h>
 
+#include "core/chunk_internal.h"
 #include "core/util.h"
 
 #include <stdbool.h>
@@ -34,6 +35,7 @@ struct msrp_binding {
   bool on_data;
   char *out; /* bytes to write */
   size_t out_len;
+  bool by_session_id; /* RFC 6714 CEMA: paths matched by session id */
 };
 
 static void held_free(held *h) {
@@ -173,9 +175,10 @@ static int check_answer(const msrp_binding *b, const msrp_chunk *c) {
   const msrp_path *to = msrp_chunk_to_path(c);
   const msrp_path *from = msrp_chunk_from_path(c);
   if (!to || !from || !to->count || !from->count ||
-      !msrp_uri_equal(&to->uris[to->count - 1],
-                      &b->local.uris[b->local.count - 1]) ||
-      !msrp_uri_equal(&from->uris[0], &b->remote.uris[0]))
+      !msrp__uri_matches(&to->uris[to->count - 1],
+                         &b->local.uris[b->local.count - 1],
+                         b->by_session_id) ||
+      !msrp__uri_matches(&from->uris[0], &b->remote.uris[0], b->by_session_id))
     return MSRP_ERR_BIND_PATH;
   return 0;
 }
@@ -191,7 +194,8 @@ static msrp_binding_state active_event(msrp_binding *b, const msrp_event *ev) {
     }
     int code = msrp_chunk_error(c)
                    ? MSRP_STATUS_BAD_REQUEST
-                   : msrp_chunk_check_session(c, &b->local, &b->remote);
+                   : msrp_chunk_check_session_mode(c, &b->local, &b->remote,
+                                                   b->by_session_id);
     if (code)
       return refuse(b, c, code, MSRP_ERR_BIND_PATH);
     if (b->nheld >= HELD_MAX)
@@ -290,6 +294,11 @@ static msrp_binding_state passive_event(msrp_binding *b, const msrp_event *ev) {
 
 const msrp_chunk *msrp_binding_request(const msrp_binding *b) {
   return b->state == MSRP_BINDING_DECIDE ? b->request : NULL;
+}
+
+void msrp_binding_match_session_id_only(msrp_binding *b, int on) {
+  if (b)
+    b->by_session_id = on != 0;
 }
 
 int msrp_binding_decide(msrp_binding *b, int code) {

@@ -1045,16 +1045,44 @@ int msrp_chunk_wants_response(const msrp_chunk *c, int code) {
            (c->failure == MSRP_REPORT_PARTIAL && code == MSRP_STATUS_OK));
 }
 
-int msrp_chunk_check_session(const msrp_chunk *c, const msrp_path *local,
-                             const msrp_path *remote) {
+/* The same session id (both absent counts as the same). */
+static bool same_session_id(const msrp_uri *a, const msrp_uri *b) {
+  if (!a->session_id || !b->session_id)
+    return !a->session_id && !b->session_id;
+  return strcmp(a->session_id, b->session_id) == 0;
+}
+
+bool msrp__paths_same_sessions(const msrp_path *a, const msrp_path *b) {
+  if (a->count != b->count)
+    return false;
+  for (size_t i = 0; i < a->count; i++)
+    if (!same_session_id(&a->uris[i], &b->uris[i]))
+      return false;
+  return true;
+}
+
+bool msrp__uri_matches(const msrp_uri *a, const msrp_uri *b,
+                       int session_id_only) {
+  return session_id_only ? same_session_id(a, b) : msrp_uri_equal(a, b);
+}
+
+int msrp_chunk_check_session_mode(const msrp_chunk *c, const msrp_path *local,
+                                  const msrp_path *remote,
+                                  int session_id_only) {
   if (!c || !c->method || !c->has_to || !c->has_from || !local || !remote)
     return MSRP_STATUS_BAD_REQUEST;
   if (local->count == 0 ||
-      !msrp_uri_equal(&c->to_path.uris[c->to_path.count - 1],
-                      &local->uris[local->count - 1]) ||
-      !msrp_path_equal(&c->from_path, remote))
+      !msrp__uri_matches(&c->to_path.uris[c->to_path.count - 1],
+                         &local->uris[local->count - 1], session_id_only) ||
+      !(session_id_only ? msrp__paths_same_sessions(&c->from_path, remote)
+                        : msrp_path_equal(&c->from_path, remote)))
     return MSRP_STATUS_NO_SESSION;
   return 0;
+}
+
+int msrp_chunk_check_session(const msrp_chunk *c, const msrp_path *local,
+                             const msrp_path *remote) {
+  return msrp_chunk_check_session_mode(c, local, remote, 0);
 }
 
 int msrp_chunk_status(const msrp_chunk *c, msrp_status_header *out) {

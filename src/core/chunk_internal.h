@@ -62,4 +62,11 @@ size_t msrp__chunk_tid_len(const msrp_chunk *c);
 int msrp__chunk_make(msrp_chunk **out, const msrp_chunk_params *p,
                      int (*random_tid)(char *out, size_t len));
 
+/* Session matching by session id alone (RFC 6714 CEMA): the same ids, in
+ * the same number of URIs; one URI against another, or by msrp_uri_equal()
+ * when `session_id_only` is 0. */
+bool msrp__paths_same_sessions(const msrp_path *a, const msrp_path *b);
+bool msrp__uri_matches(const msrp_uri *a, const msrp_uri *b,
+                       int session_id_only);
+
 #endif

@@ -66,6 +66,7 @@ static int engine_new(msrp_engine **out, const msrp_engine_config *cfg,
       cfg->incoming_idle_ms ? cfg->incoming_idle_ms : MSRP_INCOMING_IDLE_MS;
   e->report_every = cfg->report_every;
   e->max_unanswered = cfg->max_unanswered_bytes;
+  e->by_session_id = cfg->match_session_id_only != 0;
   e->max_unreported =
       cfg->max_unreported_bytes ? cfg->max_unreported_bytes : 16u << 20;
   e->max_answer = cfg->max_answer_bytes ? cfg->max_answer_bytes : 256u << 10;

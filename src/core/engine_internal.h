@@ -135,7 +135,8 @@ struct msrp_engine {
   /* message body bytes written whose chunks are not answered yet, and the
    * most there may be before the next chunk waits (0: no limit) */
   uint64_t unanswered, max_unanswered;
-  bool window_full; /* a chunk waits for answers */
+  bool window_full;   /* a chunk waits for answers */
+  bool by_session_id; /* RFC 6714: paths matched by session id alone */
   size_t chunk_size, max_queue, whole_max, max_incoming;
   size_t max_unreported, max_answer;
   msrp_media_types accept; /* what incoming SENDs may carry */

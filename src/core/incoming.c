@@ -200,7 +200,8 @@ void msrp__incoming_headers(msrp_engine *e, const msrp_chunk *c) {
     return;
   }
   /* RFC 4975 7.3: the last To-Path URI is us; From-Path the session's */
-  if ((in->code = msrp_chunk_check_session(c, &e->local, &e->remote)))
+  if ((in->code = msrp_chunk_check_session_mode(c, &e->local, &e->remote,
+                                                e->by_session_id)))
     return;
   if (method == MSRP_METHOD_REPORT)
     return;

@@ -722,6 +722,17 @@ int msrp_sdp_media_set_rfb_role(msrp_sdp_media *m, msrp_rfb_role role) {
       m, role == MSRP_RFB_ACTIVE ? "rfbsetup:active" : "rfbsetup:passive");
 }
 
+int msrp_sdp_media_set_cema(msrp_sdp_media *m) {
+  if (!m)
+    return MSRP_ERR_INVALID_ARGUMENT;
+  return msrp_sdp_media_cema(m) ? 0
+                                : msrp_sdp_media_add_attribute(m, "msrp-cema");
+}
+
+int msrp_sdp_media_cema(const msrp_sdp_media *m) {
+  return m && msrp_sdp_media_find_attribute(m, "msrp-cema") != NULL;
+}
+
 int msrp_sdp_media_set_chatroom(msrp_sdp_media *m, unsigned flags) {
   if (!m || (flags & ~(unsigned)(MSRP_CHATROOM_NICKNAME |
                                  MSRP_CHATROOM_PRIVATE_MESSAGES)))

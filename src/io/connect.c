@@ -31,6 +31,10 @@ struct msrp_connector {
   msrp__tls_ctx *ctx; /* client context (connector) or server (acceptor) */
   unsigned char fingerprint[32];
   bool has_fingerprint;
+  /* RFC 6714 CEMA: match paths by session id; a connector connects to
+   * cema_target (the SDP's c= and m=) when it has one */
+  bool cema;
+  msrp_uri cema_target;
   char *server_name;
   char *advertise_host; /* what our path says, when not the bound host */
   uint64_t bind_timeout_ms;
@@ -145,6 +149,7 @@ static void maybe_release(msrp_connector *c) {
     cb(c, MSRP_ERR_CANCELLED, NULL, c->complete_ud);
   }
   msrp__tls_ctx_free(c->ctx);
+  msrp_uri_clear(&c->cema_target);
   free(c->server_name);
   free(c->advertise_host);
   free_relays(&c->relays);
@@ -675,6 +680,21 @@ static void on_connected(uv_connect_t *req, int status) {
       c->has_fingerprint ? c->fingerprint : NULL, on_ready, c);
 }
 
+int msrp_connector_set_cema(msrp_connector *c, const char *host, int port) {
+  if (!c || (host && (port <= 0 || port > 65535)))
+    return MSRP_ERR_INVALID_ARGUMENT;
+  if (c->kind != MSRP_CONNECTOR_DIRECT && c->kind != MSRP_ACCEPTOR_DIRECT)
+    return MSRP_ERR_NOT_SUPPORTED;
+  msrp_uri_clear(&c->cema_target);
+  if (host && c->kind == MSRP_CONNECTOR_DIRECT) {
+    int rc = msrp_uri_init(&c->cema_target, 0, host, port, NULL, NULL);
+    if (rc)
+      return rc;
+  }
+  c->cema = true;
+  return 0;
+}
+
 int msrp_connector_set_peer_fingerprint(msrp_connector *c,
                                         const char *fingerprint) {
   if (!c || !fingerprint)
@@ -758,6 +778,7 @@ static int decide_cand(msrp_transport *t, const msrp_chunk *chunk, void *ud) {
 static void cand_bind(candidate *k) {
   msrp_connector *c = k->c;
   k->binding = true;
+  msrp__transport_match_session_id_only(k->t, c->cema);
   int rc = msrp__transport_set_paths(k->t, &c->local_path, &c->remote_path);
   if (!rc)
     rc = msrp__bind_passive(k->t, decide_cand, on_cand_bound, k);
@@ -862,7 +883,11 @@ int msrp_connector_complete(msrp_connector *c,
     c->complete_cb = NULL;
     return MSRP_ERR_CLOSED; /* complete() already ran once */
   }
-  const msrp_uri *first = &c->remote_path.uris[0];
+  msrp__transport_match_session_id_only(c->t, c->cema);
+  /* RFC 6714: to where the SDP's c= and m= say, which a middlebox may
+   * have rewritten; the paths stay as a=path says */
+  const msrp_uri *first =
+      c->cema_target.host ? &c->cema_target : &c->remote_path.uris[0];
   uv_timer_start(&c->timer, on_timeout, c->connect_timeout_ms, 0);
   if (first->host_type == MSRP_HOST_NAME) {
     /* a name: resolve it off the loop, in libuv's thread pool */

@@ -111,6 +111,10 @@ void msrp__transport_set_logger(msrp_transport *t, const msrp_logger *lg);
 /* Copy the paths the transport serves (used by make_chunk and checks). */
 int msrp__transport_set_paths(msrp_transport *t, const msrp_path *local,
                               const msrp_path *remote);
+/* RFC 6714 CEMA: the transport's binding and checks, and the session made
+ * on it, match paths by session id alone. */
+void msrp__transport_match_session_id_only(msrp_transport *t, int on);
+int msrp__transport_session_id_only(const msrp_transport *t);
 /* Record the peer address once connected or accepted. */
 void msrp__transport_set_peer(msrp_transport *t);
 

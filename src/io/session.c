@@ -552,6 +552,7 @@ static int session_new(msrp_session **out, msrp_transport *t,
                               : limit ? 512u << 10
                                       : 0,
   };
+  ec.match_session_id_only = msrp__transport_session_id_only(t);
   msrp_engine_callbacks mine = {
       .on_message = fwd_message,
       .on_message_start = fwd_start,

@@ -61,9 +61,10 @@ struct msrp_transport {
   /* the layer between the socket and the parser: plain TCP or TLS */
   const msrp__layer_ops *ops;
   msrp__layer *layer;
-  bool layer_ready; /* its handshake is done */
-  bool use_tls;     /* TLS under it (alone, or under WebSocket) */
-  bool starting;    /* the handshake begins from the loop */
+  bool layer_ready;   /* its handshake is done */
+  bool use_tls;       /* TLS under it (alone, or under WebSocket) */
+  bool by_session_id; /* RFC 6714 CEMA: paths matched by session id */
+  bool starting;      /* the handshake begins from the loop */
   msrp__ready_cb ready_cb;
   void *ready_ud;
 
@@ -417,6 +418,14 @@ const char *msrp_transport_peer(const msrp_transport *t) {
   return t->peer;
 }
 
+void msrp__transport_match_session_id_only(msrp_transport *t, int on) {
+  t->by_session_id = on != 0;
+}
+
+int msrp__transport_session_id_only(const msrp_transport *t) {
+  return t->by_session_id;
+}
+
 int msrp_transport_use_tls(const msrp_transport *t) {
   return t->use_tls;
 }
@@ -478,7 +487,8 @@ int msrp_transport_check_incoming_send(const msrp_transport *t,
   const char *dummy;
   if (!comment)
     comment = &dummy;
-  int code = msrp_chunk_check_session(c, &t->local_path, &t->remote_path);
+  int code = msrp_chunk_check_session_mode(c, &t->local_path, &t->remote_path,
+                                           t->by_session_id);
   *comment = code ? msrp_status_comment(code) : NULL;
   return code;
 }
@@ -1279,6 +1289,8 @@ int msrp__bind_active(msrp_transport *t, msrp__bind_done_cb done, void *ud) {
     return MSRP_ERR_BUSY;
   msrp_binding *b;
   int rc = msrp_binding_new_active(&b, &t->local_path, &t->remote_path);
+  if (!rc)
+    msrp_binding_match_session_id_only(b, t->by_session_id);
   return rc ? rc : bind_start(t, b, NULL, done, ud);
 }
 

@@ -1193,7 +1193,8 @@ int msrp_chat_start(msrp_chat *c, const char *remote_sdp) {
   if (!rc)
     rc = msrp__check_setup(c->outgoing, c->connects, c->local_media, remote);
   if (!rc)
-    rc = msrp__pin_remote_certificate(c->con, &c->acct, remote);
+    rc = msrp__before_complete(c->con, &c->acct, c->local_media, remote,
+                               c->connects);
   if (rc) {
     msrp_sdp_media_free(remote);
     post_fail(c, "sdp_negotiation", rc);

@@ -804,7 +804,8 @@ int msrp_desktop_sharing_start(msrp_desktop_sharing *ds,
   if (!rc)
     rc = msrp__check_setup(ds->outgoing, ds->connects, ds->local_media, remote);
   if (!rc)
-    rc = msrp__pin_remote_certificate(ds->con, &ds->acct, remote);
+    rc = msrp__before_complete(ds->con, &ds->acct, ds->local_media, remote,
+                               ds->connects);
   if (rc) {
     msrp_sdp_media_free(remote);
     post_fail(ds, MSRP_DESKTOP_SHARING_DID_FAIL, "sdp_negotiation", rc, NULL);

@@ -1359,7 +1359,8 @@ int msrp_file_transfer_start(msrp_file_transfer *ft, const char *remote_sdp) {
   if (!rc)
     rc = msrp__check_setup(ft->outgoing, ft->connects, ft->local_media, remote);
   if (!rc)
-    rc = msrp__pin_remote_certificate(ft->con, &ft->acct, remote);
+    rc = msrp__before_complete(ft->con, &ft->acct, ft->local_media, remote,
+                               ft->connects);
   if (rc) {
     msrp_sdp_media_free(remote);
     fail(ft, rc == MSRP_ERR_FILE_REFUSED ? "start" : "sdp_negotiation", rc,

@@ -37,6 +37,7 @@ int msrp__account_copy(msrp__account *c, const msrp_account *a) {
   c->use_tls = a->use_tls;
   c->response_timeout_ms = a->response_timeout_ms;
   c->offer_setup = a->offer_setup;
+  c->cema = a->cema != 0;
   int rc = 0;
   c->display_name = msrp__strdup_or_null(a->display_name);
   c->uri = msrp__strdup_or_null(a->uri);
@@ -133,6 +134,10 @@ int msrp__finish_local_media(msrp_sdp_media *m, const msrp__account *a,
                              char **sdp) {
   /* RFC 6135: the side that connects says active; the other passive */
   int rc = msrp_sdp_media_set_setup(m, setup);
+  /* RFC 6714: a middlebox may carry our connection (direct only: through
+   * a relay, the relay is what peers reach) */
+  if (!rc && a->cema && !a->nrelays)
+    rc = msrp_sdp_media_set_cema(m);
   if (!rc && path->uris[path->count - 1].use_tls && a->has_tls &&
       a->tls.cert_file) {
     char fp[128];
@@ -212,8 +217,9 @@ int msrp__check_setup(bool offerer, bool connects, const msrp_sdp_media *local,
   return rc;
 }
 
-int msrp__pin_remote_certificate(msrp_connector *con, const msrp__account *a,
-                                 const msrp_sdp_media *remote) {
+/* Directly over TLS, the remote certificate is the one its SDP names. */
+static int pin_remote_certificate(msrp_connector *con, const msrp__account *a,
+                                  const msrp_sdp_media *remote) {
   const msrp_path *path = msrp_sdp_media_path(remote);
   if (a->nrelays || (a->has_tls && a->tls.fingerprint) || !path ||
       path->count != 1 || !path->uris[0].use_tls)
@@ -225,6 +231,19 @@ int msrp__pin_remote_certificate(msrp_connector *con, const msrp__account *a,
       return msrp_connector_set_peer_fingerprint(con, value);
   }
   return 0;
+}
+
+int msrp__before_complete(msrp_connector *con, const msrp__account *a,
+                          const msrp_sdp_media *local,
+                          const msrp_sdp_media *remote, bool connects) {
+  int rc = pin_remote_certificate(con, a, remote);
+  /* RFC 6714: both said a=msrp-cema (ours only when we offer it) */
+  if (rc || !msrp_sdp_media_cema(local) || !msrp_sdp_media_cema(remote))
+    return rc;
+  const char *host = msrp_sdp_media_address(remote, NULL);
+  int port = msrp_sdp_media_port(remote);
+  return msrp_connector_set_cema(
+      con, connects && host && port > 0 ? host : NULL, port);
 }
 
 int msrp__join_types(char **out, char *const *types, size_t n) {

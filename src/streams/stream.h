@@ -28,6 +28,7 @@ typedef struct msrp__account {
   bool has_logger;
   uint64_t response_timeout_ms;
   msrp_sdp_setup offer_setup;
+  bool cema; /* offer a=msrp-cema (RFC 6714) */
 } msrp__account;
 
 /* Copy what every stream uses of `a` (uri and local_host required; an
@@ -88,12 +89,12 @@ int msrp__answer_setup(const msrp_sdp_media *offer, bool *connects,
 int msrp__check_setup(bool offerer, bool connects, const msrp_sdp_media *local,
                       const msrp_sdp_media *remote);
 
-/* Straight between the endpoints over TLS, pin the remote certificate to
- * the remote SDP's SHA-256 a=fingerprint (RFC 4572/8122, RFC 4975 section
- * 14.4), unless the account names a fingerprint or a relay is on the way
- * (our relays, or a remote path longer than the endpoint). */
-int msrp__pin_remote_certificate(msrp_connector *con, const msrp__account *a,
-                                 const msrp_sdp_media *remote);
+/* Before complete(): directly over TLS, pin the remote certificate its
+ * SDP names; when both SDPs say a=msrp-cema (RFC 6714), connect to the
+ * remote's c= and m= (if we connect) and match paths by session id. */
+int msrp__before_complete(msrp_connector *con, const msrp__account *a,
+                          const msrp_sdp_media *local,
+                          const msrp_sdp_media *remote, bool connects);
 
 /* "text/plain" for the space-separated list of `n` types. */
 int msrp__join_types(char **out, char *const *types, size_t n);

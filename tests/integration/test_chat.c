@@ -196,6 +196,8 @@ static int alice_got_200s;
 static bool bob_room;
 static unsigned bob_room_flags;
 static msrp_chat_nickname_cb bob_room_cb;
+/* RFC 6714: which of the two offer a=msrp-cema (reset after each) */
+static bool alice_cema, bob_cema;
 
 static void count_200s(msrp_trace_dir dir, const char *from, const char *data,
                        size_t len, void *ud) {
@@ -230,7 +232,8 @@ static void make(peer *p, const char *me, const char *other, int outgoing,
       .naccept_wrapped_types = nwrapped,
       .response_timeout_ms = 2000,
       .offer_setup = p == &alice && alice_passive ? MSRP_SDP_SETUP_PASSIVE
-                                                  : MSRP_SDP_SETUP_ABSENT};
+                                                  : MSRP_SDP_SETUP_ABSENT,
+      .cema = p == &alice ? alice_cema : bob_cema};
   if (p == &bob && bob_answers)
     assert_int_equal(
         msrp_chat_new_from_sdp(&p->chat, &loop, nc, &a, other, bob_answers), 0);
@@ -275,6 +278,7 @@ static int chat_teardown(void **state) {
   bob_room = false;
   bob_room_flags = 0;
   bob_room_cb = NULL;
+  alice_cema = bob_cema = false;
   msrp_notification_center_free(nc);
   return loop_teardown(state);
 }
@@ -792,6 +796,195 @@ static void test_nickname_unsupported(void **state) {
   assert_false(alice.nick_set);
   assert_int_equal(alice.nick_code, 501);
   end_both();
+}
+
+/* ---- CEMA (RFC 6714): an SBC between the endpoints ----------------------
+ *
+ * The SBC stand-in is a TCP forwarder on the test's loop with a port of
+ * its own: each connection it accepts it joins to Bob's real address and
+ * passes bytes both ways, untouched. The test rewrites c= and m= in Bob's
+ * SDP to the forwarder, as an SBC does, and leaves a=path alone. */
+
+typedef struct fwd_pipe {
+  uv_tcp_t a, b; /* accepted, and ours to the target */
+  uv_connect_t req;
+  int closed;
+  struct forwarder *f;
+} fwd_pipe;
+
+typedef struct forwarder {
+  uv_tcp_t listener;
+  int port, target_port;
+  int accepted;
+  size_t bytes; /* passed, both ways */
+  fwd_pipe *pipes[4];
+  int npipes;
+} forwarder;
+
+static void fwd_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
+  (void)h;
+  (void)hint;
+  buf->base = malloc(65536);
+  buf->len = buf->base ? 65536 : 0;
+}
+
+static void fwd_written(uv_write_t *w, int status) {
+  (void)status;
+  free(w->data);
+  free(w);
+}
+
+static void fwd_closed(uv_handle_t *h) {
+  fwd_pipe *p = h->data;
+  if (++p->closed < 2)
+    return;
+  for (int i = 0; i < p->f->npipes; i++)
+    if (p->f->pipes[i] == p)
+      p->f->pipes[i] = NULL;
+  free(p);
+}
+
+static void fwd_shut(fwd_pipe *p) {
+  if (!uv_is_closing((uv_handle_t *)&p->a))
+    uv_close((uv_handle_t *)&p->a, fwd_closed);
+  if (!uv_is_closing((uv_handle_t *)&p->b))
+    uv_close((uv_handle_t *)&p->b, fwd_closed);
+}
+
+static void fwd_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
+  fwd_pipe *p = s->data;
+  if (n < 0) {
+    free(buf->base);
+    fwd_shut(p);
+    return;
+  }
+  if (n == 0) {
+    free(buf->base);
+    return;
+  }
+  uv_stream_t *to =
+      s == (uv_stream_t *)&p->a ? (uv_stream_t *)&p->b : (uv_stream_t *)&p->a;
+  uv_write_t *w = malloc(sizeof *w);
+  assert_non_null(w);
+  w->data = buf->base;
+  uv_buf_t b = uv_buf_init(buf->base, (unsigned)n);
+  p->f->bytes += (size_t)n;
+  if (uv_write(w, to, &b, 1, fwd_written)) {
+    free(buf->base);
+    free(w);
+  }
+}
+
+static void fwd_connected(uv_connect_t *req, int status) {
+  fwd_pipe *p = req->data;
+  if (status) {
+    fwd_shut(p);
+    return;
+  }
+  uv_read_start((uv_stream_t *)&p->a, fwd_alloc, fwd_read);
+  uv_read_start((uv_stream_t *)&p->b, fwd_alloc, fwd_read);
+}
+
+static void fwd_accept(uv_stream_t *server, int status) {
+  forwarder *f = server->data;
+  fwd_pipe *p = calloc(1, sizeof *p);
+  assert_true(status == 0 && p);
+  p->f = f;
+  uv_tcp_init(&loop, &p->a);
+  uv_tcp_init(&loop, &p->b);
+  p->a.data = p->b.data = p->req.data = p;
+  assert_int_equal(uv_accept(server, (uv_stream_t *)&p->a), 0);
+  f->accepted++;
+  if (f->npipes < 4)
+    f->pipes[f->npipes++] = p;
+  struct sockaddr_in to;
+  uv_ip4_addr("127.0.0.1", f->target_port, &to);
+  if (uv_tcp_connect(&p->req, &p->b, (struct sockaddr *)&to, fwd_connected))
+    fwd_shut(p);
+}
+
+static void fwd_start(forwarder *f, int target_port) {
+  memset(f, 0, sizeof *f);
+  f->target_port = target_port;
+  uv_tcp_init(&loop, &f->listener);
+  f->listener.data = f;
+  struct sockaddr_in a;
+  uv_ip4_addr("127.0.0.1", 0, &a);
+  assert_int_equal(uv_tcp_bind(&f->listener, (struct sockaddr *)&a, 0), 0);
+  assert_int_equal(uv_listen((uv_stream_t *)&f->listener, 8, fwd_accept), 0);
+  struct sockaddr_storage ss;
+  int len = sizeof ss;
+  uv_tcp_getsockname(&f->listener, (struct sockaddr *)&ss, &len);
+  f->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+static void fwd_stop(forwarder *f) {
+  for (int i = 0; i < f->npipes; i++)
+    if (f->pipes[i])
+      fwd_shut(f->pipes[i]);
+  uv_close((uv_handle_t *)&f->listener, NULL);
+}
+
+/* Bob's SDP as an SBC passes it on: m= and c= name the SBC. */
+static char *sbc_rewrite(const char *sdp, int port) {
+  char *out = malloc(strlen(sdp) + 64);
+  assert_non_null(out);
+  out[0] = '\0';
+  for (const char *l = sdp; *l;) {
+    size_t n = strcspn(l, "\n");
+    if (!strncmp(l, "m=message ", 10)) {
+      const char *rest = strchr(l + 10, ' ');
+      sprintf(out + strlen(out), "m=message %d%.*s\n", port,
+              (int)(l + n - rest), rest);
+    } else if (!strncmp(l, "c=", 2)) {
+      strcat(out, "c=IN IP4 127.0.0.1\r\n");
+    } else {
+      strncat(out, l, n + (l[n] == '\n'));
+    }
+    l += n + (l[n] == '\n');
+  }
+  return out;
+}
+
+static int sdp_port(const char *sdp) {
+  const char *m = strstr(sdp, "m=message ");
+  return m ? atoi(m + 10) : 0;
+}
+
+static void cema_case(bool both) {
+  alice_cema = true;
+  bob_cema = both;
+  make_pair();
+  initialize_both();
+  assert_non_null(strstr(alice.sdp, "a=msrp-cema\r\n"));
+  assert_true(!strstr(bob.sdp, "a=msrp-cema\r\n") == !both);
+  static forwarder f; /* its handles close from the loop, later */
+  fwd_start(&f, sdp_port(bob.sdp));
+  char *seen_by_alice = sbc_rewrite(bob.sdp, f.port);
+  assert_int_equal(sdp_port(seen_by_alice), f.port);
+  assert_int_equal(msrp_chat_start(bob.chat, alice.sdp), 0);
+  assert_int_equal(msrp_chat_start(alice.chat, seen_by_alice), 0);
+  until(&alice.started, 1);
+  until(&bob.started, 1);
+  both_ways("through the SBC", "and back through it");
+  /* with CEMA on both sides the session went through the SBC; without,
+   * Alice went to Bob's a=path as before */
+  assert_int_equal(f.accepted, both ? 1 : 0);
+  if (both)
+    assert_true(f.bytes > 2 * strlen("and back through it"));
+  end_both();
+  fwd_stop(&f);
+  free(seen_by_alice);
+}
+
+static void test_cema_through_sbc(void **state) {
+  (void)state;
+  cema_case(true);
+}
+
+static void test_cema_one_side_unchanged(void **state) {
+  (void)state;
+  cema_case(false);
 }
 
 /* ---- whole SDP bodies, as a SIP client has them ------------------------ */
@@ -1430,6 +1623,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_lifecycle_tcp, chat_setup,
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_lifecycle_tls, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_cema_through_sbc, chat_setup,
+                                      chat_teardown),
+      cmocka_unit_test_setup_teardown(test_cema_one_side_unchanged, chat_setup,
                                       chat_teardown),
       cmocka_unit_test_setup_teardown(test_room_private, chat_setup,
                                       chat_teardown),

@@ -133,6 +133,29 @@ static void test_active_ok(void **state) {
   assert_int_equal(msrp_binding_take_held(B, &h), 0);
 }
 
+/* RFC 6714 CEMA: an answer whose paths name other hosts and ports (a
+ * middlebox's view) with the same session ids binds when sessions are
+ * matched by id, and only then. */
+static void test_active_session_id_only(void **state) {
+  (void)state;
+  start_active();
+  msrp_binding_match_session_id_only(B, 1);
+  answer_ours("200 OK", "msrp://192.0.2.1:9/us;tcp",
+              "msrp://sbc.example.net:2855/peer;tcp");
+  assert_int_equal(msrp_binding_state_of(B), MSRP_BINDING_BOUND);
+  msrp_binding_free(B);
+  start_active();
+  answer_ours("200 OK", "msrp://192.0.2.1:9/us;tcp",
+              "msrp://sbc.example.net:2855/peer;tcp");
+  assert_int_equal(msrp_binding_state_of(B), MSRP_BINDING_FAILED);
+  assert_err(msrp_binding_error(B), MSRP_ERR_BIND_PATH);
+  msrp_binding_free(B);
+  start_active();
+  msrp_binding_match_session_id_only(B, 1);
+  answer_ours("200 OK", "msrp://127.0.0.1:1001/them;tcp", PEER);
+  assert_int_equal(msrp_binding_state_of(B), MSRP_BINDING_FAILED);
+}
+
 /* Three SENDs before the 200: kept, in order, with their bodies. */
 static void test_active_requests_first(void **state) {
   (void)state;
@@ -313,6 +336,7 @@ int main(void) {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
   const struct CMUnitTest tests[] = {
       T(test_active_ok),
+      T(test_active_session_id_only),
       T(test_active_requests_first),
       T(test_active_wrong_request),
       T(test_active_failures),

@@ -2209,6 +2209,24 @@ static void test_wants_response_and_session(void **state) {
   assert_int_equal(msrp_chunk_check_session(c, &bob, &alice), 0);
   assert_int_equal(msrp_chunk_check_session(c, &other, &alice), 481);
   assert_int_equal(msrp_chunk_check_session(c, &bob, &other), 481);
+  /* RFC 6714 CEMA: the same session ids under other hosts and ports are
+   * the same session; other ids are not */
+  msrp_path bob_elsewhere, alice_elsewhere;
+  char text[256];
+  snprintf(text, sizeof text, "msrp://192.0.2.7:9/%s;tcp",
+           bob.uris[0].session_id);
+  parse_path(&bob_elsewhere, text);
+  snprintf(text, sizeof text, "msrp://sbc.example.net:2855/%s;tcp",
+           alice.uris[0].session_id);
+  parse_path(&alice_elsewhere, text);
+  assert_int_equal(msrp_chunk_check_session(c, &bob_elsewhere, &alice), 481);
+  assert_int_equal(
+      msrp_chunk_check_session_mode(c, &bob_elsewhere, &alice_elsewhere, 1), 0);
+  assert_int_equal(msrp_chunk_check_session_mode(c, &other, &alice, 1), 481);
+  assert_int_equal(msrp_chunk_check_session_mode(c, &bob, &other, 1), 481);
+  assert_int_equal(msrp_chunk_check_session_mode(c, &bob, &alice, 0), 0);
+  msrp_path_clear(&bob_elsewhere);
+  msrp_path_clear(&alice_elsewhere);
   msrp_chunk *r;
   assert_int_equal(msrp_chunk_make_response(&r, c, 200, NULL), 0);
   assert_int_equal(msrp_chunk_wants_response(r, 200), 0);
