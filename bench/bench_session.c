@@ -1,30 +1,59 @@
 /* SPDX-License-Identifier: MIT
  * Copyright (c) 2026 The libmsrp authors */
-/* Session throughput, two processes over loopback TCP, side by side with a
- * raw TCP pump on the same event loop with the same buffer size (64 KiB
- * writes, one in flight), so the ratio says what MSRP costs:
+/* Session throughput and latency, two processes over loopback, side by side
+ * with the best raw transfer the machine achieves in the same run, so the
+ * ratios say what MSRP costs:
  *
- *   - bulk: one message of 1 MiB and one of 1 GiB (the body pulled from a
- *     provider, chunks of 64 KiB), MB/s at the receiver, against the pump;
- *   - small: 100-byte messages on one session, each answered 200, with and
- *     without Success-Report (then each also gets a REPORT), messages/s.
+ *   - bulk over TCP: one message of 1 MiB and one of 1 GiB (the body pulled
+ *     from a provider), MB/s at the receiver. Baselines: a raw TCP pump
+ *     (libuv, one write in flight) at the best of several write sizes,
+ *     tried first, and iperf3 between two processes; the ratio is against
+ *     the better of the two;
+ *   - bulk over TLS: the same message through msrps, against a raw TLS
+ *     pump (the same OpenSSL, defaults: the same protocol and cipher, at
+ *     the best record/write size); `openssl speed` of that cipher is
+ *     printed as a ceiling;
+ *   - round-trip latency: one 100-byte message and its 200, one at a time,
+ *     p50 and p99 over TCP and TLS;
+ *   - small: 100-byte messages, each answered 200, 200 in flight, with and
+ *     without Success-Report, messages/s.
  *
- *   bench_session [--quick]     (--quick: 64 MiB instead of 1 GiB, fewer
- *                                small messages)
+ * Every receiver checks what it got: the byte count, and every byte
+ * against the sender's pattern (whose period, 65,537, lines up with no
+ * chunk or buffer size), msrp and baselines alike; a run that does not
+ * check out makes the benchmark print why and exit 1, with no figure.
+ * Each figure is taken over REPS interleaved repetitions (the baselines
+ * and msrp in turn) and printed as median (min-max); ratios are medians
+ * of the per-repetition ratios.
+ *
+ *   bench_session [--quick] [--reps N]   (--quick: 64 MiB instead of
+ *                                          1 GiB, fewer small messages)
+ *   BENCH_ONLY=bulk|tls|latency|small    one part
  *
  * Prints figures; asserts nothing. */
 #include <msrp/connect.h>
 #include <msrp/session.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define BUF 65536
+#define PERIOD 65537u
+#define MAX_WRITE (1u << 20)
+
+static uint8_t pattern[PERIOD + MAX_WRITE]; /* pattern[i] = f(i % PERIOD) */
+static char cert_file[256], key_file[256];
 
 static double now_s(void) {
   struct timespec ts;
@@ -35,6 +64,26 @@ static double now_s(void) {
 static void die(const char *what, int rc) {
   fprintf(stderr, "bench_session: %s: %s\n", what, msrp_strerror(rc));
   exit(1);
+}
+
+/* A receiver got something else than was sent: no figure. */
+static void bad(const char *who, const char *what) {
+  fprintf(stderr, "bench_session: %s: %s; no figures\n", who, what);
+  exit(1);
+}
+
+/* The bytes at `off` of any body are the pattern's. */
+static bool check(uint64_t off, const uint8_t *d, size_t n) {
+  while (n) {
+    size_t at = (size_t)(off % PERIOD);
+    size_t k = n < PERIOD ? n : PERIOD;
+    if (memcmp(d, pattern + at, k))
+      return false;
+    d += k;
+    off += k;
+    n -= k;
+  }
+  return true;
 }
 
 static void write_all(int fd, const void *p, size_t n) {
@@ -52,112 +101,194 @@ static void read_all(int fd, void *p, size_t n) {
   }
 }
 
-static uint8_t pattern[BUF];
+/* A result a child process sends its parent. */
+typedef struct verdict {
+  int ok;
+  double mbps;
+  char why[120];
+} verdict;
 
-/* ---- the raw pump -------------------------------------------------------- */
+/* ---- statistics ------------------------------------------------------------
+ */
 
-typedef struct pump {
-  uv_tcp_t tcp, srv;
-  uv_write_t wr;
-  uv_connect_t conn;
-  uint64_t total, moved;
-  double t0, t1;
-  bool done;
-} pump;
-
-static void pump_write(pump *p);
-
-static void on_pump_written(uv_write_t *req, int status) {
-  pump *p = req->data;
-  if (status)
-    exit(2);
-  pump_write(p);
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
 }
 
-static void pump_write(pump *p) {
-  if (p->moved >= p->total) {
-    uv_close((uv_handle_t *)&p->tcp, NULL);
-    p->done = true;
-    return;
-  }
-  size_t n = p->total - p->moved < BUF ? (size_t)(p->total - p->moved) : BUF;
-  uv_buf_t b = uv_buf_init((char *)pattern, (unsigned)n);
-  p->moved += n;
-  p->wr.data = p;
-  uv_write(&p->wr, (uv_stream_t *)&p->tcp, &b, 1, on_pump_written);
+typedef struct stat3 {
+  double med, min, max;
+} stat3;
+
+static stat3 stats(const double *v, int n) {
+  double s[64];
+  memcpy(s, v, (size_t)n * sizeof *v);
+  qsort(s, (size_t)n, sizeof *s, cmp_d);
+  stat3 r = {n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2, s[0], s[n - 1]};
+  return r;
 }
 
-static void on_pump_connected(uv_connect_t *req, int status) {
-  if (status)
-    exit(2);
-  pump_write(req->data);
+static void print_stat(const char *label, stat3 s, const char *unit) {
+  printf("%s %.1f %s (%.1f-%.1f)", label, s.med, unit, s.min, s.max);
 }
 
-static char rxbuf[BUF];
+/* ---- TCP sockets, for the baselines ----------------------------------------
+ */
 
-static void pump_alloc(uv_handle_t *h, size_t n, uv_buf_t *b) {
-  (void)h;
-  (void)n;
-  *b = uv_buf_init(rxbuf, BUF);
+static int listen_any(int *port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 1) ||
+      getsockname(fd, (struct sockaddr *)&a, &len))
+    exit(1);
+  *port = ntohs(a.sin_port);
+  return fd;
 }
 
-static void pump_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
-  (void)b;
-  pump *p = s->data;
-  if (n < 0) {
-    uv_close((uv_handle_t *)s, NULL);
-    p->done = true;
-    return;
-  }
-  if (p->moved == 0)
-    p->t0 = now_s();
-  p->moved += (uint64_t)n;
-  if (p->moved >= p->total)
-    p->t1 = now_s();
+static int connect_to(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a))
+    exit(1);
+  return fd;
 }
 
-static void on_pump_conn(uv_stream_t *srv, int status) {
-  pump *p = srv->data;
-  if (status)
-    exit(2);
-  uv_tcp_init(srv->loop, &p->tcp);
-  p->tcp.data = p;
-  uv_accept(srv, (uv_stream_t *)&p->tcp);
-  uv_read_start((uv_stream_t *)&p->tcp, pump_alloc, pump_read);
-  uv_close((uv_handle_t *)srv, NULL);
+/* ---- the raw TCP pump, and the raw TLS pump -------------------------------
+ */
+
+static SSL_CTX *tls_ctx(bool server) {
+  SSL_CTX *ctx =
+      SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+  if (!ctx ||
+      (server &&
+       (SSL_CTX_use_certificate_file(ctx, cert_file, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1)))
+    exit(1);
+  return ctx;
 }
 
-/* MB/s of the raw pump for `total` bytes, sender in a child process. */
-static double raw_pump(uint64_t total) {
-  uv_loop_t loop;
-  uv_loop_init(&loop);
-  pump rx = {.total = total};
-  uv_tcp_init(&loop, &rx.srv);
-  rx.srv.data = &rx;
-  struct sockaddr_in sa;
-  uv_ip4_addr("127.0.0.1", 0, &sa);
-  uv_tcp_bind(&rx.srv, (struct sockaddr *)&sa, 0);
-  uv_listen((uv_stream_t *)&rx.srv, 1, on_pump_conn);
-  int len = sizeof sa;
-  uv_tcp_getsockname(&rx.srv, (struct sockaddr *)&sa, &len);
+static char raw_cipher[64];
+
+/* MB/s of a raw transfer of `total` bytes in writes of `wsize`: blocking
+ * sockets, the sender a child process; over TLS with `tls`. The receiver
+ * checks every byte. */
+static double raw_pump(uint64_t total, size_t wsize, bool tls) {
+  int port, lfd = listen_any(&port);
   fflush(NULL);
   pid_t pid = fork();
   if (pid == 0) {
-    uv_loop_t l2;
-    uv_loop_init(&l2);
-    pump tx = {.total = total};
-    uv_tcp_init(&l2, &tx.tcp);
-    uv_tcp_nodelay(&tx.tcp, 1);
-    tx.conn.data = &tx;
-    uv_tcp_connect(&tx.conn, &tx.tcp, (struct sockaddr *)&sa,
-                   on_pump_connected);
-    uv_run(&l2, UV_RUN_DEFAULT);
+    int fd = connect_to(port);
+    SSL_CTX *ctx = tls ? tls_ctx(false) : NULL;
+    SSL *ssl = NULL;
+    if (tls) {
+      ssl = SSL_new(ctx);
+      SSL_set_fd(ssl, fd);
+      if (SSL_connect(ssl) != 1)
+        _exit(2);
+    }
+    for (uint64_t sent = 0; sent < total;) {
+      size_t n = total - sent < wsize ? (size_t)(total - sent) : wsize;
+      const uint8_t *p = pattern + sent % PERIOD;
+      ssize_t w = tls ? SSL_write(ssl, p, (int)n) : write(fd, p, n);
+      if (w <= 0)
+        _exit(3);
+      sent += (uint64_t)w;
+    }
+    if (tls) {
+      SSL_shutdown(ssl);
+      SSL_free(ssl);
+      SSL_CTX_free(ctx);
+    }
+    close(fd);
     _exit(0);
   }
-  uv_run(&loop, UV_RUN_DEFAULT);
-  waitpid(pid, NULL, 0);
-  uv_loop_close(&loop);
-  return (double)total / 1e6 / (rx.t1 - rx.t0);
+  int fd = accept(lfd, NULL, NULL);
+  close(lfd);
+  SSL_CTX *ctx = tls ? tls_ctx(true) : NULL;
+  SSL *ssl = NULL;
+  if (tls) {
+    ssl = SSL_new(ctx);
+    SSL_set_fd(ssl, fd);
+    if (SSL_accept(ssl) != 1)
+      bad("raw TLS pump", "handshake failed");
+    snprintf(raw_cipher, sizeof raw_cipher, "%s %s", SSL_get_version(ssl),
+             SSL_get_cipher_name(ssl));
+  }
+  static uint8_t buf[1 << 20];
+  uint64_t got = 0;
+  double t0 = 0;
+  while (got < total) {
+    ssize_t r =
+        tls ? SSL_read(ssl, buf, sizeof buf) : read(fd, buf, sizeof buf);
+    if (r <= 0)
+      bad(tls ? "raw TLS pump" : "raw TCP pump", "the stream ended early");
+    if (got == 0)
+      t0 = now_s();
+    if (!check(got, buf, (size_t)r))
+      bad(tls ? "raw TLS pump" : "raw TCP pump", "bytes differ");
+    got += (uint64_t)r;
+  }
+  double t1 = now_s();
+  if (tls) {
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+  }
+  close(fd);
+  int status;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status))
+    bad("raw pump", "the sender failed");
+  return (double)total / 1e6 / (t1 - t0);
+}
+
+/* The write size the raw pump does best with, tried on `total` bytes. */
+static size_t best_write(uint64_t total, bool tls) {
+  static const size_t sizes[] = {16384, 65536, 262144, 1048576};
+  size_t best = sizes[0];
+  double best_mbps = 0;
+  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+    double m = raw_pump(total, sizes[i], tls);
+    if (m > best_mbps) {
+      best_mbps = m;
+      best = sizes[i];
+    }
+  }
+  return best;
+}
+
+/* iperf3 between two processes, `total` bytes: MB/s the receiver saw, or
+ * 0 when iperf3 is not there. */
+static double iperf3(uint64_t total) {
+  static int absent = -1;
+  if (absent < 0)
+    absent = system("command -v iperf3 >/dev/null 2>&1") != 0;
+  if (absent)
+    return 0;
+  int port, lfd = listen_any(&port);
+  close(lfd); /* a free port for its server */
+  char cmd[512];
+  snprintf(cmd, sizeof cmd,
+           "iperf3 -s -1 -B 127.0.0.1 -p %d >/dev/null 2>&1 & srv=$!; "
+           "for i in $(seq 50); do iperf3 -c 127.0.0.1 -p %d -n %llu -J "
+           "2>/dev/null >/tmp/bench-iperf3.json && break; done; wait $srv",
+           port, port, (unsigned long long)total);
+  if (system(cmd) != 0)
+    return 0;
+  FILE *f = fopen("/tmp/bench-iperf3.json", "r");
+  if (!f)
+    return 0;
+  static char json[1 << 18];
+  size_t n = fread(json, 1, sizeof json - 1, f);
+  fclose(f);
+  json[n] = '\0';
+  const char *r = strstr(json, "\"sum_received\"");
+  const char *b = r ? strstr(r, "\"bits_per_second\":") : NULL;
+  return b ? atof(b + 18) / 8e6 : 0;
 }
 
 /* ---- an MSRP session pair across a fork ---------------------------------- */
@@ -191,18 +322,23 @@ static void run_until(uv_loop_t *loop, const bool *f) {
       break;
 }
 
-/* Connect and bind; the receiver accepts. Paths go through the pipes. */
-static void pair_setup(pair *p, bool receiver, int rfd, int wfd,
+/* Connect and bind, over TLS with `tls`; the receiver accepts. Paths go
+ * through the pipes. */
+static void pair_setup(pair *p, bool receiver, bool tls, int rfd, int wfd,
                        const msrp_session_callbacks *cbs, void *ud) {
   uv_loop_init(&p->loop);
-  int rc = receiver ? msrp_get_acceptor(&p->c, &p->loop, NULL)
-                    : msrp_get_connector(&p->c, &p->loop, NULL);
+  msrp_tls_config tc = {.cert_file = receiver ? cert_file : NULL,
+                        .key_file = receiver ? key_file : NULL,
+                        .ca_file = receiver ? NULL : cert_file};
+  msrp_connect_config cc = {.tls = tls ? &tc : NULL};
+  int rc = receiver ? msrp_get_acceptor(&p->c, &p->loop, &cc)
+                    : msrp_get_connector(&p->c, &p->loop, &cc);
   if (rc)
     die("connector", rc);
   p->uri = (msrp_uri)MSRP_URI_INIT;
   p->local = (msrp_path)MSRP_PATH_INIT;
   p->remote = (msrp_path)MSRP_PATH_INIT;
-  msrp_uri_init(&p->uri, 0, "127.0.0.1", 0, NULL, NULL);
+  msrp_uri_init(&p->uri, tls, "127.0.0.1", 0, NULL, NULL);
   if ((rc = msrp_connector_prepare_wait(p->c, &p->uri, &p->local)))
     die("prepare", rc);
   char text[256] = {0}, theirs[256] = {0};
@@ -234,12 +370,36 @@ static void pair_end(pair *p) {
   uv_loop_close(&p->loop);
 }
 
+/* Run `sender` in a child and `receiver` here, each with its pair. */
+typedef struct two {
+  int up[2], down[2];
+  pid_t pid;
+} two;
+
+static void two_fork(two *t) {
+  if (pipe(t->up) || pipe(t->down))
+    exit(1);
+  fflush(NULL);
+  t->pid = fork();
+}
+
+static void two_end(two *t, const char *who) {
+  int status;
+  waitpid(t->pid, &status, 0);
+  close(t->up[0]);
+  close(t->up[1]);
+  close(t->down[0]);
+  close(t->down[1]);
+  if (!WIFEXITED(status) || WEXITSTATUS(status))
+    bad(who, "the sending process failed");
+}
+
 /* ---- bulk ---------------------------------------------------------------- */
 
 typedef struct bulk_rx {
   double t0, t1;
-  uint64_t got;
-  bool ended;
+  uint64_t got, total;
+  bool ended, intact;
 } bulk_rx;
 
 static void bulk_start(msrp_session *s, const msrp_message_info *m, void *ud) {
@@ -252,9 +412,9 @@ static void bulk_data(msrp_session *s, const msrp_message_info *m, uint64_t off,
                       const uint8_t *d, size_t n, void *ud) {
   (void)s;
   (void)m;
-  (void)off;
-  (void)d;
-  ((bulk_rx *)ud)->got += n;
+  bulk_rx *r = ud;
+  r->got += n;
+  r->intact &= check(off, d, n);
 }
 
 static void bulk_end(msrp_session *s, const msrp_message_info *m, int status,
@@ -263,16 +423,15 @@ static void bulk_end(msrp_session *s, const msrp_message_info *m, int status,
   (void)m;
   bulk_rx *r = ud;
   r->t1 = now_s();
-  r->ended = status == 0;
+  r->ended = true;
   if (status)
-    exit(3);
+    bad("msrp bulk", msrp_strerror(status));
 }
 
 static ssize_t provide(uint64_t off, uint8_t *buf, size_t len, void *ud) {
   (void)ud;
-  size_t at = (size_t)(off % BUF);
-  size_t n = len < BUF - at ? len : BUF - at;
-  memcpy(buf, pattern + at, n);
+  size_t n = len < MAX_WRITE ? len : MAX_WRITE;
+  memcpy(buf, pattern + off % PERIOD, n);
   return (ssize_t)n;
 }
 
@@ -287,15 +446,12 @@ static void sent_flag(msrp_session *s, const char *id, int status, int code,
   *(bool *)ud = true;
 }
 
-static double msrp_bulk(uint64_t total) {
-  int up[2], down[2];
-  if (pipe(up) || pipe(down))
-    exit(1);
-  fflush(NULL);
-  pid_t pid = fork();
-  if (pid == 0) {
+static double msrp_bulk(uint64_t total, bool tls) {
+  two t;
+  two_fork(&t);
+  if (t.pid == 0) {
     pair p;
-    pair_setup(&p, false, down[0], up[1], NULL, NULL);
+    pair_setup(&p, false, tls, t.down[0], t.up[1], NULL, NULL);
     bool sent = false;
     msrp_message_params mp = {.content_type = "application/octet-stream",
                               .provider = provide,
@@ -307,27 +463,29 @@ static double msrp_bulk(uint64_t total) {
     _exit(0);
   }
   pair p;
-  bulk_rx r = {0};
+  bulk_rx r = {.total = total, .intact = true};
   msrp_session_callbacks cbs = {.on_message_start = bulk_start,
                                 .on_message_data = bulk_data,
                                 .on_message_end = bulk_end};
-  pair_setup(&p, true, up[0], down[1], &cbs, &r);
+  pair_setup(&p, true, tls, t.up[0], t.down[1], &cbs, &r);
   run_until(&p.loop, &r.ended);
   pair_end(&p);
-  waitpid(pid, NULL, 0);
-  close(up[0]);
-  close(up[1]);
-  close(down[0]);
-  close(down[1]);
+  two_end(&t, "msrp bulk");
+  if (r.got != total)
+    bad("msrp bulk", "the byte count differs");
+  if (!r.intact)
+    bad("msrp bulk", "bytes differ from what was sent");
   return (double)total / 1e6 / (r.t1 - r.t0);
 }
 
-/* ---- many small messages ------------------------------------------------- */
+/* ---- many small messages, and one at a time -------------------------------
+ */
 
 typedef struct small_tx {
   pair *p;
   unsigned total, queued, answered, window;
   msrp_message_params mp;
+  double sent_at, *rtt; /* window 1: each round trip, in microseconds */
 } small_tx;
 
 static void small_pump(small_tx *s);
@@ -340,6 +498,8 @@ static void small_sent(msrp_session *sess, const char *id, int status, int code,
   small_tx *s = ud;
   if (status || code != 200)
     exit(6);
+  if (s->rtt)
+    s->rtt[s->answered] = (now_s() - s->sent_at) * 1e6;
   s->answered++;
   small_pump(s);
 }
@@ -347,6 +507,7 @@ static void small_sent(msrp_session *sess, const char *id, int status, int code,
 /* Keep `window` messages in flight. */
 static void small_pump(small_tx *s) {
   while (s->queued < s->total && s->queued - s->answered < s->window) {
+    s->sent_at = now_s();
     if (msrp_session_send_message(s->p->s, &s->mp, small_sent, s, NULL))
       return; /* queue full: the next answer pumps again */
     s->queued++;
@@ -355,6 +516,7 @@ static void small_pump(small_tx *s) {
 
 typedef struct small_rx {
   unsigned want, got;
+  bool intact;
   double t0, t1;
 } small_rx;
 
@@ -362,26 +524,26 @@ static void small_message(msrp_session *s, const msrp_message_info *m,
                           const uint8_t *body, size_t len, void *ud) {
   (void)s;
   (void)m;
-  (void)body;
   small_rx *r = ud;
-  if (len != 100)
-    exit(7);
+  r->intact &= len == 100 && check(0, body, len);
   if (r->got++ == 0)
     r->t0 = now_s();
   if (r->got == r->want)
     r->t1 = now_s();
 }
 
-static double msrp_small(unsigned count, bool success_report) {
-  int up[2], down[2];
-  if (pipe(up) || pipe(down))
-    exit(1);
-  fflush(NULL);
-  pid_t pid = fork();
-  if (pid == 0) {
+/* Messages/s for `count` messages, `window` in flight; with `rtt`, the
+ * sender's round-trip times (window 1) into the file `rtt_file`. */
+static double msrp_small(unsigned count, unsigned window, bool success_report,
+                         bool tls, const char *rtt_file) {
+  two t;
+  two_fork(&t);
+  if (t.pid == 0) {
     pair p;
-    pair_setup(&p, false, down[0], up[1], NULL, NULL);
-    small_tx s = {.p = &p, .total = count, .window = 200};
+    pair_setup(&p, false, tls, t.down[0], t.up[1], NULL, NULL);
+    small_tx s = {.p = &p, .total = count, .window = window};
+    if (rtt_file)
+      s.rtt = calloc(count, sizeof *s.rtt);
     s.mp = (msrp_message_params){.content_type = "text/plain",
                                  .data = pattern,
                                  .len = 100,
@@ -393,50 +555,160 @@ static double msrp_small(unsigned count, bool success_report) {
       if (uv_run(&p.loop, UV_RUN_ONCE) == 0)
         break;
     pair_end(&p);
+    if (rtt_file) {
+      FILE *f = fopen(rtt_file, "wb");
+      if (!f || fwrite(s.rtt, sizeof *s.rtt, count, f) != count)
+        _exit(10);
+      fclose(f);
+    }
     _exit(s.answered == s.total ? 0 : 8);
   }
   pair p;
-  small_rx r = {.want = count};
+  small_rx r = {.want = count, .intact = true};
   msrp_session_callbacks cbs = {.on_message = small_message};
-  pair_setup(&p, true, up[0], down[1], &cbs, &r);
+  pair_setup(&p, true, tls, t.up[0], t.down[1], &cbs, &r);
   while (r.got < r.want)
     if (uv_run(&p.loop, UV_RUN_ONCE) == 0)
       break;
   int status;
   /* keep answering until the sender has all its responses */
-  while (waitpid(pid, &status, WNOHANG) == 0)
+  while (waitpid(t.pid, &status, WNOHANG) == 0)
     uv_run(&p.loop, UV_RUN_NOWAIT);
   pair_end(&p);
-  close(up[0]);
-  close(up[1]);
-  close(down[0]);
-  close(down[1]);
+  close(t.up[0]);
+  close(t.up[1]);
+  close(t.down[0]);
+  close(t.down[1]);
   if (!WIFEXITED(status) || WEXITSTATUS(status))
-    exit(9);
+    bad("msrp small", "the sending process failed");
+  if (r.got != count || !r.intact)
+    bad("msrp small", "messages missing or altered");
   return (double)count / (r.t1 - r.t0);
 }
 
+/* p50 and p99 of a round trip, in microseconds. */
+static void latency(bool tls, unsigned n, double *p50, double *p99) {
+  char file[64];
+  snprintf(file, sizeof file, "/tmp/bench-rtt-%d", (int)getpid());
+  msrp_small(n, 1, false, tls, file);
+  double *v = malloc(n * sizeof *v);
+  FILE *f = fopen(file, "rb");
+  if (!v || !f || fread(v, sizeof *v, n, f) != n)
+    bad("latency", "no round-trip times");
+  fclose(f);
+  unlink(file);
+  qsort(v, n, sizeof *v, cmp_d);
+  *p50 = v[n / 2];
+  *p99 = v[(size_t)n * 99 / 100];
+  free(v);
+}
+
+/* ---- main ------------------------------------------------------------------
+ */
+
+static void make_certs(void) {
+  snprintf(cert_file, sizeof cert_file, "/tmp/bench-cert-%d.pem",
+           (int)getpid());
+  snprintf(key_file, sizeof key_file, "/tmp/bench-key-%d.pem", (int)getpid());
+  char cmd[768];
+  snprintf(cmd, sizeof cmd,
+           "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+           "-nodes -keyout %s -out %s -subj /CN=127.0.0.1 "
+           "-addext subjectAltName=IP:127.0.0.1 -days 1 >/dev/null 2>&1",
+           key_file, cert_file);
+  if (system(cmd) != 0)
+    bad("setup", "openssl could not make a certificate");
+}
+
+/* One bulk size over TCP or TLS: REPS interleaved rounds of the tuned raw
+ * pump, iperf3 (TCP) and msrp. */
+static void bulk(uint64_t total, bool tls, int reps) {
+  size_t w = best_write(total < (256u << 20) ? total : 256u << 20, tls);
+  double m[64], raw[64], ip[64], ratio[64];
+  for (int i = 0; i < reps; i++) {
+    raw[i] = raw_pump(total, w, tls);
+    ip[i] = tls ? 0 : iperf3(total);
+    m[i] = msrp_bulk(total, tls);
+    double base = raw[i] > ip[i] ? raw[i] : ip[i];
+    ratio[i] = m[i] / base;
+  }
+  printf("%s %5llu MiB, %d rounds: ", tls ? "TLS bulk" : "bulk",
+         (unsigned long long)(total >> 20), reps);
+  print_stat("msrp", stats(m, reps), "MB/s");
+  printf(" | raw %s pump (%zu KiB writes) ", tls ? "TLS" : "TCP", w >> 10);
+  print_stat("", stats(raw, reps), "MB/s");
+  if (!tls && ip[0] > 0) {
+    printf(" | iperf3");
+    print_stat("", stats(ip, reps), "MB/s");
+  }
+  stat3 r = stats(ratio, reps);
+  printf(" | ratio %.2f (%.2f-%.2f) against the better baseline\n", r.med,
+         r.min, r.max);
+  fflush(stdout);
+}
+
 int main(int argc, char **argv) {
-  bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
-  for (size_t i = 0; i < BUF; i++)
-    pattern[i] = (uint8_t)('a' + i % 26);
-  const char *only = getenv("BENCH_ONLY"); /* "bulk" or "small" */
-  uint64_t sizes[] = {1u << 20, quick ? 64u << 20 : 1u << 30};
-  for (int i = 0; i < 2 && !(only && strcmp(only, "bulk")); i++) {
-    double raw = raw_pump(sizes[i]);
-    double m = msrp_bulk(sizes[i]);
-    printf("bulk %5llu MiB: msrp %8.1f MB/s | raw TCP pump %8.1f MB/s | "
-           "ratio %.2f\n",
-           (unsigned long long)(sizes[i] >> 20), m, raw, m / raw);
+  bool quick = false;
+  int reps = 5;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--quick"))
+      quick = true;
+    else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
+      reps = atoi(argv[++i]);
+  }
+  if (reps < 1 || reps > 64)
+    reps = 5;
+  for (size_t i = 0; i < sizeof pattern; i++)
+    pattern[i] = (uint8_t)((i % PERIOD) * 2654435761u >> 13);
+  make_certs();
+  const char *only = getenv("BENCH_ONLY");
+  uint64_t big = quick ? 64u << 20 : 1u << 30;
+  if (!only || !strcmp(only, "bulk")) {
+    bulk(1u << 20, false, reps);
+    bulk(big, false, reps);
+  }
+  if (!only || !strcmp(only, "tls")) {
+    bulk(1u << 20, true, reps);
+    bulk(big, true, reps);
+    printf("raw TLS pump negotiated %s; ceiling of that cipher on one core: ",
+           raw_cipher);
+    fflush(stdout);
+    const char *c = strstr(raw_cipher, "AES_128")  ? "aes-128-gcm"
+                    : strstr(raw_cipher, "CHACHA") ? "chacha20-poly1305"
+                                                   : "aes-256-gcm";
+    char cmd[256];
+    snprintf(cmd, sizeof cmd,
+             "openssl speed -seconds 1 -bytes 16384 -evp %s 2>/dev/null | "
+             "awk '/^%s/ {print $NF \" (16 KiB blocks)\"}'",
+             c, c);
+    if (system(cmd) != 0)
+      printf("(openssl speed failed)\n");
+  }
+  if (!only || !strcmp(only, "latency")) {
+    unsigned n = quick ? 2000 : 20000;
+    for (int tls = 0; tls < 2; tls++) {
+      double p50, p99;
+      latency(tls, n, &p50, &p99);
+      printf("latency %s: one 100-byte message and its 200, %u round trips: "
+             "p50 %.1f us, p99 %.1f us\n",
+             tls ? "TLS" : "TCP", n, p50, p99);
+    }
     fflush(stdout);
   }
-  if (only && strcmp(only, "small"))
-    return 0;
-  unsigned n = quick ? 20000 : 200000;
-  double plain = msrp_small(n, false);
-  double rep = msrp_small(n, true);
-  printf("small: %u x 100-byte messages, 200 responses, 200 in flight: "
-         "%.0f msg/s; with Success-Report: %.0f msg/s\n",
-         n, plain, rep);
+  if (!only || !strcmp(only, "small")) {
+    unsigned n = quick ? 20000 : 200000;
+    double plain[64], rep[64];
+    for (int i = 0; i < reps; i++) {
+      plain[i] = msrp_small(n, 200, false, false, NULL);
+      rep[i] = msrp_small(n, 200, true, false, NULL);
+    }
+    stat3 a = stats(plain, reps), b = stats(rep, reps);
+    printf("small: %u x 100-byte messages, 200 in flight, %d rounds: %.0f "
+           "msg/s (%.0f-%.0f) with 200 responses; %.0f msg/s (%.0f-%.0f) "
+           "with Success-Report too\n",
+           n, reps, a.med, a.min, a.max, b.med, b.min, b.max);
+  }
+  unlink(cert_file);
+  unlink(key_file);
   return 0;
 }

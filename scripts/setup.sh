@@ -27,7 +27,7 @@ test)
   packages+=(
     libcmocka-dev
     clang libclang-rt-14-dev clang-format
-    tshark python3 tmux doxygen dnsmasq-base time postgresql
+    tshark python3 tmux doxygen dnsmasq-base time postgresql iperf3
     xvfb x11vnc vncsnapshot x11-xserver-utils libjpeg-turbo-progs
     kamailio kamailio-tls-modules kamailio-websocket-modules
   )

@@ -4,8 +4,8 @@
 # Everything CI runs: install what is needed, build the developer build
 # (warnings are errors), run every test with CTest, then build and run the
 # whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer,
-# and give the fuzzers (parser, session engine, URIs, RFC 5547 SDP) a short
-# run.
+# and give the fuzzers (parser, session engine, URIs, RFC 5547 SDP, chat XML,
+# WebSocket) a short run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh test
@@ -27,5 +27,5 @@ echo "== the same tests under ASan + UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite build-asan -DMSRP_SANITIZE=ON
-echo "== fuzzing: parser, engine, URIs, file SDP (libFuzzer, bounded)"
+echo "== fuzzing: parser, engine, URIs, file SDP, XML, WebSocket (libFuzzer, bounded)"
 ./fuzz/run.sh 60

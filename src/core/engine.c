@@ -82,9 +82,8 @@ static int engine_new(msrp_engine **out, const msrp_engine_config *cfg,
     goto fail;
   }
   rc = MSRP_ERR_NOMEM;
-  size_t slice = e->chunk_size < SLICE_MAX ? e->chunk_size : SLICE_MAX;
   /* an end-line is "\r\n-------" tid (12) flag "\r\n": room for any */
-  if (!(e->pbuf = malloc(slice)) || msrp__buf_reserve(&e->tail, 64))
+  if (msrp__buf_reserve(&e->tail, 64))
     goto fail;
   if ((rc = msrp_path_copy(&e->local, cfg->local_path)) ||
       (rc = msrp_path_copy(&e->remote, cfg->remote_path)) ||
@@ -201,6 +200,7 @@ void msrp_engine_free(msrp_engine *e) {
   msrp__buf_free(&e->head);
   msrp_relay_auth_free(e->keep.auth);
   free(e->single);
+  free(e->refused);
   free(e->paths);
   free(e->answer_paths);
   msrp__buf_free(&e->tail);

@@ -161,7 +161,8 @@ struct msrp_engine {
   bool step_tail;     /* the step ends the chunk */
   char step_flag;     /* ... with this flag */
   msrp__buf tail;     /* the open chunk's end-line */
-  uint8_t *pbuf;      /* provider bytes for the current step */
+  uint8_t *pbuf;      /* provider bytes for the current step (made on the
+                         first pull, dropped when the engine is idle) */
   bool has_prefetch;  /* pbuf holds the next step's body already: */
   ssize_t prefetched; /* ... what the provider said */
   struct iovec iov[4];
@@ -182,13 +183,16 @@ struct msrp_engine {
 
   /* input */
   incoming in;
-  uint8_t *single; /* whole_max bytes: the body of a one-chunk message */
+  uint8_t *single;   /* the body of a one-chunk message (at most whole_max) */
+  size_t single_cap; /* its size: the largest such message yet */
   inmsg *msgs;
   size_t nmsgs;
-  struct {
+  /* incoming messages refused, remembered (made on the first refusal:
+   * most sessions never refuse one) */
+  struct refused_id {
     char id[257];
     int code;
-  } refused[REFUSED_MAX];
+  } * refused;
   size_t refused_next;
   bool paused;
   uint64_t now;

@@ -56,7 +56,7 @@ static void respond(msrp_engine *e, const msrp_chunk *c, int code) {
 /* The code later chunks of a refused message get (413, or 400 for one
  * whose bytes could not be trusted), or 0. */
 static int refused_code(const msrp_engine *e, const char *id) {
-  for (size_t i = 0; i < REFUSED_MAX; i++)
+  for (size_t i = 0; e->refused && i < REFUSED_MAX; i++)
     if (e->refused[i].code && strcmp(e->refused[i].id, id) == 0)
       return e->refused[i].code;
   return 0;
@@ -65,6 +65,8 @@ static int refused_code(const msrp_engine *e, const char *id) {
 static void remember_refused(msrp_engine *e, const char *id, int code) {
   if (refused_code(e, id))
     return;
+  if (!e->refused && !(e->refused = calloc(REFUSED_MAX, sizeof *e->refused)))
+    return; /* later chunks are refused again as they come */
   snprintf(e->refused[e->refused_next].id, sizeof e->refused[0].id, "%s", id);
   e->refused[e->refused_next].code = code;
   e->refused_next = (e->refused_next + 1) % REFUSED_MAX;
@@ -116,7 +118,18 @@ static inmsg *message_for(msrp_engine *e, const msrp_chunk *c, int *code,
       r.total <= e->whole_max) {
     /* the whole message in one chunk, the usual case for chat: it is
      * collected in one buffer, with no per-message state */
-    if (!e->single && !(e->single = malloc(e->whole_max ? e->whole_max : 1))) {
+    if (r.total > e->single_cap) {
+      /* as large as the largest such message yet, not whole_max: an idle
+       * chat session keeps a few hundred bytes, not 64 KiB */
+      uint8_t *grown = realloc(e->single, r.total ? (size_t)r.total : 1);
+      if (!grown) {
+        *code = MSRP_STATUS_BAD_REQUEST;
+        return NULL;
+      }
+      e->single = grown;
+      e->single_cap = (size_t)r.total;
+    }
+    if (!e->single && !(e->single = malloc(1))) {
       *code = MSRP_STATUS_BAD_REQUEST;
       return NULL;
     }

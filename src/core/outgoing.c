@@ -200,6 +200,9 @@ static size_t body_room(const msrp_engine *e, const outmsg *m,
 static ssize_t fetch(msrp_engine *e, outmsg *m, size_t room) {
   if (room == 0 || m->eof)
     return 0;
+  /* made when a body is pulled, dropped when the engine is idle */
+  if (!e->pbuf && !(e->pbuf = malloc(slice_max(e))))
+    return -1;
   ssize_t got = m->provider(m->sent, e->pbuf, room, m->provider_ud);
   if (got == MSRP_ERR_WOULD_BLOCK)
     return got;
@@ -346,6 +349,11 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
       }
       e->step = STEP_CHUNK;
     } else {
+      /* nothing to send: an idle session keeps no body buffer */
+      if (!e->has_prefetch) {
+        free(e->pbuf);
+        e->pbuf = NULL;
+      }
       return 0;
     }
   }

@@ -41,6 +41,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #define TICK_MS 250
@@ -1496,7 +1497,7 @@ static int add_listener(msrp_relay_server *r, const char *text) {
   r->listeners = l;
   rc = uv_tcp_bind(&l->tcp, (const struct sockaddr *)&sa, 0);
   if (!rc)
-    rc = uv_listen((uv_stream_t *)&l->tcp, 511, on_connection);
+    rc = uv_listen((uv_stream_t *)&l->tcp, SOMAXCONN, on_connection);
   int len = sizeof l->addr;
   if (!rc)
     rc = uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&l->addr, &len);

@@ -11,6 +11,7 @@
 #include "core/util.h"
 
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 
 typedef struct listener listener;
@@ -392,7 +393,9 @@ static int new_listener(msrp_server *s, const struct sockaddr *sa, bool use_tls,
   s->listeners = l;
   int rc = uv_tcp_bind(&l->tcp, sa, 0);
   if (!rc)
-    rc = uv_listen((uv_stream_t *)&l->tcp, 128, on_connection);
+    /* the kernel's own limit: many sessions bind at once, and a full
+     * backlog drops SYNs that come back only a second later */
+    rc = uv_listen((uv_stream_t *)&l->tcp, SOMAXCONN, on_connection);
   int len = sizeof l->addr;
   if (!rc)
     rc = uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&l->addr, &len);

@@ -31,7 +31,8 @@ struct msrp_session {
   bool writing;
   bool batch_write; /* the write in flight is from `batch` */
   bool pumping;
-  uint8_t *batch; /* small steps gathered into one write */
+  uint8_t *batch; /* small steps gathered into one write (made when there
+                     are some, dropped when nothing is in flight) */
   size_t batch_len;
   bool user_paused, queue_paused;
   bool reading; /* the transport is read */
@@ -264,7 +265,8 @@ static void pump(msrp_session *s) {
     size_t size = 0;
     for (int i = 0; i < n; i++)
       size += iov[i].iov_len;
-    if (size <= SMALL_STEP && s->batch_len + size <= BATCH) {
+    if (size <= SMALL_STEP && s->batch_len + size <= BATCH &&
+        (s->batch || (s->batch = malloc(BATCH)))) {
       for (int i = 0; i < n; i++) {
         memcpy(s->batch + s->batch_len, iov[i].iov_base, iov[i].iov_len);
         s->batch_len += iov[i].iov_len;
@@ -294,6 +296,11 @@ static void pump(msrp_session *s) {
     }
   }
   s->pumping = false;
+  /* nothing in flight: an idle session keeps no batch buffer */
+  if (!s->writing) {
+    free(s->batch);
+    s->batch = NULL;
+  }
   rearm(s);
   if (!s->writing)
     check_shutdown(s);
@@ -512,10 +519,8 @@ static int session_new(msrp_session **out, msrp_transport *t,
   if (!out || !t)
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp_session *s = calloc(1, sizeof *s);
-  if (!s || !(s->batch = malloc(BATCH))) {
-    free(s);
+  if (!s)
     return MSRP_ERR_NOMEM;
-  }
   if (cfg)
     s->cfg = *cfg;
   if (!s->cfg.max_queued_messages)
