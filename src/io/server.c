@@ -8,6 +8,7 @@
  * that the peer of one session cannot bind another. */
 #include "io/io_internal.h"
 
+#include "core/idmap.h"
 #include "core/util.h"
 
 #include <stdlib.h>
@@ -70,11 +71,15 @@ struct msrp_server {
   size_t max_unbound, nincoming;
   listener *listeners;
   expected *expected;
+  msrp__idmap by_session; /* the expected URIs by session id: a binding
+                             finds its session in O(1) among thousands */
   pending *pending;
   incoming *incoming;
   int open_handles;
   bool freeing;
 };
+
+static const char *expected_key(const void *item);
 
 static void maybe_release(msrp_server *s) {
   if (!s->freeing || s->open_handles > 0)
@@ -170,6 +175,8 @@ static int server_new(msrp_server **out, uv_loop_t *loop,
   if (!out || !loop)
     return MSRP_ERR_INVALID_ARGUMENT;
   msrp_server *s = calloc(1, sizeof *s);
+  if (s)
+    msrp__idmap_init(&s->by_session, expected_key);
   if (!s)
     return MSRP_ERR_NOMEM;
   s->loop = loop;
@@ -219,19 +226,25 @@ void msrp_server_free(msrp_server *s) {
   while (s->expected) {
     expected *e = s->expected;
     s->expected = e->next;
+    msrp__idmap_remove(&s->by_session, e);
     msrp_uri_clear(&e->uri);
     free(e);
   }
+  msrp__idmap_clear(&s->by_session);
   maybe_release(s);
 }
 
 /* ---- binding ----------------------------------------------------------- */
 
+static const char *expected_key(const void *item) {
+  return ((const expected *)item)->uri.session_id;
+}
+
 static expected *find_expected(msrp_server *s, const msrp_uri *uri) {
-  for (expected *e = s->expected; e; e = e->next)
-    if (msrp_uri_equal(&e->uri, uri))
-      return e;
-  return NULL;
+  expected *e = uri->session_id
+                    ? msrp__idmap_find(&s->by_session, uri->session_id)
+                    : NULL;
+  return e && msrp_uri_equal(&e->uri, uri) ? e : NULL;
 }
 
 /* Whether a connection whose binding SEND has From-Path `from` may bind the
@@ -436,12 +449,17 @@ int msrp_server_prepare(msrp_server *s, msrp_uri *local_uri,
   local_uri->port = ntohs(l->addr.ss_family == AF_INET6
                               ? ((struct sockaddr_in6 *)&l->addr)->sin6_port
                               : ((struct sockaddr_in *)&l->addr)->sin_port);
-  if (find_expected(s, local_uri)) {
+  /* a session id names one session here, whatever the host and port */
+  if (local_uri->session_id &&
+      msrp__idmap_find(&s->by_session, local_uri->session_id)) {
     rc = MSRP_ERR_INVALID_ARGUMENT;
     goto fail;
   }
   expected *e = calloc(1, sizeof *e);
-  if (!e || (rc = msrp_uri_copy(&e->uri, local_uri))) {
+  if (!e || (rc = msrp_uri_copy(&e->uri, local_uri)) ||
+      msrp__idmap_add(&s->by_session, e)) {
+    if (e)
+      msrp_uri_clear(&e->uri);
     free(e);
     rc = MSRP_ERR_NOMEM;
     goto fail;
@@ -576,6 +594,7 @@ int msrp_server_cleanup(msrp_server *s, const msrp_uri *local_uri) {
   if (!e)
     return MSRP_ERR_NOT_FOUND;
   UNLINK(s->expected, expected, e);
+  msrp__idmap_remove(&s->by_session, e);
   /* connections parked or binding for it are refused; its complete()
    * is cancelled */
   for (incoming *in = s->incoming, *next; in; in = next) {
