@@ -4,7 +4,9 @@
  * same bytes (the least any framing code must do). A stream of pipelined
  * SEND chunks with bodies of 100 B, 4 KiB, 64 KiB and 1 MiB (about
  * MiB-per-size MiB of each), then one large body; all fed in 64 KiB reads.
- * Prints MiB/s, chunks/s and the ratio; asserts nothing.
+ * Checks that every chunk and every body byte was parsed (or prints why
+ * and exits 1, with no figure). Prints MiB/s, chunks/s and the ratio;
+ * asserts nothing.
  *
  *   bench_parser [MiB-of-large-body] [MiB-per-size]
  */
@@ -40,7 +42,7 @@ static double run_memchr(const uint8_t *buf, size_t len, size_t piece) {
 }
 
 static double run_parser(const uint8_t *buf, size_t len, size_t piece,
-                         size_t *chunks) {
+                         size_t *chunks, size_t *body_bytes) {
   msrp_parser *p;
   if (msrp_parser_new(&p, NULL))
     exit(1);
@@ -71,6 +73,7 @@ static double run_parser(const uint8_t *buf, size_t len, size_t piece,
   msrp_parser_free(p);
   sink = body;
   *chunks = ends;
+  *body_bytes = body;
   return el;
 }
 
@@ -122,11 +125,13 @@ static void run_stream(const char *name, const uint8_t *body, size_t blen,
   size_t len = 0;
   for (size_t i = 0; i < count; i++)
     len += put_chunk(buf + len, i, body, blen, type);
-  size_t chunks;
-  double tp = run_parser(buf, len, 65536, &chunks);
+  size_t chunks, bytes;
+  double tp = run_parser(buf, len, 65536, &chunks, &bytes);
   double tb = run_memchr(buf, len, 65536);
-  if (chunks != count) {
-    fprintf(stderr, "%s: parsed %zu chunks of %zu\n", name, chunks, count);
+  /* what was parsed is what was put there, or there is no figure */
+  if (chunks != count || bytes != count * blen) {
+    fprintf(stderr, "%s: parsed %zu chunks of %zu, %zu body bytes of %zu\n",
+            name, chunks, count, bytes, count * blen);
     exit(1);
   }
   report(name, len, chunks, tp, tb);
@@ -169,9 +174,14 @@ int main(int argc, char **argv) {
   if (big == NULL)
     exit(1);
   size_t big_len = put_chunk(big, 1, body, blen, "application/octet-stream");
-  size_t chunks;
-  double tp = run_parser(big, big_len, 65536, &chunks);
+  size_t chunks, bytes;
+  double tp = run_parser(big, big_len, 65536, &chunks, &bytes);
   double tb = run_memchr(big, big_len, 65536);
+  if (chunks != 1 || bytes != blen) {
+    fprintf(stderr, "large body: parsed %zu chunks, %zu body bytes of %zu\n",
+            chunks, bytes, blen);
+    exit(1);
+  }
   char name[64];
   snprintf(name, sizeof name, "1 x %zu MiB body", mib);
   report(name, big_len, chunks, tp, tb);
