@@ -21,6 +21,8 @@
  * Prints figures; asserts nothing. */
 #include <msrp/file_transfer.h>
 
+#include "bench_util.h"
+
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -36,12 +38,6 @@
 #include <netinet/in.h>
 
 #define BUF 65536
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static long rss_kb(void) {
   struct rusage ru;

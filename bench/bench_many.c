@@ -17,6 +17,8 @@
 #include <msrp/connect.h>
 #include <msrp/session.h>
 
+#include "bench_util.h"
+
 #include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,12 +30,6 @@
 #include <unistd.h>
 
 #define URI_MAX 128
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static long rss_kb(void) {
   FILE *f = fopen("/proc/self/statm", "r");
@@ -57,21 +53,6 @@ static void fail(const char *who, const char *what, int rc) {
   fprintf(stderr, "bench_many (%s): %s: %s\n", who, what,
           rc ? msrp_strerror(rc) : "");
   exit(1);
-}
-
-static void write_all(int fd, const void *p, size_t n) {
-  if (write(fd, p, n) != (ssize_t)n)
-    exit(1);
-}
-
-static void read_all(int fd, void *p, size_t n) {
-  size_t got = 0;
-  while (got < n) {
-    ssize_t r = read(fd, (char *)p + got, n - got);
-    if (r <= 0)
-      exit(1);
-    got += (size_t)r;
-  }
 }
 
 static void raise_fd_limit(void) {

@@ -34,6 +34,8 @@
 #include <msrp/connect.h>
 #include <msrp/session.h>
 
+#include "bench_util.h"
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -54,12 +56,6 @@
 
 static uint8_t pattern[PERIOD + MAX_WRITE]; /* pattern[i] = f(i % PERIOD) */
 static char cert_file[256], key_file[256];
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void die(const char *what, int rc) {
   fprintf(stderr, "bench_session: %s: %s\n", what, msrp_strerror(rc));
@@ -84,21 +80,6 @@ static bool check(uint64_t off, const uint8_t *d, size_t n) {
     n -= k;
   }
   return true;
-}
-
-static void write_all(int fd, const void *p, size_t n) {
-  if (write(fd, p, n) != (ssize_t)n)
-    exit(1);
-}
-
-static void read_all(int fd, void *p, size_t n) {
-  size_t got = 0;
-  while (got < n) {
-    ssize_t r = read(fd, (char *)p + got, n - got);
-    if (r <= 0)
-      exit(1);
-    got += (size_t)r;
-  }
 }
 
 /* A result a child process sends its parent. */
@@ -172,6 +153,27 @@ static SSL_CTX *tls_ctx(bool server) {
   return ctx;
 }
 
+/* TLS over a connected socket (a client or a server), or NULL without
+ * `tls` or when the handshake fails (*ok false then). The context goes
+ * with the connection: tls_end() frees both. */
+static SSL *tls_over(int fd, bool tls, bool server, bool *ok) {
+  *ok = true;
+  if (!tls)
+    return NULL;
+  SSL *ssl = SSL_new(tls_ctx(server));
+  SSL_set_fd(ssl, fd);
+  *ok = (server ? SSL_accept(ssl) : SSL_connect(ssl)) == 1;
+  return ssl;
+}
+
+static void tls_end(SSL *ssl) {
+  if (!ssl)
+    return;
+  SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+}
+
 static char raw_cipher[64];
 
 /* MB/s of a raw transfer of `total` bytes in writes of `wsize`: blocking
@@ -183,14 +185,10 @@ static double raw_pump(uint64_t total, size_t wsize, bool tls) {
   pid_t pid = fork();
   if (pid == 0) {
     int fd = connect_to(port);
-    SSL_CTX *ctx = tls ? tls_ctx(false) : NULL;
-    SSL *ssl = NULL;
-    if (tls) {
-      ssl = SSL_new(ctx);
-      SSL_set_fd(ssl, fd);
-      if (SSL_connect(ssl) != 1)
-        _exit(2);
-    }
+    bool ok;
+    SSL *ssl = tls_over(fd, tls, false, &ok);
+    if (!ok)
+      _exit(2);
     for (uint64_t sent = 0; sent < total;) {
       size_t n = total - sent < wsize ? (size_t)(total - sent) : wsize;
       const uint8_t *p = pattern + sent % PERIOD;
@@ -207,25 +205,19 @@ static double raw_pump(uint64_t total, size_t wsize, bool tls) {
     char sink[4096];
     while (read(fd, sink, sizeof sink) > 0)
       ;
-    if (tls) {
-      SSL_free(ssl);
-      SSL_CTX_free(ctx);
-    }
+    tls_end(ssl);
     close(fd);
     _exit(0);
   }
   int fd = accept(lfd, NULL, NULL);
   close(lfd);
-  SSL_CTX *ctx = tls ? tls_ctx(true) : NULL;
-  SSL *ssl = NULL;
-  if (tls) {
-    ssl = SSL_new(ctx);
-    SSL_set_fd(ssl, fd);
-    if (SSL_accept(ssl) != 1)
-      bad("raw TLS pump", "handshake failed");
+  bool ok;
+  SSL *ssl = tls_over(fd, tls, true, &ok);
+  if (!ok)
+    bad("raw TLS pump", "handshake failed");
+  if (ssl)
     snprintf(raw_cipher, sizeof raw_cipher, "%s %s", SSL_get_version(ssl),
              SSL_get_cipher_name(ssl));
-  }
   static uint8_t buf[1 << 20];
   uint64_t got = 0;
   double t0 = 0;
@@ -241,10 +233,7 @@ static double raw_pump(uint64_t total, size_t wsize, bool tls) {
     got += (uint64_t)r;
   }
   double t1 = now_s();
-  if (tls) {
-    SSL_free(ssl);
-    SSL_CTX_free(ctx);
-  }
+  tls_end(ssl);
   close(fd);
   int status;
   waitpid(pid, &status, 0);
@@ -619,14 +608,10 @@ static void raw_latency(bool tls, unsigned n, double *p50, double *p99) {
   if (pid == 0) { /* the answering side */
     int fd = accept(lfd, NULL, NULL), one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    SSL_CTX *ctx = tls ? tls_ctx(true) : NULL;
-    SSL *ssl = NULL;
-    if (tls) {
-      ssl = SSL_new(ctx);
-      SSL_set_fd(ssl, fd);
-      if (SSL_accept(ssl) != 1)
-        _exit(2);
-    }
+    bool ok;
+    SSL *ssl = tls_over(fd, tls, true, &ok);
+    if (!ok)
+      _exit(2);
     uint8_t buf[100];
     for (unsigned i = 0; i < n; i++) {
       size_t got = 0;
@@ -644,14 +629,10 @@ static void raw_latency(bool tls, unsigned n, double *p50, double *p99) {
   }
   close(lfd);
   int fd = connect_to(port);
-  SSL_CTX *ctx = tls ? tls_ctx(false) : NULL;
-  SSL *ssl = NULL;
-  if (tls) {
-    ssl = SSL_new(ctx);
-    SSL_set_fd(ssl, fd);
-    if (SSL_connect(ssl) != 1)
-      bad("raw latency", "handshake failed");
-  }
+  bool ok;
+  SSL *ssl = tls_over(fd, tls, false, &ok);
+  if (!ok)
+    bad("raw latency", "handshake failed");
   double *v = malloc(n * sizeof *v);
   uint8_t buf[100];
   for (unsigned i = 0; i < n; i++) {
@@ -668,10 +649,7 @@ static void raw_latency(bool tls, unsigned n, double *p50, double *p99) {
     }
     v[i] = (now_s() - t0) * 1e6;
   }
-  if (tls) {
-    SSL_free(ssl);
-    SSL_CTX_free(ctx);
-  }
+  tls_end(ssl);
   close(fd);
   waitpid(pid, NULL, 0);
   qsort(v, n, sizeof *v, cmp_d);

@@ -17,22 +17,12 @@ static const char *const disposition_names[] = {
 
 unsigned msrp_imdn_disposition_parse(const char *v, size_t len) {
   unsigned flags = 0;
-  size_t i = 0;
-  while (v && i < len) {
-    size_t j = i;
-    while (j < len && v[j] != ',')
-      j++;
-    size_t a = i, b = j;
-    while (a < b && (v[a] == ' ' || v[a] == '\t'))
-      a++;
-    while (b > a && (v[b - 1] == ' ' || v[b - 1] == '\t'))
-      b--;
+  size_t pos = 0, a, b;
+  while (msrp__list_next(v, len, &pos, &a, &b))
     for (unsigned k = 0; k < 4; k++)
       if (msrp__ieq(v + a, b - a, disposition_names[k],
                     strlen(disposition_names[k])))
         flags |= 1u << k;
-    i = j + 1;
-  }
   return flags;
 }
 

@@ -90,6 +90,25 @@ bool msrp__ieq(const char *a, size_t alen, const char *b, size_t blen) {
   return true;
 }
 
+bool msrp__list_next(const char *v, size_t len, size_t *pos, size_t *start,
+                     size_t *end) {
+  size_t i = *pos;
+  if (!v || i >= len)
+    return false;
+  size_t j = i;
+  while (j < len && v[j] != ',')
+    j++;
+  size_t a = i, b = j;
+  while (a < b && (v[a] == ' ' || v[a] == '\t'))
+    a++;
+  while (b > a && (v[b - 1] == ' ' || v[b - 1] == '\t'))
+    b--;
+  *start = a;
+  *end = b;
+  *pos = j + 1;
+  return true;
+}
+
 bool msrp__ieq_lit(const char *a, size_t alen, const char *lit) {
   return msrp__ieq(a, alen, lit, strlen(lit));
 }

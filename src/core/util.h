@@ -33,6 +33,11 @@ bool msrp__has_ctl(const char *s, size_t len);
 bool msrp__ieq(const char *a, size_t alen, const char *b, size_t blen);
 /* The same against a NUL-terminated literal. */
 bool msrp__ieq_lit(const char *a, size_t alen, const char *lit);
+/* The next item of a comma-separated list `v` (`len` bytes) from *pos:
+ * false at the end; else [*start, *end) is the item, spaces and tabs
+ * around it left out, and *pos is past its comma. */
+bool msrp__list_next(const char *v, size_t len, size_t *pos, size_t *start,
+                     size_t *end);
 
 /* Parse 1*DIGIT from the whole of [s, s+len) into *out; false on anything
  * else or on a value above `max`. */

@@ -239,20 +239,10 @@ static const char *header(const char *head, const char *name, size_t *len,
 
 /* Whether a comma-separated header value has `token`. */
 static bool has_token(const char *v, size_t len, const char *token) {
-  size_t i = 0;
-  while (i < len) {
-    size_t j = i;
-    while (j < len && v[j] != ',')
-      j++;
-    size_t a = i, b = j;
-    while (a < b && (v[a] == ' ' || v[a] == '\t'))
-      a++;
-    while (b > a && (v[b - 1] == ' ' || v[b - 1] == '\t'))
-      b--;
+  size_t pos = 0, a, b;
+  while (msrp__list_next(v, len, &pos, &a, &b))
     if (msrp__ieq_lit(v + a, b - a, token))
       return true;
-    i = j + 1;
-  }
   return false;
 }
 

@@ -325,3 +325,13 @@ void tt_failed(tthread *t, const tpeer *p) {
   snprintf(t->error, sizeof t->error, "%s", p->error);
   t->result = -1;
 }
+
+int tp_write_200(tpeer *p, const char *chunk, const char *to,
+                 const char *from) {
+  char tid[64], out[2048];
+  tp_tid(chunk, tid, sizeof tid);
+  snprintf(out, sizeof out,
+           "MSRP %s 200 OK\r\nTo-Path: %s\r\nFrom-Path: %s\r\n-------%s$\r\n",
+           tid, to, from, tid);
+  return tp_writes(p, out);
+}

@@ -88,4 +88,6 @@ void tt_failed(tthread *t, const tpeer *p);
  * transaction id of its start line. 0, or -1 when absent. */
 int tp_header(const char *chunk, const char *name, char *out, size_t size);
 int tp_tid(const char *chunk, char *out, size_t size);
+/* A 200 to the request whose text is `chunk`, with these paths. */
+int tp_write_200(tpeer *p, const char *chunk, const char *to, const char *from);
 #endif

@@ -610,7 +610,7 @@ static void send_cpim(tpeer *p, const char *to, const char *from, int n,
 static void imdn_forger(tthread *t) {
   imdn_script *sc = t->arg;
   tpeer p;
-  char chunk[4096], tid[64], alice_path[512], me[128];
+  char chunk[4096], alice_path[512], me[128];
   snprintf(me, sizeof me, "msrp://127.0.0.1:%d/peer1;tcp", sc->port);
   /* the binding SEND, answered */
   if (tp_accept(&p, sc->listen_fd) ||
@@ -618,13 +618,8 @@ static void imdn_forger(tthread *t) {
     tt_failed(t, &p);
     goto out;
   }
-  tp_tid(chunk, tid, sizeof tid);
   tp_header(chunk, "From-Path", alice_path, sizeof alice_path);
-  char ok[1024];
-  snprintf(ok, sizeof ok,
-           "MSRP %s 200 OK\r\nTo-Path: %s\r\nFrom-Path: %s\r\n-------%s$\r\n",
-           tid, alice_path, me, tid);
-  tp_writes(&p, ok);
+  tp_write_200(&p, chunk, alice_path, me);
   /* Alice's message, asking for a delivery notification */
   if (tp_read_until(&p, "\r\n\r\nhi\r\n-------", sc->request,
                     sizeof sc->request) ||
@@ -1462,17 +1457,6 @@ typedef struct report_only {
   bool hang_up;
 } report_only;
 
-/* The scripted peer's 200 to the request in `chunk`. */
-static int write_200(tpeer *p, const char *chunk, const char *to,
-                     const char *from) {
-  char tid[64], out[2048];
-  tp_tid(chunk, tid, sizeof tid);
-  snprintf(out, sizeof out,
-           "MSRP %s 200 OK\r\nTo-Path: %s\r\nFrom-Path: %s\r\n-------%s$\r\n",
-           tid, to, from, tid);
-  return tp_writes(p, out);
-}
-
 /* Wait (10 s at most) for the test to say it called msrp_chat_end(). */
 static int wait_end_called(report_only *r, tpeer *p) {
   struct pollfd pfd = {r->end_called[0], POLLIN, 0};
@@ -1495,7 +1479,7 @@ static void report_only_script(tthread *t) {
       tp_read_until(&p, "$\r\n", chunk, sizeof chunk))
     goto out;
   tp_header(chunk, "From-Path", ours, sizeof ours);
-  if (write_200(&p, chunk, ours, me) ||
+  if (tp_write_200(&p, chunk, ours, me) ||
       tp_read_until(&p, "$\r\n", chunk, sizeof chunk))
     goto out;
   tp_header(chunk, "Message-ID", id, sizeof id);
@@ -1505,7 +1489,7 @@ static void report_only_script(tthread *t) {
     goto out;
   }
   if (r->report_after_end &&
-      (write_200(&p, chunk, ours, me) || wait_end_called(r, &p)))
+      (tp_write_200(&p, chunk, ours, me) || wait_end_called(r, &p)))
     goto out;
   char out[2048];
   snprintf(out, sizeof out,

@@ -66,14 +66,13 @@ typedef struct passive_peer {
 static void requests_first(tthread *t) {
   passive_peer *pp = t->arg;
   tpeer p;
-  char chunk[4096], tid[64], ours[512], me[128];
+  char chunk[4096], ours[512], me[128];
   snprintf(me, sizeof me, "msrp://127.0.0.1:%d/peer1;tcp", pp->port);
   if (tp_accept(&p, pp->listen_fd) ||
       tp_read_until(&p, "$\r\n", chunk, sizeof chunk)) {
     tt_failed(t, &p);
     goto out;
   }
-  tp_tid(chunk, tid, sizeof tid);
   tp_header(chunk, "From-Path", ours, sizeof ours);
   static const char *const bodies[] = {"one", "two", "three"};
   for (int i = 0; i < 3; i++) {
@@ -87,11 +86,7 @@ static void requests_first(tthread *t) {
              me, i, strlen(bodies[i]), strlen(bodies[i]), bodies[i], i);
     tp_writes(&p, send);
   }
-  char ok[1024];
-  snprintf(ok, sizeof ok,
-           "MSRP %s 200 OK\r\nTo-Path: %s\r\nFrom-Path: %s\r\n-------%s$\r\n",
-           tid, ours, me, tid);
-  tp_writes(&p, ok);
+  tp_write_200(&p, chunk, ours, me);
   if (pp->wrong_path) {
     /* the request for another session is refused, then the connection */
     if (tp_read_until(&p, "MSRP early0 481 ", NULL, 0) ||
