@@ -58,7 +58,8 @@ bool msrp__xml_text(xmlNodePtr n, char *buf, size_t size) {
   while (b > a && strchr(" \t\r\n", buf[b - 1]))
     b--;
   memmove(buf, buf + a, b - a);
-  buf[b - a] = '\0';
+  /* nothing of the untrimmed text stays behind the value */
+  memset(buf + (b - a), 0, used + 1 - (b - a));
   return !msrp__has_ctl(buf, b - a);
 }
 
