@@ -10,8 +10,10 @@
  *     offer is not, and warms the page cache for both runs);
  *   - the same with the hash taken out of the offer the receiver gets
  *     (nothing to check): MSRP's own cost;
- *   - one of each first, uncounted, then the three kinds in turn three
- *     times: medians and each run;
+ *   - one of each first, uncounted, then the three kinds in turn five
+ *     times: medians (min-max), ratios the medians of each round's;
+ *   - every received file compared with the one sent (outside the timed
+ *     part): a copy that differs means no figures;
  *   - the peak RSS each process reached in the first transfer, over what
  *     it had at the start.
  *
@@ -69,6 +71,35 @@ static void make_file(const char *path, uint64_t size) {
   close(fd);
 }
 
+/* Whether two files hold the same bytes (read outside any timed part). */
+static bool same_file(const char *a, const char *b) {
+  FILE *x = fopen(a, "rb"), *y = fopen(b, "rb");
+  static uint8_t p[1 << 20], q[1 << 20];
+  bool same = x && y;
+  while (same) {
+    size_t n = fread(p, 1, sizeof p, x), m = fread(q, 1, sizeof q, y);
+    same = n == m && !memcmp(p, q, n);
+    if (n == 0)
+      break;
+  }
+  if (x)
+    fclose(x);
+  if (y)
+    fclose(y);
+  return same;
+}
+
+/* The received file is not the one sent: no figures. */
+static void check_copy(const char *who, const char *src, const char *dst) {
+  if (!same_file(src, dst)) {
+    fprintf(stderr,
+            "bench_file: %s: the file received differs from the one "
+            "sent; no figures\n",
+            who);
+    exit(1);
+  }
+}
+
 /* ---- the raw pump: file -> socket -> file ------------------------------ */
 
 static double raw_pump(const char *src, const char *dst, uint64_t size) {
@@ -120,6 +151,7 @@ static double raw_pump(const char *src, const char *dst, uint64_t size) {
   close(s);
   close(ls);
   waitpid(pid, NULL, 0);
+  check_copy("raw TCP pump", src, dst);
   unlink(dst);
   return (double)size / t / 1e6;
 }
@@ -262,18 +294,24 @@ static double msrp_run(const char *src, const char *in, const char *got,
     fsync(gfd);
     close(gfd);
   }
+  check_copy(no_hash ? "msrp without SHA-1" : "msrp", src, got);
   unlink(got);
   return (double)size / (r.t1 - r.t0) / 1e6;
 }
 
-static double median3(const double v[3]) {
-  double a = v[0], b = v[1], c = v[2];
-  if (a > b) {
-    double t = a;
-    a = b;
-    b = t;
-  }
-  return c < a ? a : c > b ? b : c;
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Median, min and max of n values. */
+static void stats(const double *v, int n, double *med, double *lo, double *hi) {
+  double s[16];
+  memcpy(s, v, (size_t)n * sizeof *v);
+  qsort(s, (size_t)n, sizeof *s, cmp_d);
+  *med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  *lo = s[0];
+  *hi = s[n - 1];
 }
 
 int main(int argc, char **argv) {
@@ -296,8 +334,8 @@ int main(int argc, char **argv) {
   /* the first transfer after the file was made runs slow whichever kind
    * it is (the disk settling): one of each first, not counted; then the
    * three kinds in turn, ROUNDS times, and the medians */
-  enum { ROUNDS = 3 };
-  double hashed[ROUNDS], bare[ROUNDS], raw[ROUNDS];
+  enum { ROUNDS = 5 };
+  double hashed[ROUNDS], bare[ROUNDS], raw[ROUNDS], rh[ROUNDS], rb[ROUNDS];
   long tx_grow, rx_grow, g1, g2; /* RSS: the first run's, in fresh processes */
   msrp_run(src, in, got, size, false, &tx_grow, &rx_grow);
   raw_pump(src, raw_dst, size);
@@ -305,20 +343,27 @@ int main(int argc, char **argv) {
     hashed[i] = msrp_run(src, in, got, size, false, &g1, &g2);
     bare[i] = msrp_run(src, in, got, size, true, &g1, &g2);
     raw[i] = raw_pump(src, raw_dst, size);
+    rh[i] = hashed[i] / raw[i];
+    rb[i] = bare[i] / raw[i];
   }
   unlink(src);
   rmdir(in);
   rmdir(dir);
-  double m = median3(hashed), n = median3(bare), r = median3(raw);
-  printf("file %4llu MiB disk to disk, median of %d: msrp %7.1f MB/s | raw "
-         "TCP pump %7.1f MB/s | ratio %.2f\n",
-         (unsigned long long)(size >> 20), ROUNDS, m, r, m / r);
-  printf("  the same without the SHA-1 check: msrp %7.1f MB/s | ratio %.2f\n",
-         n, n / r);
-  printf("  each run (msrp / without SHA-1 / raw):");
-  for (int i = 0; i < ROUNDS; i++)
-    printf(" %.0f/%.0f/%.0f", hashed[i], bare[i], raw[i]);
-  printf("\npeak RSS growth: sender %ld KiB, receiver %ld KiB\n", tx_grow,
+  double m, ml, mh, n, nl, nh, r, rl, rhh, a, al, ah, b, bl, bh;
+  stats(hashed, ROUNDS, &m, &ml, &mh);
+  stats(bare, ROUNDS, &n, &nl, &nh);
+  stats(raw, ROUNDS, &r, &rl, &rhh);
+  stats(rh, ROUNDS, &a, &al, &ah);
+  stats(rb, ROUNDS, &b, &bl, &bh);
+  printf("file %4llu MiB disk to disk, %d rounds, every copy checked: msrp "
+         "%.1f MB/s (%.1f-%.1f) | raw TCP pump %.1f MB/s (%.1f-%.1f) | ratio "
+         "%.2f (%.2f-%.2f)\n",
+         (unsigned long long)(size >> 20), ROUNDS, m, ml, mh, r, rl, rhh, a, al,
+         ah);
+  printf("  the same without the SHA-1 check: msrp %.1f MB/s (%.1f-%.1f) | "
+         "ratio %.2f (%.2f-%.2f)\n",
+         n, nl, nh, b, bl, bh);
+  printf("peak RSS growth: sender %ld KiB, receiver %ld KiB\n", tx_grow,
          rx_grow);
   return 0;
 }

@@ -5,8 +5,9 @@
  * SEND chunks with bodies of 100 B, 4 KiB, 64 KiB and 1 MiB (about
  * MiB-per-size MiB of each), then one large body; all fed in 64 KiB reads.
  * Checks that every chunk and every body byte was parsed (or prints why
- * and exits 1, with no figure). Prints MiB/s, chunks/s and the ratio;
- * asserts nothing.
+ * and exits 1, with no figure). Five interleaved rounds of the parser and
+ * memchr: prints medians of MiB/s and chunks/s, the parser's min-max, and
+ * the median (min-max) of the per-round ratios; asserts nothing.
  *
  *   bench_parser [MiB-of-large-body] [MiB-per-size]
  */
@@ -93,12 +94,35 @@ static size_t put_chunk(uint8_t *out, size_t i, const uint8_t *body,
   return (size_t)h + blen + (size_t)t;
 }
 
-static void report(const char *name, size_t bytes, size_t chunks, double tp,
-                   double tb) {
+#define REPS 5
+
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_d);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* REPS interleaved timings of the parser and of memchr over the same
+ * bytes: medians (MiB/s, chunks/s), the parser's min-max, and the median
+ * of the per-round ratios. */
+static void report(const char *name, size_t bytes, size_t chunks,
+                   const double *tp, const double *tb) {
   double mb = (double)bytes / (1024.0 * 1024.0);
-  printf("%-28s parser %8.1f MiB/s %10.0f chunks/s | memchr %8.1f MiB/s | "
-         "ratio %.2f\n",
-         name, mb / tp, (double)chunks / tp, mb / tb, tb / tp);
+  double p[REPS], m[REPS], r[REPS];
+  for (int i = 0; i < REPS; i++) {
+    p[i] = mb / tp[i];
+    m[i] = mb / tb[i];
+    r[i] = tb[i] / tp[i];
+  }
+  double pm = median(p, REPS), mm = median(m, REPS), rm = median(r, REPS);
+  printf("%-26s parser %8.1f MiB/s (%.0f-%.0f) %9.0f chunks/s | memchr "
+         "%8.1f MiB/s | ratio %.2f (%.2f-%.2f)\n",
+         name, pm, p[0], p[REPS - 1], pm / mb * (double)chunks, mm, rm, r[0],
+         r[REPS - 1]);
 }
 
 static uint8_t *random_bytes(size_t len) {
@@ -126,13 +150,16 @@ static void run_stream(const char *name, const uint8_t *body, size_t blen,
   for (size_t i = 0; i < count; i++)
     len += put_chunk(buf + len, i, body, blen, type);
   size_t chunks, bytes;
-  double tp = run_parser(buf, len, 65536, &chunks, &bytes);
-  double tb = run_memchr(buf, len, 65536);
-  /* what was parsed is what was put there, or there is no figure */
-  if (chunks != count || bytes != count * blen) {
-    fprintf(stderr, "%s: parsed %zu chunks of %zu, %zu body bytes of %zu\n",
-            name, chunks, count, bytes, count * blen);
-    exit(1);
+  double tp[REPS], tb[REPS];
+  for (int i = 0; i < REPS; i++) {
+    tp[i] = run_parser(buf, len, 65536, &chunks, &bytes);
+    tb[i] = run_memchr(buf, len, 65536);
+    /* what was parsed is what was put there, or there is no figure */
+    if (chunks != count || bytes != count * blen) {
+      fprintf(stderr, "%s: parsed %zu chunks of %zu, %zu body bytes of %zu\n",
+              name, chunks, count, bytes, count * blen);
+      exit(1);
+    }
   }
   report(name, len, chunks, tp, tb);
   free(buf);
@@ -175,12 +202,15 @@ int main(int argc, char **argv) {
     exit(1);
   size_t big_len = put_chunk(big, 1, body, blen, "application/octet-stream");
   size_t chunks, bytes;
-  double tp = run_parser(big, big_len, 65536, &chunks, &bytes);
-  double tb = run_memchr(big, big_len, 65536);
-  if (chunks != 1 || bytes != blen) {
-    fprintf(stderr, "large body: parsed %zu chunks, %zu body bytes of %zu\n",
-            chunks, bytes, blen);
-    exit(1);
+  double tp[REPS], tb[REPS];
+  for (int i = 0; i < REPS; i++) {
+    tp[i] = run_parser(big, big_len, 65536, &chunks, &bytes);
+    tb[i] = run_memchr(big, big_len, 65536);
+    if (chunks != 1 || bytes != blen) {
+      fprintf(stderr, "large body: parsed %zu chunks, %zu body bytes of %zu\n",
+              chunks, bytes, blen);
+      exit(1);
+    }
   }
   char name[64];
   snprintf(name, sizeof name, "1 x %zu MiB body", mib);

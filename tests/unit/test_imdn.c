@@ -148,8 +148,7 @@ static void test_parse_rfc_example(void **state) {
   /* nothing of the spaces trimmed stays behind a value: the struct is
    * what one made from the values alone (fuzz_xml found this) */
   msrp_imdn want = doc(MSRP_IMDN_KIND_DISPLAY, MSRP_IMDN_DISPLAYED);
-  snprintf(want.recipient_uri, sizeof want.recipient_uri,
-           "im:bob@example.com");
+  snprintf(want.recipient_uri, sizeof want.recipient_uri, "im:bob@example.com");
   snprintf(want.original_recipient_uri, sizeof want.original_recipient_uri,
            "im:bob@example.com");
   assert_memory_equal(&d, &want, sizeof d);
