@@ -5,7 +5,8 @@
 # loopback that chat over TLS (msrps) with delivery reports: Bob listens
 # with a certificate made for the demo, Alice connects and verifies it;
 # their MSRP paths are exchanged through files, as a SIP offer and answer
-# would carry them. Then both transcripts are printed.
+# would carry them. Each side's client also says when it has shown a message
+# (RFC 5438 notifications). Then both transcripts are printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh demo   # only what the demo needs
@@ -44,6 +45,8 @@ show() { # who file
     "received "*) echo "$who  reads: ${line#received }" ;;
     "delivered "*) echo "$who  (delivery report: message ${line#delivered } delivered)" ;;
     "not-delivered "*) echo "$who  (NOT delivered: ${line#not-delivered })" ;;
+    "notified "*) set -- $line
+      echo "$who  (the other side's client says message $2 was $3)" ;;
     started) echo "$who  connected and bound" ;;
     peer-ended) echo "$who  (the other side hung up)" ;;
     ended) echo "$who  hung up" ;;
