@@ -36,11 +36,18 @@ static void on_data(msrp_engine *e, const msrp_message_info *m, uint64_t off,
   delivered += n ? d[0] + d[n - 1] : 0;
 }
 
+static ssize_t pull(uint64_t off, uint8_t *buf, size_t len, void *ud) {
+  (void)ud;
+  for (size_t i = 0; i < len; i++)
+    buf[i] = (uint8_t)('a' + (off + i) % 26);
+  return (ssize_t)len;
+}
+
 /* Everything the engine writes must be MSRP our parser understands. */
 static void drain(msrp_engine *e, msrp_parser *check, uint64_t now) {
   for (int k = 0; k < 10000; k++) {
-    struct iovec iov[4];
-    int n = msrp_engine_output(e, iov, 4);
+    struct iovec iov[64]; /* room for steps of several chunks */
+    int n = msrp_engine_output(e, iov, 64);
     if (n <= 0)
       return;
     for (int i = 0; i < n; i++) {
@@ -100,6 +107,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len) {
                                      "0123456789",
                              .len = 74,
                              .message_id = "mine1",
+                             .success_report = MSRP_REPORT_YES},
+      NULL, NULL, NULL);
+  /* and a pulled body of many chunks (several to a step), whose chunks'
+   * responses the input may bring while a step is still unwritten */
+  msrp_engine_send_message(
+      e,
+      &(msrp_message_params){.content_type = "application/octet-stream",
+                             .provider = pull,
+                             .size = 1000,
+                             .message_id = "mine2",
                              .success_report = MSRP_REPORT_YES},
       NULL, NULL, NULL);
   uint64_t now = 1000;

@@ -72,8 +72,9 @@ MSRP_API int msrp_transport_write(msrp_transport *t, const void *data,
                                   size_t len, msrp_write_cb cb,
                                   void *user_data);
 
-/** Write the pieces without copying them: the caller keeps them alive and
- * unchanged until `cb` runs. */
+/** Write the pieces (at most 64) without copying them: the caller keeps
+ * them alive and unchanged until `cb` runs. MSRP_ERR_INVALID_ARGUMENT for
+ * more pieces. */
 MSRP_API int msrp_transport_writev(msrp_transport *t, const struct iovec *iov,
                                    int iovcnt, msrp_write_cb cb,
                                    void *user_data);

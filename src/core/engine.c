@@ -201,6 +201,10 @@ void msrp_engine_free(msrp_engine *e) {
   msrp_relay_auth_free(e->keep.auth);
   free(e->single);
   free(e->refused);
+  for (int i = 0; i < STEP_SLOTS - 1; i++) {
+    msrp__buf_free(&e->xhead[i]);
+    msrp__buf_free(&e->xtail[i]);
+  }
   free(e->paths);
   free(e->answer_paths);
   msrp__buf_free(&e->tail);

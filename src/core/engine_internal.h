@@ -19,7 +19,10 @@
 #include <stdint.h>
 
 #define SLICE_MAX 65536 /* body bytes handed out per output step */
-#define REFUSED_MAX 16  /* incoming message ids refused, remembered */
+/* A caller that takes enough pieces gets up to this many whole chunks of a
+ * pulled body in one step (one write): 1 MiB with 64 KiB chunks. */
+#define STEP_SLOTS 16
+#define REFUSED_MAX 16 /* incoming message ids refused, remembered */
 
 /* ---- outgoing ----------------------------------------------------------- */
 
@@ -165,7 +168,12 @@ struct msrp_engine {
                          first pull, dropped when the engine is idle) */
   bool has_prefetch;  /* pbuf holds the next step's body already: */
   ssize_t prefetched; /* ... what the provider said */
-  struct iovec iov[4];
+  struct iovec iov[4 + 3 * (STEP_SLOTS - 1)];
+  /* the heads and end-lines of the step's further chunks, and their
+   * transactions, started when the step is written */
+  msrp__buf xhead[STEP_SLOTS - 1], xtail[STEP_SLOTS - 1];
+  tx *pend_tx[STEP_SLOTS - 1];
+  int npend;
   int niov;
   size_t queued;
   size_t answer_bytes; /* queued answers of our own (item.own) */

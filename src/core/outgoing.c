@@ -113,9 +113,10 @@ static size_t slice_max(const msrp_engine *e) {
   return e->chunk_size < SLICE_MAX ? e->chunk_size : SLICE_MAX;
 }
 
-/* Open a chunk for message `m`: render its head (the headers were checked
- * when the message was queued, the paths when the engine was made). */
-static int open_chunk(msrp_engine *e, outmsg *m) {
+/* Open a chunk for message `m`: render its head into `b` (the headers were
+ * checked when the message was queued, the paths when the engine was
+ * made). */
+static int open_chunk_into(msrp_engine *e, outmsg *m, msrp__buf *b) {
   uint64_t start = m->sent + 1;
   /* The exact end goes in the Byte-Range only when the whole body leaves
    * in one step; a body that takes several steps gets "*", so that the
@@ -125,7 +126,6 @@ static int open_chunk(msrp_engine *e, outmsg *m) {
   int rc = msrp__random_token(e->cur_tid, 12);
   if (rc)
     return rc;
-  msrp__buf *b = &e->head;
   static const char *const rep[] = {NULL, "yes", "no", "partial"};
   b->len = 0;
   rc = msrp__wire_request_line(b, e->cur_tid, strlen(e->cur_tid), "SEND");
@@ -171,15 +171,23 @@ static int open_chunk(msrp_engine *e, outmsg *m) {
   return 0;
 }
 
-/* The end-line of the open chunk, with `flag`. */
-static void add_tail(msrp_engine *e, char flag) {
+static int open_chunk(msrp_engine *e, outmsg *m) {
+  return open_chunk_into(e, m, &e->head);
+}
+
+/* The end-line of the open chunk, with `flag`, rendered into `t`. */
+static void add_tail_into(msrp_engine *e, char flag, msrp__buf *t) {
   /* a chunk without Content-Type (an empty body) has no CRLF before it */
-  e->tail.len = 0; /* reserved when the engine was made: no allocation */
-  msrp__wire_end_line(&e->tail, e->cur->content_type != NULL, e->cur_tid,
+  t->len = 0; /* reserved beforehand: no allocation */
+  msrp__wire_end_line(t, e->cur->content_type != NULL, e->cur_tid,
                       strlen(e->cur_tid), flag);
-  e->iov[e->niov++] = (struct iovec){e->tail.data, e->tail.len};
+  e->iov[e->niov++] = (struct iovec){t->data, t->len};
   e->step_tail = true;
   e->step_flag = flag;
+}
+
+static void add_tail(msrp_engine *e, char flag) {
+  add_tail_into(e, flag, &e->tail);
 }
 
 /* Room for the next step's body of message `m`, whose chunk has
@@ -200,8 +208,9 @@ static size_t body_room(const msrp_engine *e, const outmsg *m,
 static ssize_t fetch(msrp_engine *e, outmsg *m, size_t room) {
   if (room == 0 || m->eof)
     return 0;
-  /* made when a body is pulled, dropped when the engine is idle */
-  if (!e->pbuf && !(e->pbuf = malloc(slice_max(e))))
+  /* made when a body is pulled, dropped when the engine is idle: room for
+   * a step of several chunks */
+  if (!e->pbuf && !(e->pbuf = malloc(STEP_SLOTS * slice_max(e))))
     return -1;
   ssize_t got = m->provider(m->sent, e->pbuf, room, m->provider_ud);
   if (got == MSRP_ERR_WOULD_BLOCK)
@@ -244,6 +253,68 @@ static int add_body(msrp_engine *e) {
   else if (e->cur_chunk + n >= e->chunk_size)
     add_tail(e, MSRP_FLAG_MORE);
   return 0;
+}
+
+/* The step holds one whole chunk of a pulled body and nothing else waits:
+ * add the message's next chunks to it (up to STEP_SLOTS, as the caller's
+ * pieces allow), so that one write carries them all. Each further chunk's
+ * body is pulled first; only then is the chunk before it counted as
+ * written-to-be (its transaction starts when the step is written). */
+static void extend_step(msrp_engine *e, int max) {
+  outmsg *m = e->cur;
+  size_t slice = slice_max(e);
+  for (int slot = 0; slot < STEP_SLOTS - 1 && e->niov + 3 <= max; slot++) {
+    if (!m || !m->provider || m->state != OUT_ACTIVE || !e->step_tail ||
+        e->step_flag != MSRP_FLAG_MORE ||
+        e->cur_chunk + e->step_body < e->chunk_size || e->prio || e->mq ||
+        m->eof ||
+        (e->max_unanswered &&
+         e->unanswered + e->step_body >= e->max_unanswered))
+      return;
+    uint64_t at = m->sent + e->step_body;
+    if (m->size != MSRP_BYTE_RANGE_UNKNOWN && at >= m->size)
+      return;
+    size_t room = e->chunk_size < slice ? e->chunk_size : slice;
+    if (m->size != MSRP_BYTE_RANGE_UNKNOWN && m->size - at < room)
+      room = (size_t)(m->size - at);
+    if (!e->xtail[slot].data && msrp__buf_reserve(&e->xtail[slot], 64))
+      return;
+    uint8_t *dst = e->pbuf + (size_t)(slot + 1) * slice;
+    ssize_t got = m->provider(at, dst, room, m->provider_ud);
+    if (got == 0)
+      m->eof = true; /* the next step ends the message */
+    if (got <= 0 || (size_t)got > room)
+      return; /* not now, or failed: the next step asks again */
+    /* the chunk before is whole: count it, open the next */
+    tx *before = e->cur_tx;
+    char tid[sizeof e->cur_tid];
+    memcpy(tid, e->cur_tid, sizeof tid);
+    size_t chunk = e->cur_chunk;
+    bool exact = e->cur_exact;
+    m->sent = at;
+    if (open_chunk_into(e, m, &e->xhead[slot])) {
+      m->sent = at - e->step_body; /* as it was: this step ends here */
+      e->cur_tx = before;
+      memcpy(e->cur_tid, tid, sizeof tid);
+      e->cur_chunk = chunk;
+      e->cur_exact = exact;
+      return;
+    }
+    if (before) {
+      before->bytes += e->step_body;
+      e->unanswered += e->step_body;
+      e->pend_tx[e->npend++] = before;
+    }
+    e->iov[e->niov++] = (struct iovec){dst, (size_t)got};
+    e->step_body = (size_t)got;
+    e->step_tail = false;
+    bool ended =
+        m->size != MSRP_BYTE_RANGE_UNKNOWN && at + (uint64_t)got >= m->size;
+    if (ended)
+      add_tail_into(e, MSRP_FLAG_END, &e->xtail[slot]);
+    else if ((size_t)got >= e->chunk_size)
+      add_tail_into(e, MSRP_FLAG_MORE, &e->xtail[slot]);
+  }
 }
 
 int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
@@ -356,7 +427,11 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
       }
       return 0;
     }
+    if (e->step == STEP_CHUNK)
+      extend_step(e, max);
   }
+  if (e->niov > max)
+    return MSRP_ERR_INVALID_ARGUMENT;
   for (int i = 0; i < e->niov; i++)
     iov[i] = e->iov[i];
   return e->niov;
@@ -396,6 +471,11 @@ void msrp_engine_output_done(msrp_engine *e, uint64_t now) {
       msrp__tx_start(e, t, now);
     }
   } else if (kind == STEP_CHUNK) {
+    /* the step's chunks before its last are out: their clocks start */
+    for (int i = 0; i < e->npend; i++)
+      if (e->pend_tx[i])
+        msrp__tx_start(e, e->pend_tx[i], now);
+    e->npend = 0;
     outmsg *m = e->cur;
     if (e->cur_tx) { /* on its way until its response comes */
       e->cur_tx->bytes += e->step_body;

@@ -45,7 +45,7 @@ static int plain_encode(msrp__layer *l, const struct iovec *iov, int n,
   (void)l;
   *owned = NULL;
   *nbufs = 0;
-  for (int i = 0; i < n && i < 8; i++)
+  for (int i = 0; i < n && i < MSRP__LAYER_PIECES; i++)
     bufs[(*nbufs)++] = uv_buf_init(iov[i].iov_base, (unsigned)iov[i].iov_len);
   return 0;
 }

@@ -17,6 +17,10 @@
 
 typedef struct msrp__layer msrp__layer; /* one connection's layer state */
 
+/* The most pieces one write may have (a session's step of several chunks:
+ * three pieces each). */
+#define MSRP__LAYER_PIECES 64
+
 typedef struct msrp__layer_ops {
   const char *name; /* for the log: "TCP", "TLS" */
   /* Writes are transformed at once (encrypted): the caller's bytes need
@@ -35,8 +39,8 @@ typedef struct msrp__layer_ops {
    * MSRP_ERR_CONNECTION_CLOSED when the peer said goodbye, MSRP_ERR_IO. */
   ssize_t (*refill)(msrp__layer *l, uint8_t *rbuf, size_t size);
   /* What to write on the socket for plaintext `iov` (n may be 0: only what
-   * the layer has of its own): up to 8 `bufs`, pointing at `iov` or at
-   * *owned, a malloc'd buffer the write then owns. */
+   * the layer has of its own): up to MSRP__LAYER_PIECES `bufs`, pointing at
+   * `iov` or at *owned, a malloc'd buffer the write then owns. */
   int (*encode)(msrp__layer *l, const struct iovec *iov, int n, uv_buf_t *bufs,
                 int *nbufs, char **owned);
   /* Bytes the layer has to send of its own (handshake, alerts, goodbye). */

@@ -6,6 +6,7 @@
 #include <msrp/session.h>
 
 #include "io/io_internal.h"
+#include "io/layer.h"
 
 #include "core/util.h"
 
@@ -258,8 +259,9 @@ static void pump(msrp_session *s) {
   s->batch_len = 0;
   uint64_t t = now(s);
   for (;;) {
-    struct iovec iov[4];
-    int n = msrp_engine_output(s->e, iov, 4);
+    /* room for a step of several chunks: one write for up to 1 MiB */
+    struct iovec iov[MSRP__LAYER_PIECES];
+    int n = msrp_engine_output(s->e, iov, MSRP__LAYER_PIECES);
     if (n <= 0)
       break;
     size_t size = 0;

@@ -540,7 +540,7 @@ static int submit_now(msrp_transport *t, const struct iovec *iov, int n,
   w->cb = cb;
   w->ud = ud;
   w->copy = copy;
-  uv_buf_t bufs[8];
+  uv_buf_t bufs[MSRP__LAYER_PIECES];
   int nb = 0;
   char *owned;
   int rc = t->ops->encode(t->layer, iov, n, bufs, &nb, &owned);
@@ -589,7 +589,7 @@ int msrp_transport_write(msrp_transport *t, const void *data, size_t len,
 
 int msrp_transport_writev(msrp_transport *t, const struct iovec *iov,
                           int iovcnt, msrp_write_cb cb, void *ud) {
-  if (!t || iovcnt < 0 || iovcnt > 8)
+  if (!t || iovcnt < 0 || iovcnt > MSRP__LAYER_PIECES)
     return MSRP_ERR_INVALID_ARGUMENT;
   for (int i = 0; i < iovcnt; i++)
     trace(t, MSRP_TRACE_OUT, iov[i].iov_base, iov[i].iov_len);

@@ -208,6 +208,8 @@ typedef struct peer {
 static struct world {
   uint64_t now;
   int bytewise; /* feed engines one byte at a time */
+  int pieces;   /* what step() offers msrp_engine_output (0: 4) */
+  int steps;    /* steps step() has taken */
   peer p[2];
   ev *evs;
   size_t nev;
@@ -587,11 +589,13 @@ static void feed(peer *P, const char *s) {
  * if there is one. 1 if there was output. */
 static int step(peer *P) {
   peer *Q = &W.p[1 - P->id];
-  struct iovec iov[4];
-  int n = msrp_engine_output(P->e, iov, 4);
-  assert_true(n >= 0 && n <= 4);
+  struct iovec iov[64];
+  int max = W.pieces ? W.pieces : 4;
+  int n = msrp_engine_output(P->e, iov, max);
+  assert_true(n >= 0 && n <= max);
   if (n == 0)
     return 0;
+  W.steps++;
   for (int i = 0; i < n; i++) {
     wire_feed(&P->w, iov[i].iov_base, iov[i].iov_len);
     if (Q->e)
@@ -2832,6 +2836,81 @@ static void test_provider_offset_and_chunk_reports(void **state) {
                    MSRP_ERR_INVALID_ARGUMENT);
 }
 
+/* A caller that takes enough pieces gets several whole chunks of a pulled
+ * body in one step (one write): 95 bytes in chunks of 10 with 64 pieces is
+ * two steps (sixteen chunks at most in one), each chunk its own
+ * transaction, answered and reported as ever; with the window of
+ * unanswered bytes (a relay's), a step stops at it. */
+static void test_provider_many_chunks_per_step(void **state) {
+  (void)state;
+  start_streaming_pair(0);
+  W.pieces = 64;
+  prov pv = {.size = 195};
+  msrp_message_params mp = {.content_type = "application/octet-stream",
+                            .provider = provider,
+                            .provider_ud = &pv,
+                            .size = 195,
+                            .success_report = MSRP_REPORT_YES,
+                            .failure_report = MSRP_REPORT_YES,
+                            .message_id = "many"};
+  assert_int_equal(
+      msrp_engine_send_message(A->e, &mp, message_cb, TAG(84), NULL), 0);
+  W.steps = 0;
+  drain(A);
+  assert_int_equal(W.steps, 2); /* 16 chunks, then 4 */
+  pump();
+  assert_int_equal(count_method(A, MSRP_METHOD_SEND, 0), 20);
+  for (size_t i = 0; i < 20; i++) {
+    out_chunk *oc = nth_method(A, MSRP_METHOD_SEND, i);
+    char want[32];
+    snprintf(want, sizeof want, "%zu-*/195", i * 10 + 1);
+    assert_string_equal(msrp_chunk_header(oc->c, "Byte-Range"), want);
+    assert_int_equal(oc->body.n, i < 19 ? 10 : 5);
+    assert_int_equal(oc->flag, i < 19 ? '+' : '$');
+    for (size_t k = 0; k < oc->body.n; k++)
+      assert_int_equal((uint8_t)oc->body.p[k], gen_byte(i * 10 + k));
+  }
+  /* every chunk answered, the message reported whole and done */
+  int answered = 0; /* start lines "MSRP tid 200 OK", not REPORT Status */
+  for (const char *o = out_since(B, 0); (o = strstr(o, "MSRP ")); o++) {
+    const char *sp = strchr(o + 5, ' ');
+    answered += sp && !strncmp(sp, " 200 OK\r\n", 9);
+  }
+  assert_int_equal(answered, 20);
+  assert_int_equal(ev_count(1, EV_END), 1);
+  assert_int_equal(ev_get(0, EV_MSGCB, 0)->status, 0);
+  assert_int_equal(ev_get(0, EV_MSGCB, 0)->code, 200);
+  assert_true(ev_get(0, EV_REPORT, ev_count(0, EV_REPORT) - 1)->complete);
+  W.pieces = 0;
+}
+
+/* The window of unanswered bytes (a relay's) bounds such a step too: with
+ * 35 bytes, four chunks of 10 go out, then nothing until answers come. */
+static void test_many_chunks_per_step_window(void **state) {
+  (void)state;
+  msrp_engine_config c = cfg(A);
+  c.chunk_size = 10;
+  c.max_unanswered_bytes = 35;
+  start(A, &c);
+  W.pieces = 64;
+  prov pv = {.size = 100};
+  msrp_message_params mp = {.content_type = "application/octet-stream",
+                            .provider = provider,
+                            .provider_ud = &pv,
+                            .size = 100,
+                            .message_id = "window"};
+  assert_int_equal(
+      msrp_engine_send_message(A->e, &mp, message_cb, TAG(85), NULL), 0);
+  W.steps = 0;
+  drain(A);
+  assert_int_equal(W.steps, 1);
+  assert_int_equal(count_method(A, MSRP_METHOD_SEND, 0), 4);
+  serve(); /* B answers: the rest goes, window by window */
+  assert_int_equal(count_method(A, MSRP_METHOD_SEND, 0), 10);
+  assert_int_equal(ev_get(0, EV_MSGCB, 0)->status, 0);
+  W.pieces = 0;
+}
+
 /* report_every 15 with chunks of 10: a REPORT for the run 1-20 once 15
  * bytes have come, the rest (21-25) when the message is whole; and A's
  * message completes on them. */
@@ -3776,6 +3855,8 @@ int main(void) {
       T(test_recv_large_interleaved),
       T(test_abort_queued),
       T(test_provider_offset_and_chunk_reports),
+      T(test_provider_many_chunks_per_step),
+      T(test_many_chunks_per_step_window),
       T(test_reports_every),
       T(test_idle_deadline_while_receiving),
       T(test_unanswered_window),
