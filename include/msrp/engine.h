@@ -256,9 +256,12 @@ MSRP_API int msrp_engine_paused(const msrp_engine *e);
 /* ---- output ------------------------------------------------------------ */
 
 /** The next bytes to write, as up to `max` pieces (4 are enough for any
- * step). Returns the number of pieces, 0 when nothing is ready. The pieces
- * stay valid and unchanged until msrp_engine_output_done(); call that
- * before asking again. */
+ * step; a caller that offers more gets up to 16 whole chunks of a pulled
+ * body in one step, three pieces each, so that one write carries them —
+ * when nothing else waits and the window of unanswered bytes allows).
+ * Returns the number of pieces, 0 when nothing is ready. The pieces stay
+ * valid and unchanged until msrp_engine_output_done(); call that before
+ * asking again. */
 MSRP_API int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max);
 /** The pieces from the last msrp_engine_output() are written. Transactions
  * start their timeout `now`. */
