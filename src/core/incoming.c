@@ -118,20 +118,17 @@ static inmsg *message_for(msrp_engine *e, const msrp_chunk *c, int *code,
       r.total <= e->whole_max) {
     /* the whole message in one chunk, the usual case for chat: it is
      * collected in one buffer, with no per-message state */
-    if (r.total > e->single_cap) {
-      /* as large as the largest such message yet, not whole_max: an idle
-       * chat session keeps a few hundred bytes, not 64 KiB */
-      uint8_t *grown = realloc(e->single, r.total ? (size_t)r.total : 1);
+    /* as large as the largest such message yet, not whole_max: an idle
+     * chat session keeps a few hundred bytes, not 64 KiB */
+    size_t need = r.total ? (size_t)r.total : 1;
+    if (need > e->single_cap) {
+      uint8_t *grown = realloc(e->single, need);
       if (!grown) {
         *code = MSRP_STATUS_BAD_REQUEST;
         return NULL;
       }
       e->single = grown;
-      e->single_cap = (size_t)r.total;
-    }
-    if (!e->single && !(e->single = malloc(1))) {
-      *code = MSRP_STATUS_BAD_REQUEST;
-      return NULL;
+      e->single_cap = need;
     }
     e->in.single = true;
     e->in.single_total = r.total;

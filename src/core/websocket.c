@@ -24,51 +24,21 @@
 
 #define GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-typedef struct bytes {
-  uint8_t *p;
-  size_t len, off, cap;
-} bytes;
-
-static int bytes_add(bytes *b, const void *data, size_t n) {
-  if (b->off && b->off == b->len)
-    b->off = b->len = 0;
-  if (b->len + n > b->cap) {
-    if (b->off) { /* room at the front first */
-      memmove(b->p, b->p + b->off, b->len - b->off);
-      b->len -= b->off;
-      b->off = 0;
-    }
-    if (b->len + n > b->cap) {
-      size_t cap = b->cap ? b->cap : 1024;
-      while (cap < b->len + n)
-        cap *= 2;
-      uint8_t *q = realloc(b->p, cap);
-      if (!q)
-        return MSRP_ERR_NOMEM;
-      b->p = q;
-      b->cap = cap;
-    }
-  }
-  if (n)
-    memcpy(b->p + b->len, data, n);
-  b->len += n;
-  return 0;
-}
-
 struct msrp__ws {
   wslay_event_context_ptr ctx;
   char key[25];
   bool open, failed, close_queued;
   bool nomem; /* one of our callbacks ran out of memory */
   char error[200];
-  bytes http; /* the upgrade response, until its empty line */
+  msrp__buf http; /* the upgrade response, until its empty line */
   const uint8_t *feed;
   size_t feed_len;
-  bytes in;  /* MSRP bytes from messages */
-  bytes out; /* bytes to send */
+  msrp__buf in; /* MSRP bytes from messages, read up to in_off */
+  size_t in_off;
+  msrp__buf out; /* bytes to send */
   /* our output, until each chunk's end-line: one message per chunk */
   msrp_parser *p;
-  bytes msg;
+  msrp__buf msg;
   size_t scanned;
 };
 
@@ -103,7 +73,7 @@ static ssize_t ws_send(wslay_event_context_ptr ctx, const uint8_t *data,
                        size_t len, int flags, void *ud) {
   (void)flags;
   msrp__ws *w = ud;
-  if (bytes_add(&w->out, data, len)) {
+  if (msrp__buf_append(&w->out, data, len)) {
     w->nomem = true;
     wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
     return -1;
@@ -126,8 +96,13 @@ static void ws_message(wslay_event_context_ptr ctx,
                        void *ud) {
   msrp__ws *w = ud;
   if (arg->opcode != WSLAY_TEXT_FRAME && arg->opcode != WSLAY_BINARY_FRAME)
-    return; /* ping, pong, close: wslay answers them */
-  if (bytes_add(&w->in, arg->msg, arg->msg_length)) {
+    return;        /* ping, pong, close: wslay answers them */
+  if (w->in_off) { /* what was read makes room */
+    memmove(w->in.data, w->in.data + w->in_off, w->in.len - w->in_off);
+    w->in.len -= w->in_off;
+    w->in_off = 0;
+  }
+  if (msrp__buf_append(&w->in, arg->msg, arg->msg_length)) {
     w->nomem = true;
     wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
   }
@@ -187,7 +162,8 @@ int msrp__ws_client_new(msrp__ws **out, const char *host, int port,
                    "\r\n",
                    path ? path : "/", v6 ? "[" : "", host, v6 ? "]" : "",
                    port_text, w->key);
-  if (n < 0 || (size_t)n >= sizeof req || bytes_add(&w->out, req, (size_t)n)) {
+  if (n < 0 || (size_t)n >= sizeof req ||
+      msrp__buf_append(&w->out, req, (size_t)n)) {
     msrp__ws_free(w);
     return n < 0 || (size_t)n >= sizeof req ? MSRP_ERR_INVALID_ARGUMENT
                                             : MSRP_ERR_NOMEM;
@@ -202,10 +178,10 @@ void msrp__ws_free(msrp__ws *w) {
   if (w->ctx)
     wslay_event_context_free(w->ctx);
   msrp_parser_free(w->p);
-  free(w->http.p);
-  free(w->in.p);
-  free(w->out.p);
-  free(w->msg.p);
+  msrp__buf_free(&w->http);
+  msrp__buf_free(&w->in);
+  msrp__buf_free(&w->out);
+  msrp__buf_free(&w->msg);
   free(w);
 }
 
@@ -318,10 +294,11 @@ int msrp__ws_feed(msrp__ws *w, const uint8_t *data, size_t len) {
     return len ? frames_in(w, data, len) : 0;
   /* the response's head, then perhaps frames already */
   size_t before = w->http.len;
-  if (bytes_add(&w->http, data, len) || bytes_add(&w->http, "", 1))
+  if (msrp__buf_append(&w->http, data, len) ||
+      msrp__buf_append(&w->http, "", 1))
     return MSRP_ERR_NOMEM;
   w->http.len--; /* the NUL stays after the bytes, not counted */
-  const char *head = (const char *)w->http.p;
+  char *head = w->http.data;
   const char *end = strstr(head, "\r\n\r\n");
   if (memchr(head, '\0', w->http.len))
     return fail(w, "a NUL in the upgrade response");
@@ -335,13 +312,12 @@ int msrp__ws_feed(msrp__ws *w, const uint8_t *data, size_t len) {
   if (head_len > MSRP__WS_MAX_RESPONSE)
     return fail(w, "the upgrade response's head passes %u bytes",
                 MSRP__WS_MAX_RESPONSE);
-  w->http.p[head_len - 2] = '\0'; /* keep the last header's CRLF */
+  head[head_len - 2] = '\0'; /* keep the last header's CRLF */
   int rc = check_response(w, head);
   if (rc)
     return rc;
   size_t rest_at = head_len - before; /* in `data` */
-  free(w->http.p);
-  w->http = (bytes){0};
+  msrp__buf_free(&w->http);
   return rest_at < len ? frames_in(w, data + rest_at, len - rest_at) : 0;
 }
 
@@ -354,18 +330,18 @@ const char *msrp__ws_error(const msrp__ws *w) {
 }
 
 size_t msrp__ws_read(msrp__ws *w, uint8_t *buf, size_t size) {
-  size_t have = w->in.len - w->in.off;
+  size_t have = w->in.len - w->in_off;
   size_t n = have < size ? have : size;
   if (!n)
     return 0;
-  memcpy(buf, w->in.p + w->in.off, n);
-  w->in.off += n;
+  memcpy(buf, w->in.data + w->in_off, n);
+  w->in_off += n;
   return n;
 }
 
 int msrp__ws_closed(const msrp__ws *w, int *code) {
   if (!w->open || !wslay_event_get_close_received(w->ctx) ||
-      w->in.len != w->in.off)
+      w->in.len != w->in_off)
     return 0;
   if (code)
     *code = wslay_event_get_status_code_received(w->ctx);
@@ -378,15 +354,16 @@ int msrp__ws_closed(const msrp__ws *w, int *code) {
 /* msg[0, n) is one chunk: one message. */
 static int queue_chunk(msrp__ws *w, size_t n) {
   struct wslay_event_msg m = {
-      .opcode = u8_check(w->msg.p, n) ? WSLAY_BINARY_FRAME : WSLAY_TEXT_FRAME,
-      .msg = w->msg.p,
+      .opcode = u8_check((const uint8_t *)w->msg.data, n) ? WSLAY_BINARY_FRAME
+                                                          : WSLAY_TEXT_FRAME,
+      .msg = (const uint8_t *)w->msg.data,
       .msg_length = n};
   int rc = wslay_event_queue_msg(w->ctx, &m);
   if (rc == WSLAY_ERR_NOMEM)
     return MSRP_ERR_NOMEM;
   if (rc)
     return MSRP_ERR_CLOSED;
-  memmove(w->msg.p, w->msg.p + n, w->msg.len - n);
+  memmove(w->msg.data, w->msg.data + n, w->msg.len - n);
   w->msg.len -= n;
   w->scanned -= n;
   return 0;
@@ -398,15 +375,16 @@ int msrp__ws_write(msrp__ws *w, const struct iovec *iov, int n) {
   if (w->close_queued)
     return MSRP_ERR_CLOSED;
   for (int i = 0; i < n; i++)
-    if (bytes_add(&w->msg, iov[i].iov_base, iov[i].iov_len))
+    if (msrp__buf_append(&w->msg, iov[i].iov_base, iov[i].iov_len))
       return MSRP_ERR_NOMEM;
   /* the parser may hold an event when all input is used: ask until it
    * has none */
   for (;;) {
     size_t used = 0;
     msrp_event ev;
-    int rc = msrp_parser_execute(w->p, w->msg.p + w->scanned,
-                                 w->msg.len - w->scanned, &used, &ev);
+    int rc =
+        msrp_parser_execute(w->p, (const uint8_t *)w->msg.data + w->scanned,
+                            w->msg.len - w->scanned, &used, &ev);
     if (rc)
       return fail(w, "our own output is not MSRP (%s)", msrp_strerror(rc));
     w->scanned += used;
@@ -429,28 +407,28 @@ int msrp__ws_close(msrp__ws *w) {
   if (w->close_queued || !w->open || w->failed)
     return 0;
   w->close_queued = true;
-  size_t before = w->out.len - w->out.off;
+  size_t before = w->out.len;
   if (wslay_event_queue_close(w->ctx, WSLAY_CODE_NORMAL_CLOSURE, NULL, 0) ||
       (wslay_event_want_write(w->ctx) && wslay_event_send(w->ctx)))
     return 0;
-  return w->out.len - w->out.off > before;
+  return w->out.len > before;
 }
 
 int msrp__ws_take_output(msrp__ws *w, char **out, size_t *len) {
   *out = NULL;
-  *len = w->out.len - w->out.off;
+  *len = w->out.len;
   if (!*len)
     return 0;
-  if (!(*out = malloc(*len + 1)))
+  /* the buffer itself changes hands: no copy of the frames */
+  if (msrp__buf_append(&w->out, "", 1))
     return MSRP_ERR_NOMEM;
-  memcpy(*out, w->out.p + w->out.off, *len);
-  (*out)[*len] = '\0';
-  w->out.off = w->out.len = 0;
+  *out = w->out.data;
+  w->out = (msrp__buf){0};
   return 0;
 }
 
 size_t msrp__ws_pending(const msrp__ws *w) {
-  return w->out.len - w->out.off;
+  return w->out.len;
 }
 
 /* ---- the relay's URL
@@ -495,4 +473,21 @@ int msrp__ws_url_parse(const char *url, msrp__ws_url *out) {
   snprintf(u.path, sizeof u.path, "%s", *end ? end : "/");
   *out = u;
   return 0;
+}
+
+int msrp__ws_relay_uri(const msrp__ws_url *url, msrp_uri *out) {
+  *out = (msrp_uri)MSRP_URI_INIT;
+  return msrp_uri_init(out, url->secure, url->host, url->port, NULL, "ws");
+}
+
+int msrp__ws_local_uri(int secure, const char *session_id, msrp_uri *out) {
+  *out = (msrp_uri)MSRP_URI_INIT;
+  char host[32];
+  int rc = msrp__random_token(host, 12);
+  if (rc)
+    return rc;
+  for (char *h = host; *h; h++) /* a host name in lower case */
+    *h = (char)(*h >= 'A' && *h <= 'Z' ? *h - 'A' + 'a' : *h);
+  strcat(host, ".invalid");
+  return msrp_uri_init(out, secure, host, 2855, session_id, "ws");
 }

@@ -9,6 +9,8 @@
 #ifndef MSRP_CORE_WEBSOCKET_H
 #define MSRP_CORE_WEBSOCKET_H
 
+#include <msrp/uri.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -71,6 +73,14 @@ typedef struct msrp__ws_url {
 int msrp__ws_url_parse(const char *url, msrp__ws_url *out);
 /* Whether `uri` is a WebSocket URL (its scheme, case-insensitively). */
 int msrp__ws_is_url(const char *uri);
+
+/* RFC 7977's MSRP URIs of a WebSocket session: the relay's, for the AUTH
+ * (msrp[s]://host:port;ws from its URL), and ours, which names no address a
+ * peer could reach (msrp[s]://<random>.invalid:2855/<session_id>;ws;
+ * `session_id` NULL: none yet). `*out` is initialised here. Errors: those
+ * of msrp_uri_init(), MSRP_ERR_RANDOM. */
+int msrp__ws_relay_uri(const msrp__ws_url *url, msrp_uri *out);
+int msrp__ws_local_uri(int secure, const char *session_id, msrp_uri *out);
 
 /* RFC 6455's accept value for a key (base64 of SHA-1 of key + GUID),
  * into `out` (29 bytes). */

@@ -186,8 +186,10 @@ typedef struct ws_layer {
   const msrp__layer_ops *inner_ops;
   msrp__layer *inner;
   msrp__ws *ws;
-  uint8_t *rbuf;          /* the transport's read buffer, from read_into */
-  uint8_t scratch[16384]; /* the inner layer's plaintext, on its way in */
+  uint8_t *rbuf; /* the transport's read buffer, from read_into */
+  /* the inner layer's plaintext, on its way in (a read buffer as the
+   * transport gives one: TLS takes its lower half) */
+  uint8_t scratch[32768];
   bool inner_ready;
   bool inner_eof; /* the inner layer said goodbye (close_notify) */
   int fail;       /* the codec failed: said on the next refill */
@@ -232,8 +234,7 @@ static int ws_take(ws_layer *w, const uint8_t *data, size_t n) {
 /* Whatever plaintext the inner layer holds, into the codec. */
 static int ws_drain_inner(ws_layer *w) {
   for (;;) {
-    ssize_t n =
-        w->inner_ops->refill(w->inner, w->scratch, 2 * sizeof w->scratch);
+    ssize_t n = w->inner_ops->refill(w->inner, w->scratch, sizeof w->scratch);
     if (n == MSRP_ERR_CONNECTION_CLOSED) {
       w->inner_eof = true;
       return 0;

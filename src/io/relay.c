@@ -224,17 +224,9 @@ static void on_ready(msrp_transport *t, int status, void *ud) {
   msrp_uri fresh = MSRP_URI_INIT;
   int rc;
   if (r->ws) {
-    /* RFC 7977: a WebSocket client has no address a peer could reach; its
-     * URI names a host nobody can resolve and the ws transport */
-    char host[32];
-    rc = msrp__random_token(host, 12);
-    if (!rc) {
-      for (char *h = host; *h; h++)
-        *h = (char)(*h >= 'A' && *h <= 'Z' ? *h - 'A' + 'a' : *h);
-      strcat(host, ".invalid");
-      rc = msrp_uri_init(&fresh, r->relay_uri.use_tls, host, 2855,
-                         r->local_uri->session_id, "ws");
-    }
+    msrp_uri_clear(&fresh);
+    rc = msrp__ws_local_uri(r->relay_uri.use_tls, r->local_uri->session_id,
+                            &fresh);
   } else {
     rc = msrp_uri_init(&fresh, r->relay_uri.use_tls, ip, port,
                        r->local_uri->session_id, NULL);
@@ -407,9 +399,10 @@ static int try_relay(msrp__relay *r) {
   if (r->ws) {
     /* RFC 7977: the relay's MSRP URI for AUTH names the ws transport */
     rc = msrp__ws_url_parse(e->uri, &r->wsurl);
-    if (!rc)
-      rc = msrp_uri_init(&r->relay_uri, r->wsurl.secure, r->wsurl.host,
-                         r->wsurl.port, NULL, "ws");
+    if (!rc) {
+      msrp_uri_clear(&r->relay_uri);
+      rc = msrp__ws_relay_uri(&r->wsurl, &r->relay_uri);
+    }
   } else {
     rc = msrp_uri_parse(&r->relay_uri, e->uri, strlen(e->uri));
   }

@@ -399,6 +399,47 @@ static chat_msg *find_msg(msrp_chat *c, const char *id) {
   return NULL;
 }
 
+/* What goes in a Message/CPIM wrapper besides From and the content. */
+typedef struct wrapping {
+  const char *to;      /* the To URI */
+  const char *imdn_id; /* imdn.Message-ID (with the imdn NS), or NULL */
+  time_t dt;           /* DateTime, or 0 */
+  unsigned notify;     /* imdn.Disposition-Notification, or 0 */
+  bool notification;   /* Content-Disposition: notification (RFC 5438) */
+} wrapping;
+
+/* The content of `type`, wrapped: *body malloc'd, *blen its length. */
+static int wrap_cpim(const msrp_chat *c, const wrapping *w, const char *type,
+                     const void *data, size_t len, char **body, size_t *blen) {
+  msrp_cpim *cp;
+  int rc = msrp_cpim_new(&cp);
+  if (rc)
+    return rc;
+  rc = msrp_cpim_set_from(cp, c->acct.display_name, c->acct.uri);
+  if (!rc)
+    rc = msrp_cpim_add_to(cp, NULL, w->to);
+  if (!rc && w->imdn_id)
+    rc = msrp_cpim_add_ns(cp, MSRP_IMDN_CPIM_PREFIX, MSRP_IMDN_CPIM_NS);
+  if (!rc && w->imdn_id)
+    rc = msrp_cpim_add_header(cp, "imdn.Message-ID", NULL, w->imdn_id);
+  if (!rc && w->dt)
+    rc = msrp_cpim_set_datetime(cp, (int64_t)w->dt);
+  if (!rc && w->notify) {
+    char v[64];
+    rc = msrp_imdn_disposition_format(w->notify, v, sizeof v);
+    if (rc >= 0)
+      rc = msrp_cpim_add_header(cp, "imdn.Disposition-Notification", NULL, v);
+  }
+  if (!rc)
+    rc = msrp_cpim_set_content(cp, type, data, len);
+  if (!rc && w->notification)
+    rc = msrp_cpim_add_mime_header(cp, "Content-Disposition", "notification");
+  if (!rc)
+    rc = msrp_cpim_to_bytes(cp, body, blen);
+  msrp_cpim_free(cp);
+  return rc;
+}
+
 /* ---- disposition notifications (RFC 5438) ------------------------------- */
 
 static imdn_entry *imdn_find(imdn_entry *e, const char *id) {
@@ -528,27 +569,13 @@ int msrp_chat_send_notification(msrp_chat *c, const char *message_id,
   size_t xlen = 0, blen = 0;
   if ((rc = msrp_imdn_build(&doc, &xml, &xlen)))
     return rc;
-  msrp_cpim *cp = NULL;
   rc = msrp__random_token(id, 16);
+  wrapping w = {.to = e->peer_uri ? e->peer_uri : c->remote_uri,
+                .imdn_id = id,
+                .dt = time(NULL),
+                .notification = true};
   if (!rc)
-    rc = msrp_cpim_new(&cp);
-  if (!rc)
-    rc = msrp_cpim_set_from(cp, c->acct.display_name, c->acct.uri);
-  if (!rc)
-    rc = msrp_cpim_add_to(cp, NULL, e->peer_uri ? e->peer_uri : c->remote_uri);
-  if (!rc)
-    rc = msrp_cpim_add_ns(cp, MSRP_IMDN_CPIM_PREFIX, MSRP_IMDN_CPIM_NS);
-  if (!rc)
-    rc = msrp_cpim_add_header(cp, "imdn.Message-ID", NULL, id);
-  if (!rc)
-    rc = msrp_cpim_set_datetime(cp, (int64_t)time(NULL));
-  if (!rc)
-    rc = msrp_cpim_set_content(cp, MSRP_IMDN_TYPE, xml, xlen);
-  if (!rc)
-    rc = msrp_cpim_add_mime_header(cp, "Content-Disposition", "notification");
-  if (!rc)
-    rc = msrp_cpim_to_bytes(cp, &body, &blen);
-  msrp_cpim_free(cp);
+    rc = wrap_cpim(c, &w, MSRP_IMDN_TYPE, xml, xlen, &body, &blen);
   free(xml);
   if (!rc)
     rc = send_control(c, body, blen, "message/cpim");
@@ -721,31 +748,14 @@ static int send_now(msrp_chat *c, chat_msg *m) {
   size_t blen = 0;
   const char *ct = type;
   if (mode == MSRP_SDP_SEND_CPIM) {
-    msrp_cpim *cp;
-    if ((rc = msrp_cpim_new(&cp)))
-      return rc;
-    rc = msrp_cpim_set_from(cp, c->acct.display_name, c->acct.uri);
-    if (!rc)
-      rc = msrp_cpim_add_to(cp, NULL, m->to_uri ? m->to_uri : c->remote_uri);
-    if (!rc && m->notify)
-      rc = msrp_cpim_add_ns(cp, MSRP_IMDN_CPIM_PREFIX, MSRP_IMDN_CPIM_NS);
-    if (!rc && m->notify)
-      rc = msrp_cpim_add_header(cp, "imdn.Message-ID", NULL, m->id);
     /* a request for notifications names the message by id and time */
-    if (!rc && (m->dt || m->notify))
-      rc = msrp_cpim_set_datetime(cp, (int64_t)(m->dt ? m->dt : time(NULL)));
-    if (!rc && m->notify) {
-      char v[64];
-      rc = msrp_imdn_disposition_format(m->notify, v, sizeof v);
-      if (rc >= 0)
-        rc = msrp_cpim_add_header(cp, "imdn.Disposition-Notification", NULL, v);
-    }
-    if (!rc)
-      rc = msrp_cpim_set_content(cp, type, m->content, m->len);
-    if (!rc)
-      rc = msrp_cpim_to_bytes(cp, &body, &blen);
-    msrp_cpim_free(cp);
-    if (rc)
+    wrapping w = {.to = m->to_uri ? m->to_uri : c->remote_uri,
+                  .imdn_id = m->notify ? m->id : NULL,
+                  .dt = m->dt       ? m->dt
+                        : m->notify ? time(NULL)
+                                    : 0,
+                  .notify = m->notify};
+    if ((rc = wrap_cpim(c, &w, type, m->content, m->len, &body, &blen)))
       return rc;
     ct = "message/cpim";
   }
@@ -799,18 +809,9 @@ int msrp_chat_send_composing(msrp_chat *c, msrp_composing_state state,
   }
   const char *ct = MSRP_ISCOMPOSING_TYPE;
   if (!rc && mode == MSRP_SDP_SEND_CPIM) {
-    msrp_cpim *cp;
-    if (!(rc = msrp_cpim_new(&cp))) {
-      rc = msrp_cpim_set_from(cp, c->acct.display_name, c->acct.uri);
-      if (!rc)
-        rc = msrp_cpim_add_to(cp, NULL, c->remote_uri);
-      if (!rc)
-        rc = msrp_cpim_set_content(cp, MSRP_ISCOMPOSING_TYPE, xml, xlen);
-      if (!rc)
-        rc = msrp_cpim_to_bytes(cp, &body, &blen);
-      msrp_cpim_free(cp);
-      ct = "message/cpim";
-    }
+    wrapping w = {.to = c->remote_uri};
+    rc = wrap_cpim(c, &w, MSRP_ISCOMPOSING_TYPE, xml, xlen, &body, &blen);
+    ct = "message/cpim";
     free(xml);
     xml = NULL;
   } else if (!rc) {
