@@ -23,11 +23,30 @@ typedef struct arena_block {
 
 typedef struct header {
   msrp_header_id id;
-  char *name;
+  const char *name; /* in the arena, or header_names' own spelling */
   char *value;
 } header;
 
 enum { EXP_EXPIRES, EXP_MIN, EXP_MAX, EXP_COUNT };
+
+/* The three path headers. A received one is parsed only when something
+ * asks for it: the session's hot path compares its bytes with the paths
+ * it expects (msrp__chunk_paths_are) and never needs the URIs. */
+enum { P_TO, P_FROM, P_USE, P_COUNT };
+typedef enum lazy_state {
+  LAZY_NONE,    /* `path` and `has` say all there is */
+  LAZY_PENDING, /* raw bytes received, not yet looked at */
+  LAZY_KNOWN    /* raw bytes equal to a path known to be good */
+} lazy_state;
+
+typedef struct path_view {
+  msrp_path path;
+  bool has;
+  lazy_state lazy;
+  const char *raw; /* a received header's value in the arena, or NULL */
+  size_t raw_len;
+  size_t at; /* the header's index, for the order of errors */
+} path_view;
 
 struct msrp_chunk {
   char *tid;
@@ -42,8 +61,8 @@ struct msrp_chunk {
   size_t hcap;
 
   /* typed views of the known headers, kept in step with hdrs */
-  msrp_path to_path, from_path, use_path;
-  bool has_to, has_from, has_use;
+  path_view paths[P_COUNT];
+  uint32_t present; /* a bit per known header id present */
   msrp_byte_range range;
   bool has_range;
   msrp_status_header status;
@@ -53,8 +72,10 @@ struct msrp_chunk {
   bool has_expiry[EXP_COUNT];
 
   /* the first MSRP_ERR_PARSE_* the parser found in a chunk whose framing
-   * was intact (see msrp_chunk_error()); 0 if none */
+   * was intact (see msrp_chunk_error()), and the index of the header it
+   * came from (nhdrs for one about the whole chunk); 0 if none */
   int error;
+  size_t error_at;
 
   const uint8_t *body;
   size_t body_len;
@@ -98,36 +119,45 @@ static char *arena_strndup(msrp_chunk *c, const char *s, size_t n) {
 
 /* ---- header names ------------------------------------------------------ */
 
-static const char *const header_names[] = {
-    [MSRP_HDR_OTHER] = NULL,
-    [MSRP_HDR_TO_PATH] = "To-Path",
-    [MSRP_HDR_FROM_PATH] = "From-Path",
-    [MSRP_HDR_MESSAGE_ID] = "Message-ID",
-    [MSRP_HDR_BYTE_RANGE] = "Byte-Range",
-    [MSRP_HDR_CONTENT_TYPE] = "Content-Type",
-    [MSRP_HDR_SUCCESS_REPORT] = "Success-Report",
-    [MSRP_HDR_FAILURE_REPORT] = "Failure-Report",
-    [MSRP_HDR_STATUS] = "Status",
-    [MSRP_HDR_USE_PATH] = "Use-Path",
-    [MSRP_HDR_EXPIRES] = "Expires",
-    [MSRP_HDR_MIN_EXPIRES] = "Min-Expires",
-    [MSRP_HDR_MAX_EXPIRES] = "Max-Expires",
-    [MSRP_HDR_WWW_AUTHENTICATE] = "WWW-Authenticate",
-    [MSRP_HDR_AUTHORIZATION] = "Authorization",
-    [MSRP_HDR_AUTHENTICATION_INFO] = "Authentication-Info",
-    [MSRP_HDR_USE_NICKNAME] = "Use-Nickname",
+_Static_assert(MSRP_HDR_USE_NICKNAME < 32, "a bit per header id in present");
+
+static const struct {
+  const char *name;
+  size_t len;
+} header_names[] = {
+    [MSRP_HDR_OTHER] = {NULL, 0},
+    [MSRP_HDR_TO_PATH] = {"To-Path", sizeof "To-Path" - 1},
+    [MSRP_HDR_FROM_PATH] = {"From-Path", sizeof "From-Path" - 1},
+    [MSRP_HDR_MESSAGE_ID] = {"Message-ID", sizeof "Message-ID" - 1},
+    [MSRP_HDR_BYTE_RANGE] = {"Byte-Range", sizeof "Byte-Range" - 1},
+    [MSRP_HDR_CONTENT_TYPE] = {"Content-Type", sizeof "Content-Type" - 1},
+    [MSRP_HDR_SUCCESS_REPORT] = {"Success-Report", sizeof "Success-Report" - 1},
+    [MSRP_HDR_FAILURE_REPORT] = {"Failure-Report", sizeof "Failure-Report" - 1},
+    [MSRP_HDR_STATUS] = {"Status", sizeof "Status" - 1},
+    [MSRP_HDR_USE_PATH] = {"Use-Path", sizeof "Use-Path" - 1},
+    [MSRP_HDR_EXPIRES] = {"Expires", sizeof "Expires" - 1},
+    [MSRP_HDR_MIN_EXPIRES] = {"Min-Expires", sizeof "Min-Expires" - 1},
+    [MSRP_HDR_MAX_EXPIRES] = {"Max-Expires", sizeof "Max-Expires" - 1},
+    [MSRP_HDR_WWW_AUTHENTICATE] = {"WWW-Authenticate",
+                                   sizeof "WWW-Authenticate" - 1},
+    [MSRP_HDR_AUTHORIZATION] = {"Authorization", sizeof "Authorization" - 1},
+    [MSRP_HDR_AUTHENTICATION_INFO] = {"Authentication-Info",
+                                      sizeof "Authentication-Info" - 1},
+    [MSRP_HDR_USE_NICKNAME] = {"Use-Nickname", sizeof "Use-Nickname" - 1},
 };
 #define NHEADER_NAMES (sizeof header_names / sizeof header_names[0])
 
 const char *msrp_header_name(msrp_header_id id) {
   if ((size_t)id >= NHEADER_NAMES)
     return NULL;
-  return header_names[id];
+  return header_names[id].name;
 }
 
 msrp_header_id msrp_header_lookup(const char *name, size_t len) {
+  /* every header of every chunk comes here: lengths first */
   for (size_t i = 1; i < NHEADER_NAMES; i++)
-    if (msrp__ieq_lit(name, len, header_names[i]))
+    if (header_names[i].len == len &&
+        msrp__ieq(name, len, header_names[i].name, len))
       return (msrp_header_id)i;
   return MSRP_HDR_OTHER;
 }
@@ -337,19 +367,62 @@ static int expiry_index(msrp_header_id id) {
   }
 }
 
-static msrp_path *path_slot(msrp_chunk *c, msrp_header_id id, bool **has) {
+static path_view *path_slot(msrp_chunk *c, msrp_header_id id) {
   switch (id) {
   case MSRP_HDR_TO_PATH:
-    *has = &c->has_to;
-    return &c->to_path;
+    return &c->paths[P_TO];
   case MSRP_HDR_FROM_PATH:
-    *has = &c->has_from;
-    return &c->from_path;
+    return &c->paths[P_FROM];
   case MSRP_HDR_USE_PATH:
-    *has = &c->has_use;
-    return &c->use_path;
+    return &c->paths[P_USE];
   default:
     return NULL;
+  }
+}
+
+static void note_error_at(msrp_chunk *c, int err, size_t at) {
+  if (!c->error || at < c->error_at) {
+    c->error = err;
+    c->error_at = at;
+  }
+}
+
+/* Parse a received path header that was left for later: what it would
+ * have been, typed view or noted error, had it been parsed on arrival. The
+ * chunk's cache changes, not what it says; hence the const. */
+static const path_view *settle(const msrp_chunk *cc, int k) {
+  msrp_chunk *c = (msrp_chunk *)cc;
+  path_view *v = &c->paths[k];
+  if (v->lazy == LAZY_NONE)
+    return v;
+  v->lazy = LAZY_NONE;
+  int rc = msrp_path_parse(&v->path, v->raw, v->raw_len, 0);
+  if (rc) {
+    note_error_at(c, rc == MSRP_ERR_NOMEM ? rc : MSRP_ERR_PARSE_PATH, v->at);
+    return v;
+  }
+  v->has = true;
+  return v;
+}
+
+static const msrp_path *path_of(const msrp_chunk *c, int k) {
+  const path_view *v = settle(c, k);
+  return v->has ? &v->path : NULL;
+}
+
+/* How many URIs a path value lists (space-separated). */
+static size_t count_uris(const char *v, size_t len) {
+  size_t n = 0, i = 0;
+  for (;;) {
+    while (i < len && v[i] == ' ')
+      i++;
+    if (i == len)
+      return n;
+    n++;
+    const char *sp = memchr(v + i, ' ', len - i);
+    if (!sp)
+      return n;
+    i = (size_t)(sp - v);
   }
 }
 
@@ -357,13 +430,14 @@ static msrp_path *path_slot(msrp_chunk *c, msrp_header_id id, bool **has) {
  * copy in the chunk, for pointers into it); consumes t->path. */
 static void commit_typed(msrp_chunk *c, msrp_header_id id, typed *t,
                          const char *stored_value) {
-  bool *has;
-  msrp_path *slot = path_slot(c, id, &has);
+  path_view *slot = path_slot(c, id);
   if (slot) {
-    msrp_path_clear(slot);
-    *slot = t->path;
+    msrp_path_clear(&slot->path);
+    slot->path = t->path;
     t->path = (msrp_path)MSRP_PATH_INIT;
-    *has = true;
+    slot->has = true;
+    slot->lazy = LAZY_NONE;
+    slot->raw = NULL; /* set, not received */
     return;
   }
   int ei = expiry_index(id);
@@ -394,11 +468,12 @@ static void commit_typed(msrp_chunk *c, msrp_header_id id, typed *t,
 }
 
 static void forget_typed(msrp_chunk *c, msrp_header_id id) {
-  bool *has;
-  msrp_path *slot = path_slot(c, id, &has);
+  path_view *slot = path_slot(c, id);
   if (slot) {
-    msrp_path_clear(slot);
-    *has = false;
+    msrp_path_clear(&slot->path);
+    slot->has = false;
+    slot->lazy = LAZY_NONE;
+    slot->raw = NULL;
     return;
   }
   int ei = expiry_index(id);
@@ -485,16 +560,18 @@ static int put_header(msrp_chunk *c, const char *name, size_t nlen,
                       const char *value, size_t vlen, size_t max_uris,
                       put_mode mode) {
   bool api = mode != PUT_RECEIVED;
-  if (!msrp__valid_header_name(name, nlen))
+  msrp_header_id id = msrp_header_lookup(name, nlen);
+  if (id == MSRP_HDR_OTHER && !msrp__valid_header_name(name, nlen))
     return MSRP_ERR_PARSE_HEADER;
   /* a received value was checked by the parser (or came from a chunk that
    * was): only what the API is given needs looking at */
   if (api && msrp__has_ctl(value, vlen))
     return MSRP_ERR_INVALID_ARGUMENT;
-  msrp_header_id id = msrp_header_lookup(name, nlen);
   if (api && id == MSRP_HDR_MESSAGE_ID && !msrp__valid_message_id(value, vlen))
     return MSRP_ERR_INVALID_ARGUMENT;
-  ssize_t at = find_header(c, name, nlen);
+  /* a known header's name is its id's: whether one is there is a bit */
+  bool seen = id != MSRP_HDR_OTHER && (c->present >> id & 1u);
+  ssize_t at = mode == PUT_SET ? find_header(c, name, nlen) : seen ? 0 : -1;
   bool replace = mode == PUT_SET && at >= 0;
   int bad = 0;
   if (!replace && at >= 0 && single_valued(id)) {
@@ -503,8 +580,19 @@ static int put_header(msrp_chunk *c, const char *name, size_t nlen,
     bad = MSRP_ERR_PARSE_DUPLICATE_HEADER;
   }
 
+  /* a received path is counted now (too many URIs end the stream, as
+   * parsing would) and parsed when first asked for */
+  path_view *lazy = mode == PUT_RECEIVED ? path_slot(c, id) : NULL;
   typed t = {.path = MSRP_PATH_INIT};
-  int rc = parse_typed(id, value, vlen, max_uris, &t);
+  int rc;
+  if (lazy) {
+    size_t n = count_uris(value, vlen);
+    rc = max_uris && n > max_uris ? MSRP_ERR_LIMIT_PATH_LENGTH
+         : n == 0                 ? MSRP_ERR_PARSE_PATH
+                                  : 0;
+  } else {
+    rc = parse_typed(id, value, vlen, max_uris, &t);
+  }
   if (rc == MSRP_ERR_NOMEM || rc == MSRP_ERR_LIMIT_PATH_LENGTH || (rc && api))
     return rc;
   if (!bad)
@@ -518,37 +606,55 @@ static int put_header(msrp_chunk *c, const char *name, size_t nlen,
     c->hdrs[at].value = v;
     idx = (size_t)at;
   } else {
-    char *n = arena_strndup(c, name, nlen);
+    /* a known name spelt as we spell it is not copied */
+    const char *n =
+        id != MSRP_HDR_OTHER && memcmp(name, header_names[id].name, nlen) == 0
+            ? header_names[id].name
+            : arena_strndup(c, name, nlen);
     if (!n)
       goto fail;
     /* Content-Type stays last: it begins content-stuff in the ABNF */
     idx = c->nhdrs;
-    ssize_t ct = find_id(c, MSRP_HDR_CONTENT_TYPE);
-    if (api && id != MSRP_HDR_CONTENT_TYPE && ct >= 0)
+    ssize_t ct = api && id != MSRP_HDR_CONTENT_TYPE
+                     ? find_id(c, MSRP_HDR_CONTENT_TYPE)
+                     : -1;
+    if (ct >= 0)
       idx = (size_t)ct;
     if (insert_header(c, idx, (header){id, n, v}))
       goto fail;
   }
   /* the typed view follows the first header of its kind, if it is good */
-  if (!bad && id != MSRP_HDR_OTHER && find_id(c, id) == (ssize_t)idx)
+  bool first = id != MSRP_HDR_OTHER &&
+               (mode == PUT_RECEIVED ? !seen : find_id(c, id) == (ssize_t)idx);
+  if (!bad && first && lazy) {
+    msrp_path_clear(&lazy->path);
+    *lazy = (path_view){.lazy = LAZY_PENDING,
+                        .raw = v,
+                        .raw_len = vlen,
+                        .at = idx,
+                        .path = MSRP_PATH_INIT};
+  } else if (!bad && first) {
     commit_typed(c, id, &t, v);
+  }
+  if (id != MSRP_HDR_OTHER)
+    c->present |= 1u << id;
   if (bad)
-    msrp__chunk_note_error(c, bad);
-  msrp_path_clear(&t.path);
+    note_error_at(c, bad, idx);
+  if (t.path.uris)
+    msrp_path_clear(&t.path);
   return 0;
 fail:
-  msrp_path_clear(&t.path);
+  if (t.path.uris)
+    msrp_path_clear(&t.path);
   return rc;
 }
 
 /* ---- construction ------------------------------------------------------ */
 
-int msrp__chunk_new(msrp_chunk **out, const char *tid, size_t tid_len,
-                    const char *method, size_t method_len, int code,
-                    const char *comment, size_t comment_len) {
-  msrp_chunk *c = calloc(1, sizeof *c);
-  if (!c)
-    return MSRP_ERR_NOMEM;
+/* Fill a zeroed chunk's start line. */
+static int chunk_init(msrp_chunk *c, const char *tid, size_t tid_len,
+                      const char *method, size_t method_len, int code,
+                      const char *comment, size_t comment_len) {
   c->flag = MSRP_FLAG_END;
   c->tid = arena_strndup(c, tid, tid_len);
   c->tid_len = tid_len;
@@ -567,11 +673,72 @@ int msrp__chunk_new(msrp_chunk **out, const char *tid, size_t tid_len,
         goto nomem;
     }
   }
-  *out = c;
   return 0;
 nomem:
-  msrp_chunk_free(c);
   return MSRP_ERR_NOMEM;
+}
+
+int msrp__chunk_new(msrp_chunk **out, const char *tid, size_t tid_len,
+                    const char *method, size_t method_len, int code,
+                    const char *comment, size_t comment_len) {
+  msrp_chunk *c = calloc(1, sizeof *c);
+  if (!c)
+    return MSRP_ERR_NOMEM;
+  int rc = chunk_init(c, tid, tid_len, method, method_len, code, comment,
+                      comment_len);
+  if (rc) {
+    msrp_chunk_free(c);
+    return rc;
+  }
+  *out = c;
+  return 0;
+}
+
+/* What a chunk keeps for the next one: a header array and a first arena
+ * block of the usual sizes (larger ones go back, so one big chunk does not
+ * pin its memory to a connection). */
+#define KEEP_BYTES 1024
+
+int msrp__chunk_renew(msrp_chunk **io, const char *tid, size_t tid_len,
+                      const char *method, size_t method_len, int code,
+                      const char *comment, size_t comment_len) {
+  msrp_chunk *c = *io;
+  arena_block *keep = c->arena;
+  if (keep && keep->cap > KEEP_BYTES)
+    keep = NULL;
+  for (arena_block *b = c->arena; b;) {
+    arena_block *next = b->next;
+    if (b != keep)
+      free(b);
+    b = next;
+  }
+  if (keep) {
+    keep->next = NULL;
+    keep->used = 0;
+  }
+  header *hdrs = c->hdrs;
+  size_t hcap = c->hcap;
+  if (hcap * sizeof *hdrs > KEEP_BYTES) {
+    free(hdrs);
+    hdrs = NULL;
+    hcap = 0;
+  }
+  for (int k = 0; k < P_COUNT; k++)
+    if (c->paths[k].path.uris)
+      msrp_path_clear(&c->paths[k].path);
+  free(c->body_owned);
+  msrp__buf_free(&c->wire);
+  memset(c, 0, sizeof *c);
+  c->arena = keep;
+  c->hdrs = hdrs;
+  c->hcap = hcap;
+  int rc = chunk_init(c, tid, tid_len, method, method_len, code, comment,
+                      comment_len);
+  if (rc) {
+    msrp_chunk_free(c);
+    *io = NULL;
+  }
+  return rc;
 }
 
 int msrp__chunk_append_header(msrp_chunk *c, const char *name, size_t name_len,
@@ -582,8 +749,7 @@ int msrp__chunk_append_header(msrp_chunk *c, const char *name, size_t name_len,
 }
 
 void msrp__chunk_note_error(msrp_chunk *c, int err) {
-  if (!c->error)
-    c->error = err;
+  note_error_at(c, err, c->nhdrs);
 }
 
 void msrp__chunk_set_flag_raw(msrp_chunk *c, char flag) {
@@ -821,13 +987,15 @@ int msrp_chunk_make_response(msrp_chunk **out, const msrp_chunk *request,
   if (rc)
     return rc;
   /* hop by hop: back to the previous hop, from this one */
-  if (request->has_from) {
-    msrp_path to = {1, &request->from_path.uris[0]};
+  const msrp_path *req_from = path_of(request, P_FROM);
+  const msrp_path *req_to = path_of(request, P_TO);
+  if (req_from) {
+    msrp_path to = {1, &req_from->uris[0]};
     if ((rc = set_path(c, MSRP_HDR_TO_PATH, &to)))
       goto fail;
   }
-  if (request->has_to) {
-    msrp_path from = {1, &request->to_path.uris[0]};
+  if (req_to) {
+    msrp_path from = {1, &req_to->uris[0]};
     if ((rc = set_path(c, MSRP_HDR_FROM_PATH, &from)))
       goto fail;
   }
@@ -857,6 +1025,7 @@ int msrp_chunk_dup(msrp_chunk **out, const msrp_chunk *src) {
       goto fail;
   }
   c->error = src->error;
+  c->error_at = src->error_at;
   if (src->body_len && (rc = msrp_chunk_set_body(c, src->body, src->body_len)))
     goto fail;
   c->had_content = src->had_content;
@@ -871,9 +1040,8 @@ fail:
 void msrp_chunk_free(msrp_chunk *c) {
   if (!c)
     return;
-  msrp_path_clear(&c->to_path);
-  msrp_path_clear(&c->from_path);
-  msrp_path_clear(&c->use_path);
+  for (int k = 0; k < P_COUNT; k++)
+    msrp_path_clear(&c->paths[k].path);
   free(c->hdrs);
   free(c->body_owned);
   msrp__buf_free(&c->wire);
@@ -937,7 +1105,8 @@ const char *msrp_chunk_header(const msrp_chunk *c, const char *name) {
 }
 
 const char *msrp_chunk_header_by_id(const msrp_chunk *c, msrp_header_id id) {
-  if (id == MSRP_HDR_OTHER)
+  if (id == MSRP_HDR_OTHER || (unsigned)id >= NHEADER_NAMES ||
+      !(c->present >> id & 1u))
     return NULL;
   ssize_t i = find_id(c, id);
   return i >= 0 ? c->hdrs[i].value : NULL;
@@ -966,20 +1135,48 @@ int msrp_chunk_remove_header(msrp_chunk *c, const char *name) {
   if (kept == c->nhdrs)
     return MSRP_ERR_NOT_FOUND;
   c->nhdrs = kept;
+  if (id != MSRP_HDR_OTHER)
+    c->present &= ~(1u << id);
   forget_typed(c, id);
   return 0;
 }
 
 const msrp_path *msrp_chunk_to_path(const msrp_chunk *c) {
-  return c->has_to ? &c->to_path : NULL;
+  return path_of(c, P_TO);
 }
 
 const msrp_path *msrp_chunk_from_path(const msrp_chunk *c) {
-  return c->has_from ? &c->from_path : NULL;
+  return path_of(c, P_FROM);
 }
 
 const msrp_path *msrp_chunk_use_path(const msrp_chunk *c) {
-  return c->has_use ? &c->use_path : NULL;
+  return path_of(c, P_USE);
+}
+
+static bool raw_is(const path_view *v, const char *s, size_t len) {
+  return v->raw && v->raw_len == len && memcmp(v->raw, s, len) == 0;
+}
+
+bool msrp__chunk_paths_are(const msrp_chunk *cc, const char *to, size_t to_len,
+                           const char *from, size_t from_len) {
+  msrp_chunk *c = (msrp_chunk *)cc;
+  if (!raw_is(&c->paths[P_TO], to, to_len) ||
+      !raw_is(&c->paths[P_FROM], from, from_len))
+    return false;
+  for (int k = P_TO; k <= P_FROM; k++)
+    if (c->paths[k].lazy == LAZY_PENDING)
+      c->paths[k].lazy = LAZY_KNOWN;
+  return true;
+}
+
+size_t msrp__chunk_path_count(const msrp_chunk *c, msrp_header_id id) {
+  const path_view *v = path_slot((msrp_chunk *)c, id);
+  if (!v)
+    return 0;
+  if (v->lazy == LAZY_KNOWN)
+    return count_uris(v->raw, v->raw_len);
+  const msrp_path *p = path_of(c, (int)(v - c->paths));
+  return p ? p->count : 0;
 }
 
 int msrp_chunk_set_to_path(msrp_chunk *c, const msrp_path *p) {
@@ -1069,13 +1266,15 @@ bool msrp__uri_matches(const msrp_uri *a, const msrp_uri *b,
 int msrp_chunk_check_session_mode(const msrp_chunk *c, const msrp_path *local,
                                   const msrp_path *remote,
                                   int session_id_only) {
-  if (!c || !c->method || !c->has_to || !c->has_from || !local || !remote)
+  const msrp_path *to = c ? path_of(c, P_TO) : NULL;
+  const msrp_path *from = c ? path_of(c, P_FROM) : NULL;
+  if (!c || !c->method || !to || !from || !local || !remote)
     return MSRP_STATUS_BAD_REQUEST;
   if (local->count == 0 ||
-      !msrp__uri_matches(&c->to_path.uris[c->to_path.count - 1],
+      !msrp__uri_matches(&to->uris[to->count - 1],
                          &local->uris[local->count - 1], session_id_only) ||
-      !(session_id_only ? msrp__paths_same_sessions(&c->from_path, remote)
-                        : msrp_path_equal(&c->from_path, remote)))
+      !(session_id_only ? msrp__paths_same_sessions(from, remote)
+                        : msrp_path_equal(from, remote)))
     return MSRP_STATUS_NO_SESSION;
   return 0;
 }
@@ -1134,6 +1333,10 @@ void msrp_chunk_set_body_ref(msrp_chunk *c, const void *data, size_t len) {
 }
 
 int msrp_chunk_error(const msrp_chunk *c) {
+  /* what a path not yet parsed would have said */
+  for (int k = 0; k < P_COUNT; k++)
+    if (c->paths[k].lazy == LAZY_PENDING)
+      settle(c, k);
   return c->error;
 }
 

@@ -22,6 +22,13 @@ int msrp__chunk_new(msrp_chunk **out, const char *tid, size_t tid_len,
  * repeats though single-valued, or an empty Message-ID) is appended
  * verbatim without a typed view, and its MSRP_ERR_PARSE_* code becomes the
  * chunk's error if it has none yet; that is not a failure (returns 0). */
+/* The same in `*io`, a chunk of ours no one else has, made empty and
+ * reused (its memory of the usual sizes kept). On failure *io is freed and
+ * NULL. */
+int msrp__chunk_renew(msrp_chunk **io, const char *tid, size_t tid_len,
+                      const char *method, size_t method_len, int code,
+                      const char *comment, size_t comment_len);
+
 int msrp__chunk_append_header(msrp_chunk *c, const char *name, size_t name_len,
                               const char *value, size_t value_len,
                               size_t max_path_uris);
@@ -65,6 +72,15 @@ int msrp__chunk_make(msrp_chunk **out, const msrp_chunk_params *p,
 /* Session matching by session id alone (RFC 6714 CEMA): the same ids, in
  * the same number of URIs; one URI against another, or by msrp_uri_equal()
  * when `session_id_only` is 0. */
+/* Whether a received chunk's To-Path and From-Path are, byte for byte,
+ * `to` and `from` (paths known to be good, formatted): if so they are
+ * taken as such and parsed only when asked for. */
+bool msrp__chunk_paths_are(const msrp_chunk *c, const char *to, size_t to_len,
+                           const char *from, size_t from_len);
+/* How many URIs path header `id` has (0 without one), without parsing a
+ * path msrp__chunk_paths_are() vouched for. */
+size_t msrp__chunk_path_count(const msrp_chunk *c, msrp_header_id id);
+
 bool msrp__paths_same_sessions(const msrp_path *a, const msrp_path *b);
 bool msrp__uri_matches(const msrp_uri *a, const msrp_uri *b,
                        int session_id_only);

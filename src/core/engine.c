@@ -32,7 +32,14 @@ static int render_paths(msrp_engine *e) {
   msrp_path us = {1, &e->local.uris[e->local.count - 1]};
   e->paths = msrp__wire_paths(&e->remote, &e->local);
   e->answer_paths = msrp__wire_paths(&prev, &us);
-  return e->paths && e->answer_paths ? 0 : MSRP_ERR_NOMEM;
+  if (!e->paths || !e->answer_paths)
+    return MSRP_ERR_NOMEM;
+  /* "To-Path: " remote "\r\nFrom-Path: " ... and the same with us */
+  e->expect_from = e->paths + 9;
+  e->expect_from_len = (size_t)(strstr(e->paths, "\r\n") - e->expect_from);
+  e->expect_to = strstr(e->answer_paths, "\r\nFrom-Path: ") + 13;
+  e->expect_to_len = strlen(e->expect_to) - 2;
+  return 0;
 }
 
 static const char *outmsg_key(const void *m) {

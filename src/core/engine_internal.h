@@ -157,6 +157,10 @@ struct msrp_engine {
   msrp__buf head;     /* the open chunk's head, rendered */
   char *paths;        /* "To-Path: ...\r\nFrom-Path: ...\r\n" of ours */
   char *answer_paths; /* the same for a 200 to the peer's requests */
+  /* what the peer's requests say, as we would write it: To-Path our own
+   * URI, From-Path the peer's path (both point into the strings above) */
+  const char *expect_to, *expect_from;
+  size_t expect_to_len, expect_from_len;
   tx *cur_tx;
   step_kind step;
   item *step_item;

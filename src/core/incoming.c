@@ -33,7 +33,7 @@ static void queue_bytes(msrp_engine *e, msrp_chunk *c) {
 static void respond(msrp_engine *e, const msrp_chunk *c, int code) {
   if (!msrp_chunk_wants_response(c, code))
     return;
-  if (code == 200 && msrp_chunk_to_path(c)->count == 1) {
+  if (code == 200 && msrp__chunk_path_count(c, MSRP_HDR_TO_PATH) == 1) {
     /* the common answer, rendered without building a chunk: its paths
      * were checked against ours (msrp__incoming_headers) */
     const char *tid = msrp_chunk_transaction_id(c);
@@ -198,6 +198,10 @@ void msrp__incoming_headers(msrp_engine *e, const msrp_chunk *c) {
   if (!in->request)
     return;
   msrp_method method = msrp_chunk_method_id(c);
+  /* the paths a peer sends are, nearly always, the very bytes we expect:
+   * then they are good and ours without parsing a URI */
+  bool ours = msrp__chunk_paths_are(c, e->expect_to, e->expect_to_len,
+                                    e->expect_from, e->expect_from_len);
   if (msrp_chunk_error(c)) {
     in->code = MSRP_STATUS_BAD_REQUEST;
     msrp__engine_log(e, "bad request %s: %s", msrp_chunk_transaction_id(c),
@@ -210,8 +214,8 @@ void msrp__incoming_headers(msrp_engine *e, const msrp_chunk *c) {
     return;
   }
   /* RFC 4975 7.3: the last To-Path URI is us; From-Path the session's */
-  if ((in->code = msrp_chunk_check_session_mode(c, &e->local, &e->remote,
-                                                e->by_session_id)))
+  if (!ours && (in->code = msrp_chunk_check_session_mode(
+                    c, &e->local, &e->remote, e->by_session_id)))
     return;
   if (method == MSRP_METHOD_REPORT)
     return;

@@ -185,6 +185,26 @@ uint64_t msrp_parser_position(const msrp_parser *p) {
 
 /* ---- header phase ------------------------------------------------------ */
 
+/* The next chunk: the last one made new, if it is still ours. */
+static int new_chunk(msrp_parser *p, msrp_chunk **c, const char *tid,
+                     size_t tid_len, const char *method, size_t method_len,
+                     int code, const char *comment, size_t comment_len) {
+  if (!p->chunk || !p->owned) {
+    drop_chunk(p);
+    return msrp__chunk_new(c, tid, tid_len, method, method_len, code, comment,
+                           comment_len);
+  }
+  int rc = msrp__chunk_renew(&p->chunk, tid, tid_len, method, method_len, code,
+                             comment, comment_len);
+  if (rc) {
+    p->chunk = NULL; /* freed */
+    p->owned = false;
+    return rc;
+  }
+  *c = p->chunk;
+  return 0;
+}
+
 static int parse_start_line(msrp_parser *p, const char *s, size_t len) {
   if (len < 5 || memcmp(s, "MSRP ", 5) != 0)
     return MSRP_ERR_PARSE_START_LINE;
@@ -214,8 +234,8 @@ static int parse_start_line(msrp_parser *p, const char *s, size_t len) {
     const char *comment = rlen > 3 ? rest + 4 : NULL;
     if (comment && msrp__has_ctl(comment, rlen - 4))
       return MSRP_ERR_PARSE_START_LINE;
-    rc = msrp__chunk_new(&c, s, tid_len, NULL, 0, code, comment,
-                         rlen > 3 ? rlen - 4 : 0);
+    rc = new_chunk(p, &c, s, tid_len, NULL, 0, code, comment,
+                   rlen > 3 ? rlen - 4 : 0);
   } else {
     if (memchr(rest, ' ', rlen))
       return MSRP_ERR_PARSE_START_LINE;
@@ -227,11 +247,10 @@ static int parse_start_line(msrp_parser *p, const char *s, size_t len) {
      * connection */
     if ((rc = msrp__check_method_token(rest, rlen)))
       return rc;
-    rc = msrp__chunk_new(&c, s, tid_len, rest, rlen, 0, NULL, 0);
+    rc = new_chunk(p, &c, s, tid_len, rest, rlen, 0, NULL, 0);
   }
   if (rc)
     return rc;
-  drop_chunk(p);
   p->chunk = c;
   p->owned = true;
   p->tid = msrp_chunk_transaction_id(c);
@@ -320,16 +339,9 @@ static void headers_done(msrp_parser *p) {
     msrp__chunk_note_error(p->chunk, MSRP_ERR_PARSE_MISSING_FROM_PATH);
 }
 
-static int process_line(msrp_parser *p, msrp_event *ev) {
-  const char *s = p->line;
-  size_t len = p->line_len;
-  if (len < 2 || s[len - 2] != '\r')
-    return MSRP_ERR_PARSE_LINE_ENDING;
-  len -= 2;
-  if (memchr(s, '\r', len))
-    return MSRP_ERR_PARSE_LINE_ENDING;
-  p->line_len = 0;
-
+/* One line, its LF included, from `s` (the input itself or p->line). */
+static int line_content(msrp_parser *p, const char *s, size_t len,
+                        msrp_event *ev) {
   if (p->state == S_START_LINE) {
     int rc = parse_start_line(p, s, len);
     if (!rc)
@@ -358,6 +370,20 @@ static int process_line(msrp_parser *p, msrp_event *ev) {
   return parse_header_line(p, s, len);
 }
 
+static int process_line(msrp_parser *p, const char *s, size_t len,
+                        msrp_event *ev) {
+  if (len < 2 || s[len - 2] != '\r')
+    return MSRP_ERR_PARSE_LINE_ENDING;
+  len -= 2;
+  p->line_len = 0;
+  int rc = line_content(p, s, len, ev);
+  /* a CR inside a line fails whichever check meets it first (none lets
+   * one through): the error says it was the line's ending */
+  if (rc && memchr(s, '\r', len))
+    rc = MSRP_ERR_PARSE_LINE_ENDING;
+  return rc;
+}
+
 static int header_step(msrp_parser *p, const uint8_t *in, size_t len,
                        size_t *used, msrp_event *ev) {
   const uint8_t *nl = memchr(in, '\n', len);
@@ -379,6 +405,12 @@ static int header_step(msrp_parser *p, const uint8_t *in, size_t len,
     *used = room;
     return MSRP_ERR_LIMIT_HEADER_BYTES;
   }
+  if (nl && p->line_len == 0) {
+    /* a whole line in the input: taken where it is */
+    p->header_bytes += take;
+    *used = take;
+    return process_line(p, (const char *)in, take, ev);
+  }
   if (p->line_len + take > p->line_cap) {
     size_t cap = p->line_cap ? p->line_cap : 256;
     while (cap < p->line_len + take)
@@ -395,7 +427,7 @@ static int header_step(msrp_parser *p, const uint8_t *in, size_t len,
   p->line_len += take;
   p->header_bytes += take;
   *used = take;
-  return nl ? process_line(p, ev) : 0;
+  return nl ? process_line(p, p->line, p->line_len, ev) : 0;
 }
 
 /* ---- body phase -------------------------------------------------------- */
@@ -410,6 +442,16 @@ static bool delim_match(const msrp_parser *p, size_t k, uint8_t c) {
   if (k == 0)
     return c == MSRP_FLAG_END || c == MSRP_FLAG_MORE || c == MSRP_FLAG_ABORT;
   return c == (k == 1 ? '\r' : '\n');
+}
+
+/* Whether the delim_len bytes at `b` are the end-line. */
+static bool delim_whole(const msrp_parser *p, const uint8_t *b) {
+  const uint8_t *f = b + DELIM_PREFIX_LEN + p->tid_len;
+  return memcmp(b, DELIM_PREFIX, DELIM_PREFIX_LEN) == 0 &&
+         memcmp(b + DELIM_PREFIX_LEN, p->tid, p->tid_len) == 0 &&
+         (f[0] == MSRP_FLAG_END || f[0] == MSRP_FLAG_MORE ||
+          f[0] == MSRP_FLAG_ABORT) &&
+         f[1] == '\r' && f[2] == '\n';
 }
 
 /* After a failed match of m bytes: how many of them are certainly body.
@@ -512,9 +554,13 @@ static int body_step(msrp_parser *p, const uint8_t *in, size_t len,
     if (!cr)
       break;
     size_t at = (size_t)(cr - in);
-    for (j = 0;
-         at + j < len && j < p->delim_len && delim_match(p, j, in[at + j]); j++)
-      ;
+    if (len - at >= p->delim_len) {
+      /* the whole end-line could be here: compared at once */
+      j = delim_whole(p, in + at) ? p->delim_len : 0;
+    } else {
+      for (j = 0; at + j < len && delim_match(p, j, in[at + j]); j++)
+        ;
+    }
     if (j == p->delim_len || at + j == len) {
       k = at;
       break;

@@ -10,14 +10,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool msrp__is_alnum(int c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9');
-}
+#define ALNUM_BITS                                                             \
+  (MSRP__CT_ALNUM | MSRP__CT_IDENT | MSRP__CT_UNRESERVED | MSRP__CT_TOKEN)
+#define ALPHA_BITS (ALNUM_BITS | MSRP__CT_ALPHA)
+#define ROW10(bits) bits, bits, bits, bits, bits, bits, bits, bits, bits, bits
+#define UPPER ALPHA_BITS | MSRP__CT_UPALPHA
 
-bool msrp__is_upalpha(int c) {
-  return c >= 'A' && c <= 'Z';
-}
+const uint8_t msrp__ctype[256] = {
+    ['0'] = ROW10(ALNUM_BITS | MSRP__CT_DIGIT),
+    ['A'] = ROW10(UPPER),
+    ROW10(UPPER),
+    UPPER,
+    UPPER,
+    UPPER,
+    UPPER,
+    UPPER,
+    UPPER,
+    ['a'] = ROW10(ALPHA_BITS),
+    ROW10(ALPHA_BITS),
+    ALPHA_BITS,
+    ALPHA_BITS,
+    ALPHA_BITS,
+    ALPHA_BITS,
+    ALPHA_BITS,
+    ALPHA_BITS,
+    ['.'] = MSRP__CT_IDENT | MSRP__CT_UNRESERVED | MSRP__CT_TOKEN,
+    ['-'] = MSRP__CT_IDENT | MSRP__CT_UNRESERVED | MSRP__CT_TOKEN,
+    ['+'] = MSRP__CT_IDENT | MSRP__CT_TOKEN,
+    ['%'] = MSRP__CT_IDENT | MSRP__CT_TOKEN,
+    ['='] = MSRP__CT_IDENT,
+    ['_'] = MSRP__CT_UNRESERVED | MSRP__CT_TOKEN,
+    ['~'] = MSRP__CT_UNRESERVED | MSRP__CT_TOKEN,
+    ['!'] = MSRP__CT_TOKEN,
+    ['*'] = MSRP__CT_TOKEN,
+    ['`'] = MSRP__CT_TOKEN,
+    ['\''] = MSRP__CT_TOKEN,
+};
 
 int msrp__hex_value(int c) {
   if (c >= '0' && c <= '9')
@@ -27,23 +55,6 @@ int msrp__hex_value(int c) {
   if (c >= 'A' && c <= 'F')
     return c - 'A' + 10;
   return -1;
-}
-
-bool msrp__is_digit(int c) {
-  return c >= '0' && c <= '9';
-}
-
-bool msrp__is_ident_char(int c) {
-  return msrp__is_alnum(c) || c == '.' || c == '-' || c == '+' || c == '%' ||
-         c == '=';
-}
-
-bool msrp__is_unreserved(int c) {
-  return msrp__is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-bool msrp__is_token_char(int c) {
-  return msrp__is_alnum(c) || (c != 0 && strchr("-.!%*_+`'~", c) != NULL);
 }
 
 bool msrp__is_ctl(int c) {
@@ -75,19 +86,6 @@ bool msrp__has_ctl(const char *s, size_t len) {
       return true;
   }
   return has_ctl_bytes(p + i, len - i);
-}
-
-static int lower(int c) {
-  return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
-}
-
-bool msrp__ieq(const char *a, size_t alen, const char *b, size_t blen) {
-  if (alen != blen)
-    return false;
-  for (size_t i = 0; i < alen; i++)
-    if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-      return false;
-  return true;
 }
 
 bool msrp__list_next(const char *v, size_t len, size_t *pos, size_t *start,

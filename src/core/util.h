@@ -8,20 +8,48 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-/* Character classes of RFC 4975 section 9 and RFC 3986. */
-bool msrp__is_alnum(int c);
-bool msrp__is_upalpha(int c);
-bool msrp__is_digit(int c);
+/* Character classes of RFC 4975 section 9 and RFC 3986, from one table
+ * (every header byte of every chunk is looked up here). */
+enum {
+  MSRP__CT_ALNUM = 1,
+  MSRP__CT_UPALPHA = 2,
+  MSRP__CT_DIGIT = 4,
+  MSRP__CT_IDENT = 8,       /* ident-char = ALPHANUM / "." / "-" / "+" /
+                               "%" / "=" */
+  MSRP__CT_UNRESERVED = 16, /* RFC 3986: ALPHA / DIGIT / "-" / "." / "_" /
+                               "~" */
+  MSRP__CT_TOKEN = 32,      /* RFC 3261 token chars (URI parameters and
+                               header names) */
+  MSRP__CT_ALPHA = 64
+};
+extern const uint8_t msrp__ctype[256];
+
+static inline bool msrp__ctype_is(int c, unsigned bits) {
+  return c >= 0 && c < 256 && (msrp__ctype[c] & bits) != 0;
+}
+static inline bool msrp__is_alnum(int c) {
+  return msrp__ctype_is(c, MSRP__CT_ALNUM);
+}
+static inline bool msrp__is_upalpha(int c) {
+  return msrp__ctype_is(c, MSRP__CT_UPALPHA);
+}
+static inline bool msrp__is_digit(int c) {
+  return msrp__ctype_is(c, MSRP__CT_DIGIT);
+}
+static inline bool msrp__is_ident_char(int c) {
+  return msrp__ctype_is(c, MSRP__CT_IDENT);
+}
+static inline bool msrp__is_unreserved(int c) {
+  return msrp__ctype_is(c, MSRP__CT_UNRESERVED);
+}
+static inline bool msrp__is_token_char(int c) {
+  return msrp__ctype_is(c, MSRP__CT_TOKEN);
+}
 /* The value of a hexadecimal digit (either case), or -1 for any other
  * character. */
 int msrp__hex_value(int c);
-/* ident-char = ALPHANUM / "." / "-" / "+" / "%" / "=" */
-bool msrp__is_ident_char(int c);
-/* RFC 3986 unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~" */
-bool msrp__is_unreserved(int c);
-/* token chars of RFC 3261 (used by URI parameters and header names) */
-bool msrp__is_token_char(int c);
 
 /* CTL of RFC 5234 but HTAB: 0x00-0x08, 0x0A-0x1F and 0x7F. Bytes of 0x80 and
  * above (UTF-8) are not CTLs. */
@@ -30,7 +58,18 @@ bool msrp__is_ctl(int c);
 bool msrp__has_ctl(const char *s, size_t len);
 
 /* ASCII case-insensitive comparison of two byte ranges; 1 if equal. */
-bool msrp__ieq(const char *a, size_t alen, const char *b, size_t blen);
+static inline bool msrp__ieq(const char *a, size_t alen, const char *b,
+                             size_t blen) {
+  if (alen != blen)
+    return false;
+  for (size_t i = 0; i < alen; i++) {
+    unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+    /* letters differ in case by one bit */
+    if (x != y && ((x ^ y) != 0x20 || !msrp__ctype_is(x, MSRP__CT_ALPHA)))
+      return false;
+  }
+  return true;
+}
 /* The same against a NUL-terminated literal. */
 bool msrp__ieq_lit(const char *a, size_t alen, const char *lit);
 /* The next item of a comma-separated list `v` (`len` bytes) from *pos:

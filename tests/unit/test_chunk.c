@@ -14,9 +14,12 @@
 
 #include <cmocka.h>
 
+#include <ctype.h>
+
 #include <msrp/chunk.h>
 
 #include "core/chunk_internal.h"
+#include "core/util.h"
 #include "harness.h"
 
 #define BOB "msrp://bob.example.com:8888/9di4eae923wzd;tcp"
@@ -2265,8 +2268,45 @@ static void test_ctl_every_position(void **state) {
   msrp_chunk_free(c);
 }
 
+/* The character classes' table against the grammar's own lists, for
+ * every byte value (and values outside a byte). */
+static bool in_set(int c, const char *set) {
+  return c > 0 && c < 256 && strchr(set, c) != NULL;
+}
+
+static void test_character_classes(void **state) {
+  (void)state;
+  static const char upper[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                              "abcdefghijklmnopqrstuvwxyz0123456789";
+  for (int c = -2; c < 258; c++) {
+    bool al = in_set(c, alnum);
+    assert_int_equal(msrp__is_alnum(c), al);
+    assert_int_equal(msrp__is_upalpha(c), in_set(c, upper));
+    assert_int_equal(msrp__is_digit(c), in_set(c, "0123456789"));
+    assert_int_equal(msrp__is_ident_char(c), al || in_set(c, ".-+%="));
+    assert_int_equal(msrp__is_unreserved(c), al || in_set(c, "-._~"));
+    assert_int_equal(msrp__is_token_char(c), al || in_set(c, "-.!%*_+`'~"));
+  }
+  /* case-insensitive equality: letters only fold (not '@' and '`', nor
+   * '[' and '{', which also differ by 0x20) */
+  assert_true(msrp__ieq("To-Path", 7, "tO-pATH", 7));
+  assert_false(msrp__ieq("@", 1, "`", 1));
+  assert_false(msrp__ieq("[", 1, "{", 1));
+  assert_false(msrp__ieq("a", 1, "ab", 2));
+  assert_true(msrp__ieq("", 0, "", 0));
+  for (int x = 0; x < 256; x++)
+    for (int y = 0; y < 256; y++) {
+      char a = (char)x, b = (char)y;
+      bool want = x == y || (x < 128 && y < 128 && isalpha(x) &&
+                             tolower(x) == tolower(y));
+      assert_int_equal(msrp__ieq(&a, 1, &b, 1), want);
+    }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_character_classes),
       cmocka_unit_test(test_ctl_every_position),
       cmocka_unit_test(test_new_request),
       cmocka_unit_test(test_new_request_random_tid),

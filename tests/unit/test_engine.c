@@ -1170,7 +1170,7 @@ static void test_incoming_failure_report(void **state) {
 static void test_incoming_481(void **state) {
   (void)state;
   start(A, NULL);
-  char s[1024], r[512], want[2048];
+  char s[1024], r[512], want[4096];
   /* To-Path: another session of the same host */
   feed(A, mk_send(s, sizeof s, "p481a", "msrp://127.0.0.1:1001/zzzz;tcp", URI_B,
                   "", "x1", "1-2/2", "text/plain", "hi", '$'));
@@ -1185,6 +1185,16 @@ static void test_incoming_481(void **state) {
   feed(A,
        mk_send(s, sizeof s, "p481d", URI_A " msrp://relay.example:2855/r1;tcp",
                URI_B, "", "x4", "1-2/2", "text/plain", "hi", '$'));
+  /* paths written otherwise than we write them: compared as URIs (scheme,
+   * host and transport case-insensitively, the session id exactly) */
+  feed(A, mk_send(s, sizeof s, "p200e", "MSRP://127.0.0.1:1001/aaaa;TCP",
+                  "msrp://127.0.0.1:2002/bbbb;Tcp", "", "x5", "1-2/2",
+                  "text/plain", "hi", '$'));
+  feed(A, mk_send(s, sizeof s, "p481f", "msrp://127.0.0.1:1001/AAAA;tcp", URI_B,
+                  "", "x6", "1-2/2", "text/plain", "hi", '$'));
+  /* a From-Path that is not a path at all: 400, not 481 */
+  feed(A, mk_send(s, sizeof s, "p400g", URI_A, "msrp://127.0.0.1:2002/bbbb", "",
+                  "x7", "1-2/2", "text/plain", "hi", '$'));
   drain(A);
   strcpy(want, mk_resp(r, sizeof r, "p481a", 481, "Session Does Not Exist",
                        URI_B, "msrp://127.0.0.1:1001/zzzz;tcp"));
@@ -1194,9 +1204,16 @@ static void test_incoming_481(void **state) {
                        "msrp://relay.example:2855/r1;tcp"));
   strcat(want, mk_resp(r, sizeof r, "p481d", 481, "Session Does Not Exist",
                        URI_B, URI_A));
+  /* (our 200 writes the same URIs our way) */
+  strcat(want, mk_resp(r, sizeof r, "p200e", 200, "OK", URI_B, URI_A));
+  strcat(want, mk_resp(r, sizeof r, "p481f", 481, "Session Does Not Exist",
+                       URI_B, "msrp://127.0.0.1:1001/AAAA;tcp"));
+  strcat(want, "MSRP p400g 400 Bad Request\r\nFrom-Path: " URI_A
+               "\r\n-------p400g$\r\n");
   assert_string_equal(out_since(A, 0), want);
-  assert_string_equal(ev_seq(0), "msg");
+  assert_string_equal(ev_seq(0), "msg msg");
   assert_string_equal(ev_get(0, EV_MESSAGE, 0)->id, "x3");
+  assert_string_equal(ev_get(0, EV_MESSAGE, 1)->id, "x5");
 }
 
 /* 415 for a Content-Type outside accept_types. */

@@ -12,10 +12,12 @@
 
 #include <cmocka.h>
 
+#include "core/chunk_internal.h"
 #include "harness.h"
 
 #define TO "To-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n"
-#define FROM "From-Path: msrp://alice.example.com:7777/iau39soe2843z;tcp\r\n"
+#define ALICE "msrp://alice.example.com:7777/iau39soe2843z;tcp"
+#define FROM "From-Path: " ALICE "\r\n"
 #define PATHS TO FROM
 
 static void parse_str(const char *s, const parse_opts *o, recording *r) {
@@ -704,6 +706,58 @@ static void test_chunk_errors(void **state) {
   expect_chunk_error("To-Path: x\r\nTo-Path: y\r\n", MSRP_ERR_PARSE_PATH);
 }
 
+/* Received paths are parsed when asked for: the chunk says what parsing
+ * on arrival would have said, errors in header order included; paths that
+ * match known bytes are vouched for without parsing. */
+static void test_lazy_paths(void **state) {
+  (void)state;
+  /* the first error in header order, whichever was found first */
+  expect_chunk_error("To-Path: msrp://x.example.com\r\n" FROM
+                     "Byte-Range: x\r\n",
+                     MSRP_ERR_PARSE_PATH);
+  expect_chunk_error("Byte-Range: x\r\nTo-Path: msrp://x.example.com\r\n" FROM,
+                     MSRP_ERR_PARSE_BYTE_RANGE);
+  expect_chunk_error(TO "Byte-Range: x\r\nFrom-Path: nonsense\r\n",
+                     MSRP_ERR_PARSE_BYTE_RANGE);
+  expect_chunk_error(TO "From-Path: nonsense\r\nFrom-Path: " ALICE "\r\n",
+                     MSRP_ERR_PARSE_PATH);
+
+  static const char to[] = "msrp://bob.example.com:8888/9di4eae923wzd;tcp";
+  static const char from[] = ALICE;
+  recording r;
+  roundtrip("MSRP abcd SEND\r\n" TO FROM "-------abcd$\r\n", &r);
+  msrp_chunk *c = r.chunks[0];
+  /* not the same bytes (one byte less, one more, another case) */
+  assert_false(
+      msrp__chunk_paths_are(c, to, sizeof to - 2, from, sizeof from - 1));
+  assert_false(
+      msrp__chunk_paths_are(c, to, sizeof to - 1, ALICE " ", sizeof from));
+  assert_false(msrp__chunk_paths_are(c,
+                                     "MSRP://bob.example.com:8888/"
+                                     "9di4eae923wzd;tcp",
+                                     sizeof to - 1, from, sizeof from - 1));
+  assert_true(
+      msrp__chunk_paths_are(c, to, sizeof to - 1, from, sizeof from - 1));
+  assert_int_equal(msrp_chunk_error(c), 0);
+  assert_int_equal(msrp__chunk_path_count(c, MSRP_HDR_TO_PATH), 1);
+  assert_int_equal(msrp__chunk_path_count(c, MSRP_HDR_USE_PATH), 0);
+  /* and parsed all the same when asked for */
+  const msrp_path *p = msrp_chunk_to_path(c);
+  assert_non_null(p);
+  assert_int_equal(p->count, 1);
+  assert_string_equal(p->uris[0].session_id, "9di4eae923wzd");
+  assert_string_equal(msrp_chunk_from_path(c)->uris[0].host,
+                      "alice.example.com");
+  recording_free(&r);
+
+  /* more URIs than the limit end the stream as parsing them did */
+  msrp_parser_limits lim = {0};
+  lim.max_path_uris = 2;
+  expect_error_lim("MSRP abcd SEND\r\nTo-Path: " ALICE " " ALICE " " ALICE
+                   "\r\n",
+                   &lim, MSRP_ERR_LIMIT_PATH_LENGTH);
+}
+
 /* A header with a bad value is kept verbatim, without a typed view. */
 static void test_chunk_error_views(void **state) {
   (void)state;
@@ -954,6 +1008,7 @@ int main(void) {
       cmocka_unit_test(test_errors_headers),
       cmocka_unit_test(test_chunk_errors),
       cmocka_unit_test(test_chunk_error_views),
+      cmocka_unit_test(test_lazy_paths),
       cmocka_unit_test(test_comment_control_characters),
       cmocka_unit_test(test_expires_any_digits),
       cmocka_unit_test(test_segments_uncut),
