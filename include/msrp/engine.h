@@ -300,6 +300,21 @@ MSRP_API int msrp_engine_send_chunk(msrp_engine *e, msrp_chunk *chunk,
 typedef ssize_t (*msrp_data_provider)(uint64_t offset, uint8_t *buf, size_t len,
                                       void *provider_ud);
 
+/** A provider that lends its own memory instead of copying into ours (zero
+ * copy: on a plain connection the bytes go from it to writev). Point
+ * `*data` at the body's bytes from `offset` and return how many (0 < n <=
+ * len); 0, MSRP_ERR_WOULD_BLOCK and errors mean what they mean for a
+ * msrp_data_provider. `*ref` is yours: the engine gives it back to
+ * `release` exactly once, when the lent bytes are written
+ * (msrp_engine_output_done) or will not be (the step given up, the engine
+ * freed) — which may be after the message's callback has run. Until then
+ * the bytes must stay where they are, unchanged. */
+typedef ssize_t (*msrp_data_lender)(uint64_t offset, size_t len,
+                                    const uint8_t **data, void **ref,
+                                    void *provider_ud);
+/** Gives back what a msrp_data_lender lent (see there). */
+typedef void (*msrp_data_release)(void *ref, void *provider_ud);
+
 typedef struct msrp_message_params {
   const char *content_type; /**< required when the body is not empty */
   const void *data;         /**< a body in memory, borrowed until the
@@ -324,6 +339,11 @@ typedef struct msrp_message_params {
    * from `offset` on, and success REPORTs need to cover only the rest. 0:
    * the whole body. Less than `size`. */
   uint64_t offset;
+  /** Instead of `provider`: a body lent from the caller's memory (see
+   * msrp_data_lender), with `provider_ud`, `size` and `offset` as for a
+   * provider; `release` is required with it. */
+  msrp_data_lender lender;
+  msrp_data_release release;
 } msrp_message_params;
 
 /** A provider that said MSRP_ERR_WOULD_BLOCK has bytes (or an error):

@@ -151,6 +151,8 @@ void msrp__msg_info(const inmsg *m, const msrp_chunk *c,
 void msrp_engine_free(msrp_engine *e) {
   if (!e)
     return;
+  /* lent bytes the step still holds: given back before any callback */
+  msrp__give_back(e);
   /* transactions written or being written: each callback once, cancelled */
   for (size_t i = 0; i < e->txmap.cap; i++) {
     tx *t = e->txmap.slots[i];

@@ -42,6 +42,8 @@ typedef struct outmsg {
   char id[257];
   const uint8_t *data;
   msrp_data_provider provider;
+  msrp_data_lender lender; /* or this, with release */
+  msrp_data_release release;
   void *provider_ud;
   uint64_t size; /* MSRP_BYTE_RANGE_UNKNOWN for a provider of unknown size */
   char *content_type;
@@ -164,14 +166,22 @@ struct msrp_engine {
   tx *cur_tx;
   step_kind step;
   item *step_item;
-  size_t step_body;   /* body bytes in the current step */
-  bool step_tail;     /* the step ends the chunk */
-  char step_flag;     /* ... with this flag */
-  msrp__buf tail;     /* the open chunk's end-line */
-  uint8_t *pbuf;      /* provider bytes for the current step (made on the
+  size_t step_body; /* body bytes in the current step */
+  bool step_tail;   /* the step ends the chunk */
+  char step_flag;   /* ... with this flag */
+  msrp__buf tail;   /* the open chunk's end-line */
+  /* what lenders lent to the step (and its prefetch): given back when it
+   * is written or given up */
+  struct lent {
+    msrp_data_release release;
+    void *ref, *ud;
+  } lent[STEP_SLOTS + 1];
+  int nlent;
+  const uint8_t *pdata; /* the prefetched bytes: pbuf, or lent */
+  uint8_t *pbuf;        /* provider bytes for the current step (made on the
                          first pull, dropped when the engine is idle) */
-  bool has_prefetch;  /* pbuf holds the next step's body already: */
-  ssize_t prefetched; /* ... what the provider said */
+  bool has_prefetch;    /* pbuf holds the next step's body already: */
+  ssize_t prefetched;   /* ... what the provider said */
   struct iovec iov[4 + 3 * (STEP_SLOTS - 1)];
   /* the heads and end-lines of the step's further chunks, and their
    * transactions, started when the step is written */
@@ -244,6 +254,9 @@ void msrp__answer_locally(msrp_engine *e, tx *t, int code);
 void msrp__msg_answered(msrp_engine *e, outmsg *m, int code,
                         const char *comment);
 void msrp__maybe_writable(msrp_engine *e);
+/* Give back every piece lenders lent to the step (it is written, or given
+ * up). */
+void msrp__give_back(msrp_engine *e);
 
 /* ---- reports.c: REPORTs, both ways ---- */
 

@@ -16,6 +16,11 @@
 
 static void finish_msg(msrp_engine *e, outmsg *m);
 
+/* A body pulled from a provider or a lender, not one in memory. */
+static bool pulled(const outmsg *m) {
+  return m->provider || m->lender;
+}
+
 static void push_msg(msrp_engine *e, outmsg *m) {
   m->next = NULL;
   m->in_queue = true;
@@ -64,7 +69,7 @@ static void drop_unsent(msrp_engine *e, outmsg *m) {
   if (m->unqueued)
     return;
   m->unqueued = true;
-  if (!m->provider && m->size != MSRP_BYTE_RANGE_UNKNOWN)
+  if (!pulled(m) && m->size != MSRP_BYTE_RANGE_UNKNOWN)
     e->queued -= m->size - m->sent;
   msrp__maybe_writable(e);
 }
@@ -106,6 +111,7 @@ static void finish_msg(msrp_engine *e, outmsg *m) {
   /* the body in memory is the caller's again */
   m->data = NULL;
   m->provider = NULL;
+  m->lender = NULL;
   msrp__maybe_forget(e, m);
 }
 
@@ -202,20 +208,56 @@ static size_t body_room(const msrp_engine *e, const outmsg *m,
   return room;
 }
 
-/* The provider's next bytes for `m` into pbuf: their count, 0 at the end,
- * -1 when it failed, MSRP_ERR_WOULD_BLOCK when it has none yet (it says
+void msrp__give_back(msrp_engine *e) {
+  /* each entry once, even if a release call comes back into the engine */
+  while (e->nlent > 0) {
+    struct lent l = e->lent[--e->nlent];
+    l.release(l.ref, l.ud);
+  }
+}
+
+/* Up to `room` bytes of `m`'s body from `at`, for slot `slot` of the step:
+ * copied into pbuf by a provider, or lent (and remembered to be given
+ * back). Their count (*data says where they are), 0 at the end, < 0 when
+ * it failed, MSRP_ERR_WOULD_BLOCK when it has none yet (it says
  * msrp_engine_provider_ready when it has). */
-static ssize_t fetch(msrp_engine *e, outmsg *m, size_t room) {
-  if (room == 0 || m->eof)
-    return 0;
+static ssize_t pull(msrp_engine *e, outmsg *m, uint64_t at, size_t room,
+                    int slot, const uint8_t **data) {
+  ssize_t got;
+  if (m->lender) {
+    void *ref = NULL;
+    *data = NULL;
+    got = m->lender(at, room, data, &ref, m->provider_ud);
+    if (got > 0 && (size_t)got <= room && *data &&
+        e->nlent < (int)(sizeof e->lent / sizeof e->lent[0])) {
+      e->lent[e->nlent++] = (struct lent){m->release, ref, m->provider_ud};
+      return got;
+    }
+    if (got > 0) {
+      m->release(ref, m->provider_ud); /* lent wrong: not used */
+      return -1;
+    }
+    return got;
+  }
   /* made when a body is pulled, dropped when the engine is idle: room for
    * a step of several chunks */
   if (!e->pbuf && !(e->pbuf = malloc(STEP_SLOTS * slice_max(e))))
     return -1;
-  ssize_t got = m->provider(m->sent, e->pbuf, room, m->provider_ud);
+  uint8_t *dst = e->pbuf + (size_t)slot * slice_max(e);
+  *data = dst;
+  got = m->provider(at, dst, room, m->provider_ud);
+  return got > 0 && (size_t)got > room ? -1 : got;
+}
+
+/* The next bytes for the open chunk of `m`: their count (e->pdata says
+ * where), 0 at the end, < 0 as pull() says. */
+static ssize_t fetch(msrp_engine *e, outmsg *m, size_t room) {
+  if (room == 0 || m->eof)
+    return 0;
+  ssize_t got = pull(e, m, m->sent, room, 0, &e->pdata);
   if (got == MSRP_ERR_WOULD_BLOCK)
     return got;
-  if (got < 0 || (size_t)got > room)
+  if (got < 0)
     return -1;
   if (got == 0)
     m->eof = true;
@@ -229,7 +271,7 @@ static int add_body(msrp_engine *e) {
   outmsg *m = e->cur;
   size_t room = body_room(e, m, e->cur_chunk);
   size_t n = 0;
-  if (m->provider) {
+  if (pulled(m)) {
     ssize_t got = e->has_prefetch ? e->prefetched : fetch(e, m, room);
     e->has_prefetch = false;
     if (got == MSRP_ERR_WOULD_BLOCK)
@@ -238,7 +280,7 @@ static int add_body(msrp_engine *e) {
       return -1;
     n = (size_t)got;
     if (n)
-      e->iov[e->niov++] = (struct iovec){e->pbuf, n};
+      e->iov[e->niov++] = (struct iovec){(void *)e->pdata, n};
   } else {
     uint64_t left = m->size - m->sent;
     n = left < room ? (size_t)left : room;
@@ -264,7 +306,7 @@ static void extend_step(msrp_engine *e, int max) {
   outmsg *m = e->cur;
   size_t slice = slice_max(e);
   for (int slot = 0; slot < STEP_SLOTS - 1 && e->niov + 3 <= max; slot++) {
-    if (!m || !m->provider || m->state != OUT_ACTIVE || !e->step_tail ||
+    if (!m || !pulled(m) || m->state != OUT_ACTIVE || !e->step_tail ||
         e->step_flag != MSRP_FLAG_MORE ||
         e->cur_chunk + e->step_body < e->chunk_size || e->prio || e->mq ||
         m->eof ||
@@ -279,11 +321,12 @@ static void extend_step(msrp_engine *e, int max) {
       room = (size_t)(m->size - at);
     if (!e->xtail[slot].data && msrp__buf_reserve(&e->xtail[slot], 64))
       return;
-    uint8_t *dst = e->pbuf + (size_t)(slot + 1) * slice;
-    ssize_t got = m->provider(at, dst, room, m->provider_ud);
+    const uint8_t *dst;
+    int before_lent = e->nlent;
+    ssize_t got = pull(e, m, at, room, slot + 1, &dst);
     if (got == 0)
       m->eof = true; /* the next step ends the message */
-    if (got <= 0 || (size_t)got > room)
+    if (got <= 0)
       return; /* not now, or failed: the next step asks again */
     /* the chunk before is whole: count it, open the next */
     tx *before = e->cur_tx;
@@ -293,6 +336,10 @@ static void extend_step(msrp_engine *e, int max) {
     bool exact = e->cur_exact;
     m->sent = at;
     if (open_chunk_into(e, m, &e->xhead[slot])) {
+      if (e->nlent > before_lent) { /* not used after all */
+        struct lent l = e->lent[--e->nlent];
+        l.release(l.ref, l.ud);
+      }
       m->sent = at - e->step_body; /* as it was: this step ends here */
       e->cur_tx = before;
       memcpy(e->cur_tid, tid, sizeof tid);
@@ -305,7 +352,7 @@ static void extend_step(msrp_engine *e, int max) {
       e->unanswered += e->step_body;
       e->pend_tx[e->npend++] = before;
     }
-    e->iov[e->niov++] = (struct iovec){dst, (size_t)got};
+    e->iov[e->niov++] = (struct iovec){(void *)dst, (size_t)got};
     e->step_body = (size_t)got;
     e->step_tail = false;
     bool ended =
@@ -394,7 +441,7 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
       return 0;
     } else if (e->mq) {
       outmsg *next = e->mq;
-      if (next->provider) {
+      if (pulled(next)) {
         /* no head goes out before the first bytes of its body: a chunk is
          * never held open waiting for a provider that has nothing yet */
         e->prefetched = fetch(e, next, body_room(e, next, 0));
@@ -406,6 +453,7 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
       int rc = open_chunk(e, next);
       if (rc) {
         e->has_prefetch = false;
+        msrp__give_back(e); /* what was prefetched */
         next->state = OUT_STOPPED;
         next->status = rc;
         drop_unsent(e, next);
@@ -450,6 +498,8 @@ void msrp_engine_output_done(msrp_engine *e, uint64_t now) {
   e->now = now;
   step_kind kind = e->step;
   e->step = STEP_NONE;
+  /* the lent bytes are written: theirs again, before any callback */
+  msrp__give_back(e);
   if (kind == STEP_ITEM) {
     item *it = e->step_item;
     e->step_item = NULL;
@@ -483,7 +533,7 @@ void msrp_engine_output_done(msrp_engine *e, uint64_t now) {
     }
     m->sent += e->step_body;
     e->cur_chunk += e->step_body;
-    if (!m->provider)
+    if (!pulled(m))
       e->queued -= e->step_body;
     if (e->step_tail) {
       /* the chunk is out: its transaction's clock starts now */
@@ -587,20 +637,22 @@ static int copy_headers(outmsg *m, const char *const *h) {
 
 static int send_message(msrp_engine *e, const msrp_message_params *p,
                         msrp_message_cb cb, void *ud, const char **message_id) {
-  if (!e || !p || (p->len && !p->data) || (p->provider && p->data))
+  if (!e || !p || (p->len && !p->data) || (p->provider && p->data) ||
+      (p->lender && (p->data || p->provider)) || (!p->lender != !p->release))
     return MSRP_ERR_INVALID_ARGUMENT;
-  uint64_t size = p->provider ? p->size : p->len;
+  bool is_pulled = p->provider || p->lender;
+  uint64_t size = is_pulled ? p->size : p->len;
   if ((size && !p->content_type) ||
       (p->content_type &&
        (!*p->content_type ||
         msrp__has_ctl(p->content_type, strlen(p->content_type)))))
     return MSRP_ERR_INVALID_ARGUMENT;
-  if (p->offset && (!p->provider || p->size == MSRP_BYTE_RANGE_UNKNOWN ||
+  if (p->offset && (!is_pulled || p->size == MSRP_BYTE_RANGE_UNKNOWN ||
                     p->offset >= p->size))
     return MSRP_ERR_INVALID_ARGUMENT;
   if (e->shut)
     return MSRP_ERR_CLOSED;
-  size_t cost = p->provider ? 0 : p->len;
+  size_t cost = is_pulled ? 0 : p->len;
   if ((cost && e->queued + cost > e->max_queue && e->queued > 0) ||
       e->live_bytes > e->max_unreported) {
     e->blocked = true;
@@ -634,6 +686,8 @@ static int send_message(msrp_engine *e, const msrp_message_params *p,
   }
   m->data = p->data;
   m->provider = p->provider;
+  m->lender = p->lender;
+  m->release = p->release;
   m->provider_ud = p->provider_ud;
   m->size = size;
   m->sent = m->first = p->offset;

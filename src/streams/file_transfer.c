@@ -61,9 +61,12 @@ typedef struct hash_job {
 
 /* The sender reads ahead of the session: READ_SLOTS reads of READ_SIZE
  * bytes each through libuv's file operations (the thread pool), so the
- * loop never waits for the disk; the provider hands out what has come and
- * says MSRP_ERR_WOULD_BLOCK until it has. */
-#define READ_SLOTS 4
+ * loop never waits for the disk; the session borrows what has come (a
+ * msrp_data_lender: the bytes go from the slot to the socket with no copy)
+ * and hears MSRP_ERR_WOULD_BLOCK until it has. A slot is read into again
+ * once all of it was lent and all of it is given back; a session's write
+ * step lends up to 1 MiB, so two more slots keep the disk busy meanwhile. */
+#define READ_SLOTS 6
 #define READ_SIZE (256u << 10)
 
 typedef struct read_slot {
@@ -74,6 +77,8 @@ typedef struct read_slot {
   size_t len;   /* bytes asked for, then bytes read */
   unsigned gen; /* the read-ahead it belongs to */
   enum { SLOT_EMPTY, SLOT_READING, SLOT_FULL } st;
+  int lent;     /* pieces of it the session has not given back */
+  bool drained; /* all of it lent: empty once all is back */
 } read_slot;
 
 /* The receiver hashes in stretches of at least this much. */
@@ -122,6 +127,7 @@ struct msrp_file_transfer {
 
   /* sending: reads ahead of the session */
   read_slot slots[READ_SLOTS];
+  int lent;           /* pieces of the slots lent to the session */
   uint64_t next_read; /* the offset the next read starts at */
   unsigned read_gen;  /* a new read-ahead leaves older reads' bytes aside */
   int reads;          /* reads under way */
@@ -213,7 +219,7 @@ static void release(msrp_file_transfer *ft) {
 
 static void maybe_release(msrp_file_transfer *ft) {
   if (ft->freeing && !ft->timer_open && !ft->pace_open &&
-      ft->con_pending == 0 && ft->jobs == 0 && ft->reads == 0)
+      ft->con_pending == 0 && ft->jobs == 0 && ft->reads == 0 && ft->lent == 0)
     release(ft);
 }
 
@@ -933,9 +939,29 @@ static void on_read(uv_fs_t *req) {
   }
 }
 
-/* The session's provider: the file's bytes at `offset`, from the slots
- * read ahead; MSRP_ERR_WOULD_BLOCK while they are still on their way. */
-static ssize_t provide(uint64_t offset, uint8_t *buf, size_t len, void *ud) {
+/* A slot whose bytes are all lent and all back is read into again. */
+static void slot_done(msrp_file_transfer *ft, read_slot *sl) {
+  if (sl->st != SLOT_FULL || !sl->drained || sl->lent)
+    return;
+  sl->st = SLOT_EMPTY;
+  sl->drained = false;
+  if (!ft->freeing && ft->state != FT_ENDED)
+    read_ahead(ft);
+}
+
+static void give_back(void *ref, void *ud) {
+  msrp_file_transfer *ft = ud;
+  read_slot *sl = ref;
+  sl->lent--;
+  ft->lent--;
+  slot_done(ft, sl);
+  maybe_release(ft);
+}
+
+/* The session's lender: the file's bytes at `offset`, from the slots read
+ * ahead; MSRP_ERR_WOULD_BLOCK while they are still on their way. */
+static ssize_t lend(uint64_t offset, size_t len, const uint8_t **data,
+                    void **ref, void *ud) {
   msrp_file_transfer *ft = ud;
   if (ft->fd < 0)
     return -1;
@@ -945,11 +971,12 @@ static ssize_t provide(uint64_t offset, uint8_t *buf, size_t len, void *ud) {
       continue;
     size_t at = (size_t)(offset - sl->off);
     size_t n = sl->len - at < len ? sl->len - at : len;
-    memcpy(buf, sl->buf + at, n);
-    if (at + n == sl->len) {
-      sl->st = SLOT_EMPTY; /* all handed out: read further into it */
-      read_ahead(ft);
-    }
+    *data = sl->buf + at;
+    *ref = sl;
+    sl->lent++;
+    ft->lent++;
+    if (at + n == sl->len)
+      sl->drained = true; /* read further into it once it is back */
     ft->moved += n;
     return (ssize_t)n;
   }
@@ -970,12 +997,17 @@ static ssize_t provide(uint64_t offset, uint8_t *buf, size_t len, void *ud) {
     /* the first call, or not where the reads went: read ahead from here */
     ft->read_gen++;
     for (int i = 0; i < READ_SLOTS; i++)
-      if (ft->slots[i].st == SLOT_FULL)
-        ft->slots[i].st = SLOT_EMPTY;
+      if (ft->slots[i].st == SLOT_FULL) {
+        /* lent pieces stay until they are back */
+        if (ft->slots[i].lent)
+          ft->slots[i].drained = true;
+        else
+          ft->slots[i].st = SLOT_EMPTY;
+      }
     ft->next_read = offset;
     read_ahead(ft);
     if (ft->read_err)
-      return provide(offset, buf, len, ud);
+      return lend(offset, len, data, ref, ud);
   }
   ft->read_waiting = true;
   return MSRP_ERR_WOULD_BLOCK;
@@ -1030,7 +1062,8 @@ static void on_report(msrp_session *s, const msrp_report_info *r, void *ud) {
 
 static int send_file(msrp_file_transfer *ft) {
   msrp_message_params p = {.content_type = ft->content_type,
-                           .provider = provide,
+                           .lender = lend,
+                           .release = give_back,
                            .provider_ud = ft,
                            .size = ft->size,
                            .offset = ft->offset,
@@ -1038,7 +1071,8 @@ static int send_file(msrp_file_transfer *ft) {
                            .failure_report = MSRP_REPORT_YES};
   if (ft->size == 0) {
     /* an empty file: an empty SEND carries it */
-    p.provider = NULL;
+    p.lender = NULL;
+    p.release = NULL;
     p.provider_ud = NULL;
     p.data = "";
   }

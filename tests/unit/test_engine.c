@@ -2901,6 +2901,151 @@ static void test_provider_many_chunks_per_step(void **state) {
   W.pieces = 0;
 }
 
+/* A lender: the body's bytes live in `body`; each loan is remembered
+ * until given back. */
+typedef struct lender_state {
+  const uint8_t *body;
+  uint64_t size;
+  size_t piece; /* lends at most this much at once (0: as asked) */
+  int lent, given_back, max_out;
+  int msg_done_with_out; /* loans still out when the message callback ran */
+  uint8_t refs[64];      /* 1 while the loan whose ref is &refs[i] is out */
+  size_t next_ref;
+} lender_state;
+
+static ssize_t lend_bytes(uint64_t offset, size_t len, const uint8_t **data,
+                          void **ref, void *ud) {
+  lender_state *l = ud;
+  if (offset >= l->size)
+    return 0;
+  size_t n = l->size - offset < len ? (size_t)(l->size - offset) : len;
+  if (l->piece && n > l->piece)
+    n = l->piece;
+  *data = l->body + offset;
+  assert_true(l->next_ref < sizeof l->refs);
+  l->refs[l->next_ref] = 1;
+  *ref = &l->refs[l->next_ref++];
+  l->lent++;
+  if (l->lent - l->given_back > l->max_out)
+    l->max_out = l->lent - l->given_back;
+  return (ssize_t)n;
+}
+
+static void give_back_bytes(void *ref, void *ud) {
+  lender_state *l = ud;
+  uint8_t *r = ref;
+  assert_true(r >= l->refs && r < l->refs + sizeof l->refs);
+  assert_int_equal(*r, 1); /* each loan given back once */
+  *r = 0;
+  l->given_back++;
+}
+
+static lender_state *W_lender;
+static void lender_message_cb(msrp_engine *e, const char *message_id,
+                              int status, int code, const char *comment,
+                              void *ud) {
+  W_lender->msg_done_with_out = W_lender->lent - W_lender->given_back;
+  message_cb(e, message_id, status, code, comment, ud);
+}
+
+/* A lender's bytes go out where they are (the pieces point into its
+ * memory: no copy), each loan is given back once, when its step is
+ * written, and before the message's callback; the peer gets every byte. */
+static void test_lender_zero_copy(void **state) {
+  (void)state;
+  start_streaming_pair(0);
+  W.pieces = 64;
+  uint8_t *body = gen_body(195);
+  lender_state l = {.body = body, .size = 195};
+  W_lender = &l;
+  msrp_message_params mp = {.content_type = "application/octet-stream",
+                            .lender = lend_bytes,
+                            .release = give_back_bytes,
+                            .provider_ud = &l,
+                            .size = 195,
+                            .failure_report = MSRP_REPORT_NO,
+                            .message_id = "lent"};
+  assert_int_equal(
+      msrp_engine_send_message(A->e, &mp, lender_message_cb, TAG(86), NULL), 0);
+  /* the first step: sixteen chunks of 10, each body a piece of `body` */
+  struct iovec iov[64];
+  int n = msrp_engine_output(A->e, iov, 64);
+  assert_int_equal(n, 48);
+  for (int i = 0; i < 16; i++) {
+    assert_ptr_equal(iov[3 * i + 1].iov_base, body + 10 * i);
+    assert_int_equal(iov[3 * i + 1].iov_len, 10);
+  }
+  assert_int_equal(l.lent, 16);
+  assert_int_equal(l.given_back, 0); /* not before they are written */
+  for (int i = 0; i < n; i++) {
+    wire_feed(&A->w, iov[i].iov_base, iov[i].iov_len);
+    deliver(B, iov[i].iov_base, iov[i].iov_len);
+  }
+  msrp_engine_output_done(A->e, W.now);
+  assert_int_equal(l.given_back, 16);
+  /* the rest; the message is done when its last chunk is written
+   * (Failure-Report no), and by then every loan is back */
+  drain(A);
+  assert_int_equal(l.lent, 20);
+  assert_int_equal(l.given_back, 20);
+  assert_int_equal(ev_count(0, EV_MSGCB), 1);
+  assert_int_equal(l.msg_done_with_out, 0);
+  assert_int_equal(ev_count(1, EV_END), 1);
+  for (size_t i = 0; i < 20; i++) {
+    out_chunk *oc = nth_method(A, MSRP_METHOD_SEND, i);
+    assert_int_equal(oc->body.n, i < 19 ? 10 : 5);
+    assert_memory_equal(oc->body.p, body + 10 * i, oc->body.n);
+  }
+  W.pieces = 0;
+}
+
+/* Loans of a step never written are given back when the engine goes,
+ * before the message's (cancelled) callback; a short loan is fine; a
+ * lender needs its release, and is neither a provider nor a body too. */
+static void test_lender_given_back(void **state) {
+  (void)state;
+  start_streaming_pair(0);
+  W.pieces = 64;
+  uint8_t *body = gen_body(100);
+  lender_state l = {.body = body, .size = 100, .piece = 7};
+  W_lender = &l;
+  msrp_message_params mp = {.content_type = "application/octet-stream",
+                            .lender = lend_bytes,
+                            .release = give_back_bytes,
+                            .provider_ud = &l,
+                            .size = 100,
+                            .message_id = "held"};
+  assert_int_equal(
+      msrp_engine_send_message(A->e, &mp, lender_message_cb, TAG(87), NULL), 0);
+  struct iovec iov[64];
+  int n = msrp_engine_output(A->e, iov, 64);
+  assert_true(n >= 2);
+  assert_ptr_equal(iov[1].iov_base, body);
+  assert_int_equal(iov[1].iov_len, 7); /* a short loan: fine */
+  assert_true(l.lent >= 1);
+  int lent = l.lent;
+  msrp_engine_free(A->e);
+  A->e = NULL;
+  assert_int_equal(l.given_back, lent);
+  assert_int_equal(l.msg_done_with_out, 0);
+  assert_int_equal(ev_get(0, EV_MSGCB, 0)->status, MSRP_ERR_CANCELLED);
+
+  /* the arguments */
+  start(A, NULL);
+  mp.release = NULL;
+  assert_int_equal(msrp_engine_send_message(A->e, &mp, NULL, NULL, NULL),
+                   MSRP_ERR_INVALID_ARGUMENT);
+  mp.release = give_back_bytes;
+  mp.provider = provider;
+  assert_int_equal(msrp_engine_send_message(A->e, &mp, NULL, NULL, NULL),
+                   MSRP_ERR_INVALID_ARGUMENT);
+  mp.provider = NULL;
+  mp.data = body;
+  assert_int_equal(msrp_engine_send_message(A->e, &mp, NULL, NULL, NULL),
+                   MSRP_ERR_INVALID_ARGUMENT);
+  W.pieces = 0;
+}
+
 /* The window of unanswered bytes (a relay's) bounds such a step too: with
  * 35 bytes, four chunks of 10 go out, then nothing until answers come. */
 static void test_many_chunks_per_step_window(void **state) {
@@ -3873,6 +4018,8 @@ int main(void) {
       T(test_abort_queued),
       T(test_provider_offset_and_chunk_reports),
       T(test_provider_many_chunks_per_step),
+      T(test_lender_zero_copy),
+      T(test_lender_given_back),
       T(test_many_chunks_per_step_window),
       T(test_reports_every),
       T(test_idle_deadline_while_receiving),
