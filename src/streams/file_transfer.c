@@ -1294,10 +1294,12 @@ static void on_read_end(msrp_session *s, int status, void *ud) {
   msrp_file_transfer *ft = ud;
   if (ft->ending || ft->state != FT_STARTED || ft->done_sending)
     return;
-  /* the sender gone, between chunks or inside one: the file is not whole
-   * (its .part stays for a resume), and the reason says how it went */
+  /* the sender gone, between chunks or inside one, or the connection
+   * reset (a sender that closes with our REPORTs unread resets it): the
+   * file is not whole (its .part stays for a resume), and the reason says
+   * how it went */
   bool gone = status == MSRP_ERR_CONNECTION_CLOSED ||
-              status == MSRP_ERR_CLOSED_MID_CHUNK;
+              status == MSRP_ERR_CLOSED_MID_CHUNK || status == MSRP_ERR_IO;
   fail(ft, "transfer", gone && !ft->sending ? MSRP_ERR_FILE_INCOMPLETE : status,
        status == MSRP_ERR_CONNECTION_CLOSED ? "the peer closed the connection"
                                             : msrp_strerror(status));
