@@ -299,21 +299,6 @@ static double msrp_run(const char *src, const char *in, const char *got,
   return (double)size / (r.t1 - r.t0) / 1e6;
 }
 
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-/* Median, min and max of n values. */
-static void stats(const double *v, int n, double *med, double *lo, double *hi) {
-  double s[16];
-  memcpy(s, v, (size_t)n * sizeof *v);
-  qsort(s, (size_t)n, sizeof *s, cmp_d);
-  *med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-  *lo = s[0];
-  *hi = s[n - 1];
-}
-
 int main(int argc, char **argv) {
   bool quick = argc > 1 && !strcmp(argv[1], "--quick");
   const char *base = argc > 1 + quick   ? argv[1 + quick]
@@ -349,20 +334,23 @@ int main(int argc, char **argv) {
   unlink(src);
   rmdir(in);
   rmdir(dir);
-  double m, ml, mh, n, nl, nh, r, rl, rhh, a, al, ah, b, bl, bh;
-  stats(hashed, ROUNDS, &m, &ml, &mh);
-  stats(bare, ROUNDS, &n, &nl, &nh);
-  stats(raw, ROUNDS, &r, &rl, &rhh);
-  stats(rh, ROUNDS, &a, &al, &ah);
-  stats(rb, ROUNDS, &b, &bl, &bh);
+  stat3 m = stats(hashed, ROUNDS), n = stats(bare, ROUNDS);
+  stat3 r = stats(raw, ROUNDS), a = stats(rh, ROUNDS), b = stats(rb, ROUNDS);
   printf("file %4llu MiB disk to disk, %d rounds, every copy checked: msrp "
          "%.1f MB/s (%.1f-%.1f) | raw TCP pump %.1f MB/s (%.1f-%.1f) | ratio "
          "%.2f (%.2f-%.2f)\n",
-         (unsigned long long)(size >> 20), ROUNDS, m, ml, mh, r, rl, rhh, a, al,
-         ah);
+         (unsigned long long)(size >> 20), ROUNDS, m.med, m.min, m.max, r.med,
+         r.min, r.max, a.med, a.min, a.max);
   printf("  the same without the SHA-1 check: msrp %.1f MB/s (%.1f-%.1f) | "
          "ratio %.2f (%.2f-%.2f)\n",
-         n, nl, nh, b, bl, bh);
+         n.med, n.min, n.max, b.med, b.min, b.max);
+  char fig[64];
+  snprintf(fig, sizeof fig, "file %llu MiB, SHA-1 checked",
+           (unsigned long long)(size >> 20));
+  bench_row(fig, m, "MB/s", "disk-to-disk raw TCP pump", &r, &a, NULL);
+  snprintf(fig, sizeof fig, "file %llu MiB, no hash",
+           (unsigned long long)(size >> 20));
+  bench_row(fig, n, "MB/s", "disk-to-disk raw TCP pump", &r, &b, NULL);
   printf("peak RSS growth: sender %ld KiB, receiver %ld KiB\n", tx_grow,
          rx_grow);
   return 0;

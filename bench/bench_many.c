@@ -195,6 +195,14 @@ static void server(int n, int rfd, int wfd) {
       fail("server", "a session got another's message", 0);
   /* let the 200s go out before the client counts them */
   read_all(rfd, &go, 1);
+  double per = (double)(rss1 - rss0) / n;
+  stat3 one = {per, per, per};
+  char fig[64];
+  snprintf(fig, sizeof fig, "RSS per idle session, %d sessions (server)", n);
+  bench_row(fig, one, "KiB", NULL, NULL, NULL, "<= 8");
+  stat3 rate = {n / (t3 - t2), n / (t3 - t2), n / (t3 - t2)};
+  snprintf(fig, sizeof fig, "one message on each of %d sessions", n);
+  bench_row(fig, rate, "msg/s", NULL, NULL, NULL, NULL);
   printf("server: %d sessions bound in %.2f s; RSS %ld KiB -> %ld KiB: "
          "%.1f KiB per idle session (heap in use %.1f KiB); one message on "
          "each: all %d arrived intact in %.2f s (%.0f msg/s)\n",

@@ -5,7 +5,9 @@
 #ifndef MSRP_BENCH_UTIL_H
 #define MSRP_BENCH_UTIL_H
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +30,49 @@ static inline void read_all(int fd, void *p, size_t n) {
       exit(1);
     got += (size_t)r;
   }
+}
+
+/* Median, least and most of n figures (n <= 64). */
+typedef struct stat3 {
+  double med, min, max;
+} stat3;
+
+static inline int bench_cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static inline stat3 stats(const double *v, int n) {
+  double s[64];
+  memcpy(s, v, (size_t)n * sizeof *v);
+  qsort(s, (size_t)n, sizeof *s, bench_cmp_d);
+  stat3 r = {n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2, s[0], s[n - 1]};
+  return r;
+}
+
+/* One row of bench/run.sh's table, appended to the file $BENCH_ROWS names
+ * (nothing without it): the figure, ours (median, min-max), the baseline
+ * and its median (NULL: none), the ratio of ours to it (median of the
+ * per-round ratios, min-max; NULL: none) and the aim. Fields are separated
+ * by '|'. */
+static inline void bench_row(const char *figure, stat3 ours, const char *unit,
+                             const char *baseline, const stat3 *base,
+                             const stat3 *ratio, const char *aim) {
+  const char *path = getenv("BENCH_ROWS");
+  FILE *f = path && *path ? fopen(path, "a") : NULL;
+  if (!f)
+    return;
+  fprintf(f, "%s|%.4g|%.4g|%.4g|%s|%s|", figure, ours.med, ours.min, ours.max,
+          unit, baseline ? baseline : "");
+  if (base)
+    fprintf(f, "%.4g", base->med);
+  fprintf(f, "|");
+  if (ratio)
+    fprintf(f, "%.3f|%.3f|%.3f", ratio->med, ratio->min, ratio->max);
+  else
+    fprintf(f, "||");
+  fprintf(f, "|%s\n", aim ? aim : "");
+  fclose(f);
 }
 
 #endif

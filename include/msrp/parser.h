@@ -171,6 +171,13 @@ MSRP_API msrp_chunk *msrp_parser_chunk(const msrp_parser *parser);
  * yet), 0 inside one: whether a connection closing now cut a chunk. */
 MSRP_API int msrp_parser_between_chunks(const msrp_parser *parser);
 
+/** Between chunks, let go of the memory the parser keeps for the next one
+ * (the last chunk, if it is still the parser's, and the line buffer): an
+ * idle connection's parser then holds a few hundred bytes. Elsewhere it
+ * does nothing. Events' chunks are invalid afterwards, as after the next
+ * chunk's start line. */
+MSRP_API void msrp_parser_shrink(msrp_parser *parser);
+
 /** Bytes consumed since creation or the last reset: after an error, where
  * the offending input was. */
 MSRP_API uint64_t msrp_parser_position(const msrp_parser *parser);

@@ -94,7 +94,8 @@ struct msrp_chunk {
 static char *arena_alloc(msrp_chunk *c, size_t n) {
   arena_block *b = c->arena;
   if (!b || b->cap - b->used < n) {
-    size_t cap = n > 1024 ? n : 1024;
+    /* a usual chunk's strings fit the first block */
+    size_t cap = n > 512 ? n : 512;
     arena_block *nb = malloc(sizeof *nb + cap);
     if (!nb)
       return NULL;
@@ -697,7 +698,7 @@ int msrp__chunk_new(msrp_chunk **out, const char *tid, size_t tid_len,
 /* What a chunk keeps for the next one: a header array and a first arena
  * block of the usual sizes (larger ones go back, so one big chunk does not
  * pin its memory to a connection). */
-#define KEEP_BYTES 1024
+#define KEEP_BYTES 2048
 
 int msrp__chunk_renew(msrp_chunk **io, const char *tid, size_t tid_len,
                       const char *method, size_t method_len, int code,

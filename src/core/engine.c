@@ -58,6 +58,7 @@ static int engine_new(msrp_engine **out, const msrp_engine_config *cfg,
   msrp_engine *e = calloc(1, sizeof *e);
   if (!e)
     return MSRP_ERR_NOMEM;
+  e->iov = e->iov4;
   if (cbs)
     e->cb = *cbs;
   e->ud = ud;
@@ -210,10 +211,7 @@ void msrp_engine_free(msrp_engine *e) {
   msrp_relay_auth_free(e->keep.auth);
   free(e->single);
   free(e->refused);
-  for (int i = 0; i < STEP_SLOTS - 1; i++) {
-    msrp__buf_free(&e->xhead[i]);
-    msrp__buf_free(&e->xtail[i]);
-  }
+  msrp__drop_step_ext(e);
   free(e->paths);
   free(e->answer_paths);
   msrp__buf_free(&e->tail);

@@ -131,6 +131,24 @@ typedef struct incoming {
   bool nickname;         /* a NICKNAME for on_nickname (RFC 7701) */
 } incoming;
 
+/* What a step of several chunks of a pulled body needs beyond an ordinary
+ * step: made when a body is first pulled, dropped when the engine is idle,
+ * so that an idle session keeps only what it uses. */
+struct lent {
+  msrp_data_release release;
+  void *ref, *ud;
+};
+typedef struct step_ext {
+  /* what lenders lent to the step (and its prefetch): given back when it
+   * is written or given up */
+  struct lent lent[STEP_SLOTS + 1];
+  struct iovec iov[4 + 3 * (STEP_SLOTS - 1)];
+  /* the heads and end-lines of the step's further chunks, and their
+   * transactions, started when the step is written */
+  msrp__buf xhead[STEP_SLOTS - 1], xtail[STEP_SLOTS - 1];
+  struct tx *pend_tx[STEP_SLOTS - 1];
+} step_ext;
+
 struct msrp_engine {
   msrp_engine_callbacks cb;
   void *ud;
@@ -166,27 +184,19 @@ struct msrp_engine {
   tx *cur_tx;
   step_kind step;
   item *step_item;
-  size_t step_body; /* body bytes in the current step */
-  bool step_tail;   /* the step ends the chunk */
-  char step_flag;   /* ... with this flag */
-  msrp__buf tail;   /* the open chunk's end-line */
-  /* what lenders lent to the step (and its prefetch): given back when it
-   * is written or given up */
-  struct lent {
-    msrp_data_release release;
-    void *ref, *ud;
-  } lent[STEP_SLOTS + 1];
-  int nlent;
+  size_t step_body;     /* body bytes in the current step */
+  bool step_tail;       /* the step ends the chunk */
+  char step_flag;       /* ... with this flag */
+  msrp__buf tail;       /* the open chunk's end-line */
+  int nlent;            /* x->lent in use */
   const uint8_t *pdata; /* the prefetched bytes: pbuf, or lent */
   uint8_t *pbuf;        /* provider bytes for the current step (made on the
                          first pull, dropped when the engine is idle) */
   bool has_prefetch;    /* pbuf holds the next step's body already: */
   ssize_t prefetched;   /* ... what the provider said */
-  struct iovec iov[4 + 3 * (STEP_SLOTS - 1)];
-  /* the heads and end-lines of the step's further chunks, and their
-   * transactions, started when the step is written */
-  msrp__buf xhead[STEP_SLOTS - 1], xtail[STEP_SLOTS - 1];
-  tx *pend_tx[STEP_SLOTS - 1];
+  struct iovec *iov;    /* the step's pieces: iov4, or x->iov */
+  struct iovec iov4[4]; /* enough for any step but one of several chunks */
+  struct step_ext *x;   /* made with the first pull, dropped when idle */
   int npend;
   int niov;
   size_t queued;
@@ -257,6 +267,8 @@ void msrp__maybe_writable(msrp_engine *e);
 /* Give back every piece lenders lent to the step (it is written, or given
  * up). */
 void msrp__give_back(msrp_engine *e);
+/* Free the larger step state (idle, or the engine going). */
+void msrp__drop_step_ext(msrp_engine *e);
 
 /* ---- reports.c: REPORTs, both ways ---- */
 

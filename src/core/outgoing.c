@@ -208,10 +208,34 @@ static size_t body_room(const msrp_engine *e, const outmsg *m,
   return room;
 }
 
+/* A pulled body's steps need the larger step state: made now, the step's
+ * pieces so far carried over. */
+static int need_step_ext(msrp_engine *e) {
+  if (e->x)
+    return 0;
+  if (!(e->x = calloc(1, sizeof *e->x)))
+    return MSRP_ERR_NOMEM;
+  memcpy(e->x->iov, e->iov, (size_t)e->niov * sizeof *e->iov);
+  e->iov = e->x->iov;
+  return 0;
+}
+
+void msrp__drop_step_ext(msrp_engine *e) {
+  if (!e->x)
+    return;
+  for (int i = 0; i < STEP_SLOTS - 1; i++) {
+    msrp__buf_free(&e->x->xhead[i]);
+    msrp__buf_free(&e->x->xtail[i]);
+  }
+  free(e->x);
+  e->x = NULL;
+  e->iov = e->iov4;
+}
+
 void msrp__give_back(msrp_engine *e) {
   /* each entry once, even if a release call comes back into the engine */
   while (e->nlent > 0) {
-    struct lent l = e->lent[--e->nlent];
+    struct lent l = e->x->lent[--e->nlent];
     l.release(l.ref, l.ud);
   }
 }
@@ -224,13 +248,15 @@ void msrp__give_back(msrp_engine *e) {
 static ssize_t pull(msrp_engine *e, outmsg *m, uint64_t at, size_t room,
                     int slot, const uint8_t **data) {
   ssize_t got;
+  if (need_step_ext(e))
+    return -1;
   if (m->lender) {
     void *ref = NULL;
     *data = NULL;
     got = m->lender(at, room, data, &ref, m->provider_ud);
     if (got > 0 && (size_t)got <= room && *data &&
-        e->nlent < (int)(sizeof e->lent / sizeof e->lent[0])) {
-      e->lent[e->nlent++] = (struct lent){m->release, ref, m->provider_ud};
+        e->nlent < (int)(sizeof e->x->lent / sizeof e->x->lent[0])) {
+      e->x->lent[e->nlent++] = (struct lent){m->release, ref, m->provider_ud};
       return got;
     }
     if (got > 0) {
@@ -319,7 +345,7 @@ static void extend_step(msrp_engine *e, int max) {
     size_t room = e->chunk_size < slice ? e->chunk_size : slice;
     if (m->size != MSRP_BYTE_RANGE_UNKNOWN && m->size - at < room)
       room = (size_t)(m->size - at);
-    if (!e->xtail[slot].data && msrp__buf_reserve(&e->xtail[slot], 64))
+    if (!e->x->xtail[slot].data && msrp__buf_reserve(&e->x->xtail[slot], 64))
       return;
     const uint8_t *dst;
     int before_lent = e->nlent;
@@ -335,9 +361,9 @@ static void extend_step(msrp_engine *e, int max) {
     size_t chunk = e->cur_chunk;
     bool exact = e->cur_exact;
     m->sent = at;
-    if (open_chunk_into(e, m, &e->xhead[slot])) {
+    if (open_chunk_into(e, m, &e->x->xhead[slot])) {
       if (e->nlent > before_lent) { /* not used after all */
-        struct lent l = e->lent[--e->nlent];
+        struct lent l = e->x->lent[--e->nlent];
         l.release(l.ref, l.ud);
       }
       m->sent = at - e->step_body; /* as it was: this step ends here */
@@ -350,7 +376,7 @@ static void extend_step(msrp_engine *e, int max) {
     if (before) {
       before->bytes += e->step_body;
       e->unanswered += e->step_body;
-      e->pend_tx[e->npend++] = before;
+      e->x->pend_tx[e->npend++] = before;
     }
     e->iov[e->niov++] = (struct iovec){(void *)dst, (size_t)got};
     e->step_body = (size_t)got;
@@ -358,9 +384,9 @@ static void extend_step(msrp_engine *e, int max) {
     bool ended =
         m->size != MSRP_BYTE_RANGE_UNKNOWN && at + (uint64_t)got >= m->size;
     if (ended)
-      add_tail_into(e, MSRP_FLAG_END, &e->xtail[slot]);
+      add_tail_into(e, MSRP_FLAG_END, &e->x->xtail[slot]);
     else if ((size_t)got >= e->chunk_size)
-      add_tail_into(e, MSRP_FLAG_MORE, &e->xtail[slot]);
+      add_tail_into(e, MSRP_FLAG_MORE, &e->x->xtail[slot]);
   }
 }
 
@@ -472,6 +498,7 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
       if (!e->has_prefetch) {
         free(e->pbuf);
         e->pbuf = NULL;
+        msrp__drop_step_ext(e);
       }
       return 0;
     }
@@ -523,8 +550,8 @@ void msrp_engine_output_done(msrp_engine *e, uint64_t now) {
   } else if (kind == STEP_CHUNK) {
     /* the step's chunks before its last are out: their clocks start */
     for (int i = 0; i < e->npend; i++)
-      if (e->pend_tx[i])
-        msrp__tx_start(e, e->pend_tx[i], now);
+      if (e->x->pend_tx[i])
+        msrp__tx_start(e, e->x->pend_tx[i], now);
     e->npend = 0;
     outmsg *m = e->cur;
     if (e->cur_tx) { /* on its way until its response comes */

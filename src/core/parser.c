@@ -179,6 +179,15 @@ int msrp_parser_between_chunks(const msrp_parser *p) {
   return p->state == S_START_LINE && p->line_len == 0;
 }
 
+void msrp_parser_shrink(msrp_parser *p) {
+  if (!p || !msrp_parser_between_chunks(p))
+    return;
+  drop_chunk(p);
+  free(p->line);
+  p->line = NULL;
+  p->line_cap = 0;
+}
+
 uint64_t msrp_parser_position(const msrp_parser *p) {
   return p->pos;
 }

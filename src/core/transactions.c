@@ -38,8 +38,8 @@ void msrp__tx_remove(msrp_engine *e, tx *t) {
     if (e->cur_tx == t)
       e->cur_tx = NULL;
     for (int i = 0; i < e->npend; i++)
-      if (e->pend_tx[i] == t)
-        e->pend_tx[i] = NULL;
+      if (e->x->pend_tx[i] == t)
+        e->x->pend_tx[i] = NULL;
     if (e->step_item && e->step_item->t == t)
       e->step_item->t = NULL;
   }

@@ -43,8 +43,9 @@ typedef enum bind_state {
 struct msrp_transport {
   uv_loop_t *loop;
   uv_tcp_t tcp;
-  uv_timer_t kick;   /* runs deferred work from the loop */
-  uv_timer_t linger; /* bounds the wait for a close_notify to go out */
+  uv_timer_t kick;    /* runs deferred work from the loop */
+  uv_timer_t *linger; /* bounds the wait for a close_notify to go out (made
+                         then: a connection without TLS never needs it) */
   bool lingering;
   int open_handles;
   bool tcp_closed;
@@ -191,6 +192,10 @@ static void on_handle_closed(uv_handle_t *h) {
   msrp_transport *t = h->data;
   if (h == (uv_handle_t *)&t->tcp)
     t->tcp_closed = true;
+  if (h == (uv_handle_t *)t->linger) {
+    free(t->linger);
+    t->linger = NULL;
+  }
   if (--t->open_handles > 0)
     return;
   /* both handles are closed: owed callbacks run now, then the memory goes */
@@ -243,8 +248,10 @@ void msrp_transport_free(msrp_transport *t) {
 
 static void finish_close(msrp_transport *t) {
   t->lingering = false;
-  uv_timer_stop(&t->linger);
-  uv_close((uv_handle_t *)&t->linger, on_handle_closed);
+  if (t->linger) {
+    uv_timer_stop(t->linger);
+    uv_close((uv_handle_t *)t->linger, on_handle_closed);
+  }
   uv_close((uv_handle_t *)&t->tcp, on_handle_closed);
 }
 
@@ -265,12 +272,17 @@ static void close_socket(msrp_transport *t) {
   if (t->tcp_closed || t->lingering || uv_is_closing((uv_handle_t *)&t->tcp))
     return;
   if (t->layer_ready && t->ops->close(t->layer)) {
-    if (t->ops->pending(t->layer) &&
-        submit_now(t, NULL, 0, NULL, NULL, NULL) == 0) {
-      t->lingering = true;
-      stop_socket(t);
-      uv_timer_start(&t->linger, on_linger, LINGER_MS, 0);
-      return;
+    if (t->ops->pending(t->layer) && !t->linger &&
+        (t->linger = malloc(sizeof *t->linger))) {
+      uv_timer_init(t->loop, t->linger); /* closed by finish_close */
+      t->linger->data = t;
+      t->open_handles++;
+      if (submit_now(t, NULL, 0, NULL, NULL, NULL) == 0) {
+        t->lingering = true;
+        stop_socket(t);
+        uv_timer_start(t->linger, on_linger, LINGER_MS, 0);
+        return;
+      }
     }
   }
   finish_close(t);
@@ -362,9 +374,8 @@ int msrp__transport_new(msrp_transport **out, uv_loop_t *loop,
   snprintf(t->peer, sizeof t->peer, "(unconnected)");
   uv_tcp_init(loop, &t->tcp);
   uv_timer_init(loop, &t->kick);
-  uv_timer_init(loop, &t->linger);
-  t->tcp.data = t->kick.data = t->linger.data = t;
-  t->open_handles = 3;
+  t->tcp.data = t->kick.data = t;
+  t->open_handles = 2;
   *out = t;
   return 0;
 }
@@ -1045,9 +1056,11 @@ static void process_input(msrp_transport *t) {
                          : MSRP_ERR_CLOSED_MID_CHUNK);
       return;
     }
-    /* all of it used: the buffer goes until the next read */
+    /* all of it used: the buffer goes until the next read, and so does
+     * what the parser keeps for a next chunk */
     free(t->rbuf);
     t->rbuf = NULL;
+    msrp_parser_shrink(t->parser);
     start_socket(t);
     return;
   }

@@ -758,6 +758,50 @@ static void test_lazy_paths(void **state) {
                    &lim, MSRP_ERR_LIMIT_PATH_LENGTH);
 }
 
+/* Shrinking between chunks lets go of the kept chunk; mid-chunk it does
+ * nothing; parsing goes on the same either way. */
+static void test_shrink(void **state) {
+  (void)state;
+  msrp_parser *p;
+  assert_int_equal(msrp_parser_new(&p, NULL), 0);
+  static const char two[] = "MSRP a1 SEND\r\n" PATHS "-------a1$\r\n"
+                            "MSRP a2 SEND\r\n" PATHS;
+  const uint8_t *in = (const uint8_t *)two;
+  size_t len = sizeof two - 1, used;
+  msrp_event ev;
+  int ends = 0;
+  for (;;) {
+    assert_int_equal(msrp_parser_execute(p, in, len, &used, &ev), 0);
+    in += used;
+    len -= used;
+    if (ev.type == MSRP_EVENT_NONE)
+      break;
+    if (ev.type == MSRP_EVENT_END) {
+      ends++;
+      assert_non_null(msrp_parser_chunk(p));
+      msrp_parser_shrink(p); /* between chunks: the chunk goes */
+      assert_null(msrp_parser_chunk(p));
+    }
+  }
+  assert_int_equal(ends, 1);
+  /* inside a2's headers: nothing changes */
+  assert_false(msrp_parser_between_chunks(p));
+  assert_non_null(msrp_parser_chunk(p));
+  msrp_parser_shrink(p);
+  assert_non_null(msrp_parser_chunk(p));
+  assert_string_equal(msrp_chunk_transaction_id(msrp_parser_chunk(p)), "a2");
+  static const char rest[] = "-------a2$\r\n";
+  assert_int_equal(msrp_parser_execute(p, (const uint8_t *)rest,
+                                       sizeof rest - 1, &used, &ev),
+                   0);
+  assert_int_equal(ev.type, MSRP_EVENT_HEADERS);
+  assert_int_equal(msrp_parser_execute(p, NULL, 0, &used, &ev), 0);
+  assert_int_equal(ev.type, MSRP_EVENT_END);
+  msrp_parser_shrink(p);
+  msrp_parser_shrink(NULL);
+  msrp_parser_free(p);
+}
+
 /* A header with a bad value is kept verbatim, without a typed view. */
 static void test_chunk_error_views(void **state) {
   (void)state;
@@ -1009,6 +1053,7 @@ int main(void) {
       cmocka_unit_test(test_chunk_errors),
       cmocka_unit_test(test_chunk_error_views),
       cmocka_unit_test(test_lazy_paths),
+      cmocka_unit_test(test_shrink),
       cmocka_unit_test(test_comment_control_characters),
       cmocka_unit_test(test_expires_any_digits),
       cmocka_unit_test(test_segments_uncut),
