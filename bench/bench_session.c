@@ -166,6 +166,7 @@ static double raw_pump(uint64_t total, size_t wsize, bool tls) {
   int port, lfd = listen_any(&port);
   fflush(NULL);
   pid_t pid = fork();
+  bench_pin(pid == 0 ? 0 : 1);
   if (pid == 0) {
     int fd = connect_to(port);
     bool ok;
@@ -251,12 +252,16 @@ static double iperf3(uint64_t total) {
     return 0;
   int port, lfd = listen_any(&port);
   close(lfd); /* a free port for its server */
-  char cmd[512];
+  char cmd[512], srv_cpu[16] = "", cli_cpu[16] = "";
+  if (bench_cpu(1) >= 0) { /* pinned as ours are */
+    snprintf(srv_cpu, sizeof srv_cpu, "-A %d", bench_cpu(1));
+    snprintf(cli_cpu, sizeof cli_cpu, "-A %d", bench_cpu(0));
+  }
   snprintf(cmd, sizeof cmd,
-           "iperf3 -s -1 -B 127.0.0.1 -p %d >/dev/null 2>&1 & srv=$!; "
-           "for i in $(seq 50); do iperf3 -c 127.0.0.1 -p %d -n %llu -J "
+           "iperf3 -s -1 %s -B 127.0.0.1 -p %d >/dev/null 2>&1 & srv=$!; "
+           "for i in $(seq 50); do iperf3 -c 127.0.0.1 %s -p %d -n %llu -J "
            "2>/dev/null >/tmp/bench-iperf3.json && break; done; wait $srv",
-           port, port, (unsigned long long)total);
+           srv_cpu, port, cli_cpu, port, (unsigned long long)total);
   if (system(cmd) != 0)
     return 0;
   FILE *f = fopen("/tmp/bench-iperf3.json", "r");
@@ -361,6 +366,7 @@ static void two_fork(two *t) {
     exit(1);
   fflush(NULL);
   t->pid = fork();
+  bench_pin(t->pid == 0 ? 0 : 1); /* the child sends */
 }
 
 static void two_end(two *t, const char *who) {
@@ -589,7 +595,8 @@ static void raw_latency(bool tls, unsigned n, double *p50, double *p99) {
   int port, lfd = listen_any(&port);
   fflush(NULL);
   pid_t pid = fork();
-  if (pid == 0) { /* the answering side */
+  bench_pin(pid == 0 ? 1 : 0); /* the child answers */
+  if (pid == 0) {              /* the answering side */
     int fd = accept(lfd, NULL, NULL), one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     bool ok;

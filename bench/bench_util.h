@@ -5,6 +5,7 @@
 #ifndef MSRP_BENCH_UTIL_H
 #define MSRP_BENCH_UTIL_H
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,28 @@ static inline void read_all(int fd, void *p, size_t n) {
       exit(1);
     got += (size_t)r;
   }
+}
+
+/* The two processes of a measurement each on a core of its own, the same
+ * for ours and the baselines (the sending side on CPU 0, the receiving
+ * side on CPU 1), when the machine has two and BENCH_PIN is not 0: the
+ * scheduler moving them about is most of the noise on a small machine. */
+static inline int bench_cpu(int side) {
+  const char *pin = getenv("BENCH_PIN");
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  if ((pin && !strcmp(pin, "0")) || n < 2)
+    return -1;
+  return side % (int)n;
+}
+
+static inline void bench_pin(int side) {
+  int cpu = bench_cpu(side);
+  if (cpu < 0)
+    return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  sched_setaffinity(0, sizeof set, &set);
 }
 
 /* Median, least and most of n figures (n <= 64). */

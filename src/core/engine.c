@@ -34,6 +34,7 @@ static int render_paths(msrp_engine *e) {
   e->answer_paths = msrp__wire_paths(&prev, &us);
   if (!e->paths || !e->answer_paths)
     return MSRP_ERR_NOMEM;
+  e->answer_paths_len = strlen(e->answer_paths);
   /* "To-Path: " remote "\r\nFrom-Path: " ... and the same with us */
   e->expect_from = e->paths + 9;
   e->expect_from_len = (size_t)(strstr(e->paths, "\r\n") - e->expect_from);
@@ -239,26 +240,83 @@ void msrp__push_item(msrp_engine *e, item *it) {
 /* An answer of our own: counted against max_answer. A peer that sends
  * requests and never reads their answers is held back (input pauses), and
  * one that is fed past four times the bound anyway ends the engine. */
-void msrp__push_answer(msrp_engine *e, char *bytes, size_t len) {
-  item *it = NULL;
-  if (e->fatal || !(it = calloc(1, sizeof *it))) {
-    free(bytes);
-    return;
-  }
-  if (e->answer_bytes + len > e->max_answer * 4) {
-    e->fatal = MSRP_ERR_OUTPUT_FULL;
-    msrp__engine_log(e, "%s", msrp_strerror(e->fatal));
-    free(it);
-    free(bytes);
-    return;
-  }
-  it->bytes = bytes;
-  it->len = len;
-  it->own = true;
+/* Answers waiting one after another join into one item of up to this
+ * many bytes: one allocation and one output step for many 200s. */
+#define ANSWER_BLOCK 16384
+
+static bool answer_too_many(msrp_engine *e, size_t len) {
+  if (e->answer_bytes + len <= e->max_answer * 4)
+    return false;
+  e->fatal = MSRP_ERR_OUTPUT_FULL;
+  msrp__engine_log(e, "%s", msrp_strerror(e->fatal));
+  return true;
+}
+
+static void count_answer(msrp_engine *e, size_t len) {
   e->answer_bytes += len;
   if (e->answer_bytes > e->max_answer)
     e->out_full = true;
+}
+
+/* The last waiting item, if it is an answer of ours that `len` more bytes
+ * can join. */
+static item *joinable(msrp_engine *e, size_t len) {
+  item *last = e->prio_tail;
+  if (!last || !last->own || last->len + len > ANSWER_BLOCK)
+    return NULL;
+  if (last->cap - last->len < len) {
+    size_t cap =
+        last->cap * 2 > last->len + len ? last->cap * 2 : last->len + len;
+    if (cap > ANSWER_BLOCK)
+      cap = ANSWER_BLOCK;
+    char *b = realloc(last->bytes, cap);
+    if (!b)
+      return NULL;
+    last->bytes = b;
+    last->cap = cap;
+  }
+  return last;
+}
+
+/* An answer's bytes: joined to the last waiting answer when they fit,
+ * else a new item holding `owned` (if not NULL: a heap copy of `bytes`
+ * that becomes the item's) or a copy made here. */
+static void add_answer(msrp_engine *e, char *owned, const char *bytes,
+                       size_t len) {
+  item *it = NULL;
+  if (e->fatal || answer_too_many(e, len))
+    goto drop;
+  if ((it = joinable(e, len))) {
+    memcpy(it->bytes + it->len, bytes, len);
+    it->len += len;
+    e->queued += len;
+    count_answer(e, len);
+    goto drop;
+  }
+  size_t cap = owned || len > 1024 ? len : 1024;
+  if (!(it = calloc(1, sizeof *it)) || (!owned && !(owned = malloc(cap)))) {
+    free(it);
+    goto drop;
+  }
+  if (owned != bytes)
+    memcpy(owned, bytes, len);
+  it->bytes = owned;
+  it->len = len;
+  it->cap = cap;
+  it->own = true;
+  count_answer(e, len);
   msrp__push_item(e, it);
+  return;
+drop:
+  free(owned);
+}
+
+void msrp__push_answer_copy(msrp_engine *e, const char *bytes, size_t len) {
+  add_answer(e, NULL, bytes, len);
+}
+
+void msrp__push_answer(msrp_engine *e, char *bytes, size_t len) {
+  add_answer(e, bytes, bytes, len);
 }
 
 uint64_t msrp_engine_next_expiry(const msrp_engine *e) {

@@ -90,6 +90,7 @@ typedef struct tx {
 typedef struct item {
   char *bytes;
   size_t len;
+  size_t cap;        /* own answers: what `bytes` holds (later ones join) */
   bool own;          /* an answer the engine wrote (bounded: max_answer) */
   msrp_chunk *chunk; /* send_chunk: serialized on output */
   tx *t;
@@ -177,6 +178,7 @@ struct msrp_engine {
   msrp__buf head;     /* the open chunk's head, rendered */
   char *paths;        /* "To-Path: ...\r\nFrom-Path: ...\r\n" of ours */
   char *answer_paths; /* the same for a 200 to the peer's requests */
+  size_t answer_paths_len;
   /* what the peer's requests say, as we would write it: To-Path our own
    * URI, From-Path the peer's path (both point into the strings above) */
   const char *expect_to, *expect_from;
@@ -249,6 +251,8 @@ void msrp__msg_info(const inmsg *m, const msrp_chunk *c,
 void msrp__want_output(msrp_engine *e);
 void msrp__push_item(msrp_engine *e, item *it);
 void msrp__push_answer(msrp_engine *e, char *bytes, size_t len);
+/* The same with bytes the caller keeps. */
+void msrp__push_answer_copy(msrp_engine *e, const char *bytes, size_t len);
 
 /* ---- transactions.c: requests waiting for their responses ---- */
 
