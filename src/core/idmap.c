@@ -38,15 +38,19 @@ void msrp__idmap_init(msrp__idmap *m, msrp__idmap_key key) {
 
 void msrp__idmap_clear(msrp__idmap *m) {
   free(m->slots);
+  free(m->hashes);
   m->slots = NULL;
+  m->hashes = NULL;
   m->cap = m->n = 0;
 }
 
-static void put(void **slots, size_t cap, void *item, size_t h) {
+static void put(void **slots, size_t *hashes, size_t cap, void *item,
+                size_t h) {
   size_t i = h & (cap - 1);
   while (slots[i])
     i = (i + 1) & (cap - 1);
   slots[i] = item;
+  hashes[i] = h;
 }
 
 int msrp__idmap_add(msrp__idmap *m, void *item) {
@@ -57,16 +61,22 @@ int msrp__idmap_add(msrp__idmap *m, void *item) {
     if (cap > SIZE_MAX / sizeof(void *))
       return MSRP_ERR_NOMEM;
     void **slots = calloc(cap, sizeof *slots);
-    if (!slots)
+    size_t *hashes = malloc(cap * sizeof *hashes);
+    if (!slots || !hashes) {
+      free(slots);
+      free(hashes);
       return MSRP_ERR_NOMEM;
+    }
     for (size_t i = 0; i < m->cap; i++)
       if (m->slots[i])
-        put(slots, cap, m->slots[i], hash(m->key(m->slots[i])));
+        put(slots, hashes, cap, m->slots[i], m->hashes[i]);
     free(m->slots);
+    free(m->hashes);
     m->slots = slots;
+    m->hashes = hashes;
     m->cap = cap;
   }
-  put(m->slots, m->cap, item, hash(m->key(item)));
+  put(m->slots, m->hashes, m->cap, item, hash(m->key(item)));
   m->n++;
   return 0;
 }
@@ -74,9 +84,10 @@ int msrp__idmap_add(msrp__idmap *m, void *item) {
 static size_t slot_of(const msrp__idmap *m, const char *key, const void *item) {
   if (!m->cap)
     return SIZE_MAX;
-  for (size_t i = hash(key) & (m->cap - 1); m->slots[i];
-       i = (i + 1) & (m->cap - 1))
-    if (item ? m->slots[i] == item : strcmp(m->key(m->slots[i]), key) == 0)
+  size_t h = hash(key);
+  for (size_t i = h & (m->cap - 1); m->slots[i]; i = (i + 1) & (m->cap - 1))
+    if (item ? m->slots[i] == item
+             : m->hashes[i] == h && strcmp(m->key(m->slots[i]), key) == 0)
       return i;
   return SIZE_MAX;
 }
@@ -98,10 +109,11 @@ void msrp__idmap_remove(msrp__idmap *m, const void *item) {
     j = (j + 1) & mask;
     if (!m->slots[j])
       break;
-    size_t home = hash(m->key(m->slots[j])) & mask;
+    size_t home = m->hashes[j] & mask;
     int between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
     if (!between) {
       m->slots[i] = m->slots[j];
+      m->hashes[i] = m->hashes[j];
       m->slots[j] = NULL;
       i = j;
     }

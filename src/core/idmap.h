@@ -13,7 +13,9 @@ typedef const char *(*msrp__idmap_key)(const void *item);
 
 typedef struct msrp__idmap {
   void **slots;
-  size_t cap; /* a power of two, or 0 */
+  size_t *hashes; /* each slot's key's hash: compared before the key, and
+                     never computed again */
+  size_t cap;     /* a power of two, or 0 */
   size_t n;
   msrp__idmap_key key;
 } msrp__idmap;
