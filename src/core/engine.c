@@ -35,6 +35,7 @@ static int render_paths(msrp_engine *e) {
   if (!e->paths || !e->answer_paths)
     return MSRP_ERR_NOMEM;
   e->answer_paths_len = strlen(e->answer_paths);
+  e->paths_len = strlen(e->paths);
   /* "To-Path: " remote "\r\nFrom-Path: " ... and the same with us */
   e->expect_from = e->paths + 9;
   e->expect_from_len = (size_t)(strstr(e->paths, "\r\n") - e->expect_from);

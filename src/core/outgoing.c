@@ -16,6 +16,8 @@
 
 static void finish_msg(msrp_engine *e, outmsg *m);
 
+#define TID_LEN 12 /* the transaction ids of our chunks */
+
 /* A body pulled from a provider or a lender, not one in memory. */
 static bool pulled(const outmsg *m) {
   return m->provider || m->lender;
@@ -129,13 +131,13 @@ static int open_chunk_into(msrp_engine *e, outmsg *m, msrp__buf *b) {
    * chunk can be cut short with '+' to let other traffic through. */
   bool single = m->sent == 0 && m->size != MSRP_BYTE_RANGE_UNKNOWN &&
                 m->size <= e->chunk_size && m->size <= slice_max(e);
-  int rc = msrp__random_token(e->cur_tid, 12);
+  int rc = msrp__random_token(e->cur_tid, TID_LEN);
   if (rc)
     return rc;
   static const char *const rep[] = {NULL, "yes", "no", "partial"};
   b->len = 0;
-  rc = msrp__wire_request_line(b, e->cur_tid, strlen(e->cur_tid), "SEND");
-  rc |= msrp__buf_append_str(b, e->paths);
+  rc = msrp__wire_request_line(b, e->cur_tid, TID_LEN, "SEND");
+  rc |= msrp__buf_append(b, e->paths, e->paths_len);
   rc |= msrp__wire_header(b, "Message-ID", m->id);
   rc |= msrp__wire_byte_range(
       b, start, single ? m->size : MSRP_BYTE_RANGE_UNKNOWN, m->size);
@@ -185,8 +187,8 @@ static int open_chunk(msrp_engine *e, outmsg *m) {
 static void add_tail_into(msrp_engine *e, char flag, msrp__buf *t) {
   /* a chunk without Content-Type (an empty body) has no CRLF before it */
   t->len = 0; /* reserved beforehand: no allocation */
-  msrp__wire_end_line(t, e->cur->content_type != NULL, e->cur_tid,
-                      strlen(e->cur_tid), flag);
+  msrp__wire_end_line(t, e->cur->content_type != NULL, e->cur_tid, TID_LEN,
+                      flag);
   e->iov[e->niov++] = (struct iovec){t->data, t->len};
   e->step_tail = true;
   e->step_flag = flag;

@@ -131,7 +131,7 @@ void msrp__send_success_report(msrp_engine *e, const char *id, uint64_t start,
     return;
   msrp__buf b = {0};
   int rc = msrp__wire_request_line(&b, tid, strlen(tid), "REPORT");
-  rc |= msrp__buf_append_str(&b, e->paths);
+  rc |= msrp__buf_append(&b, e->paths, e->paths_len);
   rc |= msrp__wire_header(&b, "Message-ID", id);
   rc |= msrp__wire_byte_range(&b, start, end, total);
   rc |= msrp__wire_header(&b, "Status", "000 200 OK");

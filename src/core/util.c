@@ -178,14 +178,21 @@ static size_t take_symbols(char *out, size_t done, size_t len,
 }
 
 int msrp__random_token(char *out, size_t len) {
+  /* ten symbols from each draw below the largest multiple of 62^10 (one
+   * draw in 22 is thrown away): each of the 62^10 values, hence each
+   * symbol, equally likely */
+  static const uint64_t p10 = 839299365868340224u; /* 62^10 */
+  static const uint64_t limit = p10 * (UINT64_MAX / p10);
   size_t done = 0;
   while (done < len) {
     uint64_t r;
     if (prng_next(&r))
       return MSRP_ERR_RANDOM;
-    unsigned char b[8];
-    memcpy(b, &r, sizeof b);
-    done = take_symbols(out, done, len, b, sizeof b);
+    if (r >= limit)
+      continue;
+    r %= p10;
+    for (int i = 0; i < 10 && done < len; i++, r /= 62)
+      out[done++] = token_alphabet[r % 62];
   }
   out[len] = '\0';
   return 0;
@@ -233,7 +240,7 @@ int msrp__buf_reserve(msrp__buf *b, size_t extra) {
   return 0;
 }
 
-int msrp__buf_append(msrp__buf *b, const void *data, size_t len) {
+int msrp__buf_append_slow(msrp__buf *b, const void *data, size_t len) {
   int rc = msrp__buf_reserve(b, len);
   if (rc)
     return rc;
@@ -242,10 +249,6 @@ int msrp__buf_append(msrp__buf *b, const void *data, size_t len) {
   b->len += len;
   b->data[b->len] = '\0';
   return 0;
-}
-
-int msrp__buf_append_str(msrp__buf *b, const char *s) {
-  return msrp__buf_append(b, s, strlen(s));
 }
 
 int msrp__buf_append_u64(msrp__buf *b, uint64_t v) {

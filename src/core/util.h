@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Character classes of RFC 4975 section 9 and RFC 3986, from one table
  * (every header byte of every chunk is looked up here). */
@@ -117,8 +118,19 @@ typedef struct msrp__buf {
 } msrp__buf;
 
 int msrp__buf_reserve(msrp__buf *b, size_t extra);
-int msrp__buf_append(msrp__buf *b, const void *data, size_t len);
-int msrp__buf_append_str(msrp__buf *b, const char *s);
+int msrp__buf_append_slow(msrp__buf *b, const void *data, size_t len);
+/* Chunk heads are rendered a few bytes at a time: when they fit, no call. */
+static inline int msrp__buf_append(msrp__buf *b, const void *data, size_t len) {
+  if (b->cap - b->len <= len || !b->data)
+    return msrp__buf_append_slow(b, data, len);
+  memcpy(b->data + b->len, data, len);
+  b->len += len;
+  b->data[b->len] = '\0';
+  return 0;
+}
+static inline int msrp__buf_append_str(msrp__buf *b, const char *s) {
+  return msrp__buf_append(b, s, strlen(s));
+}
 /* Append a decimal number. */
 int msrp__buf_append_u64(msrp__buf *b, uint64_t v);
 void msrp__buf_free(msrp__buf *b);
