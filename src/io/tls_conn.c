@@ -19,7 +19,70 @@ struct msrp__tls_conn {
   BIO *net_in, *net_out; /* owned by ssl */
   unsigned char fingerprint[32];
   bool pinned;
+  /* ciphertext written by OpenSSL, not yet taken: the write BIO puts it
+   * straight here, and msrp__tls_conn_take_output hands this very buffer
+   * over (no second copy through a memory BIO) */
+  char *out;
+  size_t out_len, out_cap;
 };
+
+/* ---- the write BIO: OpenSSL's records go into c->out ------------------- */
+
+static int out_reserve(msrp__tls_conn *c, size_t extra) {
+  if (c->out_cap - c->out_len >= extra)
+    return 0;
+  size_t cap = c->out_cap ? c->out_cap : 4096;
+  while (cap - c->out_len < extra)
+    cap *= 2;
+  char *b = realloc(c->out, cap);
+  if (!b)
+    return MSRP_ERR_NOMEM;
+  c->out = b;
+  c->out_cap = cap;
+  return 0;
+}
+
+static int out_write_ex(BIO *b, const char *data, size_t len, size_t *done) {
+  msrp__tls_conn *c = BIO_get_data(b);
+  if (out_reserve(c, len))
+    return 0;
+  memcpy(c->out + c->out_len, data, len);
+  c->out_len += len;
+  *done = len;
+  return 1;
+}
+
+static long out_ctrl(BIO *b, int cmd, long num, void *ptr) {
+  (void)num;
+  (void)ptr;
+  msrp__tls_conn *c = BIO_get_data(b);
+  switch (cmd) {
+  case BIO_CTRL_FLUSH:
+    return 1;
+  case BIO_CTRL_WPENDING:
+    return (long)c->out_len;
+  default:
+    return 0;
+  }
+}
+
+static int out_create(BIO *b) {
+  BIO_set_init(b, 1);
+  return 1;
+}
+
+static CRYPTO_ONCE out_once = CRYPTO_ONCE_STATIC_INIT;
+static BIO_METHOD *out_method;
+
+static void make_out_method(void) {
+  BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+                               "msrp ciphertext out");
+  if (m && BIO_meth_set_write_ex(m, out_write_ex) &&
+      BIO_meth_set_ctrl(m, out_ctrl) && BIO_meth_set_create(m, out_create))
+    out_method = m;
+  else
+    BIO_meth_free(m);
+}
 
 int msrp__tls_conn_new(msrp__tls_conn **out, SSL_CTX *ctx, int server,
                        const char *verify_name,
@@ -29,7 +92,11 @@ int msrp__tls_conn_new(msrp__tls_conn **out, SSL_CTX *ctx, int server,
     return MSRP_ERR_NOMEM;
   c->ssl = SSL_new(ctx);
   c->net_in = BIO_new(BIO_s_mem());
-  c->net_out = BIO_new(BIO_s_mem());
+  c->net_out = CRYPTO_THREAD_run_once(&out_once, make_out_method) && out_method
+                   ? BIO_new(out_method)
+                   : NULL;
+  if (c->net_out)
+    BIO_set_data(c->net_out, c);
   if (!c->ssl || !c->net_in || !c->net_out) {
     BIO_free(c->net_in);
     BIO_free(c->net_out);
@@ -68,6 +135,7 @@ void msrp__tls_conn_free(msrp__tls_conn *c) {
   if (!c)
     return;
   SSL_free(c->ssl); /* and both BIOs */
+  free(c->out);
   free(c);
 }
 
@@ -129,23 +197,58 @@ ssize_t msrp__tls_conn_read(msrp__tls_conn *c, void *buf, size_t size) {
   return MSRP_ERR_IO;
 }
 
+/* Encrypt all `len` bytes (SSL_write_ex may stop after a record: partial
+ * writes are on). */
+static int write_all(msrp__tls_conn *c, const char *p, size_t len) {
+  while (len > 0) {
+    size_t done = 0;
+    if (SSL_write_ex(c->ssl, p, len, &done) != 1 || done == 0) {
+      ERR_clear_error();
+      return MSRP_ERR_IO;
+    }
+    p += done;
+    len -= done;
+  }
+  return 0;
+}
+
 int msrp__tls_conn_write(msrp__tls_conn *c, const struct iovec *iov, int n) {
-  /* SSL_write_ex may stop after a record (partial writes are on): go on
-   * until each buffer is wholly encrypted */
+  /* Full records (16 KiB, TLS's largest) wherever the pieces allow: a
+   * chunk's head and end-line, and the ends of bodies, are gathered with
+   * what follows them into one record instead of a small record each;
+   * whole records of a body are encrypted from where they are. */
+  enum { RECORD = 16384, RECORD_COST = 5 + 1 + 16 }; /* header, type, tag */
+  char stage[RECORD];
+  size_t staged = 0, total = 0;
+  for (int i = 0; i < n; i++)
+    total += iov[i].iov_len;
+  if (out_reserve(c, total + (total / RECORD + n + 1) * RECORD_COST))
+    return MSRP_ERR_NOMEM;
   for (int i = 0; i < n; i++) {
     const char *p = iov[i].iov_base;
     size_t left = iov[i].iov_len;
     while (left > 0) {
-      size_t done = 0;
-      if (SSL_write_ex(c->ssl, p, left, &done) != 1 || done == 0) {
-        ERR_clear_error();
-        return MSRP_ERR_IO;
+      if (staged == 0 && left >= RECORD) {
+        size_t whole = left - left % RECORD;
+        if (write_all(c, p, whole))
+          return MSRP_ERR_IO;
+        p += whole;
+        left -= whole;
+        continue;
       }
-      p += done;
-      left -= done;
+      size_t k = RECORD - staged < left ? RECORD - staged : left;
+      memcpy(stage + staged, p, k);
+      staged += k;
+      p += k;
+      left -= k;
+      if (staged == RECORD) {
+        if (write_all(c, stage, RECORD))
+          return MSRP_ERR_IO;
+        staged = 0;
+      }
     }
   }
-  return 0;
+  return staged ? write_all(c, stage, staged) : 0;
 }
 
 int msrp__tls_conn_close(msrp__tls_conn *c) {
@@ -158,20 +261,19 @@ int msrp__tls_conn_close(msrp__tls_conn *c) {
 }
 
 size_t msrp__tls_conn_pending(const msrp__tls_conn *c) {
-  return BIO_ctrl_pending(c->net_out);
+  return c->out_len;
 }
 
 int msrp__tls_conn_take_output(msrp__tls_conn *c, char **out, size_t *len) {
-  size_t pending = BIO_ctrl_pending(c->net_out);
   *out = NULL;
   *len = 0;
-  if (!pending)
+  if (!c->out_len)
     return 0;
-  char *b = malloc(pending);
-  if (!b)
-    return MSRP_ERR_NOMEM;
-  *len = (size_t)BIO_read(c->net_out, b, (int)pending);
-  *out = b;
+  /* the buffer itself changes hands; the next ciphertext gets a new one */
+  *out = c->out;
+  *len = c->out_len;
+  c->out = NULL;
+  c->out_len = c->out_cap = 0;
   return 0;
 }
 
