@@ -252,16 +252,24 @@ static double iperf3(uint64_t total) {
     return 0;
   int port, lfd = listen_any(&port);
   close(lfd); /* a free port for its server */
-  char cmd[512], srv_cpu[16] = "", cli_cpu[16] = "";
+  char cmd[768], srv_cpu[16] = "", cli_cpu[16] = "";
   if (bench_cpu(1) >= 0) { /* pinned as ours are */
     snprintf(srv_cpu, sizeof srv_cpu, "-A %d", bench_cpu(1));
     snprintf(cli_cpu, sizeof cli_cpu, "-A %d", bench_cpu(0));
   }
+  /* the client goes once the server says it listens (at most 5 s); a
+   * server that got no client is stopped, never waited for */
   snprintf(cmd, sizeof cmd,
-           "iperf3 -s -1 %s -B 127.0.0.1 -p %d >/dev/null 2>&1 & srv=$!; "
-           "for i in $(seq 50); do iperf3 -c 127.0.0.1 %s -p %d -n %llu -J "
-           "2>/dev/null >/tmp/bench-iperf3.json && break; done; wait $srv",
-           srv_cpu, port, cli_cpu, port, (unsigned long long)total);
+           "log=/tmp/bench-iperf3-%d.log; "
+           "iperf3 -s -1 %s -B 127.0.0.1 -p %d >$log 2>&1 & srv=$!; "
+           "for i in $(seq 100); do grep -q listening $log && break; "
+           "sleep 0.05; done; "
+           "iperf3 -c 127.0.0.1 %s -p %d -n %llu -J 2>/dev/null "
+           ">/tmp/bench-iperf3.json; rc=$?; "
+           "[ $rc = 0 ] || kill $srv 2>/dev/null; wait $srv; rm -f $log; "
+           "exit $rc",
+           (int)getpid(), srv_cpu, port, cli_cpu, port,
+           (unsigned long long)total);
   if (system(cmd) != 0)
     return 0;
   FILE *f = fopen("/tmp/bench-iperf3.json", "r");
