@@ -21,7 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define READ_BUF 65536
+/* Reads start at READ_MIN bytes; a read that fills its buffer doubles the
+ * next one, up to READ_MAX (a bulk transfer: a quarter as many system calls
+ * and wake-ups as 64 KiB reads), and a read of less than an eighth halves
+ * it again. The buffer goes whenever a read is used up. */
+#define READ_MIN (64 * 1024)
+#define READ_MAX (512 * 1024)
 #define DEFAULT_MAX_CHUNK (4u << 20)
 /* How long a closing TLS connection waits for its close_notify (and what
  * was queued before it) to be written. */
@@ -42,6 +47,7 @@ typedef enum bind_state {
 
 struct msrp_transport {
   uv_loop_t *loop;
+  size_t rcap, rnext; /* the read buffer's size, and the next one's */
   uv_tcp_t tcp;
   uv_timer_t kick;    /* runs deferred work from the loop */
   uv_timer_t *linger; /* bounds the wait for a close_notify to go out (made
@@ -785,14 +791,29 @@ static void handshake_step(msrp_transport *t) {
 
 /* ---- reading from the socket ------------------------------------------ */
 
+static uint8_t *read_buffer(msrp_transport *t) {
+  if (t->rnext < READ_MIN)
+    t->rnext = READ_MIN;
+  t->rcap = t->rnext;
+  return malloc(t->rcap);
+}
+
+/* A read of `n` bytes into a buffer of rcap: the next buffer's size. */
+static void read_size(msrp_transport *t, size_t n) {
+  if (n >= t->rcap && t->rnext < READ_MAX)
+    t->rnext = t->rcap * 2;
+  else if (n < t->rcap / 8 && t->rnext > READ_MIN)
+    t->rnext = t->rcap / 2;
+}
+
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   (void)hint;
   msrp_transport *t = h->data;
-  if (!t->rbuf && !(t->rbuf = malloc(READ_BUF))) {
+  if (!t->rbuf && !(t->rbuf = read_buffer(t))) {
     *buf = uv_buf_init(NULL, 0); /* libuv says UV_ENOBUFS */
     return;
   }
-  *buf = t->ops->read_into(t->layer, t->rbuf, READ_BUF);
+  *buf = t->ops->read_into(t->layer, t->rbuf, t->rcap);
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
@@ -832,6 +853,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     process_input(t);
     return;
   }
+  read_size(t, (size_t)nread);
   size_t plain;
   if (t->ops->received(t->layer, buf->base, (size_t)nread, &plain)) {
     read_failed(t, MSRP_ERR_NOMEM);
@@ -903,9 +925,9 @@ void msrp__transport_start(msrp_transport *t, msrp__tls_ctx *ctx, int server,
 /* Refill `in` from the layer (TLS decrypts what it holds). Returns bytes
  * now available, 0 when it needs more from the socket, <0 on failure. */
 static int layer_refill(msrp_transport *t) {
-  if (!t->rbuf && !(t->rbuf = malloc(READ_BUF)))
+  if (!t->rbuf && !(t->rbuf = read_buffer(t)))
     return MSRP_ERR_NOMEM;
-  ssize_t n = t->ops->refill(t->layer, t->rbuf, READ_BUF);
+  ssize_t n = t->ops->refill(t->layer, t->rbuf, t->rcap);
   flush_layer(t); /* post-handshake messages may want answers */
   if (n > 0) {
     t->in_off = 0;
