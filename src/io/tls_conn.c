@@ -3,6 +3,8 @@
 /* One TLS endpoint on OpenSSL memory BIOs; see tls_conn.h. */
 #include "io/tls_conn.h"
 
+#include "core/util.h"
+
 #include <msrp/common.h>
 
 #include <openssl/err.h>
@@ -22,32 +24,15 @@ struct msrp__tls_conn {
   /* ciphertext written by OpenSSL, not yet taken: the write BIO puts it
    * straight here, and msrp__tls_conn_take_output hands this very buffer
    * over (no second copy through a memory BIO) */
-  char *out;
-  size_t out_len, out_cap;
+  msrp__buf out;
 };
 
 /* ---- the write BIO: OpenSSL's records go into c->out ------------------- */
 
-static int out_reserve(msrp__tls_conn *c, size_t extra) {
-  if (c->out_cap - c->out_len >= extra)
-    return 0;
-  size_t cap = c->out_cap ? c->out_cap : 4096;
-  while (cap - c->out_len < extra)
-    cap *= 2;
-  char *b = realloc(c->out, cap);
-  if (!b)
-    return MSRP_ERR_NOMEM;
-  c->out = b;
-  c->out_cap = cap;
-  return 0;
-}
-
 static int out_write_ex(BIO *b, const char *data, size_t len, size_t *done) {
   msrp__tls_conn *c = BIO_get_data(b);
-  if (out_reserve(c, len))
+  if (msrp__buf_append(&c->out, data, len))
     return 0;
-  memcpy(c->out + c->out_len, data, len);
-  c->out_len += len;
   *done = len;
   return 1;
 }
@@ -60,7 +45,7 @@ static long out_ctrl(BIO *b, int cmd, long num, void *ptr) {
   case BIO_CTRL_FLUSH:
     return 1;
   case BIO_CTRL_WPENDING:
-    return (long)c->out_len;
+    return (long)c->out.len;
   default:
     return 0;
   }
@@ -135,7 +120,7 @@ void msrp__tls_conn_free(msrp__tls_conn *c) {
   if (!c)
     return;
   SSL_free(c->ssl); /* and both BIOs */
-  free(c->out);
+  msrp__buf_free(&c->out);
   free(c);
 }
 
@@ -222,7 +207,8 @@ int msrp__tls_conn_write(msrp__tls_conn *c, const struct iovec *iov, int n) {
   size_t staged = 0, total = 0;
   for (int i = 0; i < n; i++)
     total += iov[i].iov_len;
-  if (out_reserve(c, total + (total / RECORD + n + 1) * RECORD_COST))
+  if (msrp__buf_reserve(&c->out,
+                        total + (total / RECORD + n + 1) * RECORD_COST))
     return MSRP_ERR_NOMEM;
   for (int i = 0; i < n; i++) {
     const char *p = iov[i].iov_base;
@@ -261,19 +247,18 @@ int msrp__tls_conn_close(msrp__tls_conn *c) {
 }
 
 size_t msrp__tls_conn_pending(const msrp__tls_conn *c) {
-  return c->out_len;
+  return c->out.len;
 }
 
 int msrp__tls_conn_take_output(msrp__tls_conn *c, char **out, size_t *len) {
   *out = NULL;
   *len = 0;
-  if (!c->out_len)
+  if (!c->out.len)
     return 0;
   /* the buffer itself changes hands; the next ciphertext gets a new one */
-  *out = c->out;
-  *len = c->out_len;
-  c->out = NULL;
-  c->out_len = c->out_cap = 0;
+  *out = c->out.data;
+  *len = c->out.len;
+  c->out = (msrp__buf){0};
   return 0;
 }
 

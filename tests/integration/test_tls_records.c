@@ -132,6 +132,16 @@ static int write_and_count(pair *p, const struct iovec *iov, int n, size_t *rec,
   return nrec;
 }
 
+/* `iov` makes `full` records of 16 KiB, then one of `last` bytes. */
+static void expect_records(pair *p, const struct iovec *iov, int n, int full,
+                           size_t last) {
+  size_t rec[16];
+  assert_int_equal(write_and_count(p, iov, n, rec, 16), full + 1);
+  for (int i = 0; i < full; i++)
+    assert_int_equal(rec[i], RECORD);
+  assert_int_equal(rec[full], last);
+}
+
 static void fill(char *b, size_t n, unsigned seed) {
   for (size_t i = 0; i < n; i++)
     b[i] = (char)((i * 131u + seed) >> 3);
@@ -149,12 +159,7 @@ static void test_chunk_in_full_records(void **state) {
   fill(tail, sizeof tail, 3);
   struct iovec iov[] = {
       {head, sizeof head}, {body, sizeof body}, {tail, sizeof tail}};
-  size_t rec[16];
-  int n = write_and_count(&p, iov, 3, rec, 16);
-  assert_int_equal(n, 5);
-  for (int i = 0; i < 4; i++)
-    assert_int_equal(rec[i], RECORD);
-  assert_int_equal(rec[4], 150 + 20);
+  expect_records(&p, iov, 3, 4, 150 + 20);
   pair_free(&p);
 }
 
@@ -169,18 +174,11 @@ static void test_step_and_small_pieces(void **state) {
   fill(b2, sizeof b2, 5);
   struct iovec iov[] = {{h1, sizeof h1}, {b1, sizeof b1}, {t1, sizeof t1},
                         {h2, sizeof h2}, {b2, sizeof b2}, {t2, sizeof t2}};
-  size_t rec[16];
-  int n = write_and_count(&p, iov, 6, rec, 16);
-  assert_int_equal(n, 5);
-  for (int i = 0; i < 4; i++)
-    assert_int_equal(rec[i], RECORD);
-  assert_int_equal(rec[4], 2 * (150 + 40000 + 20) - 4 * RECORD);
+  expect_records(&p, iov, 6, 4, 2 * (150 + 40000 + 20) - 4 * RECORD);
 
   static char a[20], b[100], c[30];
   struct iovec small[] = {{a, sizeof a}, {b, sizeof b}, {c, sizeof c}};
-  n = write_and_count(&p, small, 3, rec, 16);
-  assert_int_equal(n, 1);
-  assert_int_equal(rec[0], 150);
+  expect_records(&p, small, 3, 0, 150);
   pair_free(&p);
 }
 
