@@ -223,7 +223,7 @@ static int need_step_ext(msrp_engine *e) {
 }
 
 void msrp__drop_step_ext(msrp_engine *e) {
-  if (!e->x)
+  if (!e->x || e->nlent) /* never while lent pieces are recorded there */
     return;
   for (int i = 0; i < STEP_SLOTS - 1; i++) {
     msrp__buf_free(&e->x->xhead[i]);
