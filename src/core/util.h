@@ -123,7 +123,8 @@ int msrp__buf_append_slow(msrp__buf *b, const void *data, size_t len);
 static inline int msrp__buf_append(msrp__buf *b, const void *data, size_t len) {
   if (b->cap - b->len <= len || !b->data)
     return msrp__buf_append_slow(b, data, len);
-  memcpy(b->data + b->len, data, len);
+  if (len) /* an empty append may come with no pointer at all */
+    memcpy(b->data + b->len, data, len);
   b->len += len;
   b->data[b->len] = '\0';
   return 0;
