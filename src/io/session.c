@@ -23,8 +23,10 @@ struct msrp_session {
   msrp_transport *t;
   uv_loop_t *loop;
   uv_timer_t timer;
-  uv_timer_t kick; /* writes what API calls queued, from the loop */
-  int api;         /* inside an API call: its completions wait for the loop */
+  bool kicked; /* the timer runs at once: to write what API calls queued,
+                  from the loop (one timer for that and the engine's
+                  deadlines: an idle session keeps one handle, not two) */
+  int api;     /* inside an API call: its completions wait for the loop */
   msrp_session_callbacks user;
   void *ud;
   msrp_session_config cfg;
@@ -183,21 +185,16 @@ static void fwd_log(msrp_engine *e, const char *msg, void *ud) {
 
 static void deliver_queued(msrp_session *s);
 
-static void on_kick(uv_timer_t *h) {
-  msrp_session *s = h->data;
-  enter(s);
-  pump(s);
-  if (!s->free_asked)
-    deliver_queued(s); /* a receive_message() that has its message */
-  leave(s);
-}
-
 /* Output queued by an API call is written from the loop, so that nothing
  * completes inside the call that started it (a chunk with Failure-Report
  * no is settled as soon as it is written). */
+static void on_timer(uv_timer_t *h);
+
 static void schedule_pump(msrp_session *s) {
-  if (!s->freeing && !s->free_asked && !uv_is_active((uv_handle_t *)&s->kick))
-    uv_timer_start(&s->kick, on_kick, 0, 0);
+  if (!s->freeing && !s->free_asked && !s->kicked) {
+    s->kicked = true;
+    uv_timer_start(&s->timer, on_timer, 0, 0);
+  }
 }
 
 static void on_output(msrp_engine *e, void *ud) {
@@ -310,19 +307,25 @@ static void pump(msrp_session *s) {
 
 /* ---- time -------------------------------------------------------------- */
 
+/* A deadline of the engine, or a kick: whatever is due, then what waits
+ * to be written, then (a kick) messages a receive_message() waits for. */
 static void on_timer(uv_timer_t *h) {
   msrp_session *s = h->data;
+  bool kicked = s->kicked;
+  s->kicked = false;
   enter(s);
   msrp_engine_handle_expiry(s->e, now(s));
   if (!s->free_asked) {
     rearm(s);
     pump(s);
   }
+  if (kicked && !s->free_asked)
+    deliver_queued(s); /* a receive_message() that has its message */
   leave(s);
 }
 
 static void rearm(msrp_session *s) {
-  if (s->freeing)
+  if (s->freeing || s->kicked) /* a kick runs first and rearms */
     return;
   uint64_t exp = msrp_engine_next_expiry(s->e);
   if (exp == MSRP_NO_EXPIRY) {
@@ -601,9 +604,8 @@ static int session_new(msrp_session **out, msrp_transport *t,
     return rc;
   }
   uv_timer_init(s->loop, &s->timer);
-  uv_timer_init(s->loop, &s->kick);
-  s->timer.data = s->kick.data = s;
-  s->holds = 2;
+  s->timer.data = s;
+  s->holds = 1;
   rearm(s); /* a relay refresh may be due one day */
   *out = s;
   return 0;
@@ -662,8 +664,6 @@ static void destroy(msrp_session *s) {
   msrp_transport_free(s->t);
   uv_timer_stop(&s->timer);
   uv_close((uv_handle_t *)&s->timer, on_timer_closed);
-  uv_timer_stop(&s->kick);
-  uv_close((uv_handle_t *)&s->kick, on_timer_closed);
 }
 
 /* ---- sending ----------------------------------------------------------- */
