@@ -242,7 +242,10 @@ MSRP_API int msrp_chunk_remove_header(msrp_chunk *chunk, const char *name);
 /** Typed access. A typed view follows the first header of its kind, and is
  * absent when that header is, or was received with a bad value (see
  * msrp_chunk_error()): the text is still there through msrp_chunk_header().
- * The paths are the chunk's; NULL when absent. */
+ * The paths are the chunk's; NULL when absent. A received chunk's paths are
+ * parsed when first asked for (here or by msrp_chunk_error()): that first
+ * call fills the chunk's cache, so a chunk is read from one thread at a
+ * time, like everything else in the library. */
 MSRP_API const msrp_path *msrp_chunk_to_path(const msrp_chunk *chunk);
 MSRP_API const msrp_path *msrp_chunk_from_path(const msrp_chunk *chunk);
 MSRP_API const msrp_path *msrp_chunk_use_path(const msrp_chunk *chunk);
