@@ -122,30 +122,31 @@ static char *arena_strndup(msrp_chunk *c, const char *s, size_t n) {
 
 _Static_assert(MSRP_HDR_USE_NICKNAME < 32, "a bit per header id in present");
 
+#define NAME(s)                                                                \
+  { s, sizeof s - 1 }
 static const struct {
   const char *name;
   size_t len;
 } header_names[] = {
     [MSRP_HDR_OTHER] = {NULL, 0},
-    [MSRP_HDR_TO_PATH] = {"To-Path", sizeof "To-Path" - 1},
-    [MSRP_HDR_FROM_PATH] = {"From-Path", sizeof "From-Path" - 1},
-    [MSRP_HDR_MESSAGE_ID] = {"Message-ID", sizeof "Message-ID" - 1},
-    [MSRP_HDR_BYTE_RANGE] = {"Byte-Range", sizeof "Byte-Range" - 1},
-    [MSRP_HDR_CONTENT_TYPE] = {"Content-Type", sizeof "Content-Type" - 1},
-    [MSRP_HDR_SUCCESS_REPORT] = {"Success-Report", sizeof "Success-Report" - 1},
-    [MSRP_HDR_FAILURE_REPORT] = {"Failure-Report", sizeof "Failure-Report" - 1},
-    [MSRP_HDR_STATUS] = {"Status", sizeof "Status" - 1},
-    [MSRP_HDR_USE_PATH] = {"Use-Path", sizeof "Use-Path" - 1},
-    [MSRP_HDR_EXPIRES] = {"Expires", sizeof "Expires" - 1},
-    [MSRP_HDR_MIN_EXPIRES] = {"Min-Expires", sizeof "Min-Expires" - 1},
-    [MSRP_HDR_MAX_EXPIRES] = {"Max-Expires", sizeof "Max-Expires" - 1},
-    [MSRP_HDR_WWW_AUTHENTICATE] = {"WWW-Authenticate",
-                                   sizeof "WWW-Authenticate" - 1},
-    [MSRP_HDR_AUTHORIZATION] = {"Authorization", sizeof "Authorization" - 1},
-    [MSRP_HDR_AUTHENTICATION_INFO] = {"Authentication-Info",
-                                      sizeof "Authentication-Info" - 1},
-    [MSRP_HDR_USE_NICKNAME] = {"Use-Nickname", sizeof "Use-Nickname" - 1},
+    [MSRP_HDR_TO_PATH] = NAME("To-Path"),
+    [MSRP_HDR_FROM_PATH] = NAME("From-Path"),
+    [MSRP_HDR_MESSAGE_ID] = NAME("Message-ID"),
+    [MSRP_HDR_BYTE_RANGE] = NAME("Byte-Range"),
+    [MSRP_HDR_CONTENT_TYPE] = NAME("Content-Type"),
+    [MSRP_HDR_SUCCESS_REPORT] = NAME("Success-Report"),
+    [MSRP_HDR_FAILURE_REPORT] = NAME("Failure-Report"),
+    [MSRP_HDR_STATUS] = NAME("Status"),
+    [MSRP_HDR_USE_PATH] = NAME("Use-Path"),
+    [MSRP_HDR_EXPIRES] = NAME("Expires"),
+    [MSRP_HDR_MIN_EXPIRES] = NAME("Min-Expires"),
+    [MSRP_HDR_MAX_EXPIRES] = NAME("Max-Expires"),
+    [MSRP_HDR_WWW_AUTHENTICATE] = NAME("WWW-Authenticate"),
+    [MSRP_HDR_AUTHORIZATION] = NAME("Authorization"),
+    [MSRP_HDR_AUTHENTICATION_INFO] = NAME("Authentication-Info"),
+    [MSRP_HDR_USE_NICKNAME] = NAME("Use-Nickname"),
 };
+#undef NAME
 #define NHEADER_NAMES (sizeof header_names / sizeof header_names[0])
 
 const char *msrp_header_name(msrp_header_id id) {
@@ -695,6 +696,22 @@ int msrp__chunk_new(msrp_chunk **out, const char *tid, size_t tid_len,
   return 0;
 }
 
+/* Let go of what a chunk holds but its struct and header array, and the
+ * arena block `keep` (NULL: all of them). */
+static void teardown(msrp_chunk *c, arena_block *keep) {
+  for (int k = 0; k < P_COUNT; k++)
+    if (c->paths[k].path.uris)
+      msrp_path_clear(&c->paths[k].path);
+  free(c->body_owned);
+  msrp__buf_free(&c->wire);
+  for (arena_block *b = c->arena; b;) {
+    arena_block *next = b->next;
+    if (b != keep)
+      free(b);
+    b = next;
+  }
+}
+
 /* What a chunk keeps for the next one: a header array and a first arena
  * block of the usual sizes (larger ones go back, so one big chunk does not
  * pin its memory to a connection). */
@@ -704,15 +721,8 @@ int msrp__chunk_renew(msrp_chunk **io, const char *tid, size_t tid_len,
                       const char *method, size_t method_len, int code,
                       const char *comment, size_t comment_len) {
   msrp_chunk *c = *io;
-  arena_block *keep = c->arena;
-  if (keep && keep->cap > KEEP_BYTES)
-    keep = NULL;
-  for (arena_block *b = c->arena; b;) {
-    arena_block *next = b->next;
-    if (b != keep)
-      free(b);
-    b = next;
-  }
+  arena_block *keep = c->arena && c->arena->cap <= KEEP_BYTES ? c->arena : NULL;
+  teardown(c, keep);
   if (keep) {
     keep->next = NULL;
     keep->used = 0;
@@ -724,11 +734,6 @@ int msrp__chunk_renew(msrp_chunk **io, const char *tid, size_t tid_len,
     hdrs = NULL;
     hcap = 0;
   }
-  for (int k = 0; k < P_COUNT; k++)
-    if (c->paths[k].path.uris)
-      msrp_path_clear(&c->paths[k].path);
-  free(c->body_owned);
-  msrp__buf_free(&c->wire);
   memset(c, 0, sizeof *c);
   c->arena = keep;
   c->hdrs = hdrs;
@@ -1041,17 +1046,8 @@ fail:
 void msrp_chunk_free(msrp_chunk *c) {
   if (!c)
     return;
-  for (int k = 0; k < P_COUNT; k++)
-    msrp_path_clear(&c->paths[k].path);
+  teardown(c, NULL);
   free(c->hdrs);
-  free(c->body_owned);
-  msrp__buf_free(&c->wire);
-  arena_block *b = c->arena;
-  while (b) {
-    arena_block *next = b->next;
-    free(b);
-    b = next;
-  }
   free(c);
 }
 

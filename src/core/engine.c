@@ -210,6 +210,7 @@ void msrp_engine_free(msrp_engine *e) {
   msrp_path_clear(&e->local);
   msrp_path_clear(&e->remote);
   msrp__buf_free(&e->head);
+  msrp__buf_free(&e->scratch);
   msrp_relay_auth_free(e->keep.auth);
   free(e->single);
   free(e->refused);

@@ -175,8 +175,9 @@ struct msrp_engine {
   uint64_t cur_chunk; /* body bytes in the open chunk */
   bool cur_exact;     /* its Byte-Range names the end: no interrupting */
   char cur_tid[16];
-  msrp__buf head; /* the open chunk's head, rendered */
-  char *paths;    /* "To-Path: ...\r\nFrom-Path: ...\r\n" of ours */
+  msrp__buf head;    /* the open chunk's head, rendered */
+  msrp__buf scratch; /* our 200s, rendered (dropped when idle) */
+  char *paths;       /* "To-Path: ...\r\nFrom-Path: ...\r\n" of ours */
   size_t paths_len;
   char *answer_paths; /* the same for a 200 to the peer's requests */
   size_t answer_paths_len;

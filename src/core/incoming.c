@@ -37,29 +37,13 @@ static void respond(msrp_engine *e, const msrp_chunk *c, int code) {
     /* the common answer, rendered without building a chunk: its paths
      * were checked against ours (msrp__incoming_headers) */
     const char *tid = msrp_chunk_transaction_id(c);
-    size_t tl = msrp__chunk_tid_len(c), pl = e->answer_paths_len;
-    char a[1024];
-    if (5 + tl + 8 + pl + 7 + tl + 3 <= sizeof a) {
-      /* "MSRP " tid " 200 OK\r\n" paths "-------" tid "$\r\n" */
-      size_t n = 0;
-      memcpy(a, "MSRP ", 5), n += 5;
-      memcpy(a + n, tid, tl), n += tl;
-      memcpy(a + n, " 200 OK\r\n", 9), n += 9;
-      memcpy(a + n, e->answer_paths, pl), n += pl;
-      memcpy(a + n, "-------", 7), n += 7;
-      memcpy(a + n, tid, tl), n += tl;
-      memcpy(a + n, "$\r\n", 3), n += 3;
-      msrp__push_answer_copy(e, a, n);
-      return;
-    }
-    msrp__buf b = {0};
-    if (msrp__wire_response_line(&b, tid, tl, 200, "OK") ||
-        msrp__buf_append_str(&b, e->answer_paths) ||
-        msrp__wire_end_line(&b, false, tid, tl, MSRP_FLAG_END)) {
-      msrp__buf_free(&b);
-      return;
-    }
-    msrp__push_answer(e, b.data, b.len);
+    size_t tl = msrp__chunk_tid_len(c);
+    msrp__buf *b = &e->scratch; /* kept while busy: no allocation each */
+    b->len = 0;
+    if (!msrp__wire_response_line(b, tid, tl, 200, "OK") &&
+        !msrp__buf_append(b, e->answer_paths, e->answer_paths_len) &&
+        !msrp__wire_end_line(b, false, tid, tl, MSRP_FLAG_END))
+      msrp__push_answer_copy(e, b->data, b->len);
     return;
   }
   msrp_chunk *resp;

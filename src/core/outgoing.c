@@ -234,12 +234,16 @@ void msrp__drop_step_ext(msrp_engine *e) {
   e->iov = e->iov4;
 }
 
+/* The last loan back to its lender (taken off the list first, so that a
+ * release that comes back into the engine never sees it twice). */
+static void give_back_last(msrp_engine *e) {
+  struct lent l = e->x->lent[--e->nlent];
+  l.release(l.ref, l.ud);
+}
+
 void msrp__give_back(msrp_engine *e) {
-  /* each entry once, even if a release call comes back into the engine */
-  while (e->nlent > 0) {
-    struct lent l = e->x->lent[--e->nlent];
-    l.release(l.ref, l.ud);
-  }
+  while (e->nlent > 0)
+    give_back_last(e);
 }
 
 /* Up to `room` bytes of `m`'s body from `at`, for slot `slot` of the step:
@@ -364,10 +368,8 @@ static void extend_step(msrp_engine *e, int max) {
     bool exact = e->cur_exact;
     m->sent = at;
     if (open_chunk_into(e, m, &e->x->xhead[slot])) {
-      if (e->nlent > before_lent) { /* not used after all */
-        struct lent l = e->x->lent[--e->nlent];
-        l.release(l.ref, l.ud);
-      }
+      if (e->nlent > before_lent)
+        give_back_last(e);         /* not used after all */
       m->sent = at - e->step_body; /* as it was: this step ends here */
       e->cur_tx = before;
       memcpy(e->cur_tid, tid, sizeof tid);
@@ -501,6 +503,7 @@ int msrp_engine_output(msrp_engine *e, struct iovec *iov, int max) {
         free(e->pbuf);
         e->pbuf = NULL;
         msrp__drop_step_ext(e);
+        msrp__buf_free(&e->scratch);
       }
       return 0;
     }

@@ -185,11 +185,11 @@ static void fwd_log(msrp_engine *e, const char *msg, void *ud) {
 
 static void deliver_queued(msrp_session *s);
 
+static void on_timer(uv_timer_t *h);
+
 /* Output queued by an API call is written from the loop, so that nothing
  * completes inside the call that started it (a chunk with Failure-Report
  * no is settled as soon as it is written). */
-static void on_timer(uv_timer_t *h);
-
 static void schedule_pump(msrp_session *s) {
   if (!s->freeing && !s->free_asked && !s->kicked) {
     s->kicked = true;

@@ -375,6 +375,7 @@ int msrp__transport_new(msrp_transport **out, uv_loop_t *loop,
   t->loop = loop;
   t->ops = &msrp__plain_layer; /* TLS, when msrp__transport_start says so */
   t->max_chunk = DEFAULT_MAX_CHUNK;
+  t->rnext = READ_MIN;
   if (logger)
     t->logger = *logger;
   snprintf(t->peer, sizeof t->peer, "(unconnected)");
@@ -792,8 +793,6 @@ static void handshake_step(msrp_transport *t) {
 /* ---- reading from the socket ------------------------------------------ */
 
 static uint8_t *read_buffer(msrp_transport *t) {
-  if (t->rnext < READ_MIN)
-    t->rnext = READ_MIN;
   t->rcap = t->rnext;
   return malloc(t->rcap);
 }
