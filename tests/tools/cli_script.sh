@@ -17,7 +17,7 @@ cd "$dir"
 mkfifo to-bob
 
 common=(--script --timeout 20 ${CLI_TRACE:+--trace})
-alice=(--connect) bob=(--listen)
+alice=(--connect) bob=(--listen) relay_log=
 case $mode in
 tcp) # Bob binds every address and advertises loopback
   bob+=(--local-host 0.0.0.0 --advertise 127.0.0.1) ;;
@@ -27,6 +27,7 @@ tls)
   ;;
 relay | relay2 | ws)
   source "$extra/ports"
+  relay_log=$extra/kamailio.log
   # two relays: Bob on the second (a session across two nodes)
   second=$TCP_PORT
   if [ "$mode" = relay2 ]; then
@@ -71,7 +72,17 @@ exec 3>&-
 
 fail() {
   echo "cli ($mode): $*" >&2
-  for f in alice.out alice.err bob.out bob.err; do echo "--- $f"; cat $f; done >&2
+  # what each printed first (short), then what the relay saw of these two
+  # sessions, then the wire traces (long: a CI log may cut their middle)
+  for f in alice.out bob.out; do echo "--- $f"; cat $f; done >&2
+  if [ -n "$relay_log" ] && [ -f "$relay_log" ]; then
+    sids=$(cat alice.path bob.path 2>/dev/null | grep -o '/h[0-9a-f]*;' | tr -d '/;' | sort -u)
+    if [ -n "$sids" ]; then
+      echo "--- the relay's log of sessions" $sids
+      grep -F "$(printf '%s\n' $sids)" "$relay_log" | sed -E 's/^ *[0-9]+\([0-9]+\) //'
+    fi >&2
+  fi
+  for f in alice.err bob.err; do echo "--- $f"; cat $f; done >&2
   exit 1
 }
 [ $alice_rc -eq 0 ] || fail "alice exited $alice_rc"
