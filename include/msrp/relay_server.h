@@ -119,10 +119,21 @@ typedef struct msrp_relay_server_stats {
   size_t queued_bytes; /**< waiting to be written, over all connections */
   size_t held_back;    /**< connections not read now: what they send has
                           nowhere to go yet (backpressure) */
+  uint64_t forwarded_in_place; /**< of forwarded_bytes, those written on
+                                  from the buffer they were read into, with
+                                  no copy (large body slices, plain TCP
+                                  and TLS alike on the reading side) */
 } msrp_relay_server_stats;
 
-MSRP_API void msrp_relay_server_stats_get(const msrp_relay_server *r,
-                                          msrp_relay_server_stats *out);
+/** The counters into `out`, of which `size` bytes are the caller's (a
+ * program built with an older header gets the fields it knows). */
+MSRP_API void msrp_relay_server_stats_get_sized(const msrp_relay_server *r,
+                                                msrp_relay_server_stats *out,
+                                                size_t size);
+/** msrp_relay_server_stats_get_sized() with this program's struct size. */
+#define msrp_relay_server_stats_get(...)                                       \
+  msrp_relay_server_stats_get_sized(__VA_ARGS__,                               \
+                                    sizeof(msrp_relay_server_stats))
 
 /** Stop accepting; connections with sessions stay until they close or
  * their reservations lapse, then `cb` runs (drain, SIGTERM). */

@@ -171,6 +171,16 @@ void msrp__bind_resolve(msrp_transport *t, int code);
 int msrp__transport_set_limits(msrp_transport *t,
                                const msrp_parser_limits *limits);
 
+/* Zero copy for a relay: the read buffer that `len` bytes at `data` (a
+ * BODY event's, while it is delivered) lie in, kept valid after the event
+ * until released; `*cap` is its size (what holding it keeps). NULL when
+ * the bytes are not in it (copy them then). The transport reads on into
+ * another buffer meanwhile. */
+typedef struct msrp__rhold msrp__rhold;
+msrp__rhold *msrp__transport_hold(msrp_transport *t, const void *data,
+                                  size_t len, size_t *cap);
+void msrp__rhold_release(msrp__rhold *h);
+
 /* End the connection for a reason found above the transport (an engine
  * that must stop): the socket closes and the reader is told `status`. */
 void msrp__transport_fail(msrp_transport *t, int status);

@@ -34,6 +34,7 @@
 #include "core/util.h"
 #include "core/wire.h"
 #include "io/io_internal.h"
+#include "io/layer.h"
 #include "io/relay_db.h"
 
 #include <openssl/rand.h>
@@ -74,6 +75,20 @@ struct rres {
   uint64_t expires_at;
   rres *next_in_conn;
 };
+
+/* A body's bytes left where they were read: written after obuf's first
+ * `at` bytes (and the refs before it). */
+typedef struct oref {
+  size_t at;
+  const uint8_t *p;
+  size_t len;
+  msrp__rhold *h;
+} oref;
+/* A body slice is written from where it was read when it is this big and
+ * at least a quarter of the buffer it keeps; at most this many slices go
+ * into one write (each between two runs of our own bytes). */
+#define REF_MIN 4096
+#define REFS_MAX ((MSRP__LAYER_PIECES - 1) / 2)
 
 /* Bytes of our own (answers, REPORTs) for a connection that is busy. */
 struct item {
@@ -143,6 +158,10 @@ struct rconn {
    * of it): one write when the turn ends */
   char *obuf;
   size_t olen, ocap;
+  /* ... and, between those bytes, bodies written on from the read buffers
+   * they came in (no copy) */
+  oref *refs;
+  size_t nrefs, refbytes;
   bool dirty;
   rconn *next_dirty;
   msrp__idmap sent; /* ftx by our transaction id */
@@ -203,7 +222,7 @@ static void update_reading(rconn *c);
 static void next_writer(rconn *d);
 
 static size_t queued(const rconn *c) {
-  return c->olen +
+  return c->olen + c->refbytes +
          (c->t && c->ready ? msrp_transport_write_queue_size(c->t) : 0);
 }
 
@@ -220,9 +239,19 @@ static void maybe_release(rconn *c) {
   free(c);
 }
 
+static void refs_release(oref *refs, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    msrp__rhold_release(refs[i].h);
+  free(refs);
+}
+
+/* What one write took: freed, and the read buffers given back, when it is
+ * done. */
 typedef struct wdone {
   rconn *c;
   char *buf;
+  oref *refs;
+  size_t nrefs;
 } wdone;
 
 static void on_written(msrp_transport *t, int status, void *ud) {
@@ -230,6 +259,7 @@ static void on_written(msrp_transport *t, int status, void *ud) {
   wdone *w = ud;
   rconn *c = w->c;
   free(w->buf);
+  refs_release(w->refs, w->nrefs);
   free(w);
   c->writes--;
   if (c->dead) {
@@ -252,18 +282,30 @@ static void on_written(msrp_transport *t, int status, void *ud) {
  * the write's until it is done). Never closes `c` itself (it runs inside
  * conn_close too): a failure is returned for the caller to act on. */
 static int flush(rconn *c) {
-  if (c->dead || !c->ready || !c->olen)
+  if (c->dead || !c->ready || (!c->olen && !c->nrefs))
     return 0;
   wdone *w = malloc(sizeof *w);
   if (!w)
     return MSRP_ERR_NOMEM;
-  w->c = c;
-  w->buf = c->obuf;
-  struct iovec iov = {c->obuf, c->olen};
+  *w = (wdone){c, c->obuf, c->refs, c->nrefs};
+  struct iovec iov[MSRP__LAYER_PIECES];
+  int n = 0;
+  size_t at = 0;
+  for (size_t i = 0; i < c->nrefs; i++) {
+    if (c->refs[i].at > at)
+      iov[n++] = (struct iovec){c->obuf + at, c->refs[i].at - at};
+    at = c->refs[i].at;
+    iov[n++] = (struct iovec){(void *)c->refs[i].p, c->refs[i].len};
+  }
+  if (c->olen > at)
+    iov[n++] = (struct iovec){c->obuf + at, c->olen - at};
   c->obuf = NULL;
   c->olen = c->ocap = 0;
-  if (msrp_transport_writev(c->t, &iov, 1, on_written, w)) {
+  c->refs = NULL;
+  c->nrefs = c->refbytes = 0;
+  if (msrp_transport_writev(c->t, iov, n, on_written, w)) {
     free(w->buf);
+    refs_release(w->refs, w->nrefs);
     free(w);
     return MSRP_ERR_IO;
   }
@@ -294,6 +336,17 @@ static item *item_new(const void *data, size_t len) {
   return it;
 }
 
+/* `c` has bytes for the end of the turn. */
+static void queue_turn(rconn *c) {
+  if (!c->dirty && c->ready) {
+    c->dirty = true;
+    c->next_dirty = c->r->dirty;
+    c->r->dirty = c;
+  }
+  if (queued(c) > 4 * c->r->max_queue)
+    conn_close(c, "it does not read what is sent to it");
+}
+
 /* Bytes onto the connection (copied), written when the loop's turn ends
  * (or, for a connection not up yet, when it is up). */
 static void put(rconn *c, const void *data, size_t len) {
@@ -313,13 +366,34 @@ static void put(rconn *c, const void *data, size_t len) {
   }
   memcpy(c->obuf + c->olen, data, len);
   c->olen += len;
-  if (!c->dirty && c->ready) {
-    c->dirty = true;
-    c->next_dirty = c->r->dirty;
-    c->r->dirty = c;
+  queue_turn(c);
+}
+
+/* A body's bytes onto the connection: from where `from` read them when
+ * that is worth it (and `c` is up), else copied. */
+static void put_body(rconn *c, rconn *from, const uint8_t *data, size_t len) {
+  if (c->dead || !len)
+    return;
+  size_t cap;
+  msrp__rhold *h = NULL;
+  if (len >= REF_MIN && c->ready && c->nrefs < REFS_MAX &&
+      (h = msrp__transport_hold(from->t, data, len, &cap)) && len < cap / 4) {
+    msrp__rhold_release(h);
+    h = NULL;
   }
-  if (queued(c) > 4 * c->r->max_queue)
-    conn_close(c, "it does not read what is sent to it");
+  if (!h) {
+    put(c, data, len);
+    return;
+  }
+  if (!c->refs && !(c->refs = malloc(REFS_MAX * sizeof *c->refs))) {
+    msrp__rhold_release(h);
+    conn_close(c, "out of memory");
+    return;
+  }
+  c->refs[c->nrefs++] = (oref){c->olen, data, len, h};
+  c->refbytes += len;
+  c->r->st.forwarded_in_place += len;
+  queue_turn(c);
 }
 
 /* The open piece of `w`'s chunk at its next hop ends with `flag`. */
@@ -1090,7 +1164,7 @@ static void forward_body(rconn *c, const uint8_t *data, size_t len) {
     conn_close(c, "cannot write a chunk head");
     return;
   }
-  put(d, data, len);
+  put_body(d, c, data, len);
   c->in.done += len;
   c->in.piece += len;
   c->r->st.forwarded_bytes += len;
@@ -1284,6 +1358,9 @@ static void conn_close(rconn *c, const char *why) {
   }
   c->prio = NULL;
   c->olen = 0;
+  refs_release(c->refs, c->nrefs);
+  c->refs = NULL;
+  c->nrefs = c->refbytes = 0;
   if (c->prev)
     c->prev->next = c->next;
   else
@@ -1611,19 +1688,21 @@ int msrp_relay_server_uri(const msrp_relay_server *r, size_t i, char *buf,
                   v6 ? "]" : "", l->port);
 }
 
-void msrp_relay_server_stats_get(const msrp_relay_server *r,
-                                 msrp_relay_server_stats *out) {
+void msrp_relay_server_stats_get_sized(const msrp_relay_server *r,
+                                       msrp_relay_server_stats *out,
+                                       size_t size) {
   if (!r || !out)
     return;
-  *out = r->st;
-  out->connections = r->nconns;
-  out->reservations = r->res.n;
-  out->queued_bytes = 0;
-  out->held_back = 0;
+  msrp_relay_server_stats st = r->st;
+  st.connections = r->nconns;
+  st.reservations = r->res.n;
+  st.queued_bytes = 0;
+  st.held_back = 0;
   for (const rconn *c = r->conns; c; c = c->next) {
-    out->queued_bytes += queued(c);
-    out->held_back += c->ready && !c->reading;
+    st.queued_bytes += queued(c);
+    st.held_back += c->ready && !c->reading;
   }
+  memcpy(out, &st, size < sizeof st ? size : sizeof st);
 }
 
 static void close_listeners(msrp_relay_server *r) {

@@ -16,6 +16,7 @@
 #include "core/util.h"
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,19 @@ typedef enum bind_state {
   BIND_RUNNING, /* the core's binding machine reads (binding.h) */
   BIND_PARKED   /* it waits for the owner's late decision */
 } bind_state;
+
+/* A read buffer: its bytes may be held past the event that showed them (a
+ * relay writes a body on from where it was read); the last of the
+ * transport and its holders frees it. */
+typedef struct rblock {
+  size_t holds;
+  size_t cap;
+  bool orphan; /* the transport has let go of it */
+  uint8_t data[];
+} rblock;
+#define RBLOCK(p) ((rblock *)(void *)((p)-offsetof(rblock, data)))
+
+static void drop_rbuf(msrp_transport *t);
 
 struct msrp_transport {
   uv_loop_t *loop;
@@ -77,7 +91,8 @@ struct msrp_transport {
 
   /* input */
   msrp_parser *parser;
-  uint8_t *rbuf; /* socket buffer (TCP) or plaintext buffer (TLS) */
+  uint8_t *rbuf; /* socket buffer (TCP) or plaintext buffer (TLS): the
+                    data of an rblock, which a relay may hold */
   size_t in_off, in_len;
   bool replay_headers; /* give the current chunk's HEADERS again */
   bool in_chunk_body;  /* wire trace: inside a binary body */
@@ -172,7 +187,7 @@ static void release(msrp_transport *t) {
   msrp_path_clear(&t->local_path);
   msrp_path_clear(&t->remote_path);
   msrp__buf_free(&t->body);
-  free(t->rbuf);
+  drop_rbuf(t);
   free(t);
 }
 
@@ -794,7 +809,54 @@ static void handshake_step(msrp_transport *t) {
 
 static uint8_t *read_buffer(msrp_transport *t) {
   t->rcap = t->rnext;
-  return malloc(t->rcap);
+  rblock *b = malloc(sizeof *b + t->rcap);
+  if (!b)
+    return NULL;
+  b->holds = 0;
+  b->orphan = false;
+  b->cap = t->rcap;
+  return b->data;
+}
+
+static void drop_rbuf(msrp_transport *t) {
+  if (!t->rbuf)
+    return;
+  rblock *b = RBLOCK(t->rbuf);
+  t->rbuf = NULL;
+  if (b->holds)
+    b->orphan = true;
+  else
+    free(b);
+}
+
+msrp__rhold *msrp__transport_hold(msrp_transport *t, const void *data,
+                                  size_t len, size_t *cap) {
+  const uint8_t *p = data;
+  if (!t || !t->rbuf)
+    return NULL;
+  rblock *b = RBLOCK(t->rbuf);
+  if (p < t->rbuf || len > b->cap || (size_t)(p - t->rbuf) > b->cap - len)
+    return NULL; /* not in the read buffer (a request kept while binding) */
+  b->holds++;
+  if (cap)
+    *cap = b->cap;
+  return (msrp__rhold *)b;
+}
+
+void msrp__rhold_release(msrp__rhold *h) {
+  rblock *b = (rblock *)h;
+  if (b && !--b->holds && b->orphan)
+    free(b);
+}
+
+/* The read buffer is about to be written into: one somebody holds is left
+ * to them and a new one is made. */
+static bool unshared_rbuf(msrp_transport *t) {
+  if (t->rbuf && RBLOCK(t->rbuf)->holds) {
+    RBLOCK(t->rbuf)->orphan = true;
+    t->rbuf = NULL;
+  }
+  return t->rbuf || (t->rbuf = read_buffer(t));
 }
 
 /* A read of `n` bytes into a buffer of rcap: the next buffer's size. */
@@ -808,7 +870,7 @@ static void read_size(msrp_transport *t, size_t n) {
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   (void)hint;
   msrp_transport *t = h->data;
-  if (!t->rbuf && !(t->rbuf = read_buffer(t))) {
+  if (!unshared_rbuf(t)) {
     *buf = uv_buf_init(NULL, 0); /* libuv says UV_ENOBUFS */
     return;
   }
@@ -924,7 +986,7 @@ void msrp__transport_start(msrp_transport *t, msrp__tls_ctx *ctx, int server,
 /* Refill `in` from the layer (TLS decrypts what it holds). Returns bytes
  * now available, 0 when it needs more from the socket, <0 on failure. */
 static int layer_refill(msrp_transport *t) {
-  if (!t->rbuf && !(t->rbuf = read_buffer(t)))
+  if (!unshared_rbuf(t))
     return MSRP_ERR_NOMEM;
   ssize_t n = t->ops->refill(t->layer, t->rbuf, t->rcap);
   flush_layer(t); /* post-handshake messages may want answers */
@@ -1079,8 +1141,7 @@ static void process_input(msrp_transport *t) {
     }
     /* all of it used: the buffer goes until the next read, and so does
      * what the parser keeps for a next chunk */
-    free(t->rbuf);
-    t->rbuf = NULL;
+    drop_rbuf(t);
     msrp_parser_shrink(t->parser);
     start_socket(t);
     return;

@@ -587,6 +587,71 @@ static void test_long_chunk_cut_for_an_answer(void **state) {
   raw_done(&b);
 }
 
+/* ---- large bodies written on from where they were read ------------------- */
+
+#define BIG_BODY (1u << 20)
+
+static char big_byte(int msg, size_t off) {
+  return (char)('a' + (off * 11 + off / 4093 + (size_t)msg * 5) % 26);
+}
+
+/* Two SENDs of 1 MiB in one chunk each go through the relay: Bob gets
+ * every byte as sent, and most of them were written on from the relay's
+ * read buffers (no copy), still intact though the relay read on. */
+static void test_large_bodies_in_place(void **state) {
+  (void)state;
+  relay_start(0, 0);
+  raw a, b;
+  connect_raw(&a);
+  connect_raw(&b);
+  const char *ac = "msrp://127.0.0.1:7001/alice;tcp";
+  const char *bc = "msrp://127.0.0.1:7002/bob;tcp";
+  char ua[128], ub[128], to_b[512];
+  reserve(&a, "alice", "secret", ac, 0, ua, sizeof ua);
+  reserve(&b, "bob", "hunter2", bc, 0, ub, sizeof ub);
+  snprintf(to_b, sizeof to_b, "%s %s %s", ua, ub, bc);
+  size_t bmark = b.len;
+  char *body = malloc(BIG_BODY);
+  assert_non_null(body);
+  for (int m = 0; m < 2; m++) {
+    for (size_t i = 0; i < BIG_BODY; i++)
+      body[i] = big_byte(m, i);
+    raw_sendf(&a,
+              "MSRP big%d SEND\r\nTo-Path: %s\r\nFrom-Path: %s\r\n"
+              "Message-ID: bigm%d\r\nByte-Range: 1-%u/%u\r\n"
+              "Content-Type: text/plain\r\n\r\n",
+              m, to_b, ac, m, BIG_BODY, BIG_BODY);
+    raw_send(&a, body, BIG_BODY);
+    raw_sendf(&a, "\r\n-------big%d$\r\n", m);
+  }
+  free(body);
+  size_t from = bmark;
+  for (int m = 0; m < 2; m++) {
+    char id[32];
+    snprintf(id, sizeof id, "Message-ID: bigm%d\r\n", m);
+    /* (offsets: what b read moves as it grows) */
+    size_t at = (size_t)(expect(&b, from, id) - b.in);
+    at = (size_t)(expect(&b, at, "\r\n\r\n") - b.in) + 4;
+    size_t end = (size_t)(expect(&b, at, "\r\n-------") - b.in);
+    assert_int_equal(end - at, BIG_BODY);
+    const char *start = b.in + at;
+    for (size_t i = 0; i < BIG_BODY; i++)
+      if (start[i] != big_byte(m, i))
+        fail_msg("message %d: byte %zu is '%c', not '%c'", m, i, start[i],
+                 big_byte(m, i));
+    from = at + BIG_BODY;
+  }
+  expect(&a, 0, "MSRP big1 200 OK\r\n");
+  msrp_relay_server_stats st = stats();
+  assert_int_equal(st.forwarded_bytes, 2 * BIG_BODY);
+  print_message("%llu of %u bytes written on from the read buffers\n",
+                (unsigned long long)st.forwarded_in_place, 2 * BIG_BODY);
+  assert_true(st.forwarded_in_place > 0);
+  assert_true(st.forwarded_in_place <= st.forwarded_bytes);
+  raw_done(&a);
+  raw_done(&b);
+}
+
 /* ---- a receiver that does not read ----------------------------------------
  */
 
@@ -769,6 +834,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_auth_failures, setup, teardown),
       cmocka_unit_test_setup_teardown(test_no_such_session, setup, teardown),
       cmocka_unit_test_setup_teardown(test_long_chunk_cut_for_an_answer, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_large_bodies_in_place, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_receiver_stops_reading, setup,
                                       teardown),
