@@ -180,6 +180,9 @@ typedef struct msrp__rhold msrp__rhold;
 msrp__rhold *msrp__transport_hold(msrp_transport *t, const void *data,
                                   size_t len, size_t *cap);
 void msrp__rhold_release(msrp__rhold *h);
+/* The largest read buffer the transport has used (reads grow while they
+ * fill what they were offered). */
+size_t msrp__transport_read_peak(const msrp_transport *t);
 
 /* End the connection for a reason found above the transport (an engine
  * that must stop): the socket closes and the reader is told `status`. */

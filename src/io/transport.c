@@ -62,6 +62,8 @@ static void drop_rbuf(msrp_transport *t);
 struct msrp_transport {
   uv_loop_t *loop;
   size_t rcap, rnext; /* the read buffer's size, and the next one's */
+  size_t roffer;      /* what of it the last socket read was offered */
+  size_t rpeak;       /* the largest read buffer yet */
   uv_tcp_t tcp;
   uv_timer_t kick;    /* runs deferred work from the loop */
   uv_timer_t *linger; /* bounds the wait for a close_notify to go out (made
@@ -809,6 +811,8 @@ static void handshake_step(msrp_transport *t) {
 
 static uint8_t *read_buffer(msrp_transport *t) {
   t->rcap = t->rnext;
+  if (t->rcap > t->rpeak)
+    t->rpeak = t->rcap;
   rblock *b = malloc(sizeof *b + t->rcap);
   if (!b)
     return NULL;
@@ -843,6 +847,10 @@ msrp__rhold *msrp__transport_hold(msrp_transport *t, const void *data,
   return (msrp__rhold *)b;
 }
 
+size_t msrp__transport_read_peak(const msrp_transport *t) {
+  return t->rpeak;
+}
+
 void msrp__rhold_release(msrp__rhold *h) {
   rblock *b = (rblock *)h;
   if (b && !--b->holds && b->orphan)
@@ -859,11 +867,13 @@ static bool unshared_rbuf(msrp_transport *t) {
   return t->rbuf || (t->rbuf = read_buffer(t));
 }
 
-/* A read of `n` bytes into a buffer of rcap: the next buffer's size. */
+/* A read of `n` bytes into the `roffer` bytes the layer offered of a
+ * buffer of rcap (TLS reads its ciphertext into half of it): the next
+ * buffer's size. */
 static void read_size(msrp_transport *t, size_t n) {
-  if (n >= t->rcap && t->rnext < READ_MAX)
+  if (n >= t->roffer && t->rnext < READ_MAX)
     t->rnext = t->rcap * 2;
-  else if (n < t->rcap / 8 && t->rnext > READ_MIN)
+  else if (n < t->roffer / 8 && t->rnext > READ_MIN)
     t->rnext = t->rcap / 2;
 }
 
@@ -875,6 +885,7 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
     return;
   }
   *buf = t->ops->read_into(t->layer, t->rbuf, t->rcap);
+  t->roffer = buf->len;
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
