@@ -163,11 +163,30 @@ static void tls_end(SSL *ssl) {
 
 static char raw_cipher[64];
 
+/* The start of a transfer, the same for every kind: once both sides are
+ * connected (and bound), the sender says it is ready and waits; the
+ * receiver starts its clock and says go. A transfer is timed from the go
+ * to its last byte, so no side's head start counts (a 1 MiB transfer
+ * lasts about as long as a loaded machine's scheduling delays). */
+static void say(int fd) {
+  if (write(fd, "!", 1) != 1)
+    exit(1);
+}
+
+static void hear(int fd) {
+  char c;
+  if (read(fd, &c, 1) != 1)
+    exit(1);
+}
+
 /* MB/s of a raw transfer of `total` bytes in writes of `wsize`: blocking
  * sockets, the sender a child process; over TLS with `tls`. The receiver
  * checks every byte. */
 static double raw_pump(uint64_t total, size_t wsize, bool tls) {
   int port, lfd = listen_any(&port);
+  int ready[2], go[2];
+  if (pipe(ready) || pipe(go))
+    exit(1);
   fflush(NULL);
   pid_t pid = fork();
   bench_pin(pid == 0 ? 0 : 1);
@@ -177,6 +196,8 @@ static double raw_pump(uint64_t total, size_t wsize, bool tls) {
     SSL *ssl = tls_over(fd, tls, false, &ok);
     if (!ok)
       _exit(2);
+    say(ready[1]);
+    hear(go[0]);
     for (uint64_t sent = 0; sent < total;) {
       size_t n = total - sent < wsize ? (size_t)(total - sent) : wsize;
       const uint8_t *p = pattern + sent % PERIOD;
@@ -208,14 +229,14 @@ static double raw_pump(uint64_t total, size_t wsize, bool tls) {
              SSL_get_cipher_name(ssl));
   static uint8_t buf[1 << 20];
   uint64_t got = 0;
-  double t0 = 0;
+  hear(ready[0]);
+  double t0 = now_s();
+  say(go[1]);
   while (got < total) {
     ssize_t r =
         tls ? SSL_read(ssl, buf, sizeof buf) : read(fd, buf, sizeof buf);
     if (r <= 0)
       bad(tls ? "raw TLS pump" : "raw TCP pump", "the stream ended early");
-    if (got == 0)
-      t0 = now_s();
     if (!check(got, buf, (size_t)r))
       bad(tls ? "raw TLS pump" : "raw TCP pump", "bytes differ");
     got += (uint64_t)r;
@@ -225,6 +246,10 @@ static double raw_pump(uint64_t total, size_t wsize, bool tls) {
   close(fd);
   int status;
   waitpid(pid, &status, 0);
+  for (int i = 0; i < 2; i++) {
+    close(ready[i]);
+    close(go[i]);
+  }
   if (!WIFEXITED(status) || WEXITSTATUS(status))
     bad("raw pump", "the sender failed");
   return (double)total / 1e6 / (t1 - t0);
@@ -400,10 +425,11 @@ typedef struct bulk_rx {
   bool ended, intact;
 } bulk_rx;
 
-static void bulk_start(msrp_session *s, const msrp_message_info *m, void *ud) {
-  (void)s;
-  (void)m;
-  ((bulk_rx *)ud)->t0 = now_s();
+static void on_ready(uv_poll_t *h, int status, int events) {
+  (void)status;
+  (void)events;
+  uv_poll_stop(h);
+  *(bool *)h->data = true;
 }
 
 static void bulk_data(msrp_session *s, const msrp_message_info *m, uint64_t off,
@@ -459,6 +485,8 @@ static double msrp_bulk(uint64_t total, bool tls) {
   if (t.pid == 0) {
     pair p;
     pair_setup(&p, false, tls, t.down[0], t.up[1], NULL, NULL);
+    say(t.up[1]);
+    hear(t.down[0]);
     bool sent = false;
     msrp_message_params mp = {.content_type = "application/octet-stream",
                               .lender = lend,
@@ -472,10 +500,21 @@ static double msrp_bulk(uint64_t total, bool tls) {
   }
   pair p;
   bulk_rx r = {.total = total, .intact = true};
-  msrp_session_callbacks cbs = {.on_message_start = bulk_start,
-                                .on_message_data = bulk_data,
+  msrp_session_callbacks cbs = {.on_message_data = bulk_data,
                                 .on_message_end = bulk_end};
   pair_setup(&p, true, tls, t.up[0], t.down[1], &cbs, &r);
+  /* the loop runs until the sender is ready: it writes our 200 to its
+   * binding SEND */
+  uv_poll_t ready;
+  bool is_ready = false;
+  uv_poll_init(&p.loop, &ready, t.up[0]);
+  ready.data = &is_ready;
+  uv_poll_start(&ready, UV_READABLE, on_ready);
+  run_until(&p.loop, &is_ready);
+  uv_close((uv_handle_t *)&ready, NULL);
+  hear(t.up[0]);
+  r.t0 = now_s();
+  say(t.down[1]);
   run_until(&p.loop, &r.ended);
   pair_end(&p);
   two_end(&t, "msrp bulk");
