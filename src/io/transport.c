@@ -64,6 +64,7 @@ struct msrp_transport {
   size_t rcap, rnext; /* the read buffer's size, and the next one's */
   size_t roffer;      /* what of it the last socket read was offered */
   size_t rpeak;       /* the largest read buffer yet */
+  uint64_t nwrites;   /* writes submitted */
   uv_tcp_t tcp;
   uv_timer_t kick;    /* runs deferred work from the loop */
   uv_timer_t *linger; /* bounds the wait for a close_notify to go out (made
@@ -561,6 +562,7 @@ static int submit(msrp_transport *t, const struct iovec *iov, int n,
     free(copy);
     return MSRP_ERR_CLOSED;
   }
+  t->nwrites++;
   return submit_now(t, iov, n, cb, ud, copy);
 }
 
@@ -845,6 +847,14 @@ msrp__rhold *msrp__transport_hold(msrp_transport *t, const void *data,
   if (cap)
     *cap = b->cap;
   return (msrp__rhold *)b;
+}
+
+bool msrp__transport_transforms(const msrp_transport *t) {
+  return t->ops && t->ops->transforms_writes;
+}
+
+uint64_t msrp__transport_writes(const msrp_transport *t) {
+  return t->nwrites;
 }
 
 size_t msrp__transport_read_peak(const msrp_transport *t) {
