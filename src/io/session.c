@@ -245,11 +245,6 @@ static void written(msrp_session *s, int status) {
     update_reading(s);
 }
 
-/* Write what the engine has. Small steps (responses, REPORTs, short
- * messages) are copied into one buffer and go out in one write, so that a
- * busy session does not pay a system call for each; a large step (a slice
- * of a big body) is written as it is, without a copy. One write is in
- * flight at a time. */
 /* Over TLS (or WebSocket) a write is encoded whole before any of it goes:
  * one step of 1 MiB would keep the peer waiting for all of it. A
  * transfer's first RAMP_STEPS large steps are one chunk each, so that the
@@ -265,6 +260,11 @@ static int step_pieces(msrp_session *s) {
   return 4; /* one chunk: its head, body and end-line, and a spare */
 }
 
+/* Write what the engine has. Small steps (responses, REPORTs, short
+ * messages) are copied into one buffer and go out in one write, so that a
+ * busy session does not pay a system call for each; a large step (a slice
+ * of a big body) is written as it is, without a copy. One write is in
+ * flight at a time. */
 static void pump(msrp_session *s) {
   if (s->writing || s->pumping || s->freeing || s->closing_transport)
     return;

@@ -870,10 +870,8 @@ void msrp__rhold_release(msrp__rhold *h) {
 /* The read buffer is about to be written into: one somebody holds is left
  * to them and a new one is made. */
 static bool unshared_rbuf(msrp_transport *t) {
-  if (t->rbuf && RBLOCK(t->rbuf)->holds) {
-    RBLOCK(t->rbuf)->orphan = true;
-    t->rbuf = NULL;
-  }
+  if (t->rbuf && RBLOCK(t->rbuf)->holds)
+    drop_rbuf(t);
   return t->rbuf || (t->rbuf = read_buffer(t));
 }
 
