@@ -737,6 +737,74 @@ static void test_bind_raw_ok(void **state) {
   raw_session_end(&rs);
 }
 
+/* The binding SEND and two messages in one read (a relay forwards what
+ * queued up at once): both messages reach a session, in order. */
+typedef struct two_rx {
+  int n;
+  char got[2][16];
+} two_rx;
+
+static void two_message(msrp_session *s, const msrp_message_info *m,
+                        const uint8_t *body, size_t len, void *ud) {
+  (void)s;
+  (void)m;
+  two_rx *r = ud;
+  if (r->n < 2 && len < sizeof r->got[0])
+    memcpy(r->got[r->n], body, len);
+  r->n++;
+}
+
+static bool report_for_m4(const void *p) {
+  const char *got = ((const raw_peer *)p)->got;
+  const char *r = strstr(got, "REPORT\r\n");
+  return r && strstr(r, "Message-ID: m4\r\n");
+}
+
+static bool two_came(const void *p) {
+  return ((const two_rx *)p)->n >= 2;
+}
+
+static void test_bind_and_two_messages_at_once(void **state) {
+  (void)state;
+  raw_session rs;
+  raw_session_start(&rs);
+  char msg[1536];
+  snprintf(msg, sizeof msg,
+           "MSRP b3nd SEND\r\n" TO_ACC FROM_RAW
+           "Message-ID: m1\r\nByte-Range: 1-0/0\r\n-------b3nd$\r\n"
+           "MSRP d5 SEND\r\n" TO_ACC FROM_RAW
+           "Message-ID: m3\r\nByte-Range: 1-5/5\r\nSuccess-Report: yes\r\n"
+           "Failure-Report: partial\r\n"
+           "Content-Type: text/plain\r\n\r\nfirst\r\n-------d5$\r\n"
+           "MSRP d6 SEND\r\n" TO_ACC FROM_RAW
+           "Message-ID: m4\r\nByte-Range: 1-6/6\r\nSuccess-Report: yes\r\n"
+           "Failure-Report: partial\r\n"
+           "Content-Type: text/plain\r\n\r\nsecond\r\n-------d6$\r\n",
+           rs.auri.port, rs.auri.port, rs.auri.port);
+  raw_write(&rs.peer, msg);
+  wait_for(&rs.ar.done);
+  assert_int_equal(rs.ar.status, 0);
+  two_rx r = {0};
+  msrp_session *s;
+  assert_int_equal(
+      msrp_session_new(&s, rs.ar.t, NULL,
+                       &(msrp_session_callbacks){.on_message = two_message},
+                       &r),
+      0);
+  wait_until(two_came, &r);
+  assert_int_equal(r.n, 2);
+  assert_string_equal(r.got[0], "first");
+  assert_string_equal(r.got[1], "second");
+  /* the 200 of the binding SEND, then a success REPORT for each */
+  wait_until(report_for_m4, &rs.peer);
+  assert_non_null(strstr(rs.peer.got, "Message-ID: m3\r\n"));
+  assert_true(strstr(rs.peer.got, "Message-ID: m3\r\n") <
+              strstr(rs.peer.got, "Message-ID: m4\r\n"));
+  msrp_session_free(s);
+  rs.ar.t = NULL;
+  raw_session_end(&rs);
+}
+
 /* Garbage after binding: the connection closes, the reader learns why. */
 typedef struct reader_result {
   bool done;
@@ -1327,6 +1395,8 @@ int main(void) {
                                       loop_teardown),
       cmocka_unit_test_setup_teardown(test_bind_raw_ok, loop_setup,
                                       loop_teardown),
+      cmocka_unit_test_setup_teardown(test_bind_and_two_messages_at_once,
+                                      loop_setup, loop_teardown),
       cmocka_unit_test_setup_teardown(test_garbage_closes, loop_setup,
                                       loop_teardown),
       cmocka_unit_test_setup_teardown(test_disconnect_mid_chunk, loop_setup,
