@@ -316,6 +316,26 @@ static void connect_raw(raw *r) {
   assert_true(r->connected);
 }
 
+/* Alice and Bob connected, each with a reservation at the relay: the
+ * To-Path from Alice through both to Bob, and back. */
+#define ALICE "msrp://127.0.0.1:7001/alice;tcp"
+#define BOB "msrp://127.0.0.1:7002/bob;tcp"
+
+typedef struct two_ends {
+  raw a, b;
+  char to_b[512], to_a[512];
+} two_ends;
+
+static void two_ends_open(two_ends *e) {
+  char ua[128], ub[128];
+  connect_raw(&e->a);
+  connect_raw(&e->b);
+  reserve(&e->a, "alice", "secret", ALICE, 0, ua, sizeof ua);
+  reserve(&e->b, "bob", "hunter2", BOB, 0, ub, sizeof ub);
+  snprintf(e->to_b, sizeof e->to_b, "%s %s %s", ua, ub, BOB);
+  snprintf(e->to_a, sizeof e->to_a, "%s %s %s", ub, ua, ALICE);
+}
+
 /* An AUTH with `extra` headers, waited for until `want` comes back;
  * where its answer starts in what r read. */
 static size_t auth_expect(raw *r, const char *tid, const char *client,
@@ -537,19 +557,13 @@ static void test_no_such_session(void **state) {
 static void test_long_chunk_cut_for_an_answer(void **state) {
   (void)state;
   relay_start(0, 0);
-  raw a, b;
-  connect_raw(&a);
-  connect_raw(&b);
-  const char *ac = "msrp://127.0.0.1:7001/alice;tcp";
-  const char *bc = "msrp://127.0.0.1:7002/bob;tcp";
-  char ua[128], ub[128], to_b[512], to_a[512];
-  reserve(&a, "alice", "secret", ac, 0, ua, sizeof ua);
-  reserve(&b, "bob", "hunter2", bc, 0, ub, sizeof ub);
-  snprintf(to_b, sizeof to_b, "%s %s %s", ua, ub, bc);
-  snprintf(to_a, sizeof to_a, "%s %s %s", ub, ua, ac);
-  size_t bmark = b.len;
+  two_ends e;
+  two_ends_open(&e);
+  raw *a = &e.a, *b = &e.b;
+  const char *ac = ALICE, *bc = BOB, *to_b = e.to_b, *to_a = e.to_a;
+  size_t bmark = b->len;
   /* Alice: the head and the first 10000 of 20000 bytes, no end-line yet */
-  raw_sendf(&a,
+  raw_sendf(a,
             "MSRP long1 SEND\r\nTo-Path: %s\r\nFrom-Path: %s\r\n"
             "Message-ID: big\r\nByte-Range: 1-20000/20000\r\n"
             "Content-Type: text/plain\r\n\r\n",
@@ -557,34 +571,34 @@ static void test_long_chunk_cut_for_an_answer(void **state) {
   char half[10001];
   memset(half, 'a', 10000);
   half[10000] = '\0';
-  raw_send(&a, half, 10000);
-  expect(&b, bmark, "Byte-Range: 1-*/20000\r\n");
+  raw_send(a, half, 10000);
+  expect(b, bmark, "Byte-Range: 1-*/20000\r\n");
   /* all 10000 at Bob (they may reach the relay in more than one read):
    * the cut comes after them */
-  expect(&b, bmark, half);
+  expect(b, bmark, half);
   /* Bob asks something of Alice: his 200 comes now, after a '+' */
-  send_to(&b, "ping1", to_a, bc, "p1", "ping");
-  const char *ok = expect(&b, bmark, "MSRP ping1 200 OK\r\n");
-  const char *cut = strstr(b.in + bmark, "+\r\n");
+  send_to(b, "ping1", to_a, bc, "p1", "ping");
+  const char *ok = expect(b, bmark, "MSRP ping1 200 OK\r\n");
+  const char *cut = strstr(b->in + bmark, "+\r\n");
   assert_non_null(cut);
   assert_true(cut < ok);
-  expect(&a, 0, "ping\r\n-------");
+  expect(a, 0, "ping\r\n-------");
   /* the rest of Alice's chunk: a new chunk from byte 10001 on */
-  size_t after = b.len;
+  size_t after = b->len;
   memset(half, 'b', 10000);
-  raw_send(&a, half, 10000);
-  raw_sendf(&a, "\r\n-------long1$\r\n");
-  expect(&b, after, "Byte-Range: 10001-*/20000\r\n");
-  expect(&b, after, "b\r\n-------"); /* all of it */
-  const char *body = expect(&b, after, "\r\n\r\nbbbb");
+  raw_send(a, half, 10000);
+  raw_sendf(a, "\r\n-------long1$\r\n");
+  expect(b, after, "Byte-Range: 10001-*/20000\r\n");
+  expect(b, after, "b\r\n-------"); /* all of it */
+  const char *body = expect(b, after, "\r\n\r\nbbbb");
   const char *end = strstr(body + 4, "\r\n-------");
   assert_non_null(end);
   assert_int_equal(end - (body + 4), 10000);
   assert_int_equal(end[strlen("\r\n-------") + 12], '$');
   /* Alice's chunk was answered once, at its end */
-  expect(&a, 0, "MSRP long1 200 OK\r\n");
-  raw_done(&a);
-  raw_done(&b);
+  expect(a, 0, "MSRP long1 200 OK\r\n");
+  raw_done(a);
+  raw_done(b);
 }
 
 /* ---- large bodies written on from where they were read ------------------- */
@@ -601,28 +615,23 @@ static char big_byte(int msg, size_t off) {
 static void test_large_bodies_in_place(void **state) {
   (void)state;
   relay_start(0, 0);
-  raw a, b;
-  connect_raw(&a);
-  connect_raw(&b);
-  const char *ac = "msrp://127.0.0.1:7001/alice;tcp";
-  const char *bc = "msrp://127.0.0.1:7002/bob;tcp";
-  char ua[128], ub[128], to_b[512];
-  reserve(&a, "alice", "secret", ac, 0, ua, sizeof ua);
-  reserve(&b, "bob", "hunter2", bc, 0, ub, sizeof ub);
-  snprintf(to_b, sizeof to_b, "%s %s %s", ua, ub, bc);
-  size_t bmark = b.len;
+  two_ends e;
+  two_ends_open(&e);
+  raw *a = &e.a, *b = &e.b;
+  const char *ac = ALICE, *to_b = e.to_b;
+  size_t bmark = b->len;
   char *body = malloc(BIG_BODY);
   assert_non_null(body);
   for (int m = 0; m < 2; m++) {
     for (size_t i = 0; i < BIG_BODY; i++)
       body[i] = big_byte(m, i);
-    raw_sendf(&a,
+    raw_sendf(a,
               "MSRP big%d SEND\r\nTo-Path: %s\r\nFrom-Path: %s\r\n"
               "Message-ID: bigm%d\r\nByte-Range: 1-%u/%u\r\n"
               "Content-Type: text/plain\r\n\r\n",
               m, to_b, ac, m, BIG_BODY, BIG_BODY);
-    raw_send(&a, body, BIG_BODY);
-    raw_sendf(&a, "\r\n-------big%d$\r\n", m);
+    raw_send(a, body, BIG_BODY);
+    raw_sendf(a, "\r\n-------big%d$\r\n", m);
   }
   free(body);
   size_t from = bmark;
@@ -630,26 +639,26 @@ static void test_large_bodies_in_place(void **state) {
     char id[32];
     snprintf(id, sizeof id, "Message-ID: bigm%d\r\n", m);
     /* (offsets: what b read moves as it grows) */
-    size_t at = (size_t)(expect(&b, from, id) - b.in);
-    at = (size_t)(expect(&b, at, "\r\n\r\n") - b.in) + 4;
-    size_t end = (size_t)(expect(&b, at, "\r\n-------") - b.in);
+    size_t at = (size_t)(expect(b, from, id) - b->in);
+    at = (size_t)(expect(b, at, "\r\n\r\n") - b->in) + 4;
+    size_t end = (size_t)(expect(b, at, "\r\n-------") - b->in);
     assert_int_equal(end - at, BIG_BODY);
-    const char *start = b.in + at;
+    const char *start = b->in + at;
     for (size_t i = 0; i < BIG_BODY; i++)
       if (start[i] != big_byte(m, i))
         fail_msg("message %d: byte %zu is '%c', not '%c'", m, i, start[i],
                  big_byte(m, i));
     from = at + BIG_BODY;
   }
-  expect(&a, 0, "MSRP big1 200 OK\r\n");
+  expect(a, 0, "MSRP big1 200 OK\r\n");
   msrp_relay_server_stats st = stats();
   assert_int_equal(st.forwarded_bytes, 2 * BIG_BODY);
   print_message("%llu of %u bytes written on from the read buffers\n",
                 (unsigned long long)st.forwarded_in_place, 2 * BIG_BODY);
   assert_true(st.forwarded_in_place > 0);
   assert_true(st.forwarded_in_place <= st.forwarded_bytes);
-  raw_done(&a);
-  raw_done(&b);
+  raw_done(a);
+  raw_done(b);
 }
 
 /* ---- a receiver that does not read ----------------------------------------
@@ -715,21 +724,16 @@ static void test_receiver_stops_reading(void **state) {
   (void)state;
   const size_t max_queue = 256 * 1024;
   relay_start(max_queue, 0);
-  raw a, b;
-  connect_raw(&a);
-  connect_raw(&b);
-  const char *ac = "msrp://127.0.0.1:7001/alice;tcp";
-  const char *bc = "msrp://127.0.0.1:7002/bob;tcp";
-  char ua[128], ub[128], to[512];
-  reserve(&a, "alice", "secret", ac, 0, ua, sizeof ua);
-  reserve(&b, "bob", "hunter2", bc, 0, ub, sizeof ub);
-  snprintf(to, sizeof to, "%s %s %s", ua, ub, bc);
+  two_ends e;
+  two_ends_open(&e);
+  raw *a = &e.a, *b = &e.b;
+  const char *ac = ALICE, *to = e.to_b;
   /* Bob stops reading; Alice sends at full speed */
-  uv_read_stop((uv_stream_t *)&b.tcp);
-  b.reading = false;
-  b.keep = false;
-  a.keep = false; /* her 200s only counted */
-  flood f = {.a = &a,
+  uv_read_stop((uv_stream_t *)&b->tcp);
+  b->reading = false;
+  b->keep = false;
+  a->keep = false; /* her 200s only counted */
+  flood f = {.a = a,
              .to = to,
              .from = ac,
              .target = 256u << 20,
@@ -749,8 +753,8 @@ static void test_receiver_stops_reading(void **state) {
   assert_true(f.sent < f.target);
   assert_int_equal(st.connections, 2);
   /* Bob reads again: everything arrives, nothing was dropped */
-  b.reading = true;
-  uv_read_start((uv_stream_t *)&b.tcp, raw_alloc, raw_read);
+  b->reading = true;
+  uv_read_start((uv_stream_t *)&b->tcp, raw_alloc, raw_read);
   uint64_t before = f.sent;
   f.target = before + (16u << 20); /* and 16 MB more */
   wait_until_for(all_arrived, &f, 60);
@@ -762,8 +766,8 @@ static void test_receiver_stops_reading(void **state) {
                 max_queued, max_queue);
   assert_true(max_queued <= 2 * (max_queue + 65536 + 4096));
   free(f.body);
-  raw_done(&a);
-  raw_done(&b);
+  raw_done(a);
+  raw_done(b);
 }
 
 /* ---- connections that never authenticate ----------------------------------
