@@ -133,14 +133,14 @@ static void on_held_event(msrp_transport *t, int status, const msrp_event *ev,
   }
 }
 
-/* Body bytes held past their event stay as they came while the transport
- * reads on (into other buffers: over TLS it would decrypt the next bytes
- * into the same one), and are freed when the last holder lets go. */
 static bool held_done(const void *p) {
   const held *h = p;
   return h->ends == HELD_CHUNKS || h->status;
 }
 
+/* Body bytes held past their event stay as they came while the transport
+ * reads on (into other buffers: over TLS it would decrypt the next bytes
+ * into the same one), and are freed when the last holder lets go. */
 static void held_bodies(msrp_transport *a, msrp_transport *b) {
   held h = {0};
   assert_int_equal(msrp_transport_read_start(b, on_held_event, &h), 0);
