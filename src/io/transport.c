@@ -47,12 +47,12 @@ typedef enum bind_state {
 } bind_state;
 
 /* A read buffer: its bytes may be held past the event that showed them (a
- * relay writes a body on from where it was read); the last of the
- * transport and its holders frees it. */
+ * relay writes a body on from where it was read). Counted: the transport
+ * is one reference while it reads into it, each holder another; the last
+ * one frees it. */
 typedef struct rblock {
-  size_t holds;
+  size_t refs;
   size_t cap;
-  bool orphan; /* the transport has let go of it */
   uint8_t data[];
 } rblock;
 #define RBLOCK(p) ((rblock *)(void *)((p)-offsetof(rblock, data)))
@@ -61,10 +61,10 @@ static void drop_rbuf(msrp_transport *t);
 
 struct msrp_transport {
   uv_loop_t *loop;
-  size_t rcap, rnext; /* the read buffer's size, and the next one's */
-  size_t roffer;      /* what of it the last socket read was offered */
-  size_t rpeak;       /* the largest read buffer yet */
-  uint64_t nwrites;   /* writes submitted */
+  size_t rnext;     /* the next read buffer's size */
+  size_t roffer;    /* what of it the last socket read was offered */
+  size_t rpeak;     /* the largest read buffer yet */
+  uint64_t nwrites; /* writes submitted */
   uv_tcp_t tcp;
   uv_timer_t kick;    /* runs deferred work from the loop */
   uv_timer_t *linger; /* bounds the wait for a close_notify to go out (made
@@ -812,15 +812,13 @@ static void handshake_step(msrp_transport *t) {
 /* ---- reading from the socket ------------------------------------------ */
 
 static uint8_t *read_buffer(msrp_transport *t) {
-  t->rcap = t->rnext;
-  if (t->rcap > t->rpeak)
-    t->rpeak = t->rcap;
-  rblock *b = malloc(sizeof *b + t->rcap);
+  if (t->rnext > t->rpeak)
+    t->rpeak = t->rnext;
+  rblock *b = malloc(sizeof *b + t->rnext);
   if (!b)
     return NULL;
-  b->holds = 0;
-  b->orphan = false;
-  b->cap = t->rcap;
+  b->refs = 1;
+  b->cap = t->rnext;
   return b->data;
 }
 
@@ -829,10 +827,12 @@ static void drop_rbuf(msrp_transport *t) {
     return;
   rblock *b = RBLOCK(t->rbuf);
   t->rbuf = NULL;
-  if (b->holds)
-    b->orphan = true;
-  else
-    free(b);
+  msrp__rhold_release((msrp__rhold *)b);
+}
+
+/* The size of the read buffer (there is one). */
+static size_t rcap(const msrp_transport *t) {
+  return RBLOCK(t->rbuf)->cap;
 }
 
 msrp__rhold *msrp__transport_hold(msrp_transport *t, const void *data,
@@ -843,7 +843,7 @@ msrp__rhold *msrp__transport_hold(msrp_transport *t, const void *data,
   rblock *b = RBLOCK(t->rbuf);
   if (p < t->rbuf || len > b->cap || (size_t)(p - t->rbuf) > b->cap - len)
     return NULL; /* not in the read buffer (a request kept while binding) */
-  b->holds++;
+  b->refs++;
   if (cap)
     *cap = b->cap;
   return (msrp__rhold *)b;
@@ -863,14 +863,14 @@ size_t msrp__transport_read_peak(const msrp_transport *t) {
 
 void msrp__rhold_release(msrp__rhold *h) {
   rblock *b = (rblock *)h;
-  if (b && !--b->holds && b->orphan)
+  if (b && !--b->refs)
     free(b);
 }
 
 /* The read buffer is about to be written into: one somebody holds is left
  * to them and a new one is made. */
 static bool unshared_rbuf(msrp_transport *t) {
-  if (t->rbuf && RBLOCK(t->rbuf)->holds)
+  if (t->rbuf && RBLOCK(t->rbuf)->refs > 1)
     drop_rbuf(t);
   return t->rbuf || (t->rbuf = read_buffer(t));
 }
@@ -880,9 +880,9 @@ static bool unshared_rbuf(msrp_transport *t) {
  * buffer's size. */
 static void read_size(msrp_transport *t, size_t n) {
   if (n >= t->roffer && t->rnext < READ_MAX)
-    t->rnext = t->rcap * 2;
+    t->rnext = rcap(t) * 2;
   else if (n < t->roffer / 8 && t->rnext > READ_MIN)
-    t->rnext = t->rcap / 2;
+    t->rnext = rcap(t) / 2;
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
@@ -892,7 +892,7 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
     *buf = uv_buf_init(NULL, 0); /* libuv says UV_ENOBUFS */
     return;
   }
-  *buf = t->ops->read_into(t->layer, t->rbuf, t->rcap);
+  *buf = t->ops->read_into(t->layer, t->rbuf, rcap(t));
   t->roffer = buf->len;
 }
 
@@ -1007,7 +1007,7 @@ void msrp__transport_start(msrp_transport *t, msrp__tls_ctx *ctx, int server,
 static int layer_refill(msrp_transport *t) {
   if (!unshared_rbuf(t))
     return MSRP_ERR_NOMEM;
-  ssize_t n = t->ops->refill(t->layer, t->rbuf, t->rcap);
+  ssize_t n = t->ops->refill(t->layer, t->rbuf, rcap(t));
   flush_layer(t); /* post-handshake messages may want answers */
   if (n > 0) {
     t->in_off = 0;
