@@ -155,13 +155,60 @@ const char *msrp_header_name(msrp_header_id id) {
   return header_names[id].name;
 }
 
+/* Every header of every chunk comes here. The known names differ in
+ * length but for pairs, which one letter tells apart: the candidate is
+ * found by length, then compared, first as we spell it (what peers send:
+ * *exact says so, and the name need not be copied), then in any case. */
+static msrp_header_id lookup(const char *name, size_t len, bool *exact) {
+  msrp_header_id c;
+  unsigned char first = len ? (unsigned char)(name[0] | 0x20) : 0;
+  switch (len) {
+  case 6:
+    c = MSRP_HDR_STATUS;
+    break;
+  case 7:
+    c = first == 't' ? MSRP_HDR_TO_PATH : MSRP_HDR_EXPIRES;
+    break;
+  case 8:
+    c = MSRP_HDR_USE_PATH;
+    break;
+  case 9:
+    c = MSRP_HDR_FROM_PATH;
+    break;
+  case 10:
+    c = first == 'm' ? MSRP_HDR_MESSAGE_ID : MSRP_HDR_BYTE_RANGE;
+    break;
+  case 11:
+    c = (name[1] | 0x20) == 'i' ? MSRP_HDR_MIN_EXPIRES : MSRP_HDR_MAX_EXPIRES;
+    break;
+  case 12:
+    c = first == 'c' ? MSRP_HDR_CONTENT_TYPE : MSRP_HDR_USE_NICKNAME;
+    break;
+  case 13:
+    c = MSRP_HDR_AUTHORIZATION;
+    break;
+  case 14:
+    c = first == 's' ? MSRP_HDR_SUCCESS_REPORT : MSRP_HDR_FAILURE_REPORT;
+    break;
+  case 16:
+    c = MSRP_HDR_WWW_AUTHENTICATE;
+    break;
+  case 19:
+    c = MSRP_HDR_AUTHENTICATION_INFO;
+    break;
+  default:
+    return MSRP_HDR_OTHER;
+  }
+  if (header_names[c].len != len) /* the switch and the table disagree */
+    return MSRP_HDR_OTHER;
+  const char *known = header_names[c].name;
+  *exact = memcmp(name, known, len) == 0;
+  return *exact || msrp__ieq(name, len, known, len) ? c : MSRP_HDR_OTHER;
+}
+
 msrp_header_id msrp_header_lookup(const char *name, size_t len) {
-  /* every header of every chunk comes here: lengths first */
-  for (size_t i = 1; i < NHEADER_NAMES; i++)
-    if (header_names[i].len == len &&
-        msrp__ieq(name, len, header_names[i].name, len))
-      return (msrp_header_id)i;
-  return MSRP_HDR_OTHER;
+  bool exact;
+  return lookup(name, len, &exact);
 }
 
 static bool single_valued(msrp_header_id id) {
@@ -562,7 +609,8 @@ static int put_header(msrp_chunk *c, const char *name, size_t nlen,
                       const char *value, size_t vlen, size_t max_uris,
                       put_mode mode) {
   bool api = mode != PUT_RECEIVED;
-  msrp_header_id id = msrp_header_lookup(name, nlen);
+  bool exact = false;
+  msrp_header_id id = lookup(name, nlen, &exact);
   if (id == MSRP_HDR_OTHER && !msrp__valid_header_name(name, nlen))
     return MSRP_ERR_PARSE_HEADER;
   /* a received value was checked by the parser (or came from a chunk that
@@ -610,9 +658,7 @@ static int put_header(msrp_chunk *c, const char *name, size_t nlen,
   } else {
     /* a known name spelt as we spell it is not copied */
     const char *n =
-        id != MSRP_HDR_OTHER && memcmp(name, header_names[id].name, nlen) == 0
-            ? header_names[id].name
-            : arena_strndup(c, name, nlen);
+        exact ? header_names[id].name : arena_strndup(c, name, nlen);
     if (!n)
       goto fail;
     /* Content-Type stays last: it begins content-stuff in the ABNF */

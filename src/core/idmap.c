@@ -53,30 +53,55 @@ static void put(void **slots, size_t *hashes, size_t cap, void *item,
   hashes[i] = h;
 }
 
-int msrp__idmap_add(msrp__idmap *m, void *item) {
-  /* keep the load at most 1/2: linear probing's clusters stay short
-   * (a lookup that misses probes about 2.5 slots, not 8.5 at 3/4) */
-  if ((m->n + 1) * 2 > m->cap) {
-    size_t cap = m->cap ? m->cap * 2 : 16;
-    if (cap > SIZE_MAX / sizeof(void *))
-      return MSRP_ERR_NOMEM;
-    void **slots = calloc(cap, sizeof *slots);
-    size_t *hashes = malloc(cap * sizeof *hashes);
-    if (!slots || !hashes) {
-      free(slots);
-      free(hashes);
-      return MSRP_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < m->cap; i++)
-      if (m->slots[i])
-        put(slots, hashes, cap, m->slots[i], m->hashes[i]);
-    free(m->slots);
-    free(m->hashes);
-    m->slots = slots;
-    m->hashes = hashes;
-    m->cap = cap;
+/* Room for one more, keeping the load at most 1/2: linear probing's
+ * clusters stay short (a lookup that misses probes about 2.5 slots, not
+ * 8.5 at 3/4). */
+static int reserve(msrp__idmap *m) {
+  if ((m->n + 1) * 2 <= m->cap)
+    return 0;
+  size_t cap = m->cap ? m->cap * 2 : 16;
+  if (cap > SIZE_MAX / sizeof(void *))
+    return MSRP_ERR_NOMEM;
+  void **slots = calloc(cap, sizeof *slots);
+  size_t *hashes = malloc(cap * sizeof *hashes);
+  if (!slots || !hashes) {
+    free(slots);
+    free(hashes);
+    return MSRP_ERR_NOMEM;
   }
+  for (size_t i = 0; i < m->cap; i++)
+    if (m->slots[i])
+      put(slots, hashes, cap, m->slots[i], m->hashes[i]);
+  free(m->slots);
+  free(m->hashes);
+  m->slots = slots;
+  m->hashes = hashes;
+  m->cap = cap;
+  return 0;
+}
+
+int msrp__idmap_add(msrp__idmap *m, void *item) {
+  int rc = reserve(m);
+  if (rc)
+    return rc;
   put(m->slots, m->hashes, m->cap, item, hash(m->key(item)));
+  m->n++;
+  return 0;
+}
+
+int msrp__idmap_add_new(msrp__idmap *m, void *item) {
+  int rc = reserve(m);
+  if (rc)
+    return rc;
+  /* one probe: past every member of the key's cluster to its end, where
+   * the item goes (deletions leave no tombstones) */
+  const char *key = m->key(item);
+  size_t h = hash(key), mask = m->cap - 1, i = h & mask;
+  for (; m->slots[i]; i = (i + 1) & mask)
+    if (m->hashes[i] == h && strcmp(m->key(m->slots[i]), key) == 0)
+      return MSRP_ERR_BUSY;
+  m->slots[i] = item;
+  m->hashes[i] = h;
   m->n++;
   return 0;
 }
@@ -97,12 +122,10 @@ void *msrp__idmap_find(const msrp__idmap *m, const char *key) {
   return i == SIZE_MAX ? NULL : m->slots[i];
 }
 
-void msrp__idmap_remove(msrp__idmap *m, const void *item) {
-  size_t i = slot_of(m, m->key(item), item);
-  if (i == SIZE_MAX)
-    return;
-  /* backward shift: move later members of the cluster into the hole when
-   * their home slot is not between the hole and where they are */
+/* Empty slot `i`: backward shift moves later members of the cluster
+ * into the hole when their home slot is not between the hole and where
+ * they are. */
+static void remove_at(msrp__idmap *m, size_t i) {
   size_t mask = m->cap - 1, j = i;
   m->slots[i] = NULL;
   for (;;) {
@@ -119,4 +142,19 @@ void msrp__idmap_remove(msrp__idmap *m, const void *item) {
     }
   }
   m->n--;
+}
+
+void msrp__idmap_remove(msrp__idmap *m, const void *item) {
+  size_t i = slot_of(m, m->key(item), item);
+  if (i != SIZE_MAX)
+    remove_at(m, i);
+}
+
+void *msrp__idmap_take(msrp__idmap *m, const char *key) {
+  size_t i = slot_of(m, key, NULL);
+  if (i == SIZE_MAX)
+    return NULL;
+  void *item = m->slots[i];
+  remove_at(m, i);
+  return item;
 }

@@ -12,9 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Take transaction `t` out of every table (it is about to be answered). */
-void msrp__tx_remove(msrp_engine *e, tx *t) {
-  msrp__idmap_remove(&e->txmap, t);
+/* Take transaction `t` out of every table but the map of ids. */
+static void tx_unlink(msrp_engine *e, tx *t) {
   if (t->bytes) {
     /* answered (or given up on): its bytes leave the window */
     e->unanswered -= t->bytes;
@@ -51,10 +50,16 @@ void msrp__tx_remove(msrp_engine *e, tx *t) {
       }
 }
 
+/* Take transaction `t` out of every table (it is about to be answered). */
+void msrp__tx_remove(msrp_engine *e, tx *t) {
+  msrp__idmap_remove(&e->txmap, t);
+  tx_unlink(e, t);
+}
+
 tx *msrp__tx_take(msrp_engine *e, const char *tid) {
-  tx *t = msrp__idmap_find(&e->txmap, tid);
+  tx *t = msrp__idmap_take(&e->txmap, tid);
   if (t)
-    msrp__tx_remove(e, t);
+    tx_unlink(e, t);
   return t;
 }
 
@@ -64,9 +69,8 @@ tx *msrp__tx_take(msrp_engine *e, const char *tid) {
 int msrp__tx_unsent(msrp_engine *e, tx *t) {
   t->deadline = 0;
   t->prev = t->next = NULL;
-  if (msrp__idmap_find(&e->txmap, t->tid))
-    return MSRP_ERR_INVALID_ARGUMENT;
-  return msrp__idmap_add(&e->txmap, t);
+  int rc = msrp__idmap_add_new(&e->txmap, t);
+  return rc == MSRP_ERR_BUSY ? MSRP_ERR_INVALID_ARGUMENT : rc;
 }
 
 /* Its last byte is written: the response clock starts. */

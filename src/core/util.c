@@ -178,21 +178,17 @@ static size_t take_symbols(char *out, size_t done, size_t len,
 }
 
 int msrp__random_token(char *out, size_t len) {
-  /* ten symbols from each draw below the largest multiple of 62^10 (one
-   * draw in 22 is thrown away): each of the 62^10 values, hence each
-   * symbol, equally likely */
-  static const uint64_t p10 = 839299365868340224u; /* 62^10 */
-  static const uint64_t limit = p10 * (UINT64_MAX / p10);
+  /* six bits at a time, ten from each draw; the two values past the
+   * alphabet (62 and 63) are thrown away, so each symbol is equally
+   * likely (one group in 32 is lost) */
   size_t done = 0;
   while (done < len) {
     uint64_t r;
     if (prng_next(&r))
       return MSRP_ERR_RANDOM;
-    if (r >= limit)
-      continue;
-    r %= p10;
-    for (int i = 0; i < 10 && done < len; i++, r /= 62)
-      out[done++] = token_alphabet[r % 62];
+    for (int i = 0; i < 10 && done < len; i++, r >>= 6)
+      if ((r & 63) < 62)
+        out[done++] = token_alphabet[r & 63];
   }
   out[len] = '\0';
   return 0;

@@ -965,6 +965,36 @@ static void test_send_chunk_invalid(void **state) {
   assert_int_equal(W.nev, 0);
 }
 
+/* A chunk whose transaction id is already waiting for its response cannot
+ * be told apart from it: it is answered here (400) and never written; the
+ * first one's response still finds the first one. */
+static void test_send_chunk_tid_in_use(void **state) {
+  (void)state;
+  start(A, NULL);
+  msrp_chunk *c1 = make_send("tid00001", &W.path_b, &W.path_a, "one");
+  msrp_chunk *c2 = make_send("tid00001", &W.path_b, &W.path_a, "two");
+  char *want = chunk_bytes(c1);
+  assert_int_equal(msrp_engine_send_chunk(A->e, c1, response_cb, TAG(1)), 0);
+  drain(A);
+  assert_string_equal(out_since(A, 0), want);
+  free(want);
+  size_t mark = A->w.all.n;
+  assert_int_equal(msrp_engine_send_chunk(A->e, c2, response_cb, TAG(2)), 0);
+  drain(A);
+  assert_string_equal(out_since(A, mark), "");
+  assert_int_equal(ev_count(0, EV_RESPONSE), 1);
+  ev *x = ev_get(0, EV_RESPONSE, 0);
+  assert_int_equal(x->tag, 2);
+  assert_int_equal(x->code, 400);
+  char r[512];
+  feed(A, RESP_BA(r, "tid00001", 200, "OK"));
+  assert_int_equal(ev_count(0, EV_RESPONSE), 2);
+  x = ev_get(0, EV_RESPONSE, 1);
+  assert_int_equal(x->tag, 1);
+  assert_int_equal(x->code, 200);
+  stop(A);
+}
+
 /* What a message carries goes verbatim on the wire: headers and a content
  * type that would break the framing, or headers the engine writes itself,
  * are refused and nothing is written. */
@@ -3969,6 +3999,7 @@ int main(void) {
       T(test_incoming_idle_expiry),
       T(test_abort_during_plus_step),
       T(test_send_chunk_timeout_408),
+      T(test_send_chunk_tid_in_use),
       T(test_send_chunk_timeout_modes),
       T(test_send_chunk_response),
       T(test_send_chunk_invalid),
