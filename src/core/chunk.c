@@ -780,7 +780,7 @@ int msrp__chunk_renew(msrp_chunk **io, const char *tid, size_t tid_len,
     hdrs = NULL;
     hcap = 0;
   }
-  memset(c, 0, sizeof *c);
+  msrp__zero(c, sizeof *c);
   c->arena = keep;
   c->hdrs = hdrs;
   c->hcap = hcap;

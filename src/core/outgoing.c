@@ -694,17 +694,15 @@ static int send_message(msrp_engine *e, const msrp_message_params *p,
   if (!m)
     return MSRP_ERR_NOMEM;
   int rc = 0;
+  /* an id already in use is found when the message is remembered */
   if (p->message_id) {
     size_t n = strlen(p->message_id);
-    if (!msrp__valid_message_id(p->message_id, n) ||
-        msrp__find_sent(e, p->message_id))
-      rc = MSRP_ERR_INVALID_ARGUMENT; /* REPORTs could not tell them apart */
+    if (!msrp__valid_message_id(p->message_id, n))
+      rc = MSRP_ERR_INVALID_ARGUMENT;
     else
       memcpy(m->id, p->message_id, n + 1);
   } else {
-    do
-      rc = msrp__random_token(m->id, 16);
-    while (!rc && msrp__find_sent(e, m->id));
+    rc = msrp__random_token(m->id, 16);
   }
   if (!rc && p->content_type &&
       !(m->content_type =
@@ -731,10 +729,16 @@ static int send_message(msrp_engine *e, const msrp_message_params *p,
   for (char **h = m->headers; h && *h; h++)
     m->cost += sizeof *h + strlen(*h) + 1;
   /* what the peer has already counts as reported */
-  if ((m->first && (rc = msrp__ranges_add(&m->reported, 0, m->first))) ||
-      (rc = msrp__remember_sent(e, m))) {
+  if (m->first)
+    rc = msrp__ranges_add(&m->reported, 0, m->first);
+  /* a Message-ID in use: REPORTs could not tell the two apart (ours are
+   * drawn again) */
+  while (!rc && (rc = msrp__remember_sent(e, m)) == MSRP_ERR_BUSY &&
+         !p->message_id)
+    rc = msrp__random_token(m->id, 16);
+  if (rc) {
     msrp__outmsg_free(m);
-    return rc;
+    return rc == MSRP_ERR_BUSY ? MSRP_ERR_INVALID_ARGUMENT : rc;
   }
   e->queued += cost;
   push_msg(e, m);

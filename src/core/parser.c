@@ -601,7 +601,7 @@ static bool has_pending(const msrp_parser *p) {
 
 int msrp_parser_execute(msrp_parser *p, const uint8_t *in, size_t len,
                         size_t *consumed, msrp_event *ev) {
-  memset(ev, 0, sizeof *ev);
+  msrp__zero(ev, sizeof *ev);
   *consumed = 0;
   if (p->state == S_FAILED)
     return MSRP_ERR_PARSER_FAILED;

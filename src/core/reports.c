@@ -42,9 +42,9 @@ void msrp__release_message(msrp_engine *e, outmsg *m) {
 }
 
 /* Keep a message findable by its Message-ID for as long as answers or
- * REPORTs about it may come. */
+ * REPORTs about it may come: MSRP_ERR_BUSY if one with its id is. */
 int msrp__remember_sent(msrp_engine *e, outmsg *m) {
-  int rc = msrp__idmap_add(&e->sent, m);
+  int rc = msrp__idmap_add_new(&e->sent, m);
   if (rc)
     return rc;
   m->live_next = e->live;

@@ -206,6 +206,10 @@ int msrp__secret_token(char *out, size_t len) {
   return 0;
 }
 
+void msrp__zero(void *p, size_t n) {
+  memset(p, 0, n);
+}
+
 void *msrp__grow_array(void *items, size_t *cap, size_t elem_size,
                        size_t first) {
   size_t n = *cap ? *cap : first;

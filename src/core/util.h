@@ -83,6 +83,13 @@ bool msrp__list_next(const char *v, size_t len, size_t *pos, size_t *start,
  * else or on a value above `max`. */
 bool msrp__parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out);
 
+/* memset(p, 0, n) for a struct of a hundred bytes or more on a hot path:
+ * out of line, so the compiler does not see the size and calls the C
+ * library's vector memset, where it would otherwise inline `rep stos`
+ * (tens of cycles to start on current x86: a parsed 200 spent 2 % of the
+ * sender's time there). */
+void msrp__zero(void *p, size_t n);
+
 /* Double an array's capacity (to `first` elements when it has none):
  * returns the reallocated array and updates *cap, or NULL on overflow or
  * allocation failure, leaving the array and *cap as they were. */

@@ -1036,6 +1036,20 @@ static void test_send_message_invalid(void **state) {
   out_chunk *s0 = nth_method(A, MSRP_METHOD_SEND, 0);
   assert_non_null(s0);
   assert_string_equal(msrp_chunk_header(s0->c, "X-Note"), "fine");
+  /* a Message-ID still in use (its 200 has not come) is refused: REPORTs
+   * could not tell the two apart; nothing more is written */
+  size_t mark = A->w.all.n;
+  assert_err(msrp_engine_send_message(A->e, &mp, message_cb, NULL, NULL),
+             MSRP_ERR_INVALID_ARGUMENT);
+  drain(A);
+  assert_int_equal(A->w.all.n, mark);
+  mp.message_id = "good2";
+  assert_int_equal(msrp_engine_send_message(A->e, &mp, message_cb, NULL, NULL),
+                   0);
+  drain(A);
+  out_chunk *s1 = nth_method(A, MSRP_METHOD_SEND, 1);
+  assert_non_null(s1);
+  assert_string_equal(msrp_chunk_message_id(s1->c), "good2");
 }
 
 /* Freeing the engine: every pending callback once with CANCELLED. */
