@@ -713,26 +713,10 @@ static void make_certs(void) {
     bad("setup", "openssl could not make a certificate");
 }
 
-/* The raw pump's write sizes: a short transfer tries each in every round;
- * a long one takes the best of them, tried first. */
+/* The raw pump's write sizes: every round tries each. */
 static const size_t write_sizes[] = {16384, 65536, 262144, 1048576,
                                      MAX_RAW_WRITE};
 #define NSIZES (sizeof write_sizes / sizeof *write_sizes)
-
-/* The write size the raw pump does best with, tried on `total` bytes. */
-static size_t best_write(uint64_t total, bool tls) {
-  size_t best = write_sizes[0];
-  double best_mbps = 0;
-  /* each size twice, its better run counts: one short run is noisy */
-  for (size_t i = 0; i < 2 * NSIZES; i++) {
-    double m = raw_pump(total, write_sizes[i % NSIZES], tls);
-    if (m > best_mbps) {
-      best_mbps = m;
-      best = write_sizes[i % NSIZES];
-    }
-  }
-  return best;
-}
 
 /* One bulk size over TCP or TLS, `reps` rounds. This shared machine slows
  * everything for a second or more at a time, now and then (a 1 GiB
@@ -740,20 +724,19 @@ static size_t best_write(uint64_t total, bool tls) {
  * of that, on one connection), so a round is the best of several
  * transfers on each side, msrp and the raw pump in turn: a disturbance
  * spoils a round only if it lasts through all of them, and a round's ratio
- * compares the two undisturbed. A short transfer's round tries each of
- * the pump's write sizes once, and msrp as many times; a long one, the
- * pump's best size and msrp three times each, and iperf3 once. */
+ * compares the two undisturbed. The pump tries each of its write sizes
+ * once a round (a size chosen once, up front, was a guess that moved the
+ * baseline by a quarter from one run to the next) and msrp as many
+ * times; iperf3 runs once a round beside the large transfer. */
 static void bulk(uint64_t total, bool tls, int reps) {
   bool small = total < (64u << 20);
-  size_t w =
-      small ? 0 : best_write(total < (256u << 20) ? total : 256u << 20, tls);
-  int shots = small ? (int)NSIZES : 3;
+  int shots = (int)NSIZES;
   double m[64], raw[64], ip[64], ratio[64];
   int nip = 0; /* iperf3 runs that gave a figure */
   for (int i = 0; i < reps; i++) {
     raw[i] = m[i] = 0;
     for (int k = 0; k < shots; k++) {
-      double r = raw_pump(total, small ? write_sizes[k] : w, tls);
+      double r = raw_pump(total, write_sizes[k], tls);
       double o = msrp_bulk(total, tls);
       raw[i] = r > raw[i] ? r : raw[i];
       m[i] = o > m[i] ? o : m[i];
@@ -770,10 +753,7 @@ static void bulk(uint64_t total, bool tls, int reps) {
          tls ? "TLS bulk" : "bulk", (unsigned long long)(total >> 20), reps,
          shots);
   print_stat("msrp", stats(m, reps), "MB/s");
-  if (small)
-    printf(" | raw %s pump (each write size once) ", tls ? "TLS" : "TCP");
-  else
-    printf(" | raw %s pump (%zu KiB writes) ", tls ? "TLS" : "TCP", w >> 10);
+  printf(" | raw %s pump (each write size once) ", tls ? "TLS" : "TCP");
   print_stat("", stats(raw, reps), "MB/s");
   if (nip) {
     printf(" | iperf3 (once)");
