@@ -183,9 +183,6 @@ void msrp__rhold_release(msrp__rhold *h);
 /* The largest read buffer the transport has used (reads grow while they
  * fill what they were offered). */
 size_t msrp__transport_read_peak(const msrp_transport *t);
-/* Whether what is written is encoded first (TLS, WebSocket): a write is
- * then not sent before all of it is encoded. */
-bool msrp__transport_transforms(const msrp_transport *t);
 /* How many writes were submitted to the transport. */
 uint64_t msrp__transport_writes(const msrp_transport *t);
 

@@ -849,10 +849,6 @@ msrp__rhold *msrp__transport_hold(msrp_transport *t, const void *data,
   return (msrp__rhold *)b;
 }
 
-bool msrp__transport_transforms(const msrp_transport *t) {
-  return t->ops && t->ops->transforms_writes;
-}
-
 uint64_t msrp__transport_writes(const msrp_transport *t) {
   return t->nwrites;
 }
