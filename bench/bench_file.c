@@ -10,8 +10,9 @@
  *     offer is not, and warms the page cache for both runs);
  *   - the same with the hash taken out of the offer the receiver gets
  *     (nothing to check): MSRP's own cost;
- *   - one of each first, uncounted, then the three kinds in turn five
- *     times: medians (min-max), ratios the medians of each round's;
+ *   - one of each first, uncounted, then nine rounds, each the best of
+ *     three transfers of each kind (the kinds in turn): medians (min-max),
+ *     ratios the medians of each round's;
  *   - every received file compared with the one sent (outside the timed
  *     part): a copy that differs means no figures;
  *   - the peak RSS each process reached in the first transfer, over what
@@ -317,19 +318,27 @@ int main(int argc, char **argv) {
   make_file(src, size);
 
   /* the first transfer after the file was made runs slow whichever kind
-   * it is (the disk settling): one of each first, not counted; then the
-   * three kinds in turn, ROUNDS times (nine: the hash shares two cores
-   * with the transfer, and five rounds moved its median by a sixth), and the
-   * medians */
-  enum { ROUNDS = 9 };
+   * it is (the disk settling): one of each first, not counted; then
+   * ROUNDS rounds (nine: the hash shares two cores with the transfer, and
+   * five rounds moved its median by a sixth), each the best of SHOTS
+   * transfers of each kind, the three kinds in turn (one each a round let
+   * the shared host's slow spells spoil one side of a ratio: the hashed
+   * one moved from 0.60 to 0.49 between two runs), and the medians */
+  enum { ROUNDS = 9, SHOTS = 3 };
   double hashed[ROUNDS], bare[ROUNDS], raw[ROUNDS], rh[ROUNDS], rb[ROUNDS];
   long tx_grow, rx_grow, g1, g2; /* RSS: the first run's, in fresh processes */
   msrp_run(src, in, got, size, false, &tx_grow, &rx_grow);
   raw_pump(src, raw_dst, size);
   for (int i = 0; i < ROUNDS; i++) {
-    hashed[i] = msrp_run(src, in, got, size, false, &g1, &g2);
-    bare[i] = msrp_run(src, in, got, size, true, &g1, &g2);
-    raw[i] = raw_pump(src, raw_dst, size);
+    hashed[i] = bare[i] = raw[i] = 0;
+    for (int k = 0; k < SHOTS; k++) {
+      double h = msrp_run(src, in, got, size, false, &g1, &g2);
+      double b = msrp_run(src, in, got, size, true, &g1, &g2);
+      double w = raw_pump(src, raw_dst, size);
+      hashed[i] = h > hashed[i] ? h : hashed[i];
+      bare[i] = b > bare[i] ? b : bare[i];
+      raw[i] = w > raw[i] ? w : raw[i];
+    }
     rh[i] = hashed[i] / raw[i];
     rb[i] = bare[i] / raw[i];
   }
@@ -338,11 +347,12 @@ int main(int argc, char **argv) {
   rmdir(dir);
   stat3 m = stats(hashed, ROUNDS), n = stats(bare, ROUNDS);
   stat3 r = stats(raw, ROUNDS), a = stats(rh, ROUNDS), b = stats(rb, ROUNDS);
-  printf("file %4llu MiB disk to disk, %d rounds, every copy checked: msrp "
+  printf("file %4llu MiB disk to disk, %d rounds, each the best of %d, "
+         "every copy checked: msrp "
          "%.1f MB/s (%.1f-%.1f) | raw TCP pump %.1f MB/s (%.1f-%.1f) | ratio "
          "%.2f (%.2f-%.2f)\n",
-         (unsigned long long)(size >> 20), ROUNDS, m.med, m.min, m.max, r.med,
-         r.min, r.max, a.med, a.min, a.max);
+         (unsigned long long)(size >> 20), ROUNDS, SHOTS, m.med, m.min, m.max,
+         r.med, r.min, r.max, a.med, a.min, a.max);
   printf("  the same without the SHA-1 check: msrp %.1f MB/s (%.1f-%.1f) | "
          "ratio %.2f (%.2f-%.2f)\n",
          n.med, n.min, n.max, b.med, b.min, b.max);
