@@ -42,6 +42,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,45 +182,77 @@ static void hear(int fd) {
     exit(1);
 }
 
+/* A bulk transfer's sending side runs in a thread of its own, pinned to
+ * the other core, not in a forked process: while a forked child lives,
+ * every page of the parent's heap that the receiver writes is copied on
+ * write, which charged msrp's receiver (its read buffers are on the heap)
+ * 258 page faults a 1 MiB transfer and the raw pump's (a static buffer,
+ * one huge page) 33. A program that receives does not fork a child per
+ * message. */
+typedef struct raw_tx {
+  int port, ready, go; /* the pipe ends it says ready on and hears go from */
+  uint64_t total;
+  size_t wsize;
+  bool tls;
+  int failed;
+} raw_tx;
+
+static void *raw_sender(void *arg) {
+  raw_tx *x = arg;
+  bench_pin(0);
+  int fd = connect_to(x->port);
+  bool ok;
+  SSL *ssl = tls_over(fd, x->tls, false, &ok);
+  if (!ok) {
+    x->failed = 2;
+    say(x->ready); /* the receiver finds the handshake failed */
+    tls_end(ssl);
+    close(fd);
+    return NULL;
+  }
+  say(x->ready);
+  hear(x->go);
+  for (uint64_t sent = 0; sent < x->total;) {
+    size_t n =
+        x->total - sent < x->wsize ? (size_t)(x->total - sent) : x->wsize;
+    const uint8_t *p = pattern + sent % PERIOD;
+    ssize_t w = x->tls ? SSL_write(ssl, p, (int)n) : write(fd, p, n);
+    if (w <= 0) {
+      x->failed = 3;
+      break;
+    }
+    sent += (uint64_t)w;
+  }
+  if (x->tls)
+    SSL_shutdown(ssl);
+  /* wait for the receiver to close: closing with its unread TLS 1.3
+   * session tickets in our buffer would reset the connection under it */
+  shutdown(fd, SHUT_WR);
+  char sink[4096];
+  while (read(fd, sink, sizeof sink) > 0)
+    ;
+  tls_end(ssl);
+  close(fd);
+  return NULL;
+}
+
 /* MB/s of a raw transfer of `total` bytes in writes of `wsize`: blocking
- * sockets, the sender a child process; over TLS with `tls`. The receiver
- * checks every byte. */
+ * sockets, the sender a thread on the other core; over TLS with `tls`.
+ * The receiver checks every byte. */
 static double raw_pump(uint64_t total, size_t wsize, bool tls) {
   int port, lfd = listen_any(&port);
   int ready[2], go[2];
   if (pipe(ready) || pipe(go))
     exit(1);
-  fflush(NULL);
-  pid_t pid = fork();
-  bench_pin(pid == 0 ? 0 : 1);
-  if (pid == 0) {
-    int fd = connect_to(port);
-    bool ok;
-    SSL *ssl = tls_over(fd, tls, false, &ok);
-    if (!ok)
-      _exit(2);
-    say(ready[1]);
-    hear(go[0]);
-    for (uint64_t sent = 0; sent < total;) {
-      size_t n = total - sent < wsize ? (size_t)(total - sent) : wsize;
-      const uint8_t *p = pattern + sent % PERIOD;
-      ssize_t w = tls ? SSL_write(ssl, p, (int)n) : write(fd, p, n);
-      if (w <= 0)
-        _exit(3);
-      sent += (uint64_t)w;
-    }
-    if (tls)
-      SSL_shutdown(ssl);
-    /* wait for the receiver to close: closing with its unread TLS 1.3
-     * session tickets in our buffer would reset the connection under it */
-    shutdown(fd, SHUT_WR);
-    char sink[4096];
-    while (read(fd, sink, sizeof sink) > 0)
-      ;
-    tls_end(ssl);
-    close(fd);
-    _exit(0);
-  }
+  raw_tx x = {.port = port,
+              .ready = ready[1],
+              .go = go[0],
+              .total = total,
+              .wsize = wsize,
+              .tls = tls};
+  pthread_t th;
+  if (pthread_create(&th, NULL, raw_sender, &x))
+    exit(1);
   int fd = accept(lfd, NULL, NULL);
   close(lfd);
   bool ok;
@@ -246,13 +279,12 @@ static double raw_pump(uint64_t total, size_t wsize, bool tls) {
   double t1 = now_s();
   tls_end(ssl);
   close(fd);
-  int status;
-  waitpid(pid, &status, 0);
+  pthread_join(th, NULL);
   for (int i = 0; i < 2; i++) {
     close(ready[i]);
     close(go[i]);
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status))
+  if (x.failed)
     bad("raw pump", "the sender failed");
   return (double)total / 1e6 / (t1 - t0);
 }
@@ -392,17 +424,6 @@ static void two_fork(two *t) {
   bench_pin(t->pid == 0 ? 0 : 1); /* the child sends */
 }
 
-static void two_end(two *t, const char *who) {
-  int status;
-  waitpid(t->pid, &status, 0);
-  close(t->up[0]);
-  close(t->up[1]);
-  close(t->down[0]);
-  close(t->down[1]);
-  if (!WIFEXITED(status) || WEXITSTATUS(status))
-    bad(who, "the sending process failed");
-}
-
 /* ---- bulk ---------------------------------------------------------------- */
 
 typedef struct bulk_rx {
@@ -465,25 +486,41 @@ static void sent_flag(msrp_session *s, const char *id, int status, int code,
   *(bool *)ud = true;
 }
 
+typedef struct bulk_tx {
+  int rfd, wfd; /* the pipes to the receiver: paths, ready and go */
+  uint64_t total;
+  bool tls;
+} bulk_tx;
+
+static void *bulk_sender(void *arg) {
+  bulk_tx *x = arg;
+  bench_pin(0);
+  pair p;
+  pair_setup(&p, false, x->tls, x->rfd, x->wfd, NULL, NULL);
+  say(x->wfd);
+  hear(x->rfd);
+  bool sent = false;
+  msrp_message_params mp = {.content_type = "application/octet-stream",
+                            .lender = lend,
+                            .release = given_back,
+                            .size = x->total};
+  if (msrp_session_send_message(p.s, &mp, sent_flag, &sent, NULL))
+    exit(5);
+  run_until(&p.loop, &sent);
+  pair_end(&p);
+  return NULL;
+}
+
+/* MB/s of one message of `total` bytes, the sender a thread on the other
+ * core (see raw_tx). */
 static double msrp_bulk(uint64_t total, bool tls) {
   two t;
-  two_fork(&t);
-  if (t.pid == 0) {
-    pair p;
-    pair_setup(&p, false, tls, t.down[0], t.up[1], NULL, NULL);
-    say(t.up[1]);
-    hear(t.down[0]);
-    bool sent = false;
-    msrp_message_params mp = {.content_type = "application/octet-stream",
-                              .lender = lend,
-                              .release = given_back,
-                              .size = total};
-    if (msrp_session_send_message(p.s, &mp, sent_flag, &sent, NULL))
-      exit(5);
-    run_until(&p.loop, &sent);
-    pair_end(&p);
-    _exit(0);
-  }
+  if (pipe(t.up) || pipe(t.down))
+    exit(1);
+  bulk_tx x = {.rfd = t.down[0], .wfd = t.up[1], .total = total, .tls = tls};
+  pthread_t th;
+  if (pthread_create(&th, NULL, bulk_sender, &x))
+    exit(1);
   pair p;
   bulk_rx r = {.total = total, .intact = true};
   msrp_session_callbacks cbs = {.on_message_data = bulk_data,
@@ -503,7 +540,11 @@ static double msrp_bulk(uint64_t total, bool tls) {
   say(t.down[1]);
   run_until(&p.loop, &r.ended);
   pair_end(&p);
-  two_end(&t, "msrp bulk");
+  pthread_join(th, NULL);
+  for (int i = 0; i < 2; i++) {
+    close(t.up[i]);
+    close(t.down[i]);
+  }
   if (r.got != total)
     bad("msrp bulk", "the byte count differs");
   if (!r.intact)
