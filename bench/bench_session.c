@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * Copyright (c) 2026 The libmsrp authors */
-/* Session throughput and latency, two processes over loopback, side by side
- * with the best raw transfer the machine achieves in the same run, so the
- * ratios say what MSRP costs:
+/* Session throughput and latency, a sender and a receiver over loopback
+ * (bulk: a sending thread, see raw_tx; the rest: a sending process), side
+ * by side with the best raw transfer the machine achieves in the same run,
+ * so the ratios say what MSRP costs:
  *
  *   - bulk over TCP: one message of 1 MiB and one of 1 GiB (the body pulled
  *     from a provider), MB/s at the receiver. Baselines: a raw TCP pump
