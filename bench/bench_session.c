@@ -761,9 +761,9 @@ static const size_t write_sizes[] = {16384, 65536, 262144, 1048576,
 #define NSIZES (sizeof write_sizes / sizeof *write_sizes)
 
 /* One bulk size over TCP or TLS, `reps` rounds. This shared machine slows
- * everything for a second or more at a time, now and then (a 1 GiB
- * transfer ran at 1.5 GB/s for six seconds and at 5.5 GB/s either side
- * of that, on one connection), so a round is the best of several
+ * down now and then, for a fraction of a second or for minutes (on one
+ * connection, four 256 MiB stretches in a row ran at 1.4-1.9 GB/s and
+ * the next four at 4.3-5.3), so a round is the best of several
  * transfers on each side, msrp and the raw pump in turn: a disturbance
  * spoils a round only if it lasts through all of them, and a round's ratio
  * compares the two undisturbed. The pump tries each of its write sizes
