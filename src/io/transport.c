@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* Reads start at READ_MIN bytes; a read that fills its buffer doubles the
  * next one, up to READ_MAX (a bulk transfer: a quarter as many system calls
@@ -270,8 +271,29 @@ void msrp_transport_free(msrp_transport *t) {
     close_socket(t);
 }
 
+/* Input the peer sent that nobody read is dropped before the socket
+ * closes: a socket closed with unread input is reset (RST), not closed,
+ * and a reset can cost the peer what we wrote last (a relay that sees it
+ * before it reads drops our final REPORTs with it). What has come so far,
+ * at most DRAIN_MAX bytes, never waiting. */
+#define DRAIN_MAX (256 * 1024)
+
+static void drain_unread(msrp_transport *t) {
+  uv_os_fd_t fd;
+  if (uv_fileno((uv_handle_t *)&t->tcp, &fd) != 0)
+    return;
+  char sink[4096];
+  for (size_t n = 0; n < DRAIN_MAX;) {
+    ssize_t r = recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+    if (r <= 0)
+      break;
+    n += (size_t)r;
+  }
+}
+
 static void finish_close(msrp_transport *t) {
   t->lingering = false;
+  drain_unread(t);
   if (t->linger) {
     uv_timer_stop(t->linger);
     uv_close((uv_handle_t *)t->linger, on_handle_closed);

@@ -8,6 +8,7 @@
  * session, memory without bound, or another session's data. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -829,6 +830,70 @@ static void test_server_checks_caller_certificate(void **state) {
   msrp_uri_clear(&pu);
 }
 
+/* ---- 7. closing with the peer's bytes unread ------------------------- */
+
+/* A socket closed with unread input is reset, not closed: the peer may
+ * drop what we wrote last with it (a relay that sees the reset before it
+ * reads loses our final REPORTs). The peer here sends bytes we never
+ * read (no reader is set), then reads our last write and waits for the
+ * close: an orderly one, not a reset. */
+static atomic_bool unread_sent;
+
+static void unread_then(tthread *t, tpeer *p) {
+  if (tp_writes(p, "MSRP un1 SEND\r\nTo-Path: msrp://x/y;tcp\r\n"
+                   "From-Path: msrp://z/w;tcp\r\n-------un1$\r\n")) {
+    failed(t, p, "writing what is never read");
+    return;
+  }
+  atomic_store(&unread_sent, true);
+  tt_notify(t); /* the loop thread waits for that */
+  char last[64];
+  if (tp_read_until(p, "last words\n", last, sizeof last)) {
+    failed(t, p, "reading our last write");
+    return;
+  }
+  /* tp_read_close() takes a reset for a close: look at it here */
+  char c;
+  errno = 0;
+  ssize_t n = p->nin ? 1 : recv(p->fd, &c, 1, 0);
+  if (n != 0) {
+    snprintf(p->error, sizeof p->error,
+             "after our last write: %s, not an orderly close",
+             n < 0 ? strerror(errno) : "more bytes");
+    failed(t, p, "waiting for the close");
+  }
+}
+
+static bool unread_arrived(const void *p) {
+  (void)p;
+  return atomic_load(&unread_sent);
+}
+
+static void on_last_written(msrp_transport *t, int status, void *ud) {
+  (void)t;
+  assert_int_equal(status, 0);
+  *(bool *)ud = true;
+}
+
+static void test_close_with_unread_input(void **state) {
+  (void)state;
+  static bound b;
+  static tthread th;
+  pair_acc pa;
+  atomic_store(&unread_sent, false);
+  bind_scripted(&pa, &b, &th, unread_then);
+  wait_until(unread_arrived, NULL);
+  bool written = false;
+  assert_int_equal(msrp_transport_write(pa.ar.t, "last words\n", 11,
+                                        on_last_written, &written),
+                   0);
+  wait_done_or_script(&written, &th);
+  msrp_transport_free(pa.ar.t);
+  tt_join(&th, 20);
+  assert_script(&th);
+  acceptor_end(&pa);
+}
+
 int main(void) {
 #define T(f) cmocka_unit_test_setup_teardown(f, loop_setup, loop_teardown)
   const struct CMUnitTest tests[] = {
@@ -839,6 +904,7 @@ int main(void) {
       T(test_1xx_response),
       T(test_acceptor_checks_caller_certificate),
       T(test_server_checks_caller_certificate),
+      T(test_close_with_unread_input),
   };
   apply_test_filter();
   return cmocka_run_group_tests(tests, NULL, NULL);
