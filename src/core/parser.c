@@ -73,7 +73,7 @@ void msrp_parser_limits_default_sized(msrp_parser_limits *limits,
   msrp_parser_limits l = {0};
   limits_default(&l);
   if (limits) /* no more than the caller's struct holds */
-    memcpy(limits, &l, limits_size < sizeof l ? limits_size : sizeof l);
+    msrp__abi_out(limits, limits_size, &l, sizeof l);
 }
 
 /* Take `limits` (0 fields: defaults) with the end-line buffer they need. */

@@ -298,6 +298,11 @@ void *msrp__abi_in(void *ours, size_t our_size, const void *theirs,
   return ours;
 }
 
+void msrp__abi_out(void *theirs, size_t their_size, const void *ours,
+                   size_t our_size) {
+  memcpy(theirs, ours, their_size < our_size ? their_size : our_size);
+}
+
 int msrp__abi_in_array(void **out, size_t our_size, const void *theirs,
                        size_t their_size, size_t n) {
   *out = NULL;

@@ -111,6 +111,10 @@ int msrp__secret_token(char *out, size_t len);
  * every field's default. Returns `ours`, or NULL when `theirs` is NULL. */
 void *msrp__abi_in(void *ours, size_t our_size, const void *theirs,
                    size_t their_size);
+/* A struct the library fills for the application: `ours` (our_size bytes)
+ * into `theirs`, no more than the their_size bytes it has room for. */
+void msrp__abi_out(void *theirs, size_t their_size, const void *ours,
+                   size_t our_size);
 /* The same for an array of `n` of them: a new array of ours (free() it),
  * or NULL when there are none (`*out` NULL, 0) or memory ran out
  * (MSRP_ERR_NOMEM). */

@@ -1702,7 +1702,7 @@ void msrp_relay_server_stats_get_sized(const msrp_relay_server *r,
     st.queued_bytes += queued(c);
     st.held_back += c->ready && !c->reading;
   }
-  memcpy(out, &st, size < sizeof st ? size : sizeof st);
+  msrp__abi_out(out, size, &st, sizeof st);
 }
 
 static void close_listeners(msrp_relay_server *r) {
